@@ -1,0 +1,31 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/load';
+import { CliContext } from './context';
+import { KubelabError } from './errors';
+import { registerConfigCommands } from './config-commands';
+
+/** Builds the command tree. Each area of the lab registers its own verbs. */
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('kubelab')
+    .description('Stand up, use and tear down the kubelab VirtualBox + K3s lab. Terraform (cdktf deploy) runs these verbs; you can too.')
+    .showHelpAfterError()
+    .exitOverride();
+  registerConfigCommands(program, ctx);
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: string[], projectDir: string, ctx = new CliContext(projectDir)): Promise<number> {
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof KubelabError || err instanceof ConfigError) {
+      ctx.warn(`kubelab: error: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+}
