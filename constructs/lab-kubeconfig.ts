@@ -1,0 +1,26 @@
+import { Construct } from 'constructs';
+import { LabConfig } from '../config/lab-config';
+import { K3sServer } from './k3s-server';
+import { LabStep } from './lab-step';
+
+export interface LabKubeconfigProps {
+  readonly config: LabConfig;
+  readonly server: K3sServer;
+}
+
+/**
+ * The lab's kubeconfig: read from the server, pointed at its host-only IP, renamed
+ * from `default` to the lab's name, written 0600 to the lab state dir, where the
+ * cluster stacks' providers read it. Destroy deletes it and unmerges the lab's
+ * entries from the user's kubeconfig if they were merged.
+ */
+export class LabKubeconfig extends LabStep {
+  constructor(scope: Construct, id: string, props: LabKubeconfigProps) {
+    super(scope, id, {
+      triggers: { lab: props.config.name, server_url: props.server.url, ...props.server.vm.identity },
+      create: ['k3s', 'kubeconfig'],
+      destroy: (self) => ['k3s', 'kubeconfig', '--remove', '--lab', self.lab],
+      dependsOn: [props.server.version],
+    });
+  }
+}

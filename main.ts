@@ -1,0 +1,17 @@
+import { App } from 'cdktf';
+import { ConfigError, loadLabConfig } from './config/load';
+import { buildLab } from './lab';
+
+// Validate before any Terraform is written: a bad config prints its problems and writes nothing.
+let loaded;
+try {
+  loaded = loadLabConfig(__dirname);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(`kubelab: error: ${err.message}`);
+  process.exit(1);
+}
+for (const warning of loaded.warnings) console.error(`kubelab: warning: ${warning}`);
+const app = new App();
+buildLab(app, loaded.config);
+app.synth();

@@ -1,0 +1,29 @@
+import { Construct } from 'constructs';
+import { NullProvider } from '@cdktf/provider-null/lib/provider';
+import { LabConfig } from '../config/lab-config';
+import { HostOnlyNetwork } from '../constructs/host-only-network';
+import { HostPreflight } from '../constructs/host-preflight';
+import { LabVm } from '../constructs/lab-vm';
+import { UbuntuBaseImage } from '../constructs/ubuntu-base-image';
+import { LabStack } from './lab-stack';
+
+export interface VmsStackProps {
+  readonly config: LabConfig;
+}
+
+/** `vms`: host checks, the host-only network, the Ubuntu base image and one VM per node. */
+export class VmsStack extends LabStack {
+  readonly network: HostOnlyNetwork;
+  /** The node VMs, by node name. */
+  readonly vms: ReadonlyMap<string, LabVm>;
+
+  constructor(scope: Construct, id: string, props: VmsStackProps) {
+    super(scope, id);
+    const { config } = props;
+    new NullProvider(this, 'null');
+    const preflight = new HostPreflight(this, 'preflight', { labName: config.name });
+    this.network = new HostOnlyNetwork(this, 'network', { config, dependsOn: [preflight] });
+    const image = new UbuntuBaseImage(this, 'image', { config, dependsOn: [preflight] });
+    this.vms = new Map(config.nodes.map((node) => [node.name, new LabVm(this, `vm-${node.name}`, { config, node, network: this.network, image })]));
+  }
+}
