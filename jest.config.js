@@ -3,7 +3,7 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/__tests__'],
   testMatch: ['**/*.test.ts'],
-  // Type-checking is `tsc --noEmit` (npm test runs it first); here ts-jest only transpiles, which keeps the suite fast.
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  // tsconfig sets isolatedModules, so ts-jest only transpiles (fast); `npm test` runs `tsc --noEmit` first for the type-check.
+  transform: { '^.+\\.ts$': 'ts-jest' },
   testTimeout: 30000,
 };

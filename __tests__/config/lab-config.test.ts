@@ -1,0 +1,133 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ConfigError, loadLabConfig, resolveLabConfig } from '../../config/load';
+
+const node = (name: string, role: string, ip: string, extra: object = {}) => ({ name, role, ip, ...extra });
+const threeNodes = (overrides: Record<number, object> = {}) =>
+  [node('cp1', 'server', '192.168.56.10'), node('w1', 'agent', '192.168.56.11'), node('w2', 'agent', '192.168.56.12')].map((n, i) => ({ ...n, ...overrides[i] }));
+
+/** The problems a config produces, one string each. */
+function problemsOf(overrides: unknown): string[] {
+  try {
+    resolveLabConfig(overrides, 'kubelab.config.yaml');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return [...(err as ConfigError).problems];
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('the built-in default', () => {
+  test("reproduces the study notes' lab with no file at all", () => {
+    const { config, warnings, source } = resolveLabConfig({}, 'built-in default');
+    expect(source).toBe('built-in default');
+    expect(warnings).toEqual([]);
+    expect(config.network).toEqual({ cidr: '192.168.56.0/24', hostIp: '192.168.56.1' });
+    expect(config.nodes.map((n) => [n.name, n.role, n.ip])).toEqual([
+      ['cp1', 'server', '192.168.56.10'],
+      ['w1', 'agent', '192.168.56.11'],
+      ['w2', 'agent', '192.168.56.12'],
+    ]);
+    const server = config.nodes[0];
+    expect(server.cpus).toBeGreaterThanOrEqual(2);
+    expect(server.memoryMb).toBeGreaterThanOrEqual(2048);
+    expect(config.k3s.version).toMatch(/^v1\.36\.\d+\+k3s1$/);
+    expect(config.image.release).toBe('noble');
+    expect(config.components.dashboard.kind).toBe('headlamp');
+  });
+
+  test('overrides merge key by key; nodes replace the list', () => {
+    const { config } = resolveLabConfig({ components: { dashboard: { kind: 'kubernetes-dashboard' } }, nodes: [node('cp1', 'server', '192.168.56.10')] });
+    expect(config.components.dashboard).toEqual({ enabled: true, kind: 'kubernetes-dashboard' });
+    expect(config.components.ingress.enabled).toBe(true);
+    expect(config.nodes).toHaveLength(1);
+  });
+});
+
+describe('each bad value gets one message naming the field, the value and what is allowed', () => {
+  test.each<[string, unknown, string]>([
+    ['an IP outside the subnet', { nodes: threeNodes({ 1: { ip: '192.168.57.11' } }) }, 'nodes[1].ip = "192.168.57.11": the address of node w1 must lie inside network.cidr 192.168.56.0/24'],
+    ['the network address', { nodes: threeNodes({ 2: { ip: '192.168.56.0' } }) }, 'nodes[2].ip = "192.168.56.0": the address of node w2 must not be the network address (192.168.56.0) or the broadcast address (192.168.56.255) of 192.168.56.0/24'],
+    ['the broadcast address', { nodes: threeNodes({ 2: { ip: '192.168.56.255' } }) }, 'nodes[2].ip = "192.168.56.255": the address of node w2 must not be the network address'],
+    ['the host address', { nodes: threeNodes({ 0: { ip: '192.168.56.1' } }) }, "nodes[0].ip = \"192.168.56.1\": is the host's own address (network.hostIp)"],
+    ['a duplicate IP', { nodes: threeNodes({ 2: { ip: '192.168.56.11' } }) }, 'nodes[2].ip = "192.168.56.11": is already used by nodes[1] (w1)'],
+    ['a duplicate name', { nodes: threeNodes({ 2: { name: 'w1' } }) }, 'nodes[2].name = "w1": is already used by nodes[1]'],
+    ['a name that is not a hostname', { nodes: threeNodes({ 1: { name: 'Worker_1' } }) }, 'nodes[1].name = "Worker_1": a node name must be a valid hostname'],
+    ['no server', { nodes: [node('w1', 'agent', '192.168.56.11')] }, "nodes: has no node with role 'server'"],
+    ['two servers', { nodes: threeNodes({ 1: { role: 'server' } }) }, 'nodes: has 2 servers (cp1, w1); kubelab supports exactly one until HA exists'],
+    ['server RAM below the K3s minimum', { nodes: threeNodes({ 0: { memoryMb: 1024 } }) }, 'nodes[0].memoryMb = 1024: is below the K3s minimum for a server: at least 2048 (MB)'],
+    ['server CPUs below the K3s minimum', { nodes: threeNodes({ 0: { cpus: 1 } }) }, 'nodes[0].cpus = 1: is below the K3s minimum for a server: at least 2'],
+    ['agent RAM below the K3s minimum', { nodes: threeNodes({ 1: { memoryMb: 256 } }) }, 'nodes[1].memoryMb = 256: is below the K3s minimum for a agent: at least 512 (MB)'],
+    ['a malformed K3s version', { k3s: { version: '1.36' } }, 'k3s.version = "1.36": must be a K3s release tag like v1.36.4+k3s1'],
+    ['an unknown key at the top', { nodez: [] }, 'nodez: unknown key (a typo?); allowed here: name, network, image, k3s, nodes, components'],
+    ['an unknown key in a component', { components: { dashbord: { enabled: false } } }, 'components.dashbord: unknown key (a typo?); allowed here: ingress, metricsServer, dashboard, hpaDemo'],
+    ['an unknown key in a node', { nodes: threeNodes({ 1: { memory: 4096 } }) }, 'nodes[1].memory: unknown key (a typo?); allowed here: name, role, ip, cpus, memoryMb, diskGb'],
+    ['a bad CIDR', { network: { cidr: '192.168.56.1/24' } }, 'network.cidr = "192.168.56.1/24": must be a network in CIDR form'],
+    ['an unknown dashboard kind', { components: { dashboard: { kind: 'lens' } } }, "components.dashboard.kind = \"lens\": must be 'headlamp' or 'kubernetes-dashboard'"],
+    ['a dashboard without ingress', { components: { ingress: { enabled: false }, hpaDemo: { enabled: false } } }, 'components.dashboard.enabled = true: needs components.ingress.enabled: true'],
+    ['a node without an ip', { nodes: [{ name: 'cp1', role: 'server' }] }, 'nodes[0].ip: is missing'],
+  ])('%s', (_what, overrides, expected) => {
+    const problems = problemsOf(overrides);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(expected);
+  });
+
+  test('a config that is not a mapping', () => {
+    expect(problemsOf(['cp1'])).toEqual(['must be a mapping of keys (like name:, nodes:), not a list']);
+  });
+
+  test('several bad values give several messages', () => {
+    expect(problemsOf({ k3s: { version: 'latest' }, nodes: threeNodes({ 1: { ip: '10.0.2.15' } }) })).toHaveLength(2);
+  });
+});
+
+describe('warnings', () => {
+  test('a subnet outside 192.168.56.0/21 is a warning that explains /etc/vbox/networks.conf, not an error', () => {
+    const { warnings } = resolveLabConfig({
+      network: { cidr: '10.10.0.0/24', hostIp: '10.10.0.1' },
+      nodes: [node('cp1', 'server', '10.10.0.10'), node('w1', 'agent', '10.10.0.11')],
+    });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('10.10.0.0/24 is outside 192.168.56.0/21');
+    expect(warnings[0]).toContain('/etc/vbox/networks.conf');
+    expect(resolveLabConfig({ network: { cidr: '192.168.60.0/24', hostIp: '192.168.60.1' }, nodes: [node('cp1', 'server', '192.168.60.10')] }).warnings).toEqual([]);
+  });
+});
+
+describe('the config file', () => {
+  const project = () => fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-config-'));
+
+  test('kubelab.config.yaml overrides the default', () => {
+    const dir = project();
+    fs.writeFileSync(path.join(dir, 'kubelab.config.yaml'), 'components:\n  hpaDemo:\n    enabled: false\n');
+    const loaded = loadLabConfig(dir);
+    expect(loaded.source).toBe('kubelab.config.yaml');
+    expect(loaded.config.components.hpaDemo.enabled).toBe(false);
+  });
+
+  test('kubelab.config.json works too', () => {
+    const dir = project();
+    fs.writeFileSync(path.join(dir, 'kubelab.config.json'), JSON.stringify({ name: 'lab2' }));
+    expect(loadLabConfig(dir).config.name).toBe('lab2');
+  });
+
+  test('YAML that does not parse names the file', () => {
+    const dir = project();
+    fs.writeFileSync(path.join(dir, 'kubelab.config.yaml'), 'nodes: [\n');
+    expect(() => loadLabConfig(dir)).toThrow(/kubelab\.config\.yaml is not a valid kubelab configuration:\n {2}- cannot be parsed/);
+  });
+
+  test('two config files are an error, not a guess', () => {
+    const dir = project();
+    fs.writeFileSync(path.join(dir, 'kubelab.config.yaml'), 'name: a\n');
+    fs.writeFileSync(path.join(dir, 'kubelab.config.json'), '{"name":"b"}');
+    expect(() => loadLabConfig(dir)).toThrow('keep exactly one lab config file');
+  });
+
+  test('an empty file means the default', () => {
+    const dir = project();
+    fs.writeFileSync(path.join(dir, 'kubelab.config.yaml'), '');
+    expect(loadLabConfig(dir).config.nodes).toHaveLength(3);
+  });
+});
