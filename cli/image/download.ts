@@ -1,0 +1,159 @@
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as https from 'https';
+import * as path from 'path';
+import { KubelabError } from '../errors';
+import { withFileLock } from '../virtualbox/vboxmanage';
+import { ImageSource } from './ubuntu-image';
+
+export interface FetchedImage {
+  readonly file: string;
+  readonly sha256: string;
+  /** False when the cache already held the verified file. */
+  readonly downloaded: boolean;
+}
+
+export interface FetchOptions {
+  readonly cacheDir: string;
+  readonly onProgress?: (received: number, total: number | undefined) => void;
+  readonly out?: (line: string) => void;
+}
+
+/**
+ * Downloads the image into the cache and verifies it against SHA256SUMS. The bytes go
+ * to "<file>.part" first, which a later run resumes (HTTP Range) or restarts; only a
+ * file whose checksum matched is renamed to its final name, so a half file is never
+ * used as good. A sidecar "<file>.sha256" spares re-hashing a verified file each run.
+ */
+export async function fetchVerifiedImage(source: ImageSource, opts: FetchOptions): Promise<FetchedImage> {
+  const out = opts.out ?? (() => undefined);
+  fs.mkdirSync(opts.cacheDir, { recursive: true });
+  const file = path.join(opts.cacheDir, source.fileName);
+  return withFileLock(`${file}.lock`, { staleMs: 10000, waitMs: 2 * 60 * 60 * 1000 }, async () => {
+    const expected = expectedSum(await getText(source.sumsUrl), source.fileName, source.sumsUrl);
+    if (fs.existsSync(file)) {
+      if (sidecarSays(file) === expected || (await sha256Of(file)) === expected) {
+        writeSidecar(file, expected);
+        return { file, sha256: expected, downloaded: false };
+      }
+      out(`kubelab: the cached ${source.fileName} no longer matches ${source.sumsUrl} (a newer image was published); downloading it again`);
+      fs.rmSync(file, { force: true });
+    }
+    const part = `${file}.part`;
+    await download(source.url, part, opts.onProgress, out);
+    const actual = await sha256Of(part);
+    if (actual !== expected) {
+      fs.rmSync(part, { force: true });
+      throw new KubelabError(
+        `checksum mismatch for ${source.url}: SHA256SUMS says ${expected}, the downloaded file has ${actual}. The partial download was deleted; run the command again (if it repeats, the mirror or a proxy is serving a damaged file).`,
+      );
+    }
+    fs.renameSync(part, file);
+    writeSidecar(file, expected);
+    return { file, sha256: expected, downloaded: true };
+  });
+}
+
+/** The sum for fileName in a SHA256SUMS text ("<hex> *<name>" or "<hex>  <name>"). */
+export function expectedSum(sums: string, fileName: string, where: string): string {
+  for (const line of sums.split(/\r?\n/)) {
+    const m = /^([0-9a-fA-F]{64}) [ *](.+)$/.exec(line.trim());
+    if (m && m[2] === fileName) return m[1].toLowerCase();
+  }
+  throw new KubelabError(`${where} lists no checksum for ${fileName}; the image may have been renamed upstream`);
+}
+
+function sidecarSays(file: string): string | undefined {
+  try {
+    const rec = JSON.parse(fs.readFileSync(`${file}.sha256`, 'utf8')) as { sha256: string; size: number; mtimeMs: number };
+    const st = fs.statSync(file);
+    return rec.size === st.size && rec.mtimeMs === st.mtimeMs ? rec.sha256 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeSidecar(file: string, sha256: string): void {
+  const st = fs.statSync(file);
+  fs.writeFileSync(`${file}.sha256`, JSON.stringify({ sha256, size: st.size, mtimeMs: st.mtimeMs }));
+}
+
+function sha256Of(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    fs.createReadStream(file)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', () => resolve(hash.digest('hex')))
+      .on('error', reject);
+  });
+}
+
+async function getText(url: string): Promise<string> {
+  const res = await request(url, {});
+  if (res.statusCode !== 200) {
+    res.resume();
+    throw new KubelabError(`GET ${url} answered HTTP ${res.statusCode}; check the address and your internet connection`);
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Appends to `part` from where it stops (Range), or starts over when the server ignores the range. */
+async function download(url: string, part: string, onProgress: FetchOptions['onProgress'], out: (line: string) => void): Promise<void> {
+  const have = fs.existsSync(part) ? fs.statSync(part).size : 0;
+  const res = await request(url, have > 0 ? { Range: `bytes=${have}-` } : {});
+  let append = false;
+  let total: number | undefined;
+  if (res.statusCode === 206 && have > 0) {
+    append = true;
+    const m = /\/(\d+)$/.exec(String(res.headers['content-range'] ?? ''));
+    total = m ? Number(m[1]) : undefined;
+    out(`kubelab: resuming the download at ${(have / 1048576).toFixed(0)} MB`);
+  } else if (res.statusCode === 416 && have > 0) {
+    // The part file is already as long as (or longer than) the image: start over rather than guess.
+    res.resume();
+    fs.rmSync(part, { force: true });
+    return download(url, part, onProgress, out);
+  } else if (res.statusCode === 200) {
+    total = Number(res.headers['content-length']) || undefined;
+  } else {
+    res.resume();
+    throw new KubelabError(`GET ${url} answered HTTP ${res.statusCode}; check the address and your internet connection`);
+  }
+  let received = append ? have : 0;
+  const sink = fs.createWriteStream(part, { flags: append ? 'a' : 'w' });
+  await new Promise<void>((resolve, reject) => {
+    const fail = (err: Error) => {
+      sink.destroy();
+      reject(new KubelabError(`the download of ${url} broke off at ${(received / 1048576).toFixed(0)} MB (${err.message}); run the command again to resume`));
+    };
+    res.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      onProgress?.(received, total);
+    });
+    res.on('aborted', () => fail(new Error('connection closed')));
+    res.on('error', fail);
+    sink.on('error', reject);
+    sink.on('finish', () => {
+      if (total !== undefined && received < total) fail(new Error(`got ${received} of ${total} bytes`));
+      else resolve();
+    });
+    res.pipe(sink);
+  });
+}
+
+function request(url: string, headers: Record<string, string>, redirects = 5): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const get = url.startsWith('https:') ? https.get : http.get;
+    const req = get(url, { headers: { 'User-Agent': 'kubelab', ...headers } }, (res) => {
+      const location = res.headers.location;
+      if (res.statusCode && res.statusCode >= 300 && res.statusCode < 400 && location && redirects > 0) {
+        res.resume();
+        resolve(request(new URL(location, url).toString(), headers, redirects - 1));
+      } else resolve(res);
+    });
+    req.on('error', (err) => reject(new KubelabError(`cannot reach ${url}: ${err.message}; check your internet connection or proxy`)));
+  });
+}

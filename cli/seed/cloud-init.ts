@@ -1,0 +1,60 @@
+import { stringify } from 'yaml';
+import { parseCidr } from '../../config/ipv4';
+import { LabConfig, LabNode } from '../../config/lab-config';
+import { LAB_SSH_USER } from '../ssh/keys';
+
+/** Ubuntu's names for NIC1 (NAT) and NIC2 (host-only) on VirtualBox's default PCI slots. */
+export const NAT_INTERFACE = 'enp0s3';
+export const HOST_ONLY_INTERFACE = 'enp0s8';
+
+/** The three files of a cloud-init NoCloud seed for one node. */
+export interface NodeSeedFiles {
+  readonly userData: string;
+  readonly metaData: string;
+  readonly networkConfig: string;
+}
+
+/**
+ * What cloud-init does on the node's first boot: hostname, the lab user with the
+ * lab's SSH key and passwordless sudo, no password logins, and the two NICs.
+ */
+export function nodeSeedFiles(cfg: Pick<LabConfig, 'name' | 'network'>, node: Pick<LabNode, 'name' | 'ip'>, sshPublicKey: string): NodeSeedFiles {
+  const subnet = parseCidr(cfg.network.cidr);
+  if (!subnet) throw new Error(`network.cidr ${cfg.network.cidr} is not a CIDR network`);
+  if (!/^ssh-(ed25519|rsa) \S+/.test(sshPublicKey)) throw new Error('the lab SSH public key is not an OpenSSH public key line');
+
+  const userData = {
+    hostname: node.name,
+    fqdn: node.name,
+    manage_etc_hosts: true,
+    // Listing users without "default" means the image's default 'ubuntu' user is not created.
+    users: [
+      {
+        name: LAB_SSH_USER,
+        gecos: `kubelab lab user (${cfg.name})`,
+        shell: '/bin/bash',
+        groups: ['sudo'],
+        sudo: 'ALL=(ALL) NOPASSWD:ALL',
+        lock_passwd: true,
+        ssh_authorized_keys: [sshPublicKey.trim()],
+      },
+    ],
+    ssh_pwauth: false,
+    disable_root: true,
+  };
+
+  const networkConfig = {
+    version: 2,
+    ethernets: {
+      // A network-config replaces cloud-init's default DHCP on the first NIC, so NAT keeps DHCP here.
+      [NAT_INTERFACE]: { dhcp4: true },
+      [HOST_ONLY_INTERFACE]: { dhcp4: false, addresses: [`${node.ip}/${subnet.prefixLength}`] },
+    },
+  };
+
+  return {
+    userData: `#cloud-config\n${stringify(userData)}`,
+    metaData: stringify({ 'instance-id': `${cfg.name}-${node.name}`, 'local-hostname': node.name }),
+    networkConfig: stringify(networkConfig),
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * Every VBoxManage command line kubelab runs, built in one place so each is unit-tested
+ * (forms from the VBoxManage manual of VirtualBox 7).
+ */
+
+/** Storage controller kubelab adds to the base VM for the seed DVD (so clones inherit it). */
+export const SEED_CONTROLLER = 'kubelab-seed';
+
+export const vbox = {
+  version: () => ['--version'],
+  listVms: () => ['list', 'vms'],
+  listHdds: () => ['list', 'hdds'],
+  listDvds: () => ['list', 'dvds'],
+  listHostOnlyIfs: () => ['list', 'hostonlyifs'],
+  listHostOnlyNets: () => ['list', 'hostonlynets'],
+  showVmInfo: (vm: string) => ['showvminfo', vm, '--machinereadable'],
+  showDiskInfo: (disk: string) => ['showmediuminfo', 'disk', disk],
+
+  /** Windows/Linux host-only interface; VirtualBox picks its name (vboxnetN, "VirtualBox Host-Only Ethernet Adapter #N"). */
+  hostOnlyIfCreate: () => ['hostonlyif', 'create'],
+  hostOnlyIfIpconfig: (name: string, ip: string, netmask: string) => ['hostonlyif', 'ipconfig', name, '--ip', ip, '--netmask', netmask],
+  hostOnlyIfRemove: (name: string) => ['hostonlyif', 'remove', name],
+  /** macOS with VirtualBox 7: host-only networks replace host-only interfaces. */
+  hostOnlyNetAdd: (name: string, netmask: string, lowerIp: string, upperIp: string) => [
+    'hostonlynet',
+    'add',
+    '--name',
+    name,
+    '--netmask',
+    netmask,
+    '--lower-ip',
+    lowerIp,
+    '--upper-ip',
+    upperIp,
+    '--enable',
+  ],
+  hostOnlyNetRemove: (name: string) => ['hostonlynet', 'remove', '--name', name],
+
+  importOva: (ova: string, vm: string, baseFolder: string) => ['import', ova, '--vsys', '0', '--vmname', vm, '--basefolder', baseFolder],
+  cloneDiskToVdi: (source: string, target: string) => ['clonemedium', 'disk', source, target, '--format', 'VDI'],
+  attachDisk: (vm: string, controller: string, port: number, device: number, disk: string) => [
+    'storageattach',
+    vm,
+    '--storagectl',
+    controller,
+    '--port',
+    String(port),
+    '--device',
+    String(device),
+    '--type',
+    'hdd',
+    '--medium',
+    disk,
+  ],
+  closeDisk: (disk: string, deleteFile: boolean) => ['closemedium', 'disk', disk, ...(deleteFile ? ['--delete'] : [])],
+  addSeedController: (vm: string) => ['storagectl', vm, '--name', SEED_CONTROLLER, '--add', 'sata', '--controller', 'IntelAhci', '--portcount', '1'],
+
+  takeSnapshot: (vm: string, snapshot: string, description: string) => ['snapshot', vm, 'take', snapshot, '--description', description],
+  restoreSnapshot: (vm: string, snapshot: string) => ['snapshot', vm, 'restore', snapshot],
+  listSnapshots: (vm: string) => ['snapshot', vm, 'list', '--machinereadable'],
+
+  linkedClone: (base: string, snapshot: string, vm: string, baseFolder: string) => [
+    'clonevm',
+    base,
+    '--snapshot',
+    snapshot,
+    '--options',
+    'link',
+    '--name',
+    vm,
+    '--basefolder',
+    baseFolder,
+    '--register',
+  ],
+  setExtraData: (vm: string, key: string, value: string) => ['setextradata', vm, key, value],
+  getExtraData: (vm: string, key: string) => ['getextradata', vm, key],
+
+  /** Hardware of a node. NIC2 is a host-only interface (Windows/Linux) or a host-only network (macOS). */
+  configureNode: (vm: string, s: NodeHardware) => [
+    'modifyvm',
+    vm,
+    '--groups',
+    s.group,
+    '--cpus',
+    String(s.cpus),
+    '--memory',
+    String(s.memoryMb),
+    '--ioapic',
+    'on',
+    '--nic1',
+    'nat',
+    ...(s.hostOnly.kind === 'hostonlyif' ? ['--nic2', 'hostonly', '--hostonlyadapter2', s.hostOnly.name] : ['--nic2', 'hostonlynet', '--host-only-net2', s.hostOnly.name]),
+    '--cableconnected2',
+    'on',
+    // Ubuntu cloud images stall at boot without a serial port; the log doubles as the boot log.
+    '--uart1',
+    '0x3f8',
+    '4',
+    '--uartmode1',
+    'file',
+    s.serialLog,
+  ],
+  resizeDisk: (disk: string, sizeMb: number) => ['modifymedium', 'disk', disk, '--resize', String(sizeMb)],
+  attachSeed: (vm: string, iso: string | 'none') => [
+    'storageattach',
+    vm,
+    '--storagectl',
+    SEED_CONTROLLER,
+    '--port',
+    '0',
+    '--device',
+    '0',
+    '--type',
+    'dvddrive',
+    '--medium',
+    iso,
+  ],
+  closeDvd: (iso: string) => ['closemedium', 'dvd', iso],
+
+  startHeadless: (vm: string) => ['startvm', vm, '--type', 'headless'],
+  powerOff: (vm: string) => ['controlvm', vm, 'poweroff'],
+  acpiPowerButton: (vm: string) => ['controlvm', vm, 'acpipowerbutton'],
+  unregisterAndDelete: (vm: string) => ['unregistervm', vm, '--delete'],
+};
+
+export type HostOnlyAttachment = { readonly kind: 'hostonlyif' | 'hostonlynet'; readonly name: string };
+
+export interface NodeHardware {
+  readonly group: string;
+  readonly cpus: number;
+  readonly memoryMb: number;
+  readonly hostOnly: HostOnlyAttachment;
+  readonly serialLog: string;
+}

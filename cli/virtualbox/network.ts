@@ -1,0 +1,112 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { intToIpv4, ipv4ToInt, parseCidr } from '../../config/ipv4';
+import { LabConfig } from '../../config/lab-config';
+import { LabPaths } from '../../config/paths';
+import { KubelabError } from '../errors';
+import { writeFileAtomic } from '../state-dir';
+import { HostOnlyAttachment, vbox } from './commands';
+import { parseBlocks, parseCreatedInterface } from './parse';
+import { VBoxManage } from './vboxmanage';
+
+/** What `network up` did, kept in the lab state dir so `network down` works without the config. */
+export interface NetworkRecord extends HostOnlyAttachment {
+  readonly lab: string;
+  /** True when this lab created the interface/network (and so may remove it). */
+  readonly created: boolean;
+  readonly cidr: string;
+  readonly hostIp: string;
+}
+
+export function networkRecordPath(paths: LabPaths): string {
+  return path.join(paths.stateDir, 'network.json');
+}
+
+export function readNetworkRecord(paths: LabPaths): NetworkRecord | undefined {
+  const file = networkRecordPath(paths);
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as NetworkRecord) : undefined;
+}
+
+/** macOS with VirtualBox 7 has host-only networks instead of host-only interfaces. */
+export function hostOnlyKind(platform: NodeJS.Platform = process.platform): HostOnlyAttachment['kind'] {
+  return platform === 'darwin' ? 'hostonlynet' : 'hostonlyif';
+}
+
+/**
+ * Makes sure the host-only network of config.network exists with the host's address:
+ * reuses the one recorded by an earlier run, or an existing interface that already has
+ * the host address, or creates one (recorded as created, so only then `down` removes it).
+ */
+export async function networkUp(vb: VBoxManage, cfg: LabConfig, paths: LabPaths, out: (line: string) => void, platform = process.platform): Promise<NetworkRecord> {
+  const subnet = parseCidr(cfg.network.cidr)!;
+  const kind = hostOnlyKind(platform);
+  const recorded = readNetworkRecord(paths);
+  const record = (r: NetworkRecord) => {
+    writeFileAtomic(networkRecordPath(paths), `${JSON.stringify(r, null, 2)}\n`);
+    return r;
+  };
+
+  if (kind === 'hostonlynet') {
+    const name = `${cfg.name}-net`;
+    const nets = parseBlocks(await vb.run(vbox.listHostOnlyNets()));
+    const existing = nets.find((n) => n.Name === name);
+    if (existing) {
+      out(`kubelab: host-only network ${name} already exists; nothing to do`);
+      return recorded?.name === name ? recorded : record({ lab: cfg.name, kind, name, created: false, cidr: cfg.network.cidr, hostIp: cfg.network.hostIp });
+    }
+    const r = record({ lab: cfg.name, kind, name, created: true, cidr: cfg.network.cidr, hostIp: cfg.network.hostIp });
+    // The host takes the lower address; the range ends just below the broadcast address.
+    await vb.run(vbox.hostOnlyNetAdd(name, subnet.netmask, cfg.network.hostIp, intToIpv4(ipv4ToInt(subnet.broadcast) - 1)));
+    out(`kubelab: created host-only network ${name} (${cfg.network.cidr})`);
+    return r;
+  }
+
+  const ifs = parseBlocks(await vb.run(vbox.listHostOnlyIfs()));
+  const mine = recorded && recorded.kind === kind ? ifs.find((i) => i.Name === recorded.name) : undefined;
+  const byAddress = ifs.find((i) => i.IPAddress === cfg.network.hostIp && i.NetworkMask === subnet.netmask);
+  if (byAddress && (!mine || mine.Name === byAddress.Name)) {
+    out(`kubelab: host-only interface ${byAddress.Name} already has ${cfg.network.hostIp}/${subnet.netmask}; nothing to do`);
+    return mine ? recorded! : record({ lab: cfg.name, kind, name: byAddress.Name, created: false, cidr: cfg.network.cidr, hostIp: cfg.network.hostIp });
+  }
+  const clash = ifs.find((i) => i.IPAddress === cfg.network.hostIp);
+  if (clash && clash.Name !== mine?.Name) {
+    throw new KubelabError(
+      `host-only interface ${clash.Name} already has the address ${cfg.network.hostIp} but netmask ${clash.NetworkMask}, not ${subnet.netmask} (${cfg.network.cidr}). Change network.cidr, or fix that interface in VirtualBox (File > Tools > Network Manager).`,
+    );
+  }
+  let name = mine?.Name;
+  let created = recorded?.created ?? false;
+  if (!name) {
+    const made = parseCreatedInterface(await vb.run(vbox.hostOnlyIfCreate()));
+    if (!made) throw new KubelabError("VBoxManage hostonlyif create did not say which interface it made; run 'VBoxManage list hostonlyifs' to look");
+    name = made;
+    created = true;
+    record({ lab: cfg.name, kind, name, created, cidr: cfg.network.cidr, hostIp: cfg.network.hostIp });
+    out(`kubelab: created host-only interface ${name}`);
+  }
+  await vb.run(vbox.hostOnlyIfIpconfig(name, cfg.network.hostIp, subnet.netmask));
+  out(`kubelab: host-only interface ${name} set to ${cfg.network.hostIp}/${subnet.netmask}`);
+  return record({ lab: cfg.name, kind, name, created, cidr: cfg.network.cidr, hostIp: cfg.network.hostIp });
+}
+
+/** Removes the host-only interface/network, only if this lab created it; then forgets it. */
+export async function networkDown(vb: VBoxManage, lab: string, paths: LabPaths, out: (line: string) => void): Promise<void> {
+  const r = readNetworkRecord(paths);
+  if (!r) {
+    out(`kubelab: no host-only network recorded for lab ${lab} (${networkRecordPath(paths)}); nothing to do`);
+    return;
+  }
+  if (r.lab !== lab) throw new KubelabError(`${networkRecordPath(paths)} belongs to lab '${r.lab}', not '${lab}'; pass --lab ${r.lab}`);
+  if (!r.created) {
+    out(`kubelab: host-only ${r.kind === 'hostonlynet' ? 'network' : 'interface'} ${r.name} was there before the lab; leaving it`);
+  } else if (r.kind === 'hostonlynet') {
+    if (parseBlocks(await vb.run(vbox.listHostOnlyNets())).some((n) => n.Name === r.name)) {
+      await vb.run(vbox.hostOnlyNetRemove(r.name));
+      out(`kubelab: removed host-only network ${r.name}`);
+    } else out(`kubelab: host-only network ${r.name} is already gone`);
+  } else if (parseBlocks(await vb.run(vbox.listHostOnlyIfs())).some((i) => i.Name === r.name)) {
+    await vb.run(vbox.hostOnlyIfRemove(r.name));
+    out(`kubelab: removed host-only interface ${r.name}`);
+  } else out(`kubelab: host-only interface ${r.name} is already gone`);
+  fs.rmSync(networkRecordPath(paths), { force: true });
+}

@@ -1,0 +1,133 @@
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as lockfile from 'proper-lockfile';
+import { KubelabError } from '../errors';
+import { userCacheDir } from '../image/cache-dir';
+import { locateVBoxManage } from './locate';
+
+/** A VBoxManage call that failed: the command line and what VirtualBox said. */
+export class VBoxManageError extends KubelabError {
+  constructor(
+    readonly args: readonly string[],
+    readonly stderr: string,
+    readonly exitCode: number | null,
+  ) {
+    super(`VBoxManage ${args.join(' ')} failed${exitCode ? ` (exit ${exitCode})` : ''}: ${stderr.trim() || '(no message)'}`);
+    this.name = 'VBoxManageError';
+  }
+}
+
+/**
+ * Errors that go away when tried again: another VBoxManage (or the GUI) holds the VM's
+ * session, or VBoxSVC is busy with a parallel import.
+ */
+const TRANSIENT = [/is already locked by a session/i, /already locked for a session/i, /session.*(busy|locked)/i, /NS_ERROR_INVALID_ARG/, /E_ACCESSDENIED.*lock/i];
+
+export interface VBoxManageOptions {
+  /** The VBoxManage executable; found with locateVBoxManage() when not given. */
+  readonly executable?: string;
+  /** Directory of the cross-process lock file; the per-user cache dir by default. */
+  readonly lockDir?: string;
+  /** How many times a transient error is retried. */
+  readonly retries?: number;
+  readonly retryDelayMs?: number;
+  /** A lock not refreshed for this long belongs to a crashed process and is taken over (min 2000). */
+  readonly lockStaleMs?: number;
+  readonly lockWaitMs?: number;
+}
+
+/**
+ * Runs VBoxManage, one call at a time across every kubelab process of this user
+ * (Terraform runs provisioners in parallel, and parallel VBoxManage calls fail with
+ * session-lock errors). The lock is a proper-lockfile directory refreshed while held,
+ * so a crashed process's lock goes stale and is taken over.
+ */
+export class VBoxManage {
+  readonly executable: string;
+  private readonly lockFile: string;
+  private readonly retries: number;
+  private readonly retryDelayMs: number;
+  private readonly lockStaleMs: number;
+  private readonly lockWaitMs: number;
+
+  constructor(options: VBoxManageOptions = {}) {
+    const executable = options.executable ?? locateVBoxManage();
+    if (!executable) throw new KubelabError(VBOXMANAGE_MISSING);
+    this.executable = executable;
+    this.lockFile = path.join(options.lockDir ?? path.join(userCacheDir(), 'locks'), 'vboxmanage.lock');
+    this.retries = options.retries ?? 8;
+    this.retryDelayMs = options.retryDelayMs ?? 1500;
+    this.lockStaleMs = Math.max(2000, options.lockStaleMs ?? Number(process.env.KUBELAB_LOCK_STALE_MS ?? 10000));
+    this.lockWaitMs = options.lockWaitMs ?? 60 * 60 * 1000;
+  }
+
+  /** Runs one command; resolves to its stdout. Throws VBoxManageError on failure. */
+  async run(args: readonly string[]): Promise<string> {
+    for (let attempt = 0; ; attempt++) {
+      const result = await withFileLock(this.lockFile, { staleMs: this.lockStaleMs, waitMs: this.lockWaitMs }, () => this.exec(args));
+      // VBoxManage sometimes exits 0 after printing an error; the message is what counts.
+      const failed = result.exitCode !== 0 || /VBoxManage(\.exe)?: error:/.test(result.stderr);
+      if (!failed) return result.stdout;
+      if (attempt < this.retries && TRANSIENT.some((p) => p.test(result.stderr))) {
+        await sleep(this.retryDelayMs);
+        continue;
+      }
+      throw new VBoxManageError(args, result.stderr, result.exitCode);
+    }
+  }
+
+  private exec(args: readonly string[]): Promise<{ stdout: string; stderr: string; exitCode: number | null }> {
+    return new Promise((resolve, reject) => {
+      execFile(
+        this.executable,
+        [...args],
+        // LANG=C: messages are matched above and must not be translated.
+        { env: { ...process.env, LANG: 'C', LC_ALL: 'C' }, maxBuffer: 64 * 1024 * 1024, windowsHide: true },
+        (err, stdout, stderr) => {
+          if (err && typeof err.code !== 'number') return reject(new KubelabError(`cannot run ${this.executable}: ${err.message}`));
+          resolve({ stdout: String(stdout), stderr: String(stderr), exitCode: err ? (err.code as number) : 0 });
+        },
+      );
+    });
+  }
+}
+
+export const VBOXMANAGE_MISSING =
+  'VirtualBox is not installed or VBoxManage cannot be found: it is not on PATH and VBOX_MSI_INSTALL_PATH / VBOX_INSTALL_PATH do not point at it. ' +
+  'Install VirtualBox 7 from https://www.virtualbox.org/wiki/Downloads (see docs/virtualbox.md), or add the folder holding VBoxManage to PATH.';
+
+/**
+ * Holds a cross-process lock while fn runs. Used for each VBoxManage call and around
+ * steps that must not run twice at once (importing the base image).
+ */
+export async function withFileLock<T>(file: string, opts: { staleMs: number; waitMs: number }, fn: () => Promise<T>): Promise<T> {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const deadline = Date.now() + opts.waitMs;
+  let release: () => Promise<void>;
+  for (;;) {
+    try {
+      release = await lockfile.lock(file, {
+        realpath: false,
+        stale: opts.staleMs,
+        update: Math.floor(opts.staleMs / 2),
+        // A lock we lost (e.g. the machine slept) is not worth crashing for: VBoxManage retries cover the rare overlap.
+        onCompromised: () => undefined,
+      });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
+      if (Date.now() > deadline) throw new KubelabError(`waited ${Math.round(opts.waitMs / 1000)} s for the lock ${file}; another kubelab process is still busy`);
+      await sleep(50 + Math.random() * 150);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await release().catch(() => undefined);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
