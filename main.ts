@@ -12,6 +12,7 @@ try {
   process.exit(1);
 }
 for (const warning of loaded.warnings) console.error(`kubelab: warning: ${warning}`);
-const app = new App();
+// Stack traces in construct metadata cost synth time and are never shown to lab users.
+const app = new App({ stackTraces: false });
 buildLab(app, loaded.config);
 app.synth();

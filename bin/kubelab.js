@@ -3,7 +3,10 @@
 // The kubelab CLI. Terraform's provisioners run it as `node ../../../bin/kubelab.js <verb> ...`.
 const path = require('path');
 const projectDir = path.resolve(__dirname, '..');
-const { main } = require('./run-ts').loadTs(path.join(projectDir, 'cli', 'main.ts'));
+const { main } = require('./run-ts').loadTs(path.join(projectDir, 'cli', 'main.ts'), {
+  // Stack traces that point into the .ts sources, for bug reports.
+  sourceMaps: Boolean(process.env.KUBELAB_DEBUG),
+});
 main(process.argv.slice(2), projectDir).then(
   (code) => {
     process.exitCode = code;
