@@ -3,6 +3,7 @@ import { ConfigError } from '../config/load';
 import { CliContext } from './context';
 import { KubelabError } from './errors';
 import { registerConfigCommands } from './config-commands';
+import { registerVirtualBoxCommands } from './virtualbox/register';
 
 /** Builds the command tree. Each area of the lab registers its own verbs. */
 export function buildProgram(ctx: CliContext): Command {
@@ -11,6 +12,7 @@ export function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError()
     .exitOverride();
   registerConfigCommands(program, ctx);
+  registerVirtualBoxCommands(program, ctx);
   return program;
 }
 

@@ -57,6 +57,7 @@ export const vbox = {
 
   takeSnapshot: (vm: string, snapshot: string, description: string) => ['snapshot', vm, 'take', snapshot, '--description', description],
   restoreSnapshot: (vm: string, snapshot: string) => ['snapshot', vm, 'restore', snapshot],
+  deleteSnapshot: (vm: string, snapshot: string) => ['snapshot', vm, 'delete', snapshot],
   listSnapshots: (vm: string) => ['snapshot', vm, 'list', '--machinereadable'],
 
   linkedClone: (base: string, snapshot: string, vm: string, baseFolder: string) => [
@@ -74,6 +75,7 @@ export const vbox = {
   ],
   setExtraData: (vm: string, key: string, value: string) => ['setextradata', vm, key, value],
   getExtraData: (vm: string, key: string) => ['getextradata', vm, key],
+  setGroup: (vm: string, group: string) => ['modifyvm', vm, '--groups', group],
 
   /** Hardware of a node. NIC2 is a host-only interface (Windows/Linux) or a host-only network (macOS). */
   configureNode: (vm: string, s: NodeHardware) => [

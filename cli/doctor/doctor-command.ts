@@ -1,0 +1,22 @@
+import { Command } from 'commander';
+import { CliContext } from '../context';
+import { KubelabError } from '../errors';
+import { HostFacts, formatFinding, realHostFacts, runChecks } from './checks';
+
+/** `kubelab doctor [--preflight]`: can this host run the lab? Terraform runs the preflight before creating anything. */
+export function registerDoctorCommand(program: Command, ctx: CliContext, host: () => HostFacts = realHostFacts): void {
+  program
+    .command('doctor')
+    .description('Check that this host can run the lab: VirtualBox >= 7.0, no Hyper-V slow mode (Windows), RAM and CPUs, host-only range allowed, node addresses free')
+    .option('--preflight', 'stop at the first failing check (what cdktf deploy runs before creating VMs)')
+    .action(async (opts: { preflight?: boolean }) => {
+      const findings = await runChecks(ctx.config, ctx.paths, host(), opts.preflight === true);
+      for (const f of findings) ctx.out(formatFinding(f));
+      const failed = findings.filter((f) => f.level === 'fail');
+      if (failed.length > 0) {
+        throw new KubelabError(`${failed.length} check${failed.length > 1 ? 's' : ''} failed (${failed.map((f) => f.check).join(', ')}); fix ${failed.length > 1 ? 'them' : 'it'} as said above, then run kubelab doctor again`);
+      }
+      const warned = findings.filter((f) => f.level === 'warn').length;
+      ctx.out(`kubelab: this host can run the lab${warned ? ` (${warned} warning${warned > 1 ? 's' : ''} above)` : ''}`);
+    });
+}

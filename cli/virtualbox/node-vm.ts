@@ -1,0 +1,190 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { LabConfig, LabNode, vmName } from '../../config/lab-config';
+import { LabPaths } from '../../config/paths';
+import { KubelabError } from '../errors';
+import { ImageSource } from '../image/ubuntu-image';
+import { seedIsoPath, writeNodeSeedIso } from '../seed/seed-iso';
+import { BASE_SNAPSHOT, baseVmName, ensureBaseImage } from './base-image';
+import { SEED_CONTROLLER, vbox } from './commands';
+import { LAB_MARKER_KEY, READY_KEY, VmView, assertOurs, deleteVm, inspectVm, isOn, labVmsDir } from './lab-vm';
+import { networkUp } from './network';
+import { attachedDisks, parseBlocks, parseCapacityMb, parseMachineReadable } from './parse';
+import { VBoxManage } from './vboxmanage';
+
+/** Extradata holding the node's host-only address, to tell whether an existing VM matches the config. */
+const IP_KEY = 'kubelab/ip';
+
+/** Waits until the freshly started node is usable (SSH up, cloud-init done). */
+export type GuestWait = (vm: { readonly name: string; readonly uuid: string; readonly node: LabNode }) => Promise<void>;
+
+export interface NodeVmDeps {
+  readonly vb: VBoxManage;
+  readonly cfg: LabConfig;
+  readonly paths: LabPaths;
+  readonly source: ImageSource;
+  readonly out: (line: string) => void;
+  readonly progress: (text: string) => void;
+  readonly waitForGuest: GuestWait;
+  readonly platform?: NodeJS.Platform;
+}
+
+export function serialLogPath(paths: LabPaths, nodeName: string): string {
+  return path.join(paths.logsDir, `${nodeName}-serial.log`);
+}
+
+/**
+ * Creates and boots a node: a linked clone of the base snapshot with the node's
+ * hardware, both NICs, a serial log and its cloud-init seed; then waits for it.
+ * An existing, finished VM that matches the config is left alone; one left by a
+ * crashed create is rebuilt.
+ */
+export async function createNodeVm(d: NodeVmDeps, node: LabNode): Promise<void> {
+  const { vb, cfg, paths, out } = d;
+  const name = vmName(cfg, node);
+  const network = await networkUp(vb, cfg, paths, out, d.platform);
+  await ensureBaseImage({ vb, lab: cfg.name, paths, source: d.source, out, progress: d.progress });
+
+  const view = await inspectVm(vb, name, cfg.name, paths);
+  assertOurs(view, cfg.name);
+  if (view.registered && view.ready) {
+    const mismatch = await differences(vb, view, node);
+    if (mismatch.length > 0) {
+      throw new KubelabError(
+        `VM ${name} exists with other settings than the config (${mismatch.join('; ')}); recreate it: kubelab vm destroy ${node.name} --lab ${cfg.name}, then kubelab vm create ${node.name}`,
+      );
+    }
+    if (isOn(view)) {
+      out(`kubelab: VM ${name} already exists and is ${view.state}; nothing to do`);
+      return;
+    }
+    out(`kubelab: VM ${name} already exists but is ${view.state}; starting it`);
+    await vb.run(vbox.startHeadless(name));
+    await waitForNode(d, view.info.get('UUID') ?? '', name, node);
+    return;
+  }
+  if (view.registered) out(`kubelab: VM ${name} is left from a create that did not finish; rebuilding it`);
+  await destroyNodeVm(vb, cfg.name, node.name, paths, () => undefined);
+
+  out(`kubelab: creating VM ${name} as a linked clone of ${baseVmName(cfg.name)}`);
+  await vb.run(vbox.linkedClone(baseVmName(cfg.name), BASE_SNAPSHOT, name, labVmsDir(paths)));
+  await vb.run(vbox.setExtraData(name, LAB_MARKER_KEY, cfg.name));
+  await vb.run(vbox.setExtraData(name, IP_KEY, node.ip));
+  fs.mkdirSync(paths.logsDir, { recursive: true });
+  await vb.run(
+    vbox.configureNode(name, {
+      group: `/${cfg.name}`,
+      cpus: node.cpus,
+      memoryMb: node.memoryMb,
+      hostOnly: { kind: network.kind, name: network.name },
+      serialLog: serialLogPath(paths, node.name),
+    }),
+  );
+
+  const info = parseMachineReadable(await vb.run(vbox.showVmInfo(name)));
+  const disk = attachedDisks(info).find((x) => x.controller !== SEED_CONTROLLER);
+  if (!disk) throw new KubelabError(`the clone ${name} has no hard disk; remove the base VM (kubelab image remove --lab ${cfg.name}) and run again`);
+  const capacity = parseCapacityMb(await vb.run(vbox.showDiskInfo(disk.uuid))) ?? 0;
+  // Only grows: cloud-init's growpart then extends the root partition on first boot.
+  if (capacity < node.diskGb * 1024) await vb.run(vbox.resizeDisk(disk.uuid, node.diskGb * 1024));
+
+  const iso = writeNodeSeedIso(cfg, node, paths);
+  await vb.run(vbox.attachSeed(name, iso));
+  await vb.run(vbox.startHeadless(name));
+  out(`kubelab: started ${name} (${node.cpus} CPUs, ${node.memoryMb} MB, ${node.diskGb} GB, ${node.ip}); waiting for SSH and cloud-init`);
+  await waitForNode(d, info.get('UUID') ?? '', name, node);
+  await vb.run(vbox.setExtraData(name, READY_KEY, 'yes'));
+  out(`kubelab: VM ${name} is ready at ${node.ip}`);
+}
+
+async function waitForNode(d: NodeVmDeps, uuid: string, name: string, node: LabNode): Promise<void> {
+  try {
+    await d.waitForGuest({ name, uuid, node });
+  } catch (err) {
+    const state = (await inspectVm(d.vb, name, d.cfg.name, d.paths)).state;
+    const log = serialLogPath(d.paths, node.name);
+    const tail = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trimEnd().split(/\r?\n/).slice(-20).join('\n') : '(no serial log was written)';
+    throw new KubelabError(`${(err as Error).message}\nVM ${name} is ${state}. Last lines of its serial console (${log}):\n${tail}`);
+  }
+}
+
+async function differences(vb: VBoxManage, view: VmView, node: LabNode): Promise<string[]> {
+  const found: string[] = [];
+  const cpus = Number(view.info.get('cpus'));
+  const memory = Number(view.info.get('memory'));
+  if (cpus !== node.cpus) found.push(`cpus ${cpus}, config ${node.cpus}`);
+  if (memory !== node.memoryMb) found.push(`memory ${memory} MB, config ${node.memoryMb}`);
+  const ip = /^Value: (.*)$/m.exec(await vb.run(vbox.getExtraData(view.name, IP_KEY)))?.[1];
+  if (ip !== node.ip) found.push(`ip ${ip ?? 'unknown'}, config ${node.ip}`);
+  return found;
+}
+
+/**
+ * Removes a node's VM (powered off, unregistered with its disks), its seed medium and
+ * file and its serial log. Needs only the lab and node names, not the config: the
+ * node may already be gone from it. A missing VM is fine.
+ */
+export async function destroyNodeVm(vb: VBoxManage, lab: string, nodeName: string, paths: LabPaths, out: (line: string) => void): Promise<void> {
+  const name = vmName({ name: lab }, { name: nodeName });
+  const view = await inspectVm(vb, name, lab, paths);
+  assertOurs(view, lab);
+  await deleteVm(vb, view, paths, lab);
+  const iso = seedIsoPath(paths, nodeName);
+  const seedRegistered = parseBlocks(await vb.run(vbox.listDvds())).some((m) => m.Location && path.resolve(m.Location) === path.resolve(iso));
+  if (seedRegistered) await vb.run(vbox.closeDvd(iso));
+  const hadSeed = fs.existsSync(iso);
+  fs.rmSync(iso, { force: true });
+  fs.rmSync(serialLogPath(paths, nodeName), { force: true });
+  if (view.registered) out(`kubelab: destroyed VM ${name} and its seed`);
+  else out(`kubelab: no VM ${name}${hadSeed || seedRegistered ? ' (removed its leftover seed)' : ''}; nothing to do`);
+}
+
+/** Starts a node's VM headless (no-op when it runs). */
+export async function startNodeVm(vb: VBoxManage, lab: string, nodeName: string, paths: LabPaths, out: (line: string) => void): Promise<void> {
+  const view = await existingNodeVm(vb, lab, nodeName, paths);
+  if (isOn(view)) return out(`kubelab: VM ${view.name} is already ${view.state}; nothing to do`);
+  await vb.run(vbox.startHeadless(view.name));
+  out(`kubelab: started VM ${view.name}`);
+}
+
+/** Shuts a node down: ACPI power button first (a clean shutdown), hard power-off after graceMs or with force. */
+export async function stopNodeVm(
+  vb: VBoxManage,
+  lab: string,
+  nodeName: string,
+  paths: LabPaths,
+  out: (line: string) => void,
+  opts: { force?: boolean; graceMs?: number; pollMs?: number } = {},
+): Promise<void> {
+  const view = await existingNodeVm(vb, lab, nodeName, paths);
+  if (!isOn(view)) return out(`kubelab: VM ${view.name} is already ${view.state}; nothing to do`);
+  if (!opts.force && view.state === 'running') {
+    await vb.run(vbox.acpiPowerButton(view.name));
+    const deadline = Date.now() + (opts.graceMs ?? 90000);
+    while (Date.now() < deadline) {
+      if (!isOn(await inspectVm(vb, view.name, lab, paths))) return out(`kubelab: VM ${view.name} shut down`);
+      await new Promise((r) => setTimeout(r, opts.pollMs ?? 1000));
+    }
+    out(`kubelab: VM ${view.name} did not shut down within ${Math.round((opts.graceMs ?? 90000) / 1000)} s; powering it off`);
+  }
+  await vb.run(vbox.powerOff(view.name));
+  out(`kubelab: VM ${view.name} powered off`);
+}
+
+/** One line about a node's VM. */
+export async function nodeVmStatus(vb: VBoxManage, lab: string, nodeName: string, paths: LabPaths): Promise<string> {
+  const name = vmName({ name: lab }, { name: nodeName });
+  const view = await inspectVm(vb, name, lab, paths);
+  if (!view.registered) return `${name}: not created`;
+  if (!view.ours) return `${name}: exists but is not a VM of lab ${lab}`;
+  const ip = /^Value: (.*)$/m.exec(await vb.run(vbox.getExtraData(name, IP_KEY)))?.[1] ?? 'unknown';
+  return `${name}: ${view.state}, ip ${ip}, ${view.ready ? 'created' : 'create did not finish (run kubelab vm create again)'}`;
+}
+
+/** The node's VM, which must exist and be the lab's. */
+export async function existingNodeVm(vb: VBoxManage, lab: string, nodeName: string, paths: LabPaths): Promise<VmView> {
+  const view = await inspectVm(vb, vmName({ name: lab }, { name: nodeName }), lab, paths);
+  if (!view.registered) throw new KubelabError(`VM ${view.name} does not exist; create it with: kubelab vm create ${nodeName}`);
+  assertOurs(view, lab);
+  return view;
+}
