@@ -1,0 +1,84 @@
+import { Command, Option } from 'commander';
+import * as fs from 'fs';
+import { CliContext } from '../context';
+import { KubelabError } from '../errors';
+import { fetchLabKubeconfig } from '../kubeconfig/fetch';
+import { mergeLabIntoUserKubeconfig, mergedInto, MergeOutcome, unmergeLabFromUserKubeconfig, userKubeconfigPath } from '../kubeconfig/merge';
+import { registerSshCommands } from '../ssh/commands';
+import { nodeForRole, planK3sStep, runK3sStep } from './step';
+import { runK3sUninstall } from './uninstall';
+
+const roleOption = () => new Option('--role <role>', 'the role K3s has on the node').choices(['server', 'agent']).makeOptionMandatory();
+
+/** The K3s verbs the `k3s` stack runs, the `kubeconfig` verb, and the SSH verbs they build on. */
+export function registerK3sCommands(program: Command, ctx: CliContext): void {
+  const k3s = program.command('k3s').description('Install, inspect and remove K3s on the lab nodes over SSH');
+
+  k3s
+    .command('server')
+    .description('Install (or upgrade) the K3s server on a node and wait until the API and the node are Ready; no-op when already there')
+    .argument('<node>', 'the server node, e.g. cp1')
+    .action((node: string) => runK3sStep(ctx, 'server', node));
+
+  k3s
+    .command('agent')
+    .description('Join a node to the cluster as a K3s agent and wait until it is Ready with its host-only IP; no-op when already there')
+    .argument('<node>', 'an agent node, e.g. w1')
+    .action((node: string) => runK3sStep(ctx, 'agent', node));
+
+  k3s
+    .command('kubeconfig')
+    .description("Fetch the cluster's kubeconfig from the server into the lab state dir (0600), pointed at the server IP and named after the lab")
+    .option('--remove', 'delete the lab kubeconfig and remove the lab from the user kubeconfig if it was merged (cdktf destroy runs this)')
+    .option('--lab <lab>', 'the lab name (with --remove; the config may be gone)')
+    .action(async (opts: { remove?: boolean; lab?: string }) => {
+      if (!opts.remove) return fetchLabKubeconfig(ctx);
+      if (!opts.lab) throw new KubelabError('k3s kubeconfig --remove needs --lab <lab name>');
+      const merged = mergedInto(ctx.paths);
+      if (merged) report(ctx, unmergeLabFromUserKubeconfig(ctx.paths, opts.lab, merged), 'removed the lab entries from');
+      if (fs.existsSync(ctx.paths.kubeconfig)) {
+        fs.rmSync(ctx.paths.kubeconfig);
+        ctx.out(`kubelab: deleted ${ctx.paths.kubeconfig}`);
+      } else ctx.out(`kubelab: ${ctx.paths.kubeconfig} does not exist; nothing to delete`);
+    });
+
+  k3s
+    .command('uninstall')
+    .description('Drain and delete the node from the cluster (while it answers) and remove K3s from it; works without the lab config')
+    .argument('<node>', 'node name')
+    .requiredOption('--ip <ip>', "the node's host-only IP")
+    .addOption(roleOption())
+    .requiredOption('--lab <lab>', 'the lab name')
+    .action((nodeName: string, opts: { ip: string; role: 'server' | 'agent'; lab: string }) => runK3sUninstall(ctx, { nodeName, ...opts }));
+
+  k3s
+    .command('script')
+    .description('Print the exact bash script the server or agent step runs on the node (the token is read from standard input, never shown)')
+    .addArgument(new Command().createArgument('<role>', 'server or agent').choices(['server', 'agent']))
+    .argument('<node>', 'node name')
+    .action((role: 'server' | 'agent', nodeName: string) => {
+      const cfg = ctx.config;
+      ctx.out(planK3sStep(cfg, ctx, nodeForRole(cfg, nodeName, role)).script.trimEnd());
+    });
+
+  program
+    .command('kubeconfig')
+    .description(`Merge the lab's cluster/context/user into your kubeconfig (first of KUBECONFIG, else ~/.kube/config), or remove them`)
+    .option('--merge', 'add or replace only the lab entries; a timestamped backup is written first')
+    .option('--unmerge', 'remove only the lab entries')
+    .action((opts: { merge?: boolean; unmerge?: boolean }) => {
+      const lab = ctx.config.name;
+      if (opts.merge && opts.unmerge) throw new KubelabError('choose one of --merge and --unmerge');
+      if (opts.merge) return report(ctx, mergeLabIntoUserKubeconfig(ctx.paths, lab), 'merged the lab entries into');
+      if (opts.unmerge) return report(ctx, unmergeLabFromUserKubeconfig(ctx.paths, lab), 'removed the lab entries from');
+      ctx.out(`lab kubeconfig: ${ctx.paths.kubeconfig}${fs.existsSync(ctx.paths.kubeconfig) ? '' : ' (not fetched yet: kubelab k3s kubeconfig)'}`);
+      ctx.out(`your kubeconfig: ${userKubeconfigPath()}; lab merged there: ${mergedInto(ctx.paths) ? 'yes' : 'no'} (kubelab kubeconfig --merge | --unmerge)`);
+    });
+
+  registerSshCommands(program, ctx);
+}
+
+function report(ctx: CliContext, outcome: MergeOutcome, did: string): void {
+  if (!outcome.changed) ctx.out(`kubelab: ${outcome.file} already as wanted; nothing to do`);
+  else ctx.out(`kubelab: ${did} ${outcome.file}${outcome.backup ? ` (backup: ${outcome.backup})` : ''}`);
+}

@@ -1,0 +1,126 @@
+import { K3sStepPlan, NODE_TOKEN_FILE } from './plan';
+
+/** The official K3s install script (docs.k3s.io, "Quick-Start"). */
+export const K3S_INSTALL_SCRIPT_URL = 'https://get.k3s.io';
+
+/** Names of the files kubelab uploads into the node's staging dir. */
+export const STAGED = {
+  installScript: 'install.sh',
+  binary: 'k3s',
+  images: 'k3s-airgap-images.tar',
+  checksums: 'SHA256SUMS',
+} as const;
+
+/** Exit status of `--check` when the node needs the install to run. */
+export const CHECK_INSTALL_NEEDED = 3;
+
+/** The first word of the line the script prints when it left the node alone. */
+export const UNCHANGED_MARK = 'kubelab: unchanged:';
+
+export function nodeScriptName(plan: Pick<K3sStepPlan, 'role'>): string {
+  return `k3s-${plan.role}.sh`;
+}
+
+/** Single-quotes a word for bash. */
+export function shQuote(word: string): string {
+  return /^[A-Za-z0-9_./:=+@%,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The bash script the K3s step runs on a node, exactly as `kubelab k3s script` prints it.
+ * It holds no secret: the token reaches it on standard input. `imagesFile` says whether
+ * an air-gap images tarball is uploaded with it.
+ */
+export function renderK3sNodeScript(plan: K3sStepPlan, options: { images?: boolean } = {}): string {
+  const { node } = plan;
+  const script = nodeScriptName(plan);
+  const envAssignments = Object.entries(plan.installerEnv).map(([k, v]) => `${k}=${shQuote(v)}`);
+  const fetchInstaller =
+    plan.source === 'online'
+      ? [
+          `# Online install: the official script (it downloads the k3s binary from GitHub and checks its sha256) over the VM's NAT.`,
+          `curl -sfL ${K3S_INSTALL_SCRIPT_URL} -o "$staging/${STAGED.installScript}"`,
+          `skip_download=false`,
+        ]
+      : [
+          `# Upload install (air-gapped or from the host's cache): kubelab uploaded install.sh, the k3s binary`,
+          `# and their checksums into the staging dir; nothing is downloaded.`,
+          `(cd "$staging" && sha256sum --check --quiet ${STAGED.checksums})`,
+          `install -D -m 0755 "$staging/${STAGED.binary}" "$k3s_bin"`,
+          ...(options.images
+            ? [
+                `# Air-gap images: K3s imports every tarball in this dir at start.`,
+                `install -D -m 0644 "$staging/${STAGED.images}" "$root/var/lib/rancher/k3s/agent/images/${STAGED.images}"`,
+              ]
+            : []),
+          `skip_download=true`,
+        ];
+
+  return [
+    `#!/usr/bin/env bash`,
+    `# kubelab: K3s ${plan.role} on ${node.name} (${node.ip}), K3s ${plan.version}, lab "${plan.labName}".`,
+    `#`,
+    `# kubelab uploads this file over SSH into a fresh staging dir on the node and runs`,
+    `#   sudo bash <staging>/${script} --check    exit 0: nothing to do; exit ${CHECK_INSTALL_NEEDED}: install needed`,
+    `#   sudo bash <staging>/${script} --install  with the lab token (the host's .kubelab/k3s-token) on standard input`,
+    `# Safe to re-run: a node already at this version with these flags is left alone;`,
+    `# a different version in the lab config upgrades K3s in place.`,
+    `set -euo pipefail`,
+    ``,
+    `# Empty on a real node; kubelab's tests point it at a temp dir that plays "/".`,
+    `root="\${KUBELAB_NODE_ROOT:-}"`,
+    `staging="$(cd "$(dirname "$0")" && pwd)"`,
+    ``,
+    `version=${shQuote(plan.version)}`,
+    `service=${shQuote(plan.service)}`,
+    `token_file=${shQuote(NODE_TOKEN_FILE)}`,
+    `install_args=(${plan.installArgs.map(shQuote).join(' ')})`,
+    `k3s_bin="$root/usr/local/bin/k3s"`,
+    `applied_file="$root/var/lib/kubelab/k3s-${plan.role}.applied"`,
+    ``,
+    `# What the node runs once this step is done; a re-run compares it with what was applied last time.`,
+    `desired="version=$version`,
+    `args=\${install_args[*]}`,
+    `env=${envAssignments.join(' ')}"`,
+    ``,
+    `up_to_date() {`,
+    `  [ -x "$k3s_bin" ] && [ -f "$applied_file" ] && [ "$(cat "$applied_file")" = "$desired" ] &&`,
+    `    "$k3s_bin" --version | head -n 1 | grep -qF "k3s version $version " &&`,
+    `    systemctl is-active --quiet "$service"`,
+    `}`,
+    ``,
+    `if up_to_date; then`,
+    `  echo "${UNCHANGED_MARK} K3s $version ($service) on ${node.name} already runs with these flags; nothing to do"`,
+    `  exit 0`,
+    `fi`,
+    `if [ "\${1:-}" = --check ]; then`,
+    `  echo "kubelab: K3s $version ($service) on ${node.name}: install needed"`,
+    `  exit ${CHECK_INSTALL_NEEDED}`,
+    `fi`,
+    ``,
+    `# The lab token arrives on standard input, never as an argument (arguments show in ps).`,
+    `umask 077`,
+    `mkdir -p "$root$(dirname "$token_file")"`,
+    `cat > "$root$token_file.new"`,
+    `[ -s "$root$token_file.new" ] || { echo "kubelab: no token on standard input" >&2; exit 1; }`,
+    `mv "$root$token_file.new" "$root$token_file"`,
+    `exec </dev/null`,
+    `umask 022`,
+    ``,
+    ...fetchInstaller,
+    ``,
+    `# The installer writes the systemd unit ($service) with these arguments, copies the K3S_* variables`,
+    `# into its env file (mode 0600) and (re)starts it: a new version upgrades in place.`,
+    `env INSTALL_K3S_VERSION="$version" INSTALL_K3S_BIN_DIR="$root/usr/local/bin" INSTALL_K3S_SKIP_DOWNLOAD="$skip_download" \\`,
+    `  ${envAssignments.join(' ')} \\`,
+    `  sh "$staging/${STAGED.installScript}" "\${install_args[@]}"`,
+    ``,
+    ...(plan.source === 'online'
+      ? [`# A copy for the host's cache: kubelab fetches install.sh and this binary from the staging dir.`, `cp "$k3s_bin" "$staging/${STAGED.binary}"`, ``]
+      : []),
+    `mkdir -p "$(dirname "$applied_file")"`,
+    `printf '%s\\n' "$desired" > "$applied_file"`,
+    `echo "kubelab: installed K3s $version ($service) on ${node.name}"`,
+    ``,
+  ].join('\n');
+}

@@ -1,0 +1,68 @@
+import { LabNode } from '../../config/lab-config';
+import { KubelabError } from '../errors';
+import { NodeSession, lastLines, sleep } from '../ssh/client';
+import { HOST_ONLY_IFACE } from './plan';
+import { kubectlCommand } from './remote';
+
+export interface ReadinessOptions {
+  timeoutMs: number;
+  /** Pause between polls. */
+  pollMs: number;
+  onProgress?: (line: string) => void;
+}
+
+/** The address every VirtualBox NAT NIC gets: a node reporting it was registered on the wrong interface. */
+const VIRTUALBOX_NAT_ADDRESS = '10.0.2.15';
+
+/** Polls until `check` returns a value (not undefined); on timeout throws with the last thing it saw. */
+async function poll<T>(what: string, opts: ReadinessOptions, check: () => Promise<{ done: T } | { seen: string }>): Promise<T> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let seen = 'nothing yet';
+  for (;;) {
+    const r = await check();
+    if ('done' in r) return r.done;
+    seen = r.seen;
+    if (Date.now() + opts.pollMs > deadline) break;
+    await sleep(opts.pollMs);
+  }
+  throw new KubelabError(`${what} within ${Math.round(opts.timeoutMs / 1000)} s; last seen: ${seen}`);
+}
+
+/** Waits until the K3s API on the server answers /readyz with "ok". */
+export async function waitForApiReady(server: NodeSession, opts: ReadinessOptions): Promise<void> {
+  await poll(`The K3s API on ${server.target.nodeName} did not become ready`, opts, async () => {
+    const r = await server.exec(kubectlCommand('get --raw /readyz'));
+    if (r.code === 0 && r.stdout.trim() === 'ok') return { done: undefined };
+    return { seen: lastLines(`${r.stdout}${r.stderr}`.trim(), 2).replace(/\n/g, ' | ') || `exit status ${r.code}` };
+  });
+  opts.onProgress?.(`kubelab: ${server.target.nodeName}: K3s API answers /readyz`);
+}
+
+/**
+ * Waits until `node` is Ready in the cluster (asked on the server) with its InternalIP equal
+ * to its host-only address. A node registered with another address fails at once: waiting
+ * does not fix it.
+ */
+export async function waitForNodeReady(server: NodeSession, node: LabNode, opts: ReadinessOptions): Promise<void> {
+  const jsonpath = `{range .status.conditions[?(@.type=="Ready")]}{.status}{end} {range .status.addresses[?(@.type=="InternalIP")]}{.address}{end}`;
+  await poll(`Node ${node.name} did not become Ready`, opts, async () => {
+    const r = await server.exec(kubectlCommand(`get node ${node.name} -o jsonpath='${jsonpath}'`));
+    if (r.code !== 0) return { seen: `not registered yet (${lastLines(r.stderr.trim(), 1) || `exit status ${r.code}`})` };
+    const [ready, internalIp] = r.stdout.trim().split(/\s+/);
+    if (internalIp && internalIp !== node.ip) throw wrongAddress(node, internalIp);
+    if (ready === 'True' && internalIp === node.ip) return { done: undefined };
+    return { seen: `registered, Ready=${ready || 'unknown'}, InternalIP=${internalIp || 'none'}` };
+  });
+  opts.onProgress?.(`kubelab: ${node.name}: node is Ready with InternalIP ${node.ip}`);
+}
+
+function wrongAddress(node: LabNode, got: string): KubelabError {
+  const why =
+    got === VIRTUALBOX_NAT_ADDRESS
+      ? `${got} is the VirtualBox NAT address (NIC1, enp0s3), the same on every VM: K3s picked the NAT interface because --node-ip/--flannel-iface did not take effect, so pod logs, exec and metrics would fail.`
+      : `K3s did not use the host-only interface ${HOST_ONLY_IFACE}; check that the VM's second NIC is on the host-only network with ${node.ip}.`;
+  return new KubelabError(
+    `Node ${node.name} joined with InternalIP ${got}, not its host-only address ${node.ip}. ${why} ` +
+      `Check /etc/systemd/system/k3s*.service on the node (kubelab ssh ${node.name} systemctl cat 'k3s*'), then re-install: kubelab k3s uninstall ${node.name} --ip ${node.ip} --role ${node.role} --lab <lab> and run the step again.`,
+  );
+}

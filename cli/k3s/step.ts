@@ -1,0 +1,138 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { LabConfig, LabNode, findNode, serverNode } from '../../config/lab-config';
+import { CliContext } from '../context';
+import { KubelabError } from '../errors';
+import { ConnectionLostError, NodeSession, RemoteCommandError, connectToNode, sleep } from '../ssh/client';
+import { nodeSshTarget } from '../ssh/target';
+import { InstallerFiles, checksumsFileText, fillCache, resolveInstallerFiles } from './installer-files';
+import { CHECK_INSTALL_NEEDED, STAGED, nodeScriptName, renderK3sNodeScript } from './node-script';
+import { K3sStepPlan, k3sStepPlan } from './plan';
+import { ReadinessOptions, waitForApiReady, waitForNodeReady } from './readiness';
+import { withStagingDir } from './remote';
+import { ensureK3sToken } from './token';
+
+/** Timing of a step; tests shorten it. */
+export interface K3sStepTiming {
+  /** How long to keep trying to log in while a VM boots. */
+  connectTimeoutMs: number;
+  /** How long the API and the node may take to become Ready. */
+  readyTimeoutMs: number;
+  pollMs: number;
+  /** Attempts of the whole step when the SSH connection drops mid-way (the script is safe to re-run). */
+  attempts: number;
+  retryDelayMs: number;
+}
+
+export const DEFAULT_STEP_TIMING: K3sStepTiming = { connectTimeoutMs: 180_000, readyTimeoutMs: 300_000, pollMs: 3000, attempts: 3, retryDelayMs: 3000 };
+
+/** The node of the config with that name, which must have the role the verb installs. */
+export function nodeForRole(cfg: LabConfig, name: string, role: 'server' | 'agent'): LabNode {
+  let node: LabNode;
+  try {
+    node = findNode(cfg, name);
+  } catch (err) {
+    throw new KubelabError((err as Error).message);
+  }
+  if (node.role !== role) {
+    throw new KubelabError(`Node ${name} has role ${node.role} in the lab config; use: kubelab k3s ${node.role} ${name}`);
+  }
+  return node;
+}
+
+/** The plan and script a step would run on a node, given where the installer comes from. */
+export function planK3sStep(cfg: LabConfig, ctx: Pick<CliContext, 'paths'>, node: LabNode): { plan: K3sStepPlan; files?: InstallerFiles; script: string } {
+  const files = resolveInstallerFiles(cfg, ctx.paths);
+  const plan = k3sStepPlan(cfg, node, files ? 'upload' : 'online');
+  return { plan, files, script: renderK3sNodeScript(plan, { images: !!files?.images }) };
+}
+
+/**
+ * `kubelab k3s server|agent <node>`: installs (or upgrades) K3s on the node over SSH and
+ * waits until it is Ready in the cluster with its host-only address. A node already at
+ * the pinned version with the same flags is left alone.
+ */
+export async function runK3sStep(ctx: CliContext, role: 'server' | 'agent', nodeName: string, timing: K3sStepTiming = DEFAULT_STEP_TIMING): Promise<void> {
+  const cfg = ctx.config;
+  const node = nodeForRole(cfg, nodeName, role);
+  if (role === 'agent' && !fs.existsSync(ctx.paths.k3sToken)) {
+    throw new KubelabError(`The lab token ${ctx.paths.k3sToken} does not exist yet; install the server first: kubelab k3s server ${serverNode(cfg).name}`);
+  }
+  const token = ensureK3sToken(ctx.paths);
+  const { plan, files, script } = planK3sStep(cfg, ctx, node);
+  const connect = (n: LabNode) =>
+    connectToNode({ paths: ctx.paths, target: nodeSshTarget(n.name, n.ip), timeoutMs: timing.connectTimeoutMs, onProgress: ctx.out });
+  ctx.out(`kubelab: ${node.name}: K3s ${plan.version} ${role}, installer: ${files ? files.origin : 'online (get.k3s.io over the VM NAT)'}`);
+
+  await retryOnDroppedConnection(ctx, node.name, timing, async () => {
+    const session = await connect(node);
+    try {
+      await installOnNode(ctx, session, plan, script, token, files);
+    } finally {
+      session.close();
+    }
+  });
+
+  const ready: ReadinessOptions = { timeoutMs: timing.readyTimeoutMs, pollMs: timing.pollMs, onProgress: ctx.out };
+  await retryOnDroppedConnection(ctx, node.name, timing, async () => {
+    const server = await connect(serverNode(cfg));
+    try {
+      if (role === 'server') await waitForApiReady(server, ready);
+      await waitForNodeReady(server, node, ready);
+    } finally {
+      server.close();
+    }
+  });
+}
+
+async function retryOnDroppedConnection(ctx: CliContext, nodeName: string, timing: K3sStepTiming, attempt: () => Promise<void>): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof ConnectionLostError) || i >= timing.attempts) throw err;
+      ctx.warn(`kubelab: warning: ${nodeName}: ${err.message}; retrying (attempt ${i + 1} of ${timing.attempts})`);
+      await sleep(timing.retryDelayMs);
+    }
+  }
+}
+
+async function installOnNode(ctx: CliContext, session: NodeSession, plan: K3sStepPlan, script: string, token: string, files?: InstallerFiles): Promise<void> {
+  const name = nodeScriptName(plan);
+  await withStagingDir(session, async (staging) => {
+    await session.upload(`${staging}/${name}`, { data: script }, 0o700);
+    const check = await session.exec(`sudo bash ${staging}/${name} --check`);
+    if (check.code === 0) {
+      ctx.out(check.stdout.trim());
+      return;
+    }
+    if (check.code !== CHECK_INSTALL_NEEDED) throw new RemoteCommandError(session.target, `${name} --check`, check);
+
+    if (files) {
+      ctx.out(`kubelab: ${plan.node.name}: uploading the K3s installer and binary`);
+      const staged: Record<string, string> = { [STAGED.installScript]: files.installScript, [STAGED.binary]: files.binary };
+      if (files.images) staged[STAGED.images] = files.images;
+      for (const [remote, local] of Object.entries(staged)) await session.upload(`${staging}/${remote}`, { localFile: local }, 0o600);
+      await session.upload(`${staging}/${STAGED.checksums}`, { data: checksumsFileText(staged) }, 0o600);
+    }
+    ctx.out(`kubelab: ${plan.node.name}: installing K3s ${plan.version} (${plan.service})`);
+    const result = await session.run(`sudo bash ${staging}/${name} --install`, { stdin: `${token}\n`, label: `${name} (K3s ${plan.role} install)` });
+    ctx.out(result.stdout.trim().split('\n').slice(-1)[0]);
+    if (!files) await cacheOnlineInstall(ctx, session, plan, staging);
+  });
+}
+
+/** After an online install, keeps install.sh and the binary on the host so later installs need no download. */
+async function cacheOnlineInstall(ctx: CliContext, session: NodeSession, plan: K3sStepPlan, staging: string): Promise<void> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-k3s-cache-'));
+  try {
+    const fetched = { installScript: path.join(tmp, STAGED.installScript), binary: path.join(tmp, STAGED.binary) };
+    await session.download(`${staging}/${STAGED.installScript}`, fetched.installScript);
+    await session.download(`${staging}/${STAGED.binary}`, fetched.binary);
+    const dir = fillCache(ctx.paths, plan.version, fetched);
+    ctx.out(`kubelab: cached K3s ${plan.version} install.sh and binary with checksums in ${path.relative(ctx.paths.projectDir, dir)}; later installs upload them instead of downloading`);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}

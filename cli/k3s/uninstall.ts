@@ -1,0 +1,121 @@
+import * as fs from 'fs';
+import { parse as parseYaml } from 'yaml';
+import { CliContext } from '../context';
+import { KubelabError } from '../errors';
+import { NodeSession, connectToNode, sleep } from '../ssh/client';
+import { describeTarget, nodeSshTarget, SshTarget } from '../ssh/target';
+import { probeTcp } from '../ssh/wait';
+import { UNCHANGED_MARK } from './node-script';
+import { kubectlCommand, onNode } from './remote';
+
+export interface UninstallRequest {
+  nodeName: string;
+  ip: string;
+  role: 'server' | 'agent';
+  lab: string;
+}
+
+export interface UninstallTiming {
+  /** How long a node's SSH port may stay silent before the VM counts as gone. */
+  probeMs: number;
+  connectTimeoutMs: number;
+}
+
+export const DEFAULT_UNINSTALL_TIMING: UninstallTiming = { probeMs: 10_000, connectTimeoutMs: 30_000 };
+
+/** The uninstall script the K3s installer leaves on a node of that role. */
+export function uninstallScriptFor(role: 'server' | 'agent'): string {
+  return role === 'server' ? '/usr/local/bin/k3s-uninstall.sh' : '/usr/local/bin/k3s-agent-uninstall.sh';
+}
+
+/** The bash kubelab runs (with sudo) to remove K3s from a node; safe when K3s is not there. */
+export function renderUninstallScript(req: Pick<UninstallRequest, 'nodeName' | 'role'>): string {
+  return [
+    `set -euo pipefail`,
+    `uninstall=${onNode(uninstallScriptFor(req.role))}`,
+    `if [ -x "$uninstall" ]; then`,
+    `  "$uninstall" </dev/null`,
+    `  echo "kubelab: removed K3s (${req.role}) from ${req.nodeName}"`,
+    `else`,
+    `  echo "${UNCHANGED_MARK} K3s (${req.role}) is not installed on ${req.nodeName}; nothing to uninstall"`,
+    `fi`,
+    `rm -f ${onNode(`/var/lib/kubelab/k3s-${req.role}.applied`)} ${onNode('/etc/rancher/k3s/kubelab-token')}`,
+    ``,
+  ].join('\n');
+}
+
+/**
+ * `kubelab k3s uninstall <node> --ip --role --lab`: runs at `cdktf destroy` and works
+ * without the lab config (the node may be gone from it). An agent is drained and its node
+ * object deleted while the server answers; then K3s's own uninstall script runs. A VM that
+ * is already gone (SSH port silent) ends the step at once with a message.
+ */
+export async function runK3sUninstall(ctx: CliContext, req: UninstallRequest, timing: UninstallTiming = DEFAULT_UNINSTALL_TIMING): Promise<void> {
+  const target = nodeSshTarget(req.nodeName, req.ip);
+  if (!(await answers(target, timing.probeMs))) {
+    ctx.out(`kubelab: ${describeTarget(target)} does not answer on SSH port ${target.port} within ${Math.round(timing.probeMs / 1000)} s: the VM is gone or stopped; nothing to uninstall`);
+    return;
+  }
+  if (req.role === 'agent') await removeFromCluster(ctx, req, timing);
+
+  const session = await connectToNode({ paths: ctx.paths, target, timeoutMs: timing.connectTimeoutMs, onProgress: ctx.out });
+  try {
+    const r = await session.run('sudo bash -s', { stdin: renderUninstallScript(req), label: `K3s ${req.role} uninstall` });
+    ctx.out(r.stdout.trim().split('\n').slice(-1)[0]);
+  } finally {
+    session.close();
+  }
+}
+
+/** Drains the agent and deletes its node object, asking the server named in the lab kubeconfig; skipped when the server is gone. */
+async function removeFromCluster(ctx: CliContext, req: UninstallRequest, timing: UninstallTiming): Promise<void> {
+  const serverIp = serverIpFromLabKubeconfig(ctx);
+  if (!serverIp) {
+    ctx.out(`kubelab: no lab kubeconfig at ${ctx.paths.kubeconfig}: cannot reach the cluster, so ${req.nodeName} is not drained; uninstalling K3s from it`);
+    return;
+  }
+  const server = nodeSshTarget(`the ${req.lab} server`, serverIp);
+  if (!(await answers(server, timing.probeMs))) {
+    ctx.out(`kubelab: the server ${serverIp} does not answer: the cluster is gone, nothing to drain`);
+    return;
+  }
+  let session: NodeSession;
+  try {
+    session = await connectToNode({ paths: ctx.paths, target: server, timeoutMs: timing.connectTimeoutMs, onProgress: ctx.out });
+  } catch (err) {
+    if (!(err instanceof KubelabError)) throw err;
+    ctx.out(`kubelab: cannot log in to the server (${err.message}); ${req.nodeName} is not drained`);
+    return;
+  }
+  try {
+    const exists = await session.exec(kubectlCommand(`get node ${req.nodeName} -o name`));
+    if (exists.code !== 0) {
+      ctx.out(`kubelab: node ${req.nodeName} is not in the cluster; nothing to drain`);
+      return;
+    }
+    ctx.out(`kubelab: draining ${req.nodeName}`);
+    await session.run(kubectlCommand(`drain ${req.nodeName} --ignore-daemonsets --delete-emptydir-data --force --timeout=120s`), { label: `kubectl drain ${req.nodeName}` });
+    await session.run(kubectlCommand(`delete node ${req.nodeName} --ignore-not-found`), { label: `kubectl delete node ${req.nodeName}` });
+    ctx.out(`kubelab: drained and deleted node ${req.nodeName}`);
+  } finally {
+    session.close();
+  }
+}
+
+function serverIpFromLabKubeconfig(ctx: CliContext): string | undefined {
+  if (!fs.existsSync(ctx.paths.kubeconfig)) return undefined;
+  const kc = parseYaml(fs.readFileSync(ctx.paths.kubeconfig, 'utf8')) as { clusters?: { cluster?: { server?: string } }[] } | null;
+  const server = kc?.clusters?.[0]?.cluster?.server;
+  return server ? new URL(server).hostname : undefined;
+}
+
+/** Whether the SSH port answers within `ms` (a booting VM may refuse for a moment, so it tries a few times). */
+async function answers(target: SshTarget, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const left = deadline - Date.now();
+    if ((await probeTcp(target.host, target.port, Math.max(100, Math.min(3000, left)))) === 'open') return true;
+    if (Date.now() + 200 > deadline) return false;
+    await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
+  }
+}
