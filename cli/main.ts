@@ -4,6 +4,7 @@ import { CliContext } from './context';
 import { KubelabError } from './errors';
 import { registerConfigCommands } from './config-commands';
 import { registerVirtualBoxCommands } from './virtualbox/register';
+import { registerK3sCommands } from './k3s/commands';
 
 /** Builds the command tree. Each area of the lab registers its own verbs. */
 export function buildProgram(ctx: CliContext): Command {
@@ -13,6 +14,7 @@ export function buildProgram(ctx: CliContext): Command {
     .exitOverride();
   registerConfigCommands(program, ctx);
   registerVirtualBoxCommands(program, ctx);
+  registerK3sCommands(program, ctx);
   return program;
 }
 
