@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { LabConfig } from '../config/lab-config';
+import { LAB_APPS } from '../config/urls';
 import { PINNED } from '../config/versions';
 import { ChartRelease, ChartService } from './chart-release';
 import { LabNamespace } from './lab-namespace';
@@ -9,13 +10,18 @@ export interface HeadlampDashboardProps {
   readonly namespace: LabNamespace;
 }
 
-/** Headlamp, the default web dashboard (the Kubernetes Dashboard is archived). */
+/**
+ * Headlamp, the default web dashboard (the Kubernetes Dashboard is archived).
+ * Users log in with a ServiceAccount token (`kubelab dashboard` prints one); the
+ * Headlamp pod itself gets no cluster rights.
+ */
 export class HeadlampDashboard extends ChartRelease {
   /** The chart's Service, as fixed by fullnameOverride and service.port below. */
   readonly service: ChartService;
 
   constructor(scope: Construct, id: string, props: HeadlampDashboardProps) {
     const service = { namespace: props.namespace.namespaceName, name: 'headlamp', port: 80 };
+    // Value names from kubernetes-sigs/headlamp charts/headlamp/values.yaml.
     super(scope, id, {
       chart: PINNED.charts.headlamp,
       version: props.config.components.dashboard.chartVersion ?? PINNED.charts.headlamp.version,
@@ -24,6 +30,13 @@ export class HeadlampDashboard extends ChartRelease {
       values: {
         fullnameOverride: service.name,
         service: { type: 'ClusterIP', port: service.port },
+        // Served under /headlamp (Headlamp's -base-url), so one path route works by
+        // hostname and on the bare IP without a rewrite.
+        config: { baseURL: LAB_APPS.headlamp.path },
+        // The chart binds its own pod's ServiceAccount to cluster-admin by default;
+        // Headlamp acts with the token the user logs in with, so that binding only
+        // widens what a compromised pod could do (headlamp issues #2885, #4435).
+        clusterRoleBinding: { create: false },
       },
     });
     this.service = service;

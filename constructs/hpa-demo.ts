@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
 import { HorizontalPodAutoscalerV2 } from '@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
+import { LAB_APPS } from '../config/urls';
 import { LabNamespace } from './lab-namespace';
 import { WebRoute } from './web-route';
 
@@ -11,12 +12,27 @@ export interface HpaDemoProps {
   readonly host: string;
 }
 
+/** What the HPA demo is scaled on and between; `kubelab verify --load` checks against these. */
+export const HPA_DEMO_SCALING = {
+  minReplicas: 1,
+  maxReplicas: 10,
+  targetCpuUtilization: 50,
+  /**
+   * Seconds the HPA waits before scaling down after the load stops. The default
+   * 300 s is long to watch in a lab; 60 s still avoids flapping between samples
+   * (metrics-server resolution 15 s).
+   */
+  scaleDownStabilizationSeconds: 60,
+} as const;
+
 /**
- * The HorizontalPodAutoscaler walkthrough of kubernetes.io: php-apache with CPU
- * requests (without them the HPA shows `<unknown>`), scaled 1..10 at 50% CPU.
+ * The HorizontalPodAutoscaler walkthrough of kubernetes.io: php-apache
+ * (registry.k8s.io/hpa-example) with CPU requests 200m and limits 500m (without
+ * requests the HPA shows `<unknown>`), scaled 1..10 at 50% CPU by an
+ * autoscaling/v2 HPA.
  */
 export class HpaDemo extends Construct {
-  static readonly APP = 'php-apache';
+  static readonly APP = LAB_APPS.hpaDemo.name;
   readonly deployment: DeploymentV1;
   readonly service: ServiceV1;
   readonly autoscaler: HorizontalPodAutoscalerV2;
@@ -27,6 +43,7 @@ export class HpaDemo extends Construct {
     const name = HpaDemo.APP;
     const namespace = props.namespace.namespaceName;
     const labels = { app: name };
+    const scaling = HPA_DEMO_SCALING;
     this.deployment = new DeploymentV1(this, 'deployment', {
       metadata: { name, namespace, labels },
       spec: {
@@ -45,6 +62,8 @@ export class HpaDemo extends Construct {
           },
         },
       },
+      // The HPA owns the replica count from here on; a re-apply must not reset it.
+      lifecycle: { ignoreChanges: ['spec[0].replicas'] },
       dependsOn: [props.namespace],
     });
     this.service = new ServiceV1(this, 'service', {
@@ -56,11 +75,20 @@ export class HpaDemo extends Construct {
       metadata: { name, namespace },
       spec: {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
-        minReplicas: 1,
-        maxReplicas: 10,
-        metric: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }],
-        // The default 5-minute scale-down window is long to watch in a lab.
-        behavior: { scaleDown: [{ stabilizationWindowSeconds: 60, selectPolicy: 'Max', policy: [{ type: 'Percent', value: 100, periodSeconds: 15 }] }] },
+        minReplicas: scaling.minReplicas,
+        maxReplicas: scaling.maxReplicas,
+        metric: [
+          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: scaling.targetCpuUtilization } } },
+        ],
+        behavior: {
+          scaleDown: [
+            {
+              stabilizationWindowSeconds: scaling.scaleDownStabilizationSeconds,
+              selectPolicy: 'Max',
+              policy: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+            },
+          ],
+        },
       },
       dependsOn: [this.deployment],
     });

@@ -10,7 +10,7 @@ import { ClusterStack, ClusterStackProps } from './cluster-stack';
 
 /**
  * `dashboard`: Headlamp (or the legacy Kubernetes Dashboard) behind the ingress,
- * at a URL that survives reboots (no port-forward), and the login ServiceAccount.
+ * at a URL that survives reboots (no port-forward), and the login ServiceAccounts.
  * Empty when components.dashboard is off.
  */
 export class DashboardStack extends ClusterStack {
@@ -19,13 +19,22 @@ export class DashboardStack extends ClusterStack {
     const { config } = props;
     const url = labUrls(config).dashboard;
     if (!url) return;
-    const headlamp = config.components.dashboard.kind === 'headlamp';
-    const namespace = new LabNamespace(this, 'namespace', { name: headlamp ? 'headlamp' : 'kubernetes-dashboard' });
-    const dashboard = headlamp
-      ? new HeadlampDashboard(this, 'headlamp', { config, namespace })
-      : new KubernetesDashboard(this, 'kubernetes-dashboard', { config, namespace });
+    const namespace = new LabNamespace(this, 'namespace', { name: url.namespace });
+    const dashboard =
+      url.kind === 'headlamp'
+        ? new HeadlampDashboard(this, 'headlamp', { config, namespace })
+        : new KubernetesDashboard(this, 'kubernetes-dashboard', { config, namespace });
     new DashboardAdmin(this, 'admin', { namespace });
-    new WebRoute(this, 'dashboard', { host: url.host, backend: dashboard.service, https: !headlamp });
+    new WebRoute(this, 'dashboard', {
+      host: url.host,
+      path: url.path,
+      backend: dashboard.service,
+      https: url.kind === 'kubernetes-dashboard',
+      onBareIp: url.fallbackUrl !== undefined,
+    });
     new TerraformOutput(this, 'url', { value: url.url, description: 'The dashboard; `kubelab dashboard` prints a login token' });
+    if (url.fallbackUrl) {
+      new TerraformOutput(this, 'fallback_url', { value: url.fallbackUrl, description: 'The dashboard on the bare IP, for when sslip.io DNS is unreachable' });
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { TerraformOutput } from 'cdktf';
-import { labUrls } from '../config/urls';
+import { LAB_APPS, labUrls } from '../config/urls';
 import { HpaDemo } from '../constructs/hpa-demo';
 import { LabNamespace } from '../constructs/lab-namespace';
 import { ClusterStack, ClusterStackProps } from './cluster-stack';
@@ -11,7 +11,7 @@ export class WorkloadsStack extends ClusterStack {
     super(scope, id, props);
     const url = labUrls(props.config).hpaDemo;
     if (!url) return;
-    const namespace = new LabNamespace(this, 'namespace', { name: 'hpa-demo' });
+    const namespace = new LabNamespace(this, 'namespace', { name: LAB_APPS.hpaDemo.namespace });
     new HpaDemo(this, 'hpa-demo', { namespace, host: url.host });
     new TerraformOutput(this, 'hpa_demo_url', { value: url.url, description: 'The HPA demo app; `kubelab load start` puts it under load' });
   }
