@@ -42,7 +42,9 @@ export async function startSshd(options: StartSshdOptions): Promise<TestSshd> {
   let hostPublicKey = writeHostKey();
   fs.writeFileSync(path.join(dir, 'authorized_keys'), `${options.authorizedKey.trim()}\n`, { mode: 0o600 });
   const port = await freePort();
-  const setEnv = Object.entries(options.sessionEnv ?? {}).map(([k, v]) => `SetEnv ${k}="${v}"`);
+  // One SetEnv line: sshd uses only the first SetEnv directive it reads.
+  const env = Object.entries(options.sessionEnv ?? {});
+  const setEnv = env.length ? [`SetEnv ${env.map(([k, v]) => `${k}="${v}"`).join(' ')}`] : [];
   fs.writeFileSync(
     path.join(dir, 'sshd_config'),
     [
@@ -58,6 +60,7 @@ export async function startSshd(options: StartSshdOptions): Promise<TestSshd> {
       'PubkeyAuthentication yes',
       'PermitRootLogin prohibit-password',
       'LogLevel ERROR',
+      'Subsystem sftp internal-sftp',
       ...setEnv,
       '',
     ].join('\n'),

@@ -1,0 +1,118 @@
+/**
+ * STAND-INS for K3s in kubelab's tests. None of this is K3s: the recording stand-in
+ * install script writes down how it was called instead of installing anything, and the
+ * stand-in `k3s` answers the few questions the kubelab steps ask (version, /readyz, node
+ * status, drain, delete) from files in a shared "cluster" temp dir.
+ */
+import { DROP_MY_SSH_CONNECTION } from '../support/sshd-fake-node';
+
+/**
+ * The recording stand-in for get.k3s.io's install.sh (POSIX sh, as kubelab runs it with `sh`).
+ * Appends one record per call to <KUBELAB_NODE_ROOT>/install-record.log, "registers" the node
+ * in the cluster dir with the InternalIP real K3s would pick (--node-ip, else the NAT address),
+ * leaves a stand-in uninstall script and marks the service active for the stand-in systemctl.
+ */
+export function recordingStandInInstallScript(clusterDir: string): string {
+  return `#!/bin/sh
+# RECORDING STAND-IN for the K3s install script (kubelab tests): records, installs nothing.
+set -eu
+root="\${KUBELAB_NODE_ROOT:?stand-in runs only on a kubelab test node}"
+cluster='${clusterDir}'
+if [ -e "$cluster/drop-connection-once" ]; then
+  rm "$cluster/drop-connection-once"
+  ${DROP_MY_SSH_CONNECTION.replace(/\n/g, '\n  ')}
+fi
+{
+  echo "--- call"
+  echo "args: $*"
+  env | grep -E '^(INSTALL_K3S|K3S)_' | sort
+  echo "token-file-mode: $(stat -c %a "$root$K3S_TOKEN_FILE")"
+  echo "binary: $("$INSTALL_K3S_BIN_DIR/k3s" --version | head -n 1)"
+} >> "$root/install-record.log"
+role=$1
+name=''
+ip='10.0.2.15'
+while [ "$#" -gt 0 ]; do
+  case "$1" in
+    --node-name) name=$2; shift ;;
+    --node-ip) ip=$2; shift ;;
+  esac
+  shift
+done
+[ -e "$cluster/force-internal-ip" ] && ip=$(cat "$cluster/force-internal-ip")
+mkdir -p "$cluster/nodes" "$root/run"
+echo "True $ip" > "$cluster/nodes/$name"
+if [ "$role" = server ]; then
+  service=k3s
+  touch "$cluster/api-ready"
+  mkdir -p "$root/etc/rancher/k3s"
+  cat > "$root/etc/rancher/k3s/k3s.yaml" <<'EOF'
+${K3S_STYLE_KUBECONFIG}EOF
+  uninstall="$INSTALL_K3S_BIN_DIR/k3s-uninstall.sh"
+else
+  service=k3s-agent
+  uninstall="$INSTALL_K3S_BIN_DIR/k3s-agent-uninstall.sh"
+fi
+touch "$root/run/active-$service"
+cat > "$uninstall" <<EOF
+#!/bin/sh
+# STAND-IN uninstall script left by the recording stand-in installer.
+echo "--- uninstall $service" >> "$root/install-record.log"
+rm -f "$root/run/active-$service" "$INSTALL_K3S_BIN_DIR/k3s" "$uninstall"
+EOF
+chmod 755 "$uninstall"
+`;
+}
+
+/** A kubeconfig shaped like the one K3s writes to /etc/rancher/k3s/k3s.yaml (made-up certificate data). */
+export const K3S_STYLE_KUBECONFIG = `apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: c3RhbmQtaW4tY2E=
+    server: https://127.0.0.1:6443
+  name: default
+contexts:
+- context:
+    cluster: default
+    user: default
+  name: default
+current-context: default
+kind: Config
+preferences: {}
+users:
+- name: default
+  user:
+    client-certificate-data: c3RhbmQtaW4tY2VydA==
+    client-key-data: c3RhbmQtaW4ta2V5
+`;
+
+/** The stand-in k3s binary the tests upload as k3s.installer.binary; reports `version`. */
+export function standInK3sBinary(clusterDir: string, version: string): string {
+  return `#!/bin/bash
+# STAND-IN for the k3s binary (kubelab tests): answers from the cluster dir, runs nothing.
+cluster='${clusterDir}'
+case "$1" in
+  --version) echo "k3s version ${version} (stand-in)"; echo "go version stand-in" ;;
+  kubectl)
+    shift
+    echo "$*" >> "$cluster/kubectl.log"
+    case "$1 $2" in
+      "get --raw") if [ -e "$cluster/api-ready" ]; then echo ok; else echo "stand-in: connection refused" >&2; exit 1; fi ;;
+      "get node")
+        if [ ! -e "$cluster/nodes/$3" ]; then echo "Error from server (NotFound): nodes \\"$3\\" not found" >&2; exit 1; fi
+        if [ "$4 $5" = "-o name" ]; then echo "node/$3"; else cat "$cluster/nodes/$3"; fi ;;
+      "drain "*) echo "node/$2 drained" ;;
+      "delete node") rm -f "$cluster/nodes/$3"; echo "node \\"$3\\" deleted" ;;
+      *) echo "stand-in k3s: unexpected: kubectl $*" >&2; exit 99 ;;
+    esac ;;
+  *) echo "stand-in k3s: unexpected: $*" >&2; exit 99 ;;
+esac
+`;
+}
+
+/** Stand-in systemctl: `is-active --quiet <service>` answers from <root>/run/active-<service>. */
+export const STAND_IN_SYSTEMCTL = `#!/bin/bash
+# STAND-IN for systemctl (kubelab tests): only is-active, from marker files.
+[ "$1" = is-active ] || { echo "stand-in systemctl: unexpected: $*" >&2; exit 99; }
+[ -e "$KUBELAB_NODE_ROOT/run/active-\${*: -1}" ]
+`;
