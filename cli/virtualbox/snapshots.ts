@@ -13,8 +13,8 @@ async function listSnapshots(vb: VBoxManage, vm: string): Promise<string[]> {
   try {
     return snapshotNames(parseMachineReadable(await vb.run(vbox.listSnapshots(vm))));
   } catch (err) {
-    // A VM without snapshots makes `snapshot list` fail with "does not have any snapshots".
-    if (err instanceof VBoxManageError && /does not have any snapshots/i.test(err.stderr)) return [];
+    // A VM without snapshots makes `snapshot list` fail, saying "does not have any snapshots" (on stdout).
+    if (err instanceof VBoxManageError && /does not have any snapshots/i.test(`${err.stdout}\n${err.stderr}`)) return [];
     throw err;
   }
 }

@@ -12,6 +12,7 @@ export class VBoxManageError extends KubelabError {
     readonly args: readonly string[],
     readonly stderr: string,
     readonly exitCode: number | null,
+    readonly stdout = '',
   ) {
     super(`VBoxManage ${args.join(' ')} failed${exitCode ? ` (exit ${exitCode})` : ''}: ${stderr.trim() || '(no message)'}`);
     this.name = 'VBoxManageError';
@@ -57,7 +58,7 @@ export class VBoxManage {
     this.executable = executable;
     this.lockFile = path.join(options.lockDir ?? path.join(userCacheDir(), 'locks'), 'vboxmanage.lock');
     this.retries = options.retries ?? 8;
-    this.retryDelayMs = options.retryDelayMs ?? 1500;
+    this.retryDelayMs = options.retryDelayMs ?? Number(process.env.KUBELAB_VBOX_RETRY_DELAY_MS ?? 1500);
     this.lockStaleMs = Math.max(2000, options.lockStaleMs ?? Number(process.env.KUBELAB_LOCK_STALE_MS ?? 10000));
     this.lockWaitMs = options.lockWaitMs ?? 60 * 60 * 1000;
   }
@@ -73,7 +74,7 @@ export class VBoxManage {
         await sleep(this.retryDelayMs);
         continue;
       }
-      throw new VBoxManageError(args, result.stderr, result.exitCode);
+      throw new VBoxManageError(args, result.stderr || result.stdout, result.exitCode, result.stdout);
     }
   }
 

@@ -1,0 +1,627 @@
+#!/usr/bin/env node
+'use strict';
+/*
+ * STAND-IN FOR TESTS — THIS IS NOT VIRTUALBOX.
+ *
+ * A VBoxManage stand-in that the tests put on PATH under the name `VBoxManage`, because
+ * VirtualBox cannot run on the test machines. It runs no VM. It keeps VMs, media,
+ * snapshots and host-only interfaces as JSON in $VBOXMANAGE_STANDIN_DIR, accepts only
+ * the subcommands and options kubelab uses, in the grammar of the VBoxManage manual
+ * (VirtualBox 7), and rejects anything else the way the real one does
+ * ("VBoxManage: error: ..." on stderr, exit 1).
+ *
+ * Told by environment variables to misbehave:
+ *   VBOXMANAGE_STANDIN_FAIL=<subcommand>[:exit0]   that subcommand fails (with :exit0, prints the error but exits 0)
+ *   VBOXMANAGE_STANDIN_LOCKED=<subcommand>:<n>     its first n calls report a session lock
+ *   VBOXMANAGE_STANDIN_KILL_PARENT=<subcommand>    kills the calling process (a crash half-way), then exits
+ *   VBOXMANAGE_STANDIN_NETWORKS=<cidr> ...         ranges allowed for host-only addresses (default 192.168.56.0/21)
+ * Calls that overlap in time (what kubelab's lock must prevent) are counted in
+ * $VBOXMANAGE_STANDIN_DIR/overlaps and answered with a session-lock error.
+ */
+const fs = require('fs');
+const path = require('path');
+const crypto = require('crypto');
+
+const DIR = process.env.VBOXMANAGE_STANDIN_DIR;
+const VERSION = process.env.VBOXMANAGE_STANDIN_VERSION || '7.1.4r165100';
+
+class UsageError extends Error {}
+let holdingBusy = false;
+
+function fail(message, code = 1) {
+  process.stderr.write(`VBoxManage: error: ${message}\n`);
+  process.exit(code);
+}
+
+if (!DIR) fail('stand-in: VBOXMANAGE_STANDIN_DIR is not set');
+fs.mkdirSync(DIR, { recursive: true });
+const STATE = path.join(DIR, 'state.json');
+const BUSY = path.join(DIR, 'busy');
+
+function load() {
+  if (!fs.existsSync(STATE)) return { vms: [], media: [], hostonlyifs: [], hostonlynets: [], counters: {} };
+  return JSON.parse(fs.readFileSync(STATE, 'utf8'));
+}
+function save(s) {
+  const tmp = `${STATE}.${process.pid}`;
+  fs.writeFileSync(tmp, JSON.stringify(s, null, 1));
+  fs.renameSync(tmp, STATE);
+}
+const uuid = () => crypto.randomUUID();
+
+/** Option parsing like RTGetOpt: "--opt value" or "--opt=value"; unknown options are errors. */
+function parseOptions(args, spec, { positionals = 0 } = {}) {
+  const opts = {};
+  const pos = [];
+  for (let i = 0; i < args.length; i++) {
+    let a = args[i];
+    if (a.startsWith('--') || (a.startsWith('-') && a.length === 2)) {
+      let inline;
+      const eq = a.indexOf('=');
+      if (eq > 0) {
+        inline = a.slice(eq + 1);
+        a = a.slice(0, eq);
+      }
+      const key = Object.keys(spec).find((k) => (spec[k] instanceof RegExp ? spec[k].test(a) : k === a));
+      if (!key) throw new UsageError(`Unknown option: ${a}`);
+      const arity = spec[key] instanceof RegExp ? 1 : spec[key];
+      const values = [];
+      if (inline !== undefined) values.push(inline);
+      while (values.length < (typeof arity === 'function' ? arity(args[i + 1]) : arity)) {
+        i++;
+        if (i >= args.length) throw new UsageError(`Missing value for ${a}`);
+        values.push(args[i]);
+      }
+      (opts[a] = opts[a] || []).push(values.length === 0 ? true : values.length === 1 ? values[0] : values);
+    } else pos.push(a);
+  }
+  if (pos.length > positionals) throw new UsageError(`Invalid parameter '${pos[positionals]}'`);
+  return { opts, pos };
+}
+const last = (v) => (Array.isArray(v) ? v[v.length - 1] : v);
+
+function ipToInt(ip) {
+  return ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+}
+function inRanges(ip) {
+  const ranges = (process.env.VBOXMANAGE_STANDIN_NETWORKS || '192.168.56.0/21').split(/\s+/).filter(Boolean);
+  return ranges.some((r) => {
+    const [net, len] = r.split('/');
+    const size = 2 ** (32 - Number(len));
+    return ipToInt(ip) >= ipToInt(net) && ipToInt(ip) < ipToInt(net) + size;
+  });
+}
+
+function findVm(s, ref) {
+  const vm = s.vms.find((v) => v.name === ref || v.uuid === ref);
+  if (!vm) fail(`Could not find a registered machine named '${ref}'\nVBoxManage: error: Details: code VBOX_E_OBJECT_NOT_FOUND (0x80bb0001), component VirtualBoxWrap, interface IVirtualBox`);
+  return vm;
+}
+function findMedium(s, ref, kind) {
+  const abs = path.isAbsolute(ref) ? ref : path.resolve(ref);
+  return s.media.find((m) => (m.uuid === ref || m.location === abs) && (!kind || m.kind === kind));
+}
+const isOn = (vm) => ['running', 'paused'].includes(vm.state);
+function requireOff(vm) {
+  if (isOn(vm)) fail(`The machine '${vm.name}' is already locked for a session (or being unlocked)\nVBoxManage: error: Details: code VBOX_E_INVALID_OBJECT_STATE (0x80bb0007), component MachineWrap, interface IMachine`);
+}
+function mediaInUse(s, uuidRef) {
+  return s.vms.some((v) => Object.values(v.attachments).some((a) => a.medium === uuidRef) || v.snapshots.some((sn) => Object.values(sn.attachments).some((a) => a.medium === uuidRef)));
+}
+function newDiff(s, parent, folder, owner) {
+  const id = uuid();
+  const location = path.join(folder, 'Snapshots', `{${id}}.vdi`);
+  fs.mkdirSync(path.dirname(location), { recursive: true });
+  fs.writeFileSync(location, `stand-in differencing image of ${parent.uuid}\n`);
+  const m = { uuid: id, kind: 'hdd', location, format: 'VDI', capacityMb: parent.capacityMb, parent: parent.uuid, owner };
+  s.media.push(m);
+  return m;
+}
+function deleteMediumFile(s, m) {
+  fs.rmSync(m.location, { force: true });
+  s.media = s.media.filter((x) => x.uuid !== m.uuid);
+}
+
+const commands = {
+  list(s, args) {
+    const { pos } = parseOptions(args, { '--long': 0, '-l': 0, '--sorted': 0, '-s': 0 }, { positionals: 1 });
+    const what = pos[0];
+    const block = (rows) => rows.map((r) => Object.entries(r).map(([k, v]) => `${`${k}:`.padEnd(17)}${v}`).join('\n')).join('\n\n') + (rows.length ? '\n' : '');
+    switch (what) {
+      case 'vms':
+        return s.vms.map((v) => `"${v.name}" {${v.uuid}}\n`).join('');
+      case 'runningvms':
+        return s.vms.filter(isOn).map((v) => `"${v.name}" {${v.uuid}}\n`).join('');
+      case 'hdds':
+      case 'dvds':
+        return block(
+          s.media
+            .filter((m) => m.kind === (what === 'hdds' ? 'hdd' : 'dvd'))
+            .map((m) => ({ UUID: m.uuid, 'Parent UUID': m.parent || 'base', State: 'created', Type: 'normal (base)', Location: m.location, 'Storage format': m.format, Capacity: `${m.capacityMb} MBytes` })),
+        );
+      case 'hostonlyifs':
+        return block(s.hostonlyifs.map((i) => ({ Name: i.name, GUID: i.guid, DHCP: 'Disabled', IPAddress: i.ip, NetworkMask: i.mask, Status: 'Up', VBoxNetworkName: `HostInterfaceNetworking-${i.name}` })));
+      case 'hostonlynets':
+        return block(s.hostonlynets.map((n) => ({ Name: n.name, GUID: n.id, State: n.enabled ? 'Enabled' : 'Disabled', NetworkMask: n.mask, LowerIP: n.lower, UpperIP: n.upper, VBoxNetworkId: `hostonly-${n.name}` })));
+      default:
+        throw new UsageError(`Invalid parameter '${what}'`);
+    }
+  },
+
+  showvminfo(s, args) {
+    const { opts, pos } = parseOptions(args, { '--machinereadable': 0, '--details': 0, '--log': 1, '--password-id': 1, '--password': 1 }, { positionals: 1 });
+    if (!pos[0]) throw new UsageError('Missing VM name');
+    if (!opts['--machinereadable']) throw new UsageError('stand-in: only --machinereadable output is kept');
+    const vm = findVm(s, pos[0]);
+    const lines = [
+      `name="${vm.name}"`,
+      `groups="${vm.groups.join(',')}"`,
+      `ostype="Ubuntu_64"`,
+      `UUID="${vm.uuid}"`,
+      `CfgFile="${vm.cfgFile}"`,
+      `memory=${vm.memory}`,
+      `cpus=${vm.cpus}`,
+      `ioapic="${vm.ioapic}"`,
+      `VMState="${vm.state}"`,
+    ];
+    vm.controllers.forEach((c, i) => lines.push(`storagecontrollername${i}="${c.name}"`, `storagecontrollertype${i}="${c.type}"`, `storagecontrollermaxportcount${i}="${c.ports}"`));
+    for (const [slot, a] of Object.entries(vm.attachments)) {
+      const [ctl, port, dev] = slot.split('|');
+      const m = s.media.find((x) => x.uuid === a.medium);
+      lines.push(`"${ctl}-${port}-${dev}"="${m ? m.location : 'emptydrive'}"`);
+      if (m) lines.push(`"${ctl}-ImageUUID-${port}-${dev}"="${m.uuid}"`);
+    }
+    for (let n = 1; n <= 8; n++) {
+      const nic = vm.nics[n];
+      lines.push(`nic${n}="${nic ? nic.type : 'none'}"`);
+      if (nic && nic.hostonlyadapter) lines.push(`hostonlyadapter${n}="${nic.hostonlyadapter}"`);
+      if (nic && nic.hostonlynet) lines.push(`hostonly-network${n}="${nic.hostonlynet}"`);
+      if (nic && nic.cable) lines.push(`cableconnected${n}="${nic.cable}"`);
+    }
+    lines.push(`uart1="${vm.uart1 || 'off'}"`);
+    if (vm.uartmode1) lines.push(`uartmode1="${vm.uartmode1}"`);
+    vm.snapshots.forEach((sn, i) => lines.push(`SnapshotName${i ? `-${i}` : ''}="${sn.name}"`, `SnapshotUUID${i ? `-${i}` : ''}="${sn.uuid}"`));
+    return lines.join('\n') + '\n';
+  },
+
+  showmediuminfo(s, args) {
+    const { pos } = parseOptions(args, {}, { positionals: 2 });
+    const ref = ['disk', 'dvd', 'floppy'].includes(pos[0]) ? pos[1] : pos[0];
+    const m = ref && findMedium(s, ref);
+    if (!m) fail(`Could not find file for the medium '${ref}'`);
+    return `UUID:           ${m.uuid}\nParent UUID:    ${m.parent || 'base'}\nState:          created\nLocation:       ${m.location}\nStorage format: ${m.format}\nCapacity:       ${m.capacityMb} MBytes\n`;
+  },
+
+  hostonlyif(s, args) {
+    const [sub, ...rest] = args;
+    if (sub === 'create') {
+      parseOptions(rest, {});
+      let n = 0;
+      while (s.hostonlyifs.some((i) => i.name === `vboxnet${n}`)) n++;
+      s.hostonlyifs.push({ name: `vboxnet${n}`, guid: uuid(), ip: '', mask: '' });
+      return `0%...10%...20%...30%...40%...50%...60%...70%...80%...90%...100%\nInterface 'vboxnet${n}' was successfully created\n`;
+    }
+    if (sub === 'ipconfig') {
+      const { opts, pos } = parseOptions(rest, { '--dhcp': 0, '--ip': 1, '--netmask': 1, '--ipv6': 1, '--netmasklengthv6': 1 }, { positionals: 1 });
+      const i = s.hostonlyifs.find((x) => x.name === pos[0]);
+      if (!i) fail(`The host network interface named '${pos[0]}' could not be found`);
+      const ip = last(opts['--ip']);
+      if (!ip) throw new UsageError('Missing --ip');
+      if (!inRanges(ip)) fail('Code E_ACCESSDENIED (0x80070005) - Access denied (extended info not available)');
+      i.ip = ip;
+      i.mask = last(opts['--netmask']) || '255.255.255.0';
+      return '';
+    }
+    if (sub === 'remove') {
+      const { pos } = parseOptions(rest, {}, { positionals: 1 });
+      if (!s.hostonlyifs.some((x) => x.name === pos[0])) fail(`The host network interface named '${pos[0]}' could not be found`);
+      s.hostonlyifs = s.hostonlyifs.filter((x) => x.name !== pos[0]);
+      return '0%...100%\n';
+    }
+    throw new UsageError(`Invalid parameter '${sub}'`);
+  },
+
+  hostonlynet(s, args) {
+    const [sub, ...rest] = args;
+    if (sub === 'add') {
+      const { opts } = parseOptions(rest, { '--name': 1, '--id': 1, '--netmask': 1, '--lower-ip': 1, '--upper-ip': 1, '--enable': 0, '--disable': 0 });
+      for (const o of ['--name', '--netmask', '--lower-ip', '--upper-ip']) if (!opts[o]) throw new UsageError(`Missing ${o}`);
+      const name = last(opts['--name']);
+      if (s.hostonlynets.some((n) => n.name === name)) fail(`Host-only network '${name}' already exists`);
+      s.hostonlynets.push({ name, id: uuid(), mask: last(opts['--netmask']), lower: last(opts['--lower-ip']), upper: last(opts['--upper-ip']), enabled: !opts['--disable'] });
+      return '';
+    }
+    if (sub === 'remove') {
+      const { opts } = parseOptions(rest, { '--name': 1, '--id': 1 });
+      const name = last(opts['--name']);
+      if (!s.hostonlynets.some((n) => n.name === name)) fail(`Host-only network '${name}' could not be found`);
+      s.hostonlynets = s.hostonlynets.filter((n) => n.name !== name);
+      return '';
+    }
+    throw new UsageError(`Invalid parameter '${sub}'`);
+  },
+
+  import(s, args) {
+    const { opts, pos } = parseOptions(
+      args,
+      { '--dry-run': 0, '-n': 0, '--options': 1, '--vsys': 1, '--ostype': 1, '--vmname': 1, '--settingsfile': 1, '--basefolder': 1, '--group': 1, '--memory': 1, '--cpus': 1, '--description': 1, '--eula': 1 },
+      { positionals: 1 },
+    );
+    const ova = pos[0];
+    if (!ova || !fs.existsSync(ova)) fail(`Appliance read failed\nVBoxManage: error: Could not open the file '${ova}'`);
+    const name = last(opts['--vmname']) || 'ubuntu-noble-24.04-cloudimg';
+    if (s.vms.some((v) => v.name === name)) fail(`A machine named '${name}' already exists`);
+    const folder = path.join(last(opts['--basefolder']) || path.join(DIR, 'VirtualBox VMs'), name);
+    const cfgFile = path.join(folder, `${name}.vbox`);
+    if (fs.existsSync(cfgFile)) fail(`Machine settings file '${cfgFile}' already exists`);
+    fs.mkdirSync(folder, { recursive: true });
+    fs.writeFileSync(cfgFile, 'stand-in settings\n');
+    const disk = { uuid: uuid(), kind: 'hdd', location: path.join(folder, `${name}-disk001.vmdk`), format: 'VMDK', capacityMb: 3584, parent: null };
+    fs.writeFileSync(disk.location, 'stand-in disk\n');
+    s.media.push(disk);
+    s.vms.push({
+      name,
+      uuid: uuid(),
+      cfgFile,
+      groups: ['/'],
+      state: 'poweroff',
+      memory: 1024,
+      cpus: 2,
+      ioapic: 'on',
+      extradata: {},
+      nics: { 1: { type: 'nat' } },
+      controllers: [{ name: 'SCSI', type: 'LsiLogic', ports: 16 }],
+      attachments: { 'SCSI|0|0': { type: 'hdd', medium: disk.uuid } },
+      snapshots: [],
+    });
+    return '0%...10%...100%\nSuccessfully imported the appliance.\n';
+  },
+
+  clonemedium(s, args) {
+    const { opts, pos } = parseOptions(args, { '--format': 1, '--variant': 1, '--existing': 0 }, { positionals: 3 });
+    const [src, dst] = ['disk', 'dvd', 'floppy'].includes(pos[0]) ? pos.slice(1) : pos;
+    const m = findMedium(s, src);
+    if (!m) fail(`Could not find file for the medium '${src}'`);
+    const target = path.resolve(dst);
+    if (fs.existsSync(target)) fail(`Cannot create the medium storage unit '${target}': already exists`);
+    fs.writeFileSync(target, 'stand-in disk (converted)\n');
+    const format = last(opts['--format']) || m.format;
+    s.media.push({ uuid: uuid(), kind: 'hdd', location: target, format, capacityMb: m.capacityMb, parent: null });
+    return `0%...100%\nClone medium created in format '${format}'. UUID: ${s.media[s.media.length - 1].uuid}\n`;
+  },
+
+  modifymedium(s, args) {
+    const { opts, pos } = parseOptions(args, { '--resize': 1, '--resizebyte': 1, '--compact': 0, '--type': 1, '--autoreset': 1, '--property': 1, '--move': 1, '--description': 1 }, { positionals: 2 });
+    const ref = ['disk', 'dvd', 'floppy'].includes(pos[0]) ? pos[1] : pos[0];
+    const m = ref && findMedium(s, ref, 'hdd');
+    if (!m) fail(`Could not find file for the medium '${ref}'`);
+    if (opts['--resize']) {
+      const mb = Number(last(opts['--resize']));
+      if (m.format === 'VMDK') fail('Failed to resize medium\nVBoxManage: error: Resize medium operation for this format is not implemented yet!');
+      if (mb < m.capacityMb) fail('Failed to resize medium\nVBoxManage: error: Shrinking is not yet supported');
+      m.capacityMb = mb;
+    }
+    return '0%...100%\n';
+  },
+
+  storagectl(s, args) {
+    const { opts, pos } = parseOptions(args, { '--name': 1, '--add': 1, '--controller': 1, '--portcount': 1, '--hostiocache': 1, '--bootable': 1, '--rename': 1, '--remove': 0 }, { positionals: 1 });
+    const vm = findVm(s, pos[0]);
+    requireOff(vm);
+    const name = last(opts['--name']);
+    if (!name) throw new UsageError('Missing --name');
+    if (opts['--add']) {
+      if (!['ide', 'sata', 'scsi', 'floppy', 'sas', 'usb', 'pcie', 'virtio'].includes(last(opts['--add']))) throw new UsageError(`Invalid --add argument '${last(opts['--add'])}'`);
+      if (vm.controllers.some((c) => c.name === name)) fail(`Storage controller named '${name}' already exists`);
+      vm.controllers.push({ name, type: last(opts['--controller']) || 'IntelAhci', ports: Number(last(opts['--portcount']) || 1) });
+    }
+    return '';
+  },
+
+  storageattach(s, args) {
+    const { opts, pos } = parseOptions(args, { '--storagectl': 1, '--port': 1, '--device': 1, '--type': 1, '--medium': 1, '--mtype': 1, '--comment': 1, '--nonrotational': 1, '--discard': 1, '--hotpluggable': 1 }, { positionals: 1 });
+    const vm = findVm(s, pos[0]);
+    const ctl = vm.controllers.find((c) => c.name === last(opts['--storagectl']));
+    if (!ctl) fail(`Could not find a controller named '${last(opts['--storagectl'])}'`);
+    const type = last(opts['--type']);
+    const medium = last(opts['--medium']);
+    if (!medium) throw new UsageError('Missing --medium');
+    if (type !== 'dvddrive') requireOff(vm);
+    const slot = `${ctl.name}|${last(opts['--port']) || 0}|${last(opts['--device']) || 0}`;
+    if (medium === 'none') {
+      delete vm.attachments[slot];
+      return '';
+    }
+    const kind = type === 'dvddrive' ? 'dvd' : 'hdd';
+    let m = findMedium(s, medium, kind);
+    if (!m) {
+      const file = path.resolve(medium);
+      if (!fs.existsSync(file)) fail(`Could not find file for the medium '${file}' (VERR_FILE_NOT_FOUND)`);
+      m = { uuid: uuid(), kind, location: file, format: kind === 'dvd' ? 'RAW' : 'VDI', capacityMb: 1, parent: null };
+      s.media.push(m);
+    }
+    vm.attachments[slot] = { type: type || 'hdd', medium: m.uuid };
+    return '';
+  },
+
+  closemedium(s, args) {
+    const { opts, pos } = parseOptions(args, { '--delete': 0 }, { positionals: 2 });
+    const kind = { disk: 'hdd', dvd: 'dvd', floppy: 'floppy' }[pos[0]];
+    const ref = kind ? pos[1] : pos[0];
+    const m = ref && findMedium(s, ref, kind);
+    if (!m) fail(`Could not find file for the medium '${ref}'`);
+    if (mediaInUse(s, m.uuid)) fail(`Cannot close medium '${m.location}' because it is still attached to virtual machines`);
+    if (s.media.some((x) => x.parent === m.uuid)) fail(`Cannot close medium '${m.location}' because it has 1 child media`);
+    if (opts['--delete']) fs.rmSync(m.location, { force: true });
+    s.media = s.media.filter((x) => x.uuid !== m.uuid);
+    return '';
+  },
+
+  snapshot(s, args) {
+    const [ref, sub, ...rest] = args;
+    if (!ref || !sub) throw new UsageError('Missing snapshot subcommand');
+    const vm = findVm(s, ref);
+    const folder = path.dirname(vm.cfgFile);
+    if (sub === 'take') {
+      const { opts, pos } = parseOptions(rest, { '--description': 1, '--live': 0, '--uniquename': 1 }, { positionals: 1 });
+      if (!pos[0]) throw new UsageError('Missing snapshot name');
+      const attachments = JSON.parse(JSON.stringify(vm.attachments));
+      for (const a of Object.values(vm.attachments)) {
+        if (a.type !== 'hdd') continue;
+        a.medium = newDiff(s, s.media.find((m) => m.uuid === a.medium), folder, vm.uuid).uuid;
+      }
+      const sn = { name: pos[0], uuid: uuid(), description: last(opts['--description']) || '', attachments, state: vm.state === 'running' ? 'saved' : 'poweroff', config: { cpus: vm.cpus, memory: vm.memory } };
+      vm.snapshots.push(sn);
+      return `0%...100%\nSnapshot taken. UUID: ${sn.uuid}\n`;
+    }
+    if (sub === 'restore') {
+      parseOptions(rest, {}, { positionals: 1 });
+      const sn = vm.snapshots.find((x) => x.name === rest[0] || x.uuid === rest[0]);
+      if (!sn) fail(`Could not find a snapshot named '${rest[0]}'`);
+      if (isOn(vm)) fail(`Cannot restore a snapshot of a running VM`);
+      for (const a of Object.values(vm.attachments)) {
+        const m = s.media.find((x) => x.uuid === a.medium);
+        if (a.type === 'hdd' && m && m.owner === vm.uuid && !s.media.some((x) => x.parent === m.uuid)) deleteMediumFile(s, m);
+      }
+      vm.attachments = JSON.parse(JSON.stringify(sn.attachments));
+      for (const a of Object.values(vm.attachments)) if (a.type === 'hdd') a.medium = newDiff(s, s.media.find((m) => m.uuid === a.medium), folder, vm.uuid).uuid;
+      vm.state = sn.state === 'saved' ? 'saved' : 'poweroff';
+      return `0%...100%\nRestoring snapshot '${sn.name}' (${sn.uuid})\n`;
+    }
+    if (sub === 'delete') {
+      parseOptions(rest, {}, { positionals: 1 });
+      const sn = vm.snapshots.find((x) => x.name === rest[0] || x.uuid === rest[0]);
+      if (!sn) fail(`Could not find a snapshot named '${rest[0]}'`);
+      vm.snapshots = vm.snapshots.filter((x) => x !== sn);
+      return '0%...100%\n';
+    }
+    if (sub === 'list') {
+      parseOptions(rest, { '--details': 0, '--machinereadable': 0 });
+      if (vm.snapshots.length === 0) {
+        process.stdout.write('This machine does not have any snapshots\n');
+        process.exit(1);
+      }
+      return vm.snapshots.map((sn, i) => `SnapshotName${i ? `-${i}` : ''}="${sn.name}"\nSnapshotUUID${i ? `-${i}` : ''}="${sn.uuid}"\n`).join('') + `CurrentSnapshotName="${vm.snapshots[vm.snapshots.length - 1].name}"\n`;
+    }
+    throw new UsageError(`Invalid parameter '${sub}'`);
+  },
+
+  clonevm(s, args) {
+    const { opts, pos } = parseOptions(
+      args,
+      { '--snapshot': 1, '--mode': 1, '--options': 1, '--name': 1, '--groups': 1, '--basefolder': 1, '--uuid': 1, '--register': 0 },
+      { positionals: 1 },
+    );
+    const src = findVm(s, pos[0]);
+    const options = (opts['--options'] || []).join(',').split(',').filter(Boolean);
+    for (const o of options) if (!['link', 'keepallmacs', 'keepnatmacs', 'keepdisknames', 'keephwuuids'].includes(o)) throw new UsageError(`Invalid clone options '${o}'`);
+    const snapName = last(opts['--snapshot']);
+    const sn = snapName && src.snapshots.find((x) => x.name === snapName || x.uuid === snapName);
+    if (snapName && !sn) fail(`Could not find a snapshot named '${snapName}'`);
+    if (options.includes('link') && !sn) fail('Linked clone can only be created from a snapshot');
+    const name = last(opts['--name']) || `${src.name} Clone`;
+    if (s.vms.some((v) => v.name === name)) fail(`A machine named '${name}' already exists`);
+    const folder = path.join(last(opts['--basefolder']) || path.join(DIR, 'VirtualBox VMs'), name);
+    const cfgFile = path.join(folder, `${name}.vbox`);
+    if (fs.existsSync(cfgFile)) fail(`Machine settings file '${cfgFile}' already exists`);
+    fs.mkdirSync(folder, { recursive: true });
+    fs.writeFileSync(cfgFile, 'stand-in settings\n');
+    const vm = JSON.parse(JSON.stringify({ ...src, snapshots: [] }));
+    Object.assign(vm, { name, uuid: uuid(), cfgFile, state: 'poweroff', extradata: {}, groups: opts['--groups'] ? last(opts['--groups']).split(',') : ['/'] });
+    vm.attachments = JSON.parse(JSON.stringify(sn ? sn.attachments : src.attachments));
+    for (const a of Object.values(vm.attachments)) if (a.type === 'hdd') a.medium = newDiff(s, s.media.find((m) => m.uuid === a.medium), folder, vm.uuid).uuid;
+    if (!opts['--register']) fail('stand-in: clones are only kept when registered (--register)');
+    s.vms.push(vm);
+    return `0%...100%\nMachine has been successfully cloned as "${name}"\n`;
+  },
+
+  setextradata(s, args) {
+    const [ref, key, value, ...extra] = args;
+    if (!key || extra.length) throw new UsageError('Usage: setextradata <uuid|vmname>|global <key> [<value>]');
+    const vm = findVm(s, ref);
+    if (value === undefined) delete vm.extradata[key];
+    else vm.extradata[key] = value;
+    return '';
+  },
+
+  getextradata(s, args) {
+    const [ref, key, ...extra] = args;
+    if (!key || extra.length) throw new UsageError('Usage: getextradata <uuid|vmname>|global <key>|enumerate');
+    const vm = findVm(s, ref);
+    return key in vm.extradata ? `Value: ${vm.extradata[key]}\n` : 'No value set!\n';
+  },
+
+  modifyvm(s, args) {
+    const uartArity = (next) => (next === 'off' ? 1 : 2);
+    const uartModeArity = (next) => (['disconnected'].includes(next) ? 1 : 2);
+    const { opts, pos } = parseOptions(
+      args,
+      {
+        '--name': 1,
+        '--groups': 1,
+        '--ostype': 1,
+        '--description': 1,
+        '--cpus': 1,
+        '--memory': 1,
+        '--ioapic': 1,
+        nic: /^--nic[1-8]$/,
+        cable: /^--cableconnected[1-8]$/,
+        hostonly: /^--(hostonlyadapter|host-only-adapter)[1-8]$/,
+        hostonlynet: /^--host-only-net[1-8]$/,
+        '--uart1': uartArity,
+        '--uart2': uartArity,
+        '--uartmode1': uartModeArity,
+        '--uart-mode1': uartModeArity,
+        '--uartmode2': uartModeArity,
+      },
+      { positionals: 1 },
+    );
+    const vm = findVm(s, pos[0]);
+    requireOff(vm);
+    for (const [k, values] of Object.entries(opts)) {
+      const v = last(values);
+      const n = Number(k.slice(-1));
+      if (k === '--groups') vm.groups = v.split(',');
+      else if (k === '--cpus') vm.cpus = Number(v);
+      else if (k === '--memory') vm.memory = Number(v);
+      else if (k === '--ioapic') vm.ioapic = v;
+      else if (k === '--name') vm.name = v;
+      else if (/^--nic\d$/.test(k)) {
+        if (!['none', 'null', 'nat', 'bridged', 'intnet', 'hostonly', 'hostonlynet', 'generic', 'natnetwork', 'cloud'].includes(v)) throw new UsageError(`Invalid --nic argument '${v}'`);
+        vm.nics[n] = { ...(vm.nics[n] || {}), type: v };
+      } else if (/^--cableconnected\d$/.test(k)) vm.nics[n] = { ...(vm.nics[n] || {}), cable: v };
+      else if (/^--(hostonlyadapter|host-only-adapter)\d$/.test(k)) {
+        if (!s.hostonlyifs.some((i) => i.name === v)) fail(`Host-only interface '${v}' does not exist`);
+        vm.nics[n] = { ...(vm.nics[n] || {}), hostonlyadapter: v };
+      } else if (/^--host-only-net\d$/.test(k)) {
+        if (!s.hostonlynets.some((i) => i.name === v)) fail(`Host-only network '${v}' does not exist`);
+        vm.nics[n] = { ...(vm.nics[n] || {}), hostonlynet: v };
+      } else if (k === '--uart1') vm.uart1 = Array.isArray(v) ? `${v[0]},${v[1]}` : v;
+      else if (k === '--uartmode1' || k === '--uart-mode1') vm.uartmode1 = Array.isArray(v) ? `${v[0]},${v[1]}` : v;
+    }
+    return '';
+  },
+
+  startvm(s, args) {
+    const { opts, pos } = parseOptions(args, { '--type': 1, '--putenv': 1, '-E': 1, '--password': 1, '--password-id': 1 }, { positionals: 1 });
+    const vm = findVm(s, pos[0]);
+    if (opts['--type'] && !['gui', 'headless', 'sdl', 'separate'].includes(last(opts['--type']))) throw new UsageError(`Invalid session type '${last(opts['--type'])}'`);
+    if (isOn(vm)) fail(`The machine '${vm.name}' is already locked by a session (or being locked or unlocked)`);
+    for (const [slot, a] of Object.entries(vm.attachments)) {
+      const m = s.media.find((x) => x.uuid === a.medium);
+      if (m && !fs.existsSync(m.location)) fail(`Could not open the medium '${m.location}' attached at ${slot} (VERR_FILE_NOT_FOUND)`);
+    }
+    if (vm.uartmode1 && vm.uartmode1.startsWith('file,')) {
+      fs.writeFileSync(vm.uartmode1.slice(5), `[VBoxManage stand-in] ${vm.name} "started"; no guest runs here, so no console output\n`);
+    }
+    vm.state = 'running';
+    return `Waiting for VM "${vm.name}" to power on...\nVM "${vm.name}" has been successfully started.\n`;
+  },
+
+  controlvm(s, args) {
+    const [ref, action, ...rest] = args;
+    const vm = findVm(s, ref);
+    if (!['poweroff', 'acpipowerbutton', 'pause', 'resume', 'savestate', 'reset'].includes(action)) throw new UsageError(`Invalid parameter '${action}'`);
+    parseOptions(rest, {});
+    if (!isOn(vm)) fail(`Machine '${vm.name}' is not currently running`);
+    if (action === 'poweroff' || action === 'acpipowerbutton') vm.state = 'poweroff';
+    else if (action === 'pause') vm.state = 'paused';
+    else if (action === 'resume') vm.state = 'running';
+    else if (action === 'savestate') vm.state = 'saved';
+    return action === 'poweroff' ? '0%...100%\n' : '';
+  },
+
+  unregistervm(s, args) {
+    const { opts, pos } = parseOptions(args, { '--delete': 0, '--delete-all': 0 }, { positionals: 1 });
+    const vm = findVm(s, pos[0]);
+    if (isOn(vm)) fail(`Cannot unregister the machine '${vm.name}' while it is locked`);
+    if (opts['--delete'] || opts['--delete-all']) {
+      const own = new Set([
+        ...Object.values(vm.attachments).filter((a) => a.type === 'hdd').map((a) => a.medium),
+        ...vm.snapshots.flatMap((sn) => Object.values(sn.attachments).filter((a) => a.type === 'hdd').map((a) => a.medium)),
+        ...s.media.filter((m) => m.owner === vm.uuid).map((m) => m.uuid),
+      ]);
+      const others = s.vms.filter((v) => v !== vm);
+      const blocking = s.media.find((m) => own.has(m.parent) && !own.has(m.uuid));
+      if (blocking || [...own].some((id) => others.some((v) => Object.values(v.attachments).some((a) => a.medium === id)))) {
+        fail(`Cannot unregister the machine '${vm.name}' because it has linked clones: its disks have child media\nVBoxManage: error: Details: code VBOX_E_OBJECT_IN_USE (0x80bb000c)`);
+      }
+      for (const id of own) {
+        const m = s.media.find((x) => x.uuid === id);
+        if (m) deleteMediumFile(s, m);
+      }
+      fs.rmSync(vm.cfgFile, { force: true });
+      fs.rmSync(path.join(path.dirname(vm.cfgFile), 'Snapshots'), { recursive: true, force: true });
+      try {
+        fs.rmdirSync(path.dirname(vm.cfgFile));
+      } catch {
+        /* the real one also leaves a folder holding files it did not make */
+      }
+    }
+    s.vms = s.vms.filter((v) => v !== vm);
+    return '';
+  },
+};
+
+function counter(s, key) {
+  s.counters[key] = (s.counters[key] || 0) + 1;
+  return s.counters[key];
+}
+
+function main() {
+  const args = process.argv.slice(2);
+  if (args[0] === '--version' || args[0] === '-v' || args[0] === '-V') {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  const sub = args[0];
+  if (!sub || !commands[sub]) fail(`Unknown command '${sub}'\nVBoxManage: error: (this is the kubelab VBoxManage stand-in for tests)`);
+
+  let busy;
+  try {
+    busy = fs.openSync(BUSY, 'wx');
+    holdingBusy = true;
+  } catch {
+    fs.appendFileSync(path.join(DIR, 'overlaps'), `${process.pid} ${args.join(' ')}\n`);
+    fail('The object is already locked by a session (or being locked or unlocked) (stand-in: another VBoxManage call was running)');
+  }
+  let code = 0;
+  try {
+    const s = load();
+    const failSpec = (process.env.VBOXMANAGE_STANDIN_FAIL || '').split(':');
+    const lockSpec = (process.env.VBOXMANAGE_STANDIN_LOCKED || '').split(':');
+    if (lockSpec[0] === sub && counter(s, `locked-${sub}`) <= Number(lockSpec[1] || 1)) {
+      save(s);
+      throw Object.assign(new Error(`The machine is already locked for a session (or being unlocked)`), { exit: 1 });
+    }
+    if (failSpec[0] === sub) throw Object.assign(new Error(`Code E_FAIL (0x80004005) - stand-in told to fail '${sub}'`), { exit: failSpec[1] === 'exit0' ? 0 : 1 });
+    if (process.env.VBOXMANAGE_STANDIN_KILL_PARENT === sub) {
+      process.kill(process.ppid, 'SIGKILL');
+      process.exit(1);
+    }
+    const output = commands[sub](s, args.slice(1));
+    save(s);
+    process.stdout.write(output);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`VBoxManage: error: ${err.message}\n`);
+      code = 2;
+    } else if (err && err.exit !== undefined) {
+      process.stderr.write(`VBoxManage: error: ${err.message}\n`);
+      code = err.exit;
+    } else throw err;
+  } finally {
+    fs.closeSync(busy);
+    fs.rmSync(BUSY, { force: true });
+    holdingBusy = false;
+  }
+  process.exitCode = code;
+}
+
+// fail() exits from inside a command: release the busy marker on the way out.
+const realExit = process.exit.bind(process);
+process.exit = (code) => {
+  if (holdingBusy) fs.rmSync(BUSY, { force: true });
+  realExit(code);
+};
+main();
