@@ -19,7 +19,10 @@ export async function withStagingDir<T>(session: NodeSession, use: (dir: string)
   }
 }
 
-/** Runs `sudo kubectl` of K3s on the server node. */
+/** sudo that fails at once instead of waiting for a password nobody can type (cloud-init gives kubelab passwordless sudo). */
+export const SUDO = 'sudo -n';
+
+/** K3s's kubectl on the server node, as root (the admin kubeconfig is mode 0600). */
 export function kubectlCommand(args: string): string {
-  return `sudo k3s kubectl ${args}`;
+  return `${SUDO} k3s kubectl ${args}`;
 }

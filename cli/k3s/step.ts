@@ -10,7 +10,7 @@ import { InstallerFiles, checksumsFileText, fillCache, resolveInstallerFiles } f
 import { CHECK_INSTALL_NEEDED, STAGED, nodeScriptName, renderK3sNodeScript } from './node-script';
 import { K3sStepPlan, k3sStepPlan } from './plan';
 import { ReadinessOptions, waitForApiReady, waitForNodeReady } from './readiness';
-import { withStagingDir } from './remote';
+import { SUDO, withStagingDir } from './remote';
 import { ensureK3sToken } from './token';
 
 /** Timing of a step; tests shorten it. */
@@ -102,7 +102,7 @@ async function installOnNode(ctx: CliContext, session: NodeSession, plan: K3sSte
   const name = nodeScriptName(plan);
   await withStagingDir(session, async (staging) => {
     await session.upload(`${staging}/${name}`, { data: script }, 0o700);
-    const check = await session.exec(`sudo bash ${staging}/${name} --check`);
+    const check = await session.exec(`${SUDO} bash ${staging}/${name} --check`);
     if (check.code === 0) {
       ctx.out(check.stdout.trim());
       return;
@@ -117,7 +117,7 @@ async function installOnNode(ctx: CliContext, session: NodeSession, plan: K3sSte
       await session.upload(`${staging}/${STAGED.checksums}`, { data: checksumsFileText(staged) }, 0o600);
     }
     ctx.out(`kubelab: ${plan.node.name}: installing K3s ${plan.version} (${plan.service})`);
-    const result = await session.run(`sudo bash ${staging}/${name} --install`, { stdin: `${token}\n`, label: `${name} (K3s ${plan.role} install)` });
+    const result = await session.run(`${SUDO} bash ${staging}/${name} --install`, { stdin: `${token}\n`, label: `${name} (K3s ${plan.role} install)` });
     ctx.out(result.stdout.trim().split('\n').slice(-1)[0]);
     if (!files) await cacheOnlineInstall(ctx, session, plan, staging);
   });

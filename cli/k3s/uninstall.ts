@@ -6,7 +6,7 @@ import { NodeSession, connectToNode, sleep } from '../ssh/client';
 import { describeTarget, nodeSshTarget, SshTarget } from '../ssh/target';
 import { probeTcp } from '../ssh/wait';
 import { UNCHANGED_MARK } from './node-script';
-import { kubectlCommand, onNode } from './remote';
+import { SUDO, kubectlCommand, onNode } from './remote';
 
 export interface UninstallRequest {
   nodeName: string;
@@ -60,7 +60,7 @@ export async function runK3sUninstall(ctx: CliContext, req: UninstallRequest, ti
 
   const session = await connectToNode({ paths: ctx.paths, target, timeoutMs: timing.connectTimeoutMs, onProgress: ctx.out });
   try {
-    const r = await session.run('sudo bash -s', { stdin: renderUninstallScript(req), label: `K3s ${req.role} uninstall` });
+    const r = await session.run(`${SUDO} bash -s`, { stdin: renderUninstallScript(req), label: `K3s ${req.role} uninstall` });
     ctx.out(r.stdout.trim().split('\n').slice(-1)[0]);
   } finally {
     session.close();

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import { serverNode } from '../../config/lab-config';
 import { CliContext } from '../context';
 import { K3S_API_PORT } from '../k3s/plan';
-import { onNode } from '../k3s/remote';
+import { SUDO, onNode } from '../k3s/remote';
 import { connectToNode } from '../ssh/client';
 import { nodeSshTarget } from '../ssh/target';
 import { writeSecretFile } from '../state-dir';
@@ -23,7 +23,7 @@ export async function fetchLabKubeconfig(ctx: CliContext, connectTimeoutMs = 120
   const session = await connectToNode({ paths: ctx.paths, target: nodeSshTarget(server.name, server.ip), timeoutMs: connectTimeoutMs, onProgress: ctx.out });
   let k3sYaml: string;
   try {
-    k3sYaml = (await session.run(`sudo cat ${onNode(K3S_KUBECONFIG_ON_SERVER)}`, { label: `reading ${K3S_KUBECONFIG_ON_SERVER}` })).stdout;
+    k3sYaml = (await session.run(`${SUDO} cat ${onNode(K3S_KUBECONFIG_ON_SERVER)}`, { label: `reading ${K3S_KUBECONFIG_ON_SERVER}` })).stdout;
   } finally {
     session.close();
   }
