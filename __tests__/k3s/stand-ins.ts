@@ -8,6 +8,7 @@ import { DROP_MY_SSH_CONNECTION } from '../support/sshd-fake-node';
 
 /**
  * The recording stand-in for get.k3s.io's install.sh (POSIX sh, as kubelab runs it with `sh`).
+ * Online (INSTALL_K3S_SKIP_DOWNLOAD not true) it "downloads" by copying <cluster>/online-download/k3s.
  * Appends one record per call to <KUBELAB_NODE_ROOT>/install-record.log, "registers" the node
  * in the cluster dir with the InternalIP real K3s would pick (--node-ip, else the NAT address),
  * leaves a stand-in uninstall script and marks the service active for the stand-in systemctl.
@@ -21,6 +22,10 @@ cluster='${clusterDir}'
 if [ -e "$cluster/drop-connection-once" ]; then
   rm "$cluster/drop-connection-once"
   ${DROP_MY_SSH_CONNECTION.replace(/\n/g, '\n  ')}
+fi
+if [ "$INSTALL_K3S_SKIP_DOWNLOAD" != true ]; then
+  # What the real script downloads from GitHub; the online tests leave a stand-in binary here.
+  cp "$cluster/online-download/k3s" "$INSTALL_K3S_BIN_DIR/k3s"
 fi
 {
   echo "--- call"
@@ -116,3 +121,13 @@ export const STAND_IN_SYSTEMCTL = `#!/bin/bash
 [ "$1" = is-active ] || { echo "stand-in systemctl: unexpected: $*" >&2; exit 99; }
 [ -e "$KUBELAB_NODE_ROOT/run/active-\${*: -1}" ]
 `;
+
+/** Stand-in curl on a fake node: "downloads" https://get.k3s.io by copying the recording stand-in install script, and logs the call. */
+export function standInCurl(installScript: string): string {
+  return `#!/bin/bash
+# STAND-IN for curl (kubelab tests): serves only https://get.k3s.io, from a local file.
+echo "$*" >> "\$KUBELAB_NODE_ROOT/curl.log"
+[ "$1 $2 $3" = "-sfL https://get.k3s.io -o" ] || { echo "stand-in curl: unexpected: $*" >&2; exit 99; }
+cp '${installScript}' "$4"
+`;
+}
