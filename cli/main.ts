@@ -5,6 +5,7 @@ import { KubelabError } from './errors';
 import { registerConfigCommands } from './config-commands';
 import { registerVirtualBoxCommands } from './virtualbox/register';
 import { registerK3sCommands } from './k3s/commands';
+import { registerClusterCommands } from './cluster/register';
 
 /** Builds the command tree. Each area of the lab registers its own verbs. */
 export function buildProgram(ctx: CliContext): Command {
@@ -15,6 +16,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerConfigCommands(program, ctx);
   registerVirtualBoxCommands(program, ctx);
   registerK3sCommands(program, ctx);
+  registerClusterCommands(program, ctx);
   return program;
 }
 

@@ -1,0 +1,83 @@
+import { LabConfig, agentNodes, serverNode } from '../../config/lab-config';
+import { LabUrls } from '../../config/urls';
+import { KubelabError } from '../errors';
+import { ClusterApiError, ClusterUnreachableError, LabCluster } from './lab-cluster';
+import { LabVms } from './lab-vms';
+import { IngressAddress, probeWebApp } from './web-probe';
+
+export interface LabPowerOptions {
+  readonly config: LabConfig;
+  readonly vms: LabVms;
+  readonly out: (line: string) => void;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface StartOptions extends LabPowerOptions {
+  /** Connects to the API (throws when there is no kubeconfig yet). */
+  readonly connect: () => Promise<LabCluster>;
+  readonly urls: LabUrls;
+  readonly ingress: IngressAddress;
+  readonly timeoutMs: number;
+  readonly intervalMs: number;
+}
+
+/**
+ * Starts every lab VM, the server first (agents rejoin it), then waits until every
+ * node is Ready and every lab URL answers through the ingress: after a host
+ * reboot this brings the dashboard back without any port-forward.
+ */
+export async function startLab(o: StartOptions): Promise<void> {
+  const t0 = Date.now();
+  const deadline = t0 + o.timeoutMs;
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  for (const node of [serverNode(o.config), ...agentNodes(o.config)]) await o.vms.start(node);
+
+  const cluster = await o.connect();
+  let lastSeen = '';
+  for (;;) {
+    const seen = await nodesState(cluster, o.config);
+    if (seen.ready) break;
+    if (seen.summary !== lastSeen) o.out(`kubelab: waiting for the nodes: ${(lastSeen = seen.summary)}`);
+    if (Date.now() >= deadline) throw new KubelabError(`the nodes are not all Ready after ${Math.round(o.timeoutMs / 1000)} s: ${seen.summary}; run kubelab verify for details`);
+    await sleep(o.intervalMs);
+  }
+  o.out(`kubelab: all ${o.config.nodes.length} nodes Ready`);
+
+  const urls = [o.urls.ingress, o.urls.dashboard?.url, o.urls.hpaDemo?.url].filter((u): u is string => u !== undefined);
+  const withIngress = o.config.components.ingress.enabled;
+  for (const url of withIngress ? urls : []) {
+    for (;;) {
+      const answer = await probeWebApp(url, o.ingress);
+      // Traefik answers 404 for the bare IP; an app must answer below 400.
+      if ('status' in answer && (url === o.urls.ingress || answer.status < 400)) break;
+      if (Date.now() >= deadline) {
+        throw new KubelabError(`${url} does not answer after ${Math.round(o.timeoutMs / 1000)} s (${'error' in answer ? answer.error : `HTTP ${answer.status}`}); run kubelab verify for details`);
+      }
+      await sleep(o.intervalMs);
+    }
+    o.out(`kubelab: ${url} answers`);
+  }
+  o.out(`kubelab: the lab is up (${Math.round((Date.now() - t0) / 1000)} s)${o.urls.dashboard ? `; log in to ${o.urls.dashboard.url} with a token from: kubelab dashboard` : ''}`);
+}
+
+/** Shuts every lab VM down cleanly, agents first and the server last. */
+export async function stopLab(o: LabPowerOptions & { readonly force: boolean }): Promise<void> {
+  for (const node of [...agentNodes(o.config).reverse(), serverNode(o.config)]) await o.vms.stop(node, o.force);
+  o.out(`kubelab: the lab's ${o.config.nodes.length} VMs are stopped; start them again with: kubelab start`);
+}
+
+/** "cp1 Ready, w1 NotReady, w2 not joined" (or why the API does not answer yet). */
+async function nodesState(cluster: LabCluster, config: LabConfig): Promise<{ ready: boolean; summary: string }> {
+  try {
+    const nodes = await cluster.nodes();
+    const states = config.nodes.map((n) => {
+      const live = nodes.find((x) => x.name === n.name);
+      return { name: n.name, ready: live?.ready === true, text: live ? (live.ready ? 'Ready' : 'NotReady') : 'not joined' };
+    });
+    return { ready: states.every((s) => s.ready), summary: states.map((s) => `${s.name} ${s.text}`).join(', ') };
+  } catch (err) {
+    // The API server comes up a while after the server VM boots.
+    if (err instanceof ClusterUnreachableError || err instanceof ClusterApiError) return { ready: false, summary: `the API does not answer yet (${err.message})` };
+    throw err;
+  }
+}
