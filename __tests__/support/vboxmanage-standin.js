@@ -448,6 +448,7 @@ const commands = {
     const [ref, key, ...extra] = args;
     if (!key || extra.length) throw new UsageError('Usage: getextradata <uuid|vmname>|global <key>|enumerate');
     const vm = findVm(s, ref);
+    if (key === 'enumerate') return Object.entries(vm.extradata).map(([k, v]) => `Key: ${k}, Value: ${v}\n`).join('');
     return key in vm.extradata ? `Value: ${vm.extradata[key]}\n` : 'No value set!\n';
   },
 

@@ -4,7 +4,7 @@ import * as http from 'http';
 import * as https from 'https';
 import * as path from 'path';
 import { KubelabError } from '../errors';
-import { withFileLock } from '../virtualbox/vboxmanage';
+import { lockStaleMs, withFileLock } from '../virtualbox/vboxmanage';
 import { ImageSource } from './ubuntu-image';
 
 export interface FetchedImage {
@@ -30,7 +30,7 @@ export async function fetchVerifiedImage(source: ImageSource, opts: FetchOptions
   const out = opts.out ?? (() => undefined);
   fs.mkdirSync(opts.cacheDir, { recursive: true });
   const file = path.join(opts.cacheDir, source.fileName);
-  return withFileLock(`${file}.lock`, { staleMs: 10000, waitMs: 2 * 60 * 60 * 1000 }, async () => {
+  return withFileLock(`${file}.lock`, { staleMs: lockStaleMs(), waitMs: 2 * 60 * 60 * 1000 }, async () => {
     const expected = expectedSum(await getText(source.sumsUrl), source.fileName, source.sumsUrl);
     if (fs.existsSync(file)) {
       if (sidecarSays(file) === expected || (await sha256Of(file)) === expected) {

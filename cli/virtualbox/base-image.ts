@@ -8,7 +8,7 @@ import { ImageSource } from '../image/ubuntu-image';
 import { vbox } from './commands';
 import { LAB_MARKER_KEY, READY_KEY, deleteVm, inspectVm, labVmsDir } from './lab-vm';
 import { attachedDisks, parseMachineReadable, parseVmList } from './parse';
-import { VBoxManage, withFileLock } from './vboxmanage';
+import { VBoxManage, lockStaleMs, withFileLock } from './vboxmanage';
 
 /** The snapshot every node is a linked clone of. */
 export const BASE_SNAPSHOT = 'kubelab-base';
@@ -34,7 +34,7 @@ export interface BaseImageDeps {
  */
 export async function ensureBaseImage(d: BaseImageDeps): Promise<void> {
   const name = baseVmName(d.lab);
-  await withFileLock(path.join(userCacheDir(), 'locks', `base-${d.lab}.lock`), { staleMs: 10000, waitMs: 2 * 60 * 60 * 1000 }, async () => {
+  await withFileLock(path.join(userCacheDir(), 'locks', `base-${d.lab}.lock`), { staleMs: lockStaleMs(), waitMs: 2 * 60 * 60 * 1000 }, async () => {
     const view = await inspectVm(d.vb, name, d.lab, d.paths);
     if (view.registered && view.ours && view.ready) {
       d.out(`kubelab: base VM ${name} is already imported; nothing to do`);
@@ -85,7 +85,7 @@ export async function removeBaseImage(vb: VBoxManage, lab: string, paths: LabPat
     const clones = [];
     for (const n of nodes) if ((await inspectVm(vb, n, lab, paths)).ours) clones.push(n);
     if (clones.length > 0) {
-      throw new KubelabError(`the lab's VMs ${clones.join(', ')} are linked clones of ${name}; destroy them first (kubelab vm destroy <node> --lab ${lab})`);
+      throw new KubelabError(`the lab's VMs ${clones.sort().join(', ')} are linked clones of ${name}; destroy them first (kubelab vm destroy <node> --lab ${lab})`);
     }
     await deleteVm(vb, view, paths, lab);
     out(`kubelab: removed base VM ${name}`);

@@ -74,7 +74,7 @@ export const vbox = {
     '--register',
   ],
   setExtraData: (vm: string, key: string, value: string) => ['setextradata', vm, key, value],
-  getExtraData: (vm: string, key: string) => ['getextradata', vm, key],
+  enumerateExtraData: (vm: string) => ['getextradata', vm, 'enumerate'],
   setGroup: (vm: string, group: string) => ['modifyvm', vm, '--groups', group],
 
   /** Hardware of a node. NIC2 is a host-only interface (Windows/Linux) or a host-only network (macOS). */

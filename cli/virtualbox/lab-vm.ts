@@ -3,8 +3,8 @@ import * as path from 'path';
 import { LabPaths } from '../../config/paths';
 import { KubelabError } from '../errors';
 import { vbox } from './commands';
-import { parseExtraData, parseMachineReadable, parseVmList } from './parse';
-import { VBoxManage, sleep } from './vboxmanage';
+import { parseExtraDataList, parseMachineReadable } from './parse';
+import { VBoxManage, VBoxManageError, sleep } from './vboxmanage';
 
 /** Extradata that marks a VM as made by a lab: kubelab touches no VM without it. */
 export const LAB_MARKER_KEY = 'kubelab/lab';
@@ -20,6 +20,7 @@ export interface VmView {
   readonly name: string;
   readonly registered: boolean;
   readonly info: Map<string, string>;
+  readonly extraData: Map<string, string>;
   /** Marked as this lab's, or (crash right after clonevm/import) its files lie in the lab's VM folder. */
   readonly ours: boolean;
   readonly ready: boolean;
@@ -29,18 +30,37 @@ export interface VmView {
 
 const ON_STATES = new Set(['running', 'paused', 'stuck', 'starting', 'restoring', 'saving']);
 
-export function isOn(view: VmView): boolean {
+export function isOn(view: Pick<VmView, 'state'>): boolean {
   return ON_STATES.has(view.state);
 }
 
+const NOT_FOUND = /Could not find a registered machine|VBOX_E_OBJECT_NOT_FOUND/;
+
+/** showvminfo of a VM, or undefined when no VM of that name is registered. */
+export async function vmInfo(vb: VBoxManage, name: string): Promise<Map<string, string> | undefined> {
+  try {
+    return parseMachineReadable(await vb.run(vbox.showVmInfo(name)));
+  } catch (err) {
+    if (err instanceof VBoxManageError && NOT_FOUND.test(err.stderr)) return undefined;
+    throw err;
+  }
+}
+
 export async function inspectVm(vb: VBoxManage, name: string, lab: string, paths: LabPaths): Promise<VmView> {
-  const registered = parseVmList(await vb.run(vbox.listVms())).some((v) => v.name === name);
-  if (!registered) return { name, registered, info: new Map(), ours: false, ready: false, state: 'absent' };
-  const info = parseMachineReadable(await vb.run(vbox.showVmInfo(name)));
-  const marker = parseExtraData(await vb.run(vbox.getExtraData(name, LAB_MARKER_KEY)));
+  const info = await vmInfo(vb, name);
+  if (!info) return { name, registered: false, info: new Map(), extraData: new Map(), ours: false, ready: false, state: 'absent' };
+  const extraData = parseExtraDataList(await vb.run(vbox.enumerateExtraData(name)));
+  const marker = extraData.get(LAB_MARKER_KEY);
   const inLabFolder = isInside(info.get('CfgFile') ?? '', labVmsDir(paths));
-  const ready = parseExtraData(await vb.run(vbox.getExtraData(name, READY_KEY))) === 'yes';
-  return { name, registered, info, ours: marker === lab || (marker === undefined && inLabFolder), ready, state: info.get('VMState') ?? 'unknown' };
+  return {
+    name,
+    registered: true,
+    info,
+    extraData,
+    ours: marker === lab || (marker === undefined && inLabFolder),
+    ready: extraData.get(READY_KEY) === 'yes',
+    state: info.get('VMState') ?? 'unknown',
+  };
 }
 
 /** Refuses to go on with a VM of that name that this lab did not make. */
@@ -53,11 +73,11 @@ export function assertOurs(view: VmView, lab: string): void {
 }
 
 /** Powers the VM off (hard) and waits until VirtualBox reports it off. */
-export async function powerOff(vb: VBoxManage, view: VmView, paths: LabPaths, lab: string, pollMs = 500, tries = 60): Promise<void> {
+export async function powerOff(vb: VBoxManage, view: VmView, pollMs = 500, tries = 60): Promise<void> {
   if (!isOn(view)) return;
   await vb.run(vbox.powerOff(view.name));
   for (let i = 0; i < tries; i++) {
-    if (!isOn(await inspectVm(vb, view.name, lab, paths))) return;
+    if (!isOn({ state: (await vmInfo(vb, view.name))?.get('VMState') ?? 'absent' })) return;
     await sleep(pollMs);
   }
   throw new KubelabError(`VM ${view.name} is still on after 'controlvm poweroff'; stop it in the VirtualBox window and retry`);
@@ -67,7 +87,7 @@ export async function powerOff(vb: VBoxManage, view: VmView, paths: LabPaths, la
 export async function deleteVm(vb: VBoxManage, view: VmView, paths: LabPaths, lab: string): Promise<void> {
   if (view.registered) {
     assertOurs(view, lab);
-    await powerOff(vb, view, paths, lab);
+    await powerOff(vb, view);
     await vb.run(vbox.unregisterAndDelete(view.name));
   }
   fs.rmSync(path.join(labVmsDir(paths), view.name), { recursive: true, force: true });

@@ -7,7 +7,8 @@ import { KubelabError } from '../errors';
 import { writeFileAtomic } from '../state-dir';
 import { HostOnlyAttachment, vbox } from './commands';
 import { parseBlocks, parseCreatedInterface } from './parse';
-import { VBoxManage } from './vboxmanage';
+import { VBoxManage, lockStaleMs, withFileLock } from './vboxmanage';
+import { userCacheDir } from '../image/cache-dir';
 
 /** What `network up` did, kept in the lab state dir so `network down` works without the config. */
 export interface NetworkRecord extends HostOnlyAttachment {
@@ -37,7 +38,14 @@ export function hostOnlyKind(platform: NodeJS.Platform = process.platform): Host
  * reuses the one recorded by an earlier run, or an existing interface that already has
  * the host address, or creates one (recorded as created, so only then `down` removes it).
  */
-export async function networkUp(vb: VBoxManage, cfg: LabConfig, paths: LabPaths, out: (line: string) => void, platform = process.platform): Promise<NetworkRecord> {
+export function networkUp(vb: VBoxManage, cfg: LabConfig, paths: LabPaths, out: (line: string) => void, platform = process.platform): Promise<NetworkRecord> {
+  // Several `vm create` may bring the network up at once: without the lock each would create an interface.
+  return withFileLock(path.join(userCacheDir(), 'locks', 'host-only-network.lock'), { staleMs: lockStaleMs(), waitMs: 10 * 60 * 1000 }, () =>
+    bringUp(vb, cfg, paths, out, platform),
+  );
+}
+
+async function bringUp(vb: VBoxManage, cfg: LabConfig, paths: LabPaths, out: (line: string) => void, platform: NodeJS.Platform): Promise<NetworkRecord> {
   const subnet = parseCidr(cfg.network.cidr)!;
   const kind = hostOnlyKind(platform);
   const recorded = readNetworkRecord(paths);

@@ -7,7 +7,7 @@ import { ImageSource } from '../image/ubuntu-image';
 import { seedIsoPath, writeNodeSeedIso } from '../seed/seed-iso';
 import { BASE_SNAPSHOT, baseVmName, ensureBaseImage } from './base-image';
 import { SEED_CONTROLLER, vbox } from './commands';
-import { LAB_MARKER_KEY, READY_KEY, VmView, assertOurs, deleteVm, inspectVm, isOn, labVmsDir } from './lab-vm';
+import { LAB_MARKER_KEY, READY_KEY, VmView, assertOurs, deleteVm, inspectVm, isOn, labVmsDir, vmInfo } from './lab-vm';
 import { networkUp } from './network';
 import { attachedDisks, parseBlocks, parseCapacityMb, parseMachineReadable } from './parse';
 import { VBoxManage } from './vboxmanage';
@@ -48,7 +48,7 @@ export async function createNodeVm(d: NodeVmDeps, node: LabNode): Promise<void> 
   const view = await inspectVm(vb, name, cfg.name, paths);
   assertOurs(view, cfg.name);
   if (view.registered && view.ready) {
-    const mismatch = await differences(vb, view, node);
+    const mismatch = differences(view, node);
     if (mismatch.length > 0) {
       throw new KubelabError(
         `VM ${name} exists with other settings than the config (${mismatch.join('; ')}); recreate it: kubelab vm destroy ${node.name} --lab ${cfg.name}, then kubelab vm create ${node.name}`,
@@ -64,7 +64,7 @@ export async function createNodeVm(d: NodeVmDeps, node: LabNode): Promise<void> 
     return;
   }
   if (view.registered) out(`kubelab: VM ${name} is left from a create that did not finish; rebuilding it`);
-  await destroyNodeVm(vb, cfg.name, node.name, paths, () => undefined);
+  await destroyNodeVm(vb, cfg.name, node.name, paths, () => undefined, view);
 
   out(`kubelab: creating VM ${name} as a linked clone of ${baseVmName(cfg.name)}`);
   await vb.run(vbox.linkedClone(baseVmName(cfg.name), BASE_SNAPSHOT, name, labVmsDir(paths)));
@@ -101,20 +101,20 @@ async function waitForNode(d: NodeVmDeps, uuid: string, name: string, node: LabN
   try {
     await d.waitForGuest({ name, uuid, node });
   } catch (err) {
-    const state = (await inspectVm(d.vb, name, d.cfg.name, d.paths)).state;
+    const state = (await vmInfo(d.vb, name))?.get('VMState') ?? 'not registered';
     const log = serialLogPath(d.paths, node.name);
     const tail = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trimEnd().split(/\r?\n/).slice(-20).join('\n') : '(no serial log was written)';
     throw new KubelabError(`${(err as Error).message}\nVM ${name} is ${state}. Last lines of its serial console (${log}):\n${tail}`);
   }
 }
 
-async function differences(vb: VBoxManage, view: VmView, node: LabNode): Promise<string[]> {
+function differences(view: VmView, node: LabNode): string[] {
   const found: string[] = [];
   const cpus = Number(view.info.get('cpus'));
   const memory = Number(view.info.get('memory'));
   if (cpus !== node.cpus) found.push(`cpus ${cpus}, config ${node.cpus}`);
   if (memory !== node.memoryMb) found.push(`memory ${memory} MB, config ${node.memoryMb}`);
-  const ip = /^Value: (.*)$/m.exec(await vb.run(vbox.getExtraData(view.name, IP_KEY)))?.[1];
+  const ip = view.extraData.get(IP_KEY);
   if (ip !== node.ip) found.push(`ip ${ip ?? 'unknown'}, config ${node.ip}`);
   return found;
 }
@@ -124,15 +124,23 @@ async function differences(vb: VBoxManage, view: VmView, node: LabNode): Promise
  * file and its serial log. Needs only the lab and node names, not the config: the
  * node may already be gone from it. A missing VM is fine.
  */
-export async function destroyNodeVm(vb: VBoxManage, lab: string, nodeName: string, paths: LabPaths, out: (line: string) => void): Promise<void> {
+export async function destroyNodeVm(
+  vb: VBoxManage,
+  lab: string,
+  nodeName: string,
+  paths: LabPaths,
+  out: (line: string) => void,
+  known?: VmView,
+): Promise<void> {
   const name = vmName({ name: lab }, { name: nodeName });
-  const view = await inspectVm(vb, name, lab, paths);
+  const view = known ?? (await inspectVm(vb, name, lab, paths));
   assertOurs(view, lab);
   await deleteVm(vb, view, paths, lab);
   const iso = seedIsoPath(paths, nodeName);
-  const seedRegistered = parseBlocks(await vb.run(vbox.listDvds())).some((m) => m.Location && path.resolve(m.Location) === path.resolve(iso));
-  if (seedRegistered) await vb.run(vbox.closeDvd(iso));
   const hadSeed = fs.existsSync(iso);
+  const seedRegistered =
+    (view.registered || hadSeed) && parseBlocks(await vb.run(vbox.listDvds())).some((m) => m.Location && path.resolve(m.Location) === path.resolve(iso));
+  if (seedRegistered) await vb.run(vbox.closeDvd(iso));
   fs.rmSync(iso, { force: true });
   fs.rmSync(serialLogPath(paths, nodeName), { force: true });
   if (view.registered) out(`kubelab: destroyed VM ${name} and its seed`);
@@ -162,7 +170,7 @@ export async function stopNodeVm(
     await vb.run(vbox.acpiPowerButton(view.name));
     const deadline = Date.now() + (opts.graceMs ?? 90000);
     while (Date.now() < deadline) {
-      if (!isOn(await inspectVm(vb, view.name, lab, paths))) return out(`kubelab: VM ${view.name} shut down`);
+      if (!isOn({ state: (await vmInfo(vb, view.name))?.get('VMState') ?? 'absent' })) return out(`kubelab: VM ${view.name} shut down`);
       await new Promise((r) => setTimeout(r, opts.pollMs ?? 1000));
     }
     out(`kubelab: VM ${view.name} did not shut down within ${Math.round((opts.graceMs ?? 90000) / 1000)} s; powering it off`);
@@ -177,7 +185,7 @@ export async function nodeVmStatus(vb: VBoxManage, lab: string, nodeName: string
   const view = await inspectVm(vb, name, lab, paths);
   if (!view.registered) return `${name}: not created`;
   if (!view.ours) return `${name}: exists but is not a VM of lab ${lab}`;
-  const ip = /^Value: (.*)$/m.exec(await vb.run(vbox.getExtraData(name, IP_KEY)))?.[1] ?? 'unknown';
+  const ip = view.extraData.get(IP_KEY) ?? 'unknown';
   return `${name}: ${view.state}, ip ${ip}, ${view.ready ? 'created' : 'create did not finish (run kubelab vm create again)'}`;
 }
 

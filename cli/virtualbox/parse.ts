@@ -46,9 +46,9 @@ export function parseVersion(text: string): [number, number, number] | undefined
   return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
 }
 
-/** `getextradata`: "Value: x", or "No value set!". */
-export function parseExtraData(text: string): string | undefined {
-  return /^Value: (.*)$/m.exec(text)?.[1];
+/** `getextradata <vm> enumerate`: "Key: k, Value: v" lines. */
+export function parseExtraDataList(text: string): Map<string, string> {
+  return new Map([...text.matchAll(/^Key: (.*?), Value: (.*)$/gm)].map((m) => [m[1], m[2].trimEnd()]));
 }
 
 /** `showmediuminfo disk`: "Capacity: 10240 MBytes". */

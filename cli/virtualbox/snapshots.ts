@@ -47,7 +47,7 @@ export async function restoreSnapshot(vb: VBoxManage, lab: string, nodeName: str
       `VM ${view.name} has no snapshot '${snapshot}' (it has: ${names.join(', ') || 'none'}); take one with: kubelab snapshot take ${nodeName} ${snapshot}`,
     );
   }
-  await powerOff(vb, view, paths, lab);
+  await powerOff(vb, view);
   await vb.run(vbox.restoreSnapshot(view.name, snapshot));
   await vb.run(vbox.startHeadless(view.name));
   out(`kubelab: restored ${view.name} to snapshot ${snapshot} and started it`);

@@ -59,7 +59,7 @@ export class VBoxManage {
     this.lockFile = path.join(options.lockDir ?? path.join(userCacheDir(), 'locks'), 'vboxmanage.lock');
     this.retries = options.retries ?? 8;
     this.retryDelayMs = options.retryDelayMs ?? Number(process.env.KUBELAB_VBOX_RETRY_DELAY_MS ?? 1500);
-    this.lockStaleMs = Math.max(2000, options.lockStaleMs ?? Number(process.env.KUBELAB_LOCK_STALE_MS ?? 10000));
+    this.lockStaleMs = Math.max(2000, options.lockStaleMs ?? lockStaleMs());
     this.lockWaitMs = options.lockWaitMs ?? 60 * 60 * 1000;
   }
 
@@ -119,7 +119,7 @@ export async function withFileLock<T>(file: string, opts: { staleMs: number; wai
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
       if (Date.now() > deadline) throw new KubelabError(`waited ${Math.round(opts.waitMs / 1000)} s for the lock ${file}; another kubelab process is still busy`);
-      await sleep(50 + Math.random() * 150);
+      await sleep(10 + Math.random() * 40);
     }
   }
   try {
@@ -127,6 +127,11 @@ export async function withFileLock<T>(file: string, opts: { staleMs: number; wai
   } finally {
     await release().catch(() => undefined);
   }
+}
+
+/** How long an unrefreshed lock lives before it is taken over (KUBELAB_LOCK_STALE_MS, min 2000; default 10 s). */
+export function lockStaleMs(): number {
+  return Math.max(2000, Number(process.env.KUBELAB_LOCK_STALE_MS) || 10000);
 }
 
 export function sleep(ms: number): Promise<void> {

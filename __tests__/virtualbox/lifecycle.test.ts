@@ -1,0 +1,130 @@
+/**
+ * The node lifecycle against the VBoxManage STAND-IN (not VirtualBox; see
+ * ../support/vboxmanage-standin.js): create three nodes in parallel processes,
+ * snapshot, reset, destroy, and check that nothing is left; re-runs are no-ops; a
+ * create killed half-way converges on the next run.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { UBUNTU_OVA_FILE } from '../../cli/image/ubuntu-image';
+import { ImageServer, startImageServer } from '../image/image-server';
+import { StandInEnv, withEnv } from '../support/vboxmanage-standin-env';
+import { cli, scratchLab, worker } from './standin-harness';
+
+let server: ImageServer;
+beforeAll(async () => {
+  server = await startImageServer({ fileName: UBUNTU_OVA_FILE });
+});
+afterAll(() => server.close());
+
+const scratch = () => scratchLab(server.baseUrl);
+
+describe('create → snapshot → reset → destroy', () => {
+  let s: StandInEnv;
+  let project: string;
+  beforeAll(() => ({ s, project } = scratch()));
+  afterAll(() => s.cleanup());
+  const nodeVms = () => s.state().vms.filter((v) => v.name !== 'kubelab-base');
+
+  test('three creates started at once, in separate processes, all succeed', async () => {
+    const runs = await Promise.all(['cp1', 'w1', 'w2'].map((n) => worker(s.env, ['create', project, n])));
+    for (const r of runs) expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(s.overlaps()).toEqual([]);
+    const state = s.state();
+    expect(state.hostonlyifs).toEqual([{ name: 'vboxnet0', ip: '192.168.56.1', mask: '255.255.255.0', guid: expect.any(String) }]);
+    expect(state.vms.map((v) => v.name).sort()).toEqual(['kubelab-base', 'kubelab-cp1', 'kubelab-w1', 'kubelab-w2']);
+    expect(runs.map((r) => r.stdout).join('').match(/importing noble-server-cloudimg-amd64.ova/g)).toHaveLength(1);
+  });
+
+  test('each node: lab marker, NAT + host-only NICs, serial log, size from config, seed attached, running', () => {
+    const state = s.state();
+    for (const name of ['cp1', 'w1', 'w2']) {
+      const vm = state.vms.find((v) => v.name === `kubelab-${name}`)!;
+      expect(vm.groups).toEqual(['/kubelab']);
+      expect(vm.extradata).toEqual({ 'kubelab/lab': 'kubelab', 'kubelab/ip': expect.stringMatching(/^192\.168\.56\.1[012]$/), 'kubelab/ready': 'yes' });
+      expect(vm.nics['1'].type).toBe('nat');
+      expect(vm.nics['2']).toEqual({ type: 'hostonly', hostonlyadapter: 'vboxnet0', cable: 'on' });
+      expect(vm.uartmode1).toBe(`file,${path.join(project, '.kubelab', 'logs', `${name}-serial.log`)}`);
+      expect([vm.cpus, vm.memory, vm.state]).toEqual([2, 2048, 'running']);
+      const disk = state.media.find((m) => m.uuid === vm.attachments['SCSI|0|0'].medium)!;
+      expect([disk.format, disk.capacityMb]).toEqual(['VDI', 20480]);
+      const seed = state.media.find((m) => m.uuid === vm.attachments['kubelab-seed|0|0'].medium)!;
+      expect(seed.location).toBe(path.join(project, '.kubelab', 'seeds', `${name}.iso`));
+    }
+    // The base disk was converted to VDI; the imported VMDK is gone.
+    expect(state.media.filter((m) => m.format === 'VMDK')).toEqual([]);
+  });
+
+  test('create again: nothing to do', async () => {
+    const before = JSON.stringify(s.state());
+    const r = await cli(s, project, 'vm', 'create', 'cp1');
+    expect(r).toEqual({ code: 0, out: expect.stringMatching(/VM kubelab-cp1 already exists and is running; nothing to do/) });
+    expect(r.out).toMatch(/base VM kubelab-base is already imported; nothing to do/);
+    expect(JSON.stringify(s.state())).toBe(before);
+  });
+
+  test('snapshot take on every node, then reset restores them all and starts them', async () => {
+    for (const n of ['cp1', 'w1', 'w2']) expect((await cli(s, project, 'snapshot', 'take', n)).code).toBe(0);
+    expect((await cli(s, project, 'snapshot', 'take', 'cp1')).out).toMatch(/already has snapshot kubelab-bootstrapped; nothing to do/);
+    expect((await cli(s, project, 'vm', 'stop', 'w1', '--force')).out).toMatch(/powered off/);
+    const r = await cli(s, project, 'reset');
+    expect(r.code).toBe(0);
+    expect(r.out.match(/restored kubelab-\w+ to snapshot kubelab-bootstrapped and started it/g)).toHaveLength(3);
+    for (const vm of nodeVms()) expect([vm.state, vm.snapshots.map((x) => x.name)]).toEqual(['running', ['kubelab-bootstrapped']]);
+    expect((await cli(s, project, 'snapshot', 'restore', 'cp1', 'nope')).out).toMatch(/has no snapshot 'nope' \(it has: kubelab-bootstrapped\)/);
+  });
+
+  test('status says what runs', async () => {
+    expect((await cli(s, project, 'vm', 'status', 'w2')).out).toBe('kubelab-w2: running, ip 192.168.56.12, created');
+  });
+
+  test('the base cannot be removed while nodes are cloned from it', async () => {
+    const r = await cli(s, project, 'image', 'remove', '--lab', 'kubelab');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/kubelab-cp1, kubelab-w1, kubelab-w2 are linked clones of kubelab-base; destroy them first/);
+  });
+
+  test('destroy every node, the base and the network (without the config): nothing is left', async () => {
+    // Destroy reads no config: a broken config file must not stop teardown.
+    fs.writeFileSync(path.join(project, 'kubelab.config.yaml'), 'nodes: [oops\n');
+    for (const n of ['cp1', 'w1', 'w2']) {
+      const r = await cli(s, project, 'vm', 'destroy', n, '--lab', 'kubelab');
+      expect(r).toEqual({ code: 0, out: `kubelab: destroyed VM kubelab-${n} and its seed` });
+    }
+    expect((await cli(s, project, 'image', 'remove', '--lab', 'kubelab')).out).toMatch(/removed base VM kubelab-base\n.*stays in/);
+    expect((await cli(s, project, 'network', 'down', '--lab', 'kubelab')).out).toBe('kubelab: removed host-only interface vboxnet0');
+    const state = s.state();
+    expect([state.vms, state.media, state.hostonlyifs]).toEqual([[], [], []]);
+    expect(fs.readdirSync(path.join(project, '.kubelab', 'seeds'))).toEqual([]);
+    expect(fs.readdirSync(path.join(project, '.kubelab', 'vms'))).toEqual([]);
+    expect(fs.existsSync(path.join(project, '.kubelab', 'network.json'))).toBe(false);
+    // The download stays in the per-user cache.
+    expect(fs.existsSync(path.join(s.env.XDG_CACHE_HOME!, 'kubelab', UBUNTU_OVA_FILE))).toBe(true);
+  });
+
+  test('destroy again: nothing to do', async () => {
+    expect((await cli(s, project, 'vm', 'destroy', 'cp1', '--lab', 'kubelab')).out).toBe('kubelab: no VM kubelab-cp1; nothing to do');
+    expect((await cli(s, project, 'image', 'remove', '--lab', 'kubelab')).out).toMatch(/no base VM kubelab-base; nothing to do/);
+    expect((await cli(s, project, 'network', 'down', '--lab', 'kubelab')).out).toMatch(/nothing to do/);
+    expect(s.overlaps()).toEqual([]);
+  });
+});
+
+test('a VM of the same name that the lab did not make is never touched', async () => {
+  const { s, project } = scratch();
+  try {
+    // Someone's own VM called kubelab-cp1: imported by hand, no lab marker, outside the lab folder.
+    const ova = path.join(s.root, 'mine.ova');
+    fs.writeFileSync(ova, 'x');
+    await withEnv(s.env, async () => {
+      const { execFileSync } = await import('child_process');
+      execFileSync('VBoxManage', ['import', ova, '--vsys', '0', '--vmname', 'kubelab-cp1'], { env: s.env });
+    });
+    const r = await cli(s, project, 'vm', 'destroy', 'cp1', '--lab', 'kubelab');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/a VirtualBox VM named 'kubelab-cp1' exists but was not made by lab 'kubelab'.*leaves it alone/);
+    expect(s.state().vms.map((v) => v.name)).toEqual(['kubelab-cp1']);
+  } finally {
+    s.cleanup();
+  }
+});
