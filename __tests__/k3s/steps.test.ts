@@ -4,6 +4,7 @@ import { CliContext } from '../../cli/context';
 import { runK3sStep, K3sStepTiming } from '../../cli/k3s/step';
 import { runK3sUninstall } from '../../cli/k3s/uninstall';
 import { fetchLabKubeconfig } from '../../cli/kubeconfig/fetch';
+import { main } from '../../cli/main';
 import { TEST_SSH_ENDPOINTS_ENV } from '../../cli/ssh/target';
 import { requireTool } from '../support/tools';
 import { FakeNode, makeTestLab, startFakeNode, sshEndpointsEnv } from '../support/sshd-fake-node';
@@ -143,5 +144,13 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
     await runK3sUninstall(ctx, { nodeName: 'w9', ip: '192.168.56.99', role: 'agent', lab: 'kubelab' }, { probeMs: 300, connectTimeoutMs: 1000 });
     expect(Date.now() - started).toBeLessThan(2000);
     expect(out.join('\n')).toMatch(/w9 \(127\.0\.0\.1:1\) does not answer on SSH port 1 .*the VM is gone or stopped; nothing to uninstall/);
+  });
+
+  test('the uninstall verb works without a usable lab config (the node may be gone from it)', async () => {
+    fs.writeFileSync(path.join(lab.projectDir, 'kubelab.config.yaml'), 'nodes: not-a-list\n');
+    const code = await main(['k3s', 'uninstall', 'w9', '--ip', '192.168.56.99', '--role', 'agent', '--lab', 'kubelab', '--ssh-wait', '0.3'], lab.projectDir, ctx);
+    expect(code).toBe(0);
+    expect(out.join('\n')).toContain('the VM is gone or stopped; nothing to uninstall');
+    expect(warn.join('\n')).not.toContain('kubelab.config.yaml');
   });
 });

@@ -6,7 +6,7 @@ import { fetchLabKubeconfig } from '../kubeconfig/fetch';
 import { mergeLabIntoUserKubeconfig, mergedInto, MergeOutcome, unmergeLabFromUserKubeconfig, userKubeconfigPath } from '../kubeconfig/merge';
 import { registerSshCommands } from '../ssh/commands';
 import { nodeForRole, planK3sStep, runK3sStep } from './step';
-import { runK3sUninstall } from './uninstall';
+import { DEFAULT_UNINSTALL_TIMING, runK3sUninstall } from './uninstall';
 
 const roleOption = () => new Option('--role <role>', 'the role K3s has on the node').choices(['server', 'agent']).makeOptionMandatory();
 
@@ -49,7 +49,10 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--ip <ip>', "the node's host-only IP")
     .addOption(roleOption())
     .requiredOption('--lab <lab>', 'the lab name')
-    .action((nodeName: string, opts: { ip: string; role: 'server' | 'agent'; lab: string }) => runK3sUninstall(ctx, { nodeName, ...opts }));
+    .option('--ssh-wait <seconds>', 'how long SSH port 22 may stay silent before the VM counts as gone', parseSeconds, DEFAULT_UNINSTALL_TIMING.probeMs / 1000)
+    .action((nodeName: string, opts: { ip: string; role: 'server' | 'agent'; lab: string; sshWait: number }) =>
+      runK3sUninstall(ctx, { nodeName, ip: opts.ip, role: opts.role, lab: opts.lab }, { ...DEFAULT_UNINSTALL_TIMING, probeMs: opts.sshWait * 1000 }),
+    );
 
   k3s
     .command('script')
@@ -76,6 +79,12 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
     });
 
   registerSshCommands(program, ctx);
+}
+
+function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new KubelabError(`--ssh-wait ${JSON.stringify(value)}: give a number of seconds, like 10`);
+  return n;
 }
 
 function report(ctx: CliContext, outcome: MergeOutcome, did: string): void {
