@@ -1,0 +1,289 @@
+/**
+ * KUBERNETES API STAND-IN — for tests only. This is NOT Kubernetes and no cluster
+ * runs behind it: a plain HTTP server on 127.0.0.1 that answers the few endpoints
+ * the kubelab day-two verbs call (nodes, metrics.k8s.io, the demo HPA, TokenRequest,
+ * pods in hpa-demo, Helm release Secrets) with responses constructed from the state
+ * a test sets, shaped like the real API's JSON, and records every request.
+ */
+import * as fs from 'fs';
+import * as http from 'http';
+import { AddressInfo } from 'net';
+import * as path from 'path';
+
+export interface StandInNode {
+  name: string;
+  ready: boolean;
+  /** Reason of a not-Ready condition. */
+  reason?: string;
+  internalIp: string;
+  kubeletVersion: string;
+  cpu: string;
+  memory: string;
+}
+
+export interface StandInHpa {
+  currentReplicas: number;
+  desiredReplicas: number;
+  /** undefined: no current CPU metric, what kubectl shows as <unknown>. */
+  cpu?: number;
+  /** Once the load-generator pod exists, the HPA reports this from its Nth read on. */
+  underLoad?: { afterReads: number; replicas: number; cpu: number };
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  authorization?: string;
+  body?: any;
+}
+
+export interface HelmReleaseSecret {
+  namespace: string;
+  name: string;
+  revision: number;
+  status: string;
+}
+
+/** The state a test sets; every field is read when a request arrives. */
+export interface StandInLab {
+  nodes: StandInNode[];
+  /** HTTP status of the metrics.k8s.io endpoints: 200 serving, 503 metrics-server down, 404 not registered. */
+  metricsStatus: 200 | 503 | 404;
+  pods: { namespace: string; name: string; cpu: string; memory: string }[];
+  /** The hpa-demo/php-apache HPA; undefined: it does not exist. */
+  hpa?: StandInHpa;
+  helmReleases: HelmReleaseSecret[];
+}
+
+/** The lab of the default config (cp1, w1, w2 on 192.168.56.10-12), healthy. */
+export function healthyLab(): StandInLab {
+  const node = (name: string, ip: string, cpu: string): StandInNode => ({
+    name,
+    ready: true,
+    internalIp: ip,
+    kubeletVersion: 'v1.36.4+k3s1',
+    cpu,
+    memory: '1153434Ki',
+  });
+  return {
+    nodes: [node('cp1', '192.168.56.10', '251234567n'), node('w1', '192.168.56.11', '80m'), node('w2', '192.168.56.12', '61m')],
+    metricsStatus: 200,
+    pods: [
+      { namespace: 'kube-system', name: 'coredns-1', cpu: '3m', memory: '20Mi' },
+      { namespace: 'hpa-demo', name: 'php-apache-1', cpu: '1m', memory: '12Mi' },
+    ],
+    hpa: { currentReplicas: 1, desiredReplicas: 1, cpu: 0 },
+    helmReleases: [
+      { namespace: 'traefik', name: 'traefik', revision: 1, status: 'superseded' },
+      { namespace: 'traefik', name: 'traefik', revision: 2, status: 'deployed' },
+      { namespace: 'kube-system', name: 'metrics-server', revision: 1, status: 'deployed' },
+      { namespace: 'headlamp', name: 'headlamp', revision: 1, status: 'deployed' },
+    ],
+  };
+}
+
+const BEARER = 'kube-api-standin-bearer';
+
+export class KubeApiStandIn {
+  readonly requests: RecordedRequest[] = [];
+  /** Pods created through the API, by namespace/name. */
+  readonly createdPods = new Map<string, any>();
+  lab: StandInLab = healthyLab();
+  private hpaReadsUnderLoad = 0;
+  private tokens = 0;
+  private server?: http.Server;
+
+  async start(): Promise<string> {
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return this.url;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+
+  /** Resets state and records between tests. */
+  reset(lab: StandInLab = healthyLab()): void {
+    this.lab = lab;
+    this.requests.length = 0;
+    this.createdPods.clear();
+    this.hpaReadsUnderLoad = 0;
+  }
+
+  /** Writes <projectDir>/.kubelab/kubeconfig pointing at this stand-in, with the lab's context name. */
+  writeKubeconfig(projectDir: string, context = 'kubelab'): string {
+    const file = path.join(projectDir, '.kubelab', 'kubeconfig');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(
+      file,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        // Plain http: client-node allows it only with insecure-skip-tls-verify set.
+        `clusters: [{name: ${context}, cluster: {server: '${this.url}', insecure-skip-tls-verify: true}}]`,
+        `users: [{name: ${context}, user: {token: ${BEARER}}}]`,
+        `contexts: [{name: ${context}, context: {cluster: ${context}, user: ${context}}}]`,
+        `current-context: ${context}`,
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
+    return file;
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    let raw = '';
+    req.on('data', (chunk) => (raw += chunk));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://stand-in');
+      const recorded: RecordedRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        authorization: req.headers.authorization,
+        body: raw ? JSON.parse(raw) : undefined,
+      };
+      this.requests.push(recorded);
+      const [status, body] = req.headers.authorization === `Bearer ${BEARER}` ? this.route(recorded) : statusBody(401, 'Unauthorized', 'Unauthorized');
+      res.writeHead(status, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(body));
+    });
+  }
+
+  private route(r: RecordedRequest): [number, unknown] {
+    const { lab } = this;
+    const p = r.path;
+    if (r.method === 'GET' && p === '/api/v1/nodes') return [200, { kind: 'NodeList', apiVersion: 'v1', metadata: {}, items: lab.nodes.map(nodeJson) }];
+    if (r.method === 'GET' && p.startsWith('/apis/metrics.k8s.io/v1beta1/')) {
+      if (lab.metricsStatus !== 200) {
+        return lab.metricsStatus === 503
+          ? statusBody(503, 'ServiceUnavailable', 'the server is currently unable to handle the request')
+          : statusBody(404, 'NotFound', 'the server could not find the requested resource');
+      }
+      if (p.endsWith('/nodes')) {
+        return [200, { kind: 'NodeMetricsList', apiVersion: 'metrics.k8s.io/v1beta1', items: lab.nodes.map((n) => ({ metadata: { name: n.name }, window: '15s', usage: { cpu: n.cpu, memory: n.memory } })) }];
+      }
+      if (p.endsWith('/pods')) {
+        const items = lab.pods.map((pod) => ({
+          metadata: { name: pod.name, namespace: pod.namespace },
+          window: '15s',
+          containers: [{ name: 'main', usage: { cpu: pod.cpu, memory: pod.memory } }],
+        }));
+        return [200, { kind: 'PodMetricsList', apiVersion: 'metrics.k8s.io/v1beta1', items }];
+      }
+    }
+    if (r.method === 'GET' && p === '/apis/autoscaling/v2/namespaces/hpa-demo/horizontalpodautoscalers/php-apache') {
+      return lab.hpa ? [200, this.hpaJson(lab.hpa)] : statusBody(404, 'NotFound', 'horizontalpodautoscalers.autoscaling "php-apache" not found');
+    }
+    const token = /^\/api\/v1\/namespaces\/([^/]+)\/serviceaccounts\/([^/]+)\/token$/.exec(p);
+    if (r.method === 'POST' && token) {
+      const known = ['kubelab-admin', 'kubelab-viewer'].includes(token[2]) && ['headlamp', 'kubernetes-dashboard'].includes(token[1]);
+      if (!known) return statusBody(404, 'NotFound', `serviceaccounts "${token[2]}" not found`);
+      const seconds = r.body?.spec?.expirationSeconds ?? 3600;
+      return [
+        201,
+        {
+          kind: 'TokenRequest',
+          apiVersion: 'authentication.k8s.io/v1',
+          metadata: { name: token[2], namespace: token[1] },
+          spec: r.body?.spec ?? {},
+          status: { token: `stand-in-token-${++this.tokens}-for-${token[2]}`, expirationTimestamp: new Date(Date.parse('2026-08-20T12:00:00Z') + seconds * 1000).toISOString() },
+        },
+      ];
+    }
+    const pods = /^\/api\/v1\/namespaces\/([^/]+)\/pods(?:\/([^/]+))?$/.exec(p);
+    if (pods) {
+      const key = `${pods[1]}/${pods[2] ?? r.body?.metadata?.name}`;
+      if (r.method === 'POST') {
+        if (this.createdPods.has(key)) return statusBody(409, 'AlreadyExists', `pods "${r.body?.metadata?.name}" already exists`);
+        const pod = { ...r.body, metadata: { ...r.body.metadata, namespace: pods[1] }, status: { phase: 'Pending' } };
+        this.createdPods.set(key, pod);
+        return [201, pod];
+      }
+      const pod = this.createdPods.get(key);
+      if (!pod) return statusBody(404, 'NotFound', `pods "${pods[2]}" not found`);
+      if (r.method === 'DELETE') {
+        this.createdPods.delete(key);
+        return [200, pod];
+      }
+      if (r.method === 'GET') return [200, { ...pod, status: { phase: 'Running' } }];
+    }
+    if (r.method === 'GET' && p === '/api/v1/secrets') {
+      const items = lab.helmReleases.map((s) => ({
+        metadata: {
+          name: `sh.helm.release.v1.${s.name}.v${s.revision}`,
+          namespace: s.namespace,
+          labels: { name: s.name, owner: 'helm', status: s.status, version: String(s.revision) },
+        },
+        type: 'helm.sh/release.v1',
+        // Helm's gzip+base64 payload; kubelab must not need it.
+        data: { release: 'SDRzSUFBQUFBQUFBLytzTC9wLWluLXBheWxvYWQ=' },
+      }));
+      return [200, { kind: 'SecretList', apiVersion: 'v1', metadata: {}, items }];
+    }
+    return statusBody(404, 'NotFound', `the stand-in does not serve ${r.method} ${p}`);
+  }
+
+  private hpaJson(hpa: StandInHpa) {
+    const loaded = hpa.underLoad && this.createdPods.has('hpa-demo/load-generator') && ++this.hpaReadsUnderLoad >= hpa.underLoad.afterReads;
+    const replicas = loaded ? hpa.underLoad!.replicas : hpa.currentReplicas;
+    const cpu = loaded ? hpa.underLoad!.cpu : hpa.cpu;
+    const cpuMetric = { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } };
+    return {
+      kind: 'HorizontalPodAutoscaler',
+      apiVersion: 'autoscaling/v2',
+      metadata: { name: 'php-apache', namespace: 'hpa-demo' },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'php-apache' },
+        minReplicas: 1,
+        maxReplicas: 10,
+        metrics: [{ type: 'Resource', resource: cpuMetric }],
+      },
+      status: {
+        currentReplicas: replicas,
+        desiredReplicas: loaded ? replicas : hpa.desiredReplicas,
+        currentMetrics: cpu === undefined ? null : [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: cpu, averageValue: `${cpu * 2}m` } } }],
+        conditions:
+          cpu === undefined
+            ? [
+                {
+                  type: 'ScalingActive',
+                  status: 'False',
+                  reason: 'FailedGetResourceMetric',
+                  message: 'the HPA was unable to compute the replica count: failed to get cpu utilization: unable to get metrics for resource cpu: no metrics returned from resource metrics API',
+                  lastTransitionTime: '2026-08-20T12:00:00Z',
+                },
+              ]
+            : [{ type: 'ScalingActive', status: 'True', reason: 'ValidMetricFound', message: 'ok', lastTransitionTime: '2026-08-20T12:00:00Z' }],
+      },
+    };
+  }
+}
+
+function nodeJson(n: StandInNode) {
+  return {
+    metadata: { name: n.name, labels: { 'kubernetes.io/hostname': n.name } },
+    status: {
+      conditions: [
+        n.ready
+          ? { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }
+          : { type: 'Ready', status: 'Unknown', reason: n.reason ?? 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' },
+      ],
+      addresses: [
+        { type: 'InternalIP', address: n.internalIp },
+        { type: 'Hostname', address: n.name },
+      ],
+      nodeInfo: { kubeletVersion: n.kubeletVersion },
+    },
+  };
+}
+
+function statusBody(code: number, reason: string, message: string): [number, unknown] {
+  return [code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code }];
+}
