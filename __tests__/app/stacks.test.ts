@@ -128,7 +128,7 @@ describe('the synthesized lab', () => {
   });
 
   test('the dashboard and HPA demo URLs are stack outputs', () => {
-    expect(lab.stacks.dashboard.output.url.value).toBe('http://headlamp.192.168.56.10.sslip.io/');
+    expect(lab.stacks.dashboard.output.url.value).toBe('http://headlamp.192.168.56.10.sslip.io/headlamp/');
     expect(lab.stacks.workloads.output.hpa_demo_url.value).toBe('http://php-apache.192.168.56.10.sslip.io/');
   });
 });
