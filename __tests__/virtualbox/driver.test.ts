@@ -1,0 +1,162 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { resolveLabConfig } from '../../config/load';
+import { labPaths } from '../../config/paths';
+import { locateVBoxManage } from '../../cli/virtualbox/locate';
+import { networkDown, networkUp, readNetworkRecord } from '../../cli/virtualbox/network';
+import { attachedDisks, parseBlocks, parseCreatedInterface, parseExtraDataList, parseMachineReadable, parseVersion, parseVmList, snapshotNames } from '../../cli/virtualbox/parse';
+import { VBOXMANAGE_MISSING, VBoxManage, VBoxManageError } from '../../cli/virtualbox/vboxmanage';
+import { StandInEnv, standInEnv, withEnv } from '../support/vboxmanage-standin-env';
+
+describe('locating VBoxManage', () => {
+  const files = (...present: string[]) => (f: string) => present.includes(f);
+  test('PATH first', () => {
+    expect(locateVBoxManage({ PATH: '/opt/a:/usr/bin' }, 'linux', files('/usr/bin/VBoxManage'))).toBe('/usr/bin/VBoxManage');
+  });
+  test('Windows: VBOX_MSI_INSTALL_PATH, then VBOX_INSTALL_PATH, then Program Files', () => {
+    const msi = 'C:\\Program Files\\Oracle\\VirtualBox\\';
+    expect(locateVBoxManage({ Path: 'C:\\Windows', VBOX_MSI_INSTALL_PATH: msi }, 'win32', files('C:\\Program Files\\Oracle\\VirtualBox\\VBoxManage.exe'))).toBe(
+      'C:\\Program Files\\Oracle\\VirtualBox\\VBoxManage.exe',
+    );
+    expect(locateVBoxManage({ VBOX_INSTALL_PATH: 'D:\\VB' }, 'win32', files('D:\\VB\\VBoxManage.exe'))).toBe('D:\\VB\\VBoxManage.exe');
+    expect(locateVBoxManage({ ProgramFiles: 'E:\\PF' }, 'win32', files('E:\\PF\\Oracle\\VirtualBox\\VBoxManage.exe'))).toBe('E:\\PF\\Oracle\\VirtualBox\\VBoxManage.exe');
+  });
+  test('macOS app bundle; undefined when nowhere', () => {
+    expect(locateVBoxManage({ PATH: '/usr/bin' }, 'darwin', files('/Applications/VirtualBox.app/Contents/MacOS/VBoxManage'))).toBe(
+      '/Applications/VirtualBox.app/Contents/MacOS/VBoxManage',
+    );
+    expect(locateVBoxManage({ PATH: '/usr/bin' }, 'linux', files())).toBeUndefined();
+  });
+  test('no VBoxManage: one clear error', () => {
+    const saved = process.env;
+    process.env = { PATH: '/nonexistent' };
+    try {
+      expect(() => new VBoxManage()).toThrow(VBOXMANAGE_MISSING);
+    } finally {
+      process.env = saved;
+    }
+  });
+});
+
+describe('reading VBoxManage output', () => {
+  test('showvminfo --machinereadable, disks and snapshots', () => {
+    const info = parseMachineReadable(
+      [
+        'name="kubelab-cp1"',
+        'memory=2048',
+        'VMState="running"',
+        '"SCSI-0-0"="/v/kubelab-cp1/Snapshots/{a}.vdi"',
+        '"SCSI-ImageUUID-0-0"="a"',
+        '"kubelab-seed-0-0"="/s/cp1.iso"',
+        '"kubelab-seed-ImageUUID-0-0"="b"',
+        'SnapshotName="one"',
+        'SnapshotName-1="two"',
+      ].join('\n'),
+    );
+    expect([info.get('name'), info.get('memory'), info.get('VMState')]).toEqual(['kubelab-cp1', '2048', 'running']);
+    expect(attachedDisks(info)).toEqual([{ controller: 'SCSI', port: 0, device: 0, path: '/v/kubelab-cp1/Snapshots/{a}.vdi', uuid: 'a' }]);
+    expect(snapshotNames(info)).toEqual(['one', 'two']);
+  });
+  test('lists, blocks, created interface, version, extradata', () => {
+    expect(parseVmList('"kubelab-cp1" {0b5c6d1e-0000-4000-8000-000000000001}\n"my vm" {0b5c6d1e-0000-4000-8000-000000000002}\n')).toEqual([
+      { name: 'kubelab-cp1', uuid: '0b5c6d1e-0000-4000-8000-000000000001' },
+      { name: 'my vm', uuid: '0b5c6d1e-0000-4000-8000-000000000002' },
+    ]);
+    expect(parseBlocks('Name:            vboxnet0\nIPAddress:       192.168.56.1\n\nName:            vboxnet1\nIPAddress:       \n')).toEqual([
+      { Name: 'vboxnet0', IPAddress: '192.168.56.1' },
+      { Name: 'vboxnet1', IPAddress: '' },
+    ]);
+    expect(parseCreatedInterface("0%...100%\nInterface 'VirtualBox Host-Only Ethernet Adapter #2' was successfully created\n")).toBe('VirtualBox Host-Only Ethernet Adapter #2');
+    expect(parseVersion('7.0.14r161095\n')).toEqual([7, 0, 14]);
+    expect(parseExtraDataList('Key: kubelab/lab, Value: kubelab\nKey: GUI/LastCloseAction, Value: PowerOff\n')).toEqual(
+      new Map([
+        ['kubelab/lab', 'kubelab'],
+        ['GUI/LastCloseAction', 'PowerOff'],
+      ]),
+    );
+  });
+});
+
+describe('running VBoxManage (against the stand-in on PATH)', () => {
+  let s: StandInEnv;
+  beforeEach(() => (s = standInEnv()));
+  afterEach(() => s.cleanup());
+  test('stdout on success; "VBoxManage: error:" is a failure even at exit 0', async () => {
+    expect((await withEnv(s.env, () => new VBoxManage().run(['--version']))).trim()).toBe('7.1.4r165100');
+    const v = await withEnv({ ...s.env, VBOXMANAGE_STANDIN_FAIL: 'list:exit0' }, async () => new VBoxManage());
+    const err = await withEnv({ ...s.env, VBOXMANAGE_STANDIN_FAIL: 'list:exit0' }, () => v.run(['list', 'vms']).catch((e: unknown) => e));
+    expect(err).toBeInstanceOf(VBoxManageError);
+    expect((err as VBoxManageError).message).toMatch(/^VBoxManage list vms failed: VBoxManage: error: Code E_FAIL/);
+  });
+
+  test('session-lock errors are retried; other errors are not', async () => {
+    const env = { ...s.env, VBOXMANAGE_STANDIN_LOCKED: 'list:2' };
+    const v = await withEnv(env, async () => new VBoxManage());
+    await expect(withEnv(env, () => v.run(['list', 'vms']))).resolves.toBe('');
+    await expect(withEnv(env, () => v.run(['list', 'vms', '--bogus']))).rejects.toThrow(/failed \(exit 2\): VBoxManage: error: Unknown option: --bogus/);
+    const stubborn = { ...s.env, VBOXMANAGE_STANDIN_LOCKED: 'list:99' };
+    const few = await withEnv(stubborn, async () => new VBoxManage({ retries: 2 }));
+    await expect(withEnv(stubborn, () => few.run(['list', 'vms']))).rejects.toThrow(/already locked for a session/);
+  });
+
+  test('runs with LANG=C and LC_ALL=C (messages are matched in English)', async () => {
+    const env = new VBoxManage({ executable: '/usr/bin/env', lockDir: path.join(s.root, 'locks') });
+    const out = await env.run([]);
+    expect(out).toMatch(/^LANG=C$/m);
+    expect(out).toMatch(/^LC_ALL=C$/m);
+  });
+});
+
+describe('host-only network (against the stand-in)', () => {
+  let s: StandInEnv;
+  let project: string;
+  beforeEach(() => {
+    s = standInEnv();
+    project = path.join(s.root, 'project');
+    fs.mkdirSync(project);
+  });
+  afterEach(() => s.cleanup());
+  const cfg = resolveLabConfig({}).config;
+  const lines: string[] = [];
+  const out = (l: string) => lines.push(l);
+
+  test('macOS: a host-only network named after the lab, removed by down', async () => {
+    await withEnv(s.env, async () => {
+      const vb = new VBoxManage();
+      const rec = await networkUp(vb, cfg, labPaths(project), out, 'darwin');
+      expect(rec).toEqual({ lab: 'kubelab', kind: 'hostonlynet', name: 'kubelab-net', created: true, cidr: '192.168.56.0/24', hostIp: '192.168.56.1' });
+      expect(s.state().hostonlynets).toEqual([
+        { name: 'kubelab-net', id: expect.any(String), mask: '255.255.255.0', lower: '192.168.56.1', upper: '192.168.56.254', enabled: true },
+      ]);
+      await networkUp(vb, cfg, labPaths(project), out, 'darwin');
+      expect(s.state().hostonlynets).toHaveLength(1);
+      await networkDown(vb, 'kubelab', labPaths(project), out);
+      expect(s.state().hostonlynets).toEqual([]);
+    });
+  });
+
+  test('an interface that was there before the lab is reused and left in place by down', async () => {
+    await withEnv(s.env, async () => {
+      const vb = new VBoxManage();
+      await vb.run(['hostonlyif', 'create']);
+      await vb.run(['hostonlyif', 'ipconfig', 'vboxnet0', '--ip', '192.168.56.1', '--netmask', '255.255.255.0']);
+      const rec = await networkUp(vb, cfg, labPaths(project), out, 'linux');
+      expect([rec.name, rec.created]).toEqual(['vboxnet0', false]);
+      await networkDown(vb, 'kubelab', labPaths(project), out);
+      expect(lines[lines.length - 1]).toBe('kubelab: host-only interface vboxnet0 was there before the lab; leaving it');
+      expect(s.state().hostonlyifs.map((i) => i.name)).toEqual(['vboxnet0']);
+      expect(readNetworkRecord(labPaths(project))).toBeUndefined();
+    });
+  });
+
+  test('an address outside networks.conf is refused by VirtualBox, and the error says so', async () => {
+    const other = resolveLabConfig({ network: { cidr: '10.20.0.0/24', hostIp: '10.20.0.1' }, nodes: [{ name: 'cp1', role: 'server', ip: '10.20.0.10' }] }).config;
+    await withEnv(s.env, async () => {
+      await expect(networkUp(new VBoxManage(), other, labPaths(project), out, 'linux')).rejects.toThrow(/hostonlyif ipconfig vboxnet0 --ip 10.20.0.1 .*E_ACCESSDENIED/);
+      // Recorded as created before configuring, so `network down` still removes it.
+      expect(readNetworkRecord(labPaths(project))).toMatchObject({ name: 'vboxnet0', created: true });
+      await networkDown(new VBoxManage(), 'kubelab', labPaths(project), out);
+      expect(s.state().hostonlyifs).toEqual([]);
+    });
+  });
+});
