@@ -1,0 +1,111 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { resolveLabConfig } from '../../config/load';
+import { labPaths } from '../../config/paths';
+import { CliContext } from '../../cli/context';
+import { main } from '../../cli/main';
+import { Finding, HostFacts, allowedRanges, formatFinding, runChecks } from '../../cli/doctor/checks';
+import { VBoxManage } from '../../cli/virtualbox/vboxmanage';
+import { StandInEnv, standInEnv, withEnv } from '../support/vboxmanage-standin-env';
+
+const cfg = resolveLabConfig({}).config;
+const paths = labPaths(os.tmpdir());
+
+let s: StandInEnv;
+beforeEach(() => (s = standInEnv()));
+afterEach(() => s.cleanup());
+
+/** A host that can run the default lab, with the VBoxManage stand-in as its VirtualBox. */
+function host(over: Partial<HostFacts> = {}): HostFacts {
+  return {
+    platform: 'linux',
+    totalMemoryMb: 16384,
+    cpus: 8,
+    networksConf: () => undefined,
+    systemInfo: async () => '',
+    answers: async () => false,
+    vboxManage: () => new VBoxManage(),
+    ...over,
+  };
+}
+const check = (h: HostFacts, stopOnFail = false, env: NodeJS.ProcessEnv = s.env) => withEnv(env, () => runChecks(cfg, paths, h, stopOnFail));
+const levels = (found: Finding[]) => found.map((f) => `${f.level} ${f.check}`);
+
+test('a host that fits: every finding ok', async () => {
+  const found = await check(host());
+  expect(levels(found)).toEqual(['ok virtualbox', 'ok memory', 'ok cpus', 'ok network', 'ok address', 'ok address', 'ok address']);
+  expect(found[0].message).toMatch(/^VirtualBox 7\.1\.4r165100 \(.*VBoxManage\)$/);
+});
+
+test('VirtualBox missing: a fail that says so and how to fix it', async () => {
+  const found = await check(host(), false, { PATH: '/nonexistent' });
+  expect(found[0]).toEqual({
+    level: 'fail',
+    check: 'virtualbox',
+    message: expect.stringMatching(/^VirtualBox is missing: VBoxManage is not on PATH/),
+    fix: expect.stringMatching(/install VirtualBox 7/),
+  });
+  // Preflight stops at the first fail.
+  expect(levels(await check(host(), true, { PATH: '/nonexistent' }))).toEqual(['fail virtualbox']);
+});
+
+test('VirtualBox older than 7.0 fails', async () => {
+  const found = await check(host(), false, { ...s.env, VBOXMANAGE_STANDIN_VERSION: '6.1.50r161033' });
+  expect(formatFinding(found[0])).toBe('FAIL virtualbox: VirtualBox 6.1.50r161033 is older than 7.0\n     fix: install VirtualBox 7 from https://www.virtualbox.org/wiki/Downloads');
+});
+
+test('Windows: Hyper-V detected is a warning with the fix; networks.conf is not checked', async () => {
+  const found = await check(host({ platform: 'win32', systemInfo: async () => 'Hyper-V Requirements: A hypervisor has been detected. Features required for Hyper-V will not be displayed.' }));
+  const hv = found.find((f) => f.check === 'hypervisor')!;
+  expect(hv.level).toBe('warn');
+  expect(hv.message).toMatch(/very slow fallback mode/);
+  expect(hv.fix).toMatch(/hypervisorlaunchtype off/);
+  expect(found.some((f) => f.check === 'network')).toBe(false);
+  const clean = await check(host({ platform: 'win32', systemInfo: async () => 'Hyper-V Requirements: VM Monitor Mode Extensions: Yes' }));
+  expect(clean.find((f) => f.check === 'hypervisor')!.level).toBe('ok');
+});
+
+test('RAM and CPUs: too little fails, tight warns', async () => {
+  expect(levels(await check(host({ totalMemoryMb: 4096 }))).filter((l) => l.endsWith('memory'))).toEqual(['fail memory']);
+  expect(levels(await check(host({ totalMemoryMb: 7000 }))).filter((l) => l.endsWith('memory'))).toEqual(['warn memory']);
+  expect(levels(await check(host({ cpus: 1 }))).filter((l) => l.endsWith('cpus'))).toEqual(['fail cpus']);
+  expect(levels(await check(host({ cpus: 2 }))).filter((l) => l.endsWith('cpus'))).toEqual(['warn cpus']);
+});
+
+test('Linux/macOS: the subnet must be allowed by /etc/vbox/networks.conf', async () => {
+  expect(allowedRanges('# comment\n* 10.0.0.0/8 192.168.0.0/16\n* 2001::/64\n')).toEqual(['10.0.0.0/8', '192.168.0.0/16']);
+  const found = await check(host({ networksConf: () => '* 10.0.0.0/8\n' }));
+  const net = found.find((f) => f.check === 'network')!;
+  expect(net.level).toBe('fail');
+  expect(net.fix).toBe('add the line "* 192.168.56.0/24" to /etc/vbox/networks.conf (as root), or set network.cidr inside 10.0.0.0/8');
+});
+
+test('node addresses: something else answering fails; the lab own VM is fine; a network answering everywhere warns', async () => {
+  const answering = new Set(['192.168.56.11']);
+  const found = await check(host({ answers: async (ip) => answering.has(ip) }));
+  expect(found.filter((f) => f.check === 'address').map((f) => f.level)).toEqual(['ok', 'fail', 'ok']);
+  expect(found.find((f) => f.level === 'fail')!.message).toBe('192.168.56.11 (w1) already answers on this network, and not from a VM of lab kubelab');
+  // Once the lab's own w1 exists (marked as the lab's), its answer is expected.
+  await withEnv(s.env, async () => {
+    const vb = new VBoxManage();
+    const ova = path.join(s.root, 'x.ova');
+    fs.writeFileSync(ova, 'x');
+    await vb.run(['import', ova, '--vsys', '0', '--vmname', 'kubelab-w1']);
+    await vb.run(['setextradata', 'kubelab-w1', 'kubelab/lab', 'kubelab']);
+  });
+  const own = await check(host({ answers: async (ip) => answering.has(ip) }));
+  expect(own.find((f) => f.message.startsWith('192.168.56.11'))).toMatchObject({ level: 'ok', message: "192.168.56.11 answers: it is the lab's own VM kubelab-w1" });
+  const everywhere = await check(host({ answers: async () => true }));
+  expect(everywhere.filter((f) => f.check === 'address')).toEqual([expect.objectContaining({ level: 'warn', message: expect.stringMatching(/accepts connections to any address/) })]);
+});
+
+test('kubelab doctor on a host without VirtualBox exits 1 and says clearly that VirtualBox is missing', async () => {
+  const lines: string[] = [];
+  const project = path.join(s.root);
+  const ctx = new CliContext(project, (l) => lines.push(l), (l) => lines.push(l));
+  const code = await withEnv({ PATH: '/nonexistent' }, () => main(['doctor', '--preflight'], project, ctx));
+  expect(code).toBe(1);
+  expect(lines[0]).toMatch(/^FAIL virtualbox: VirtualBox is missing/);
+  expect(lines[lines.length - 1]).toMatch(/^kubelab: error: 1 check failed \(virtualbox\)/);
+});
