@@ -4,9 +4,14 @@
  * see ../support/vboxmanage-standin.js). Its own file so jest runs it beside the lifecycle.
  */
 import * as fs from 'fs';
-import { UBUNTU_OVA_FILE } from '../../cli/image/ubuntu-image';
+import { CliContext } from '../../cli/context';
+import { KubelabError } from '../../cli/errors';
+import { UBUNTU_OVA_FILE, ubuntuImageSource } from '../../cli/image/ubuntu-image';
+import { nodeOf } from '../../cli/virtualbox/node-arg';
+import { createNodeVm } from '../../cli/virtualbox/node-vm';
+import { VBoxManage } from '../../cli/virtualbox/vboxmanage';
 import { ImageServer, startImageServer } from '../image/image-server';
-import { StandInEnv } from '../support/vboxmanage-standin-env';
+import { StandInEnv, withEnv } from '../support/vboxmanage-standin-env';
 import { cli, scratchLab, worker } from './standin-harness';
 
 let server: ImageServer;
@@ -62,5 +67,30 @@ describe('a base import that failed half-way', () => {
     expect(state.vms.map((v) => [v.name, v.extradata['kubelab/ready'], v.snapshots.map((x) => x.name)])).toEqual([['kubelab-base', 'yes', ['kubelab-base']]]);
     expect(state.media.map((m) => m.format).sort()).toEqual(['VDI', 'VDI']);
     expect((await cli(s, project, 'image', 'import')).out).toMatch(/already imported; nothing to do/);
+  });
+  test('a node that never becomes reachable: the error says what was seen, the VM state and the serial log', async () => {
+    const lines: string[] = [];
+    const ctx = new CliContext(project, (l: string) => lines.push(l));
+    const err = await withEnv(s.env, () =>
+      createNodeVm(
+        {
+          vb: new VBoxManage(),
+          cfg: ctx.config,
+          paths: ctx.paths,
+          source: ubuntuImageSource(),
+          out: ctx.out,
+          progress: () => undefined,
+          waitForGuest: async () => {
+            throw new KubelabError('cp1 (192.168.56.10:22) was not ready within 900 s: port 22 never answered');
+          },
+        },
+        nodeOf(ctx, 'cp1'),
+      ).catch((e: Error) => e),
+    );
+    expect((err as Error).message).toMatch(
+      /^cp1 \(192.168.56.10:22\) was not ready within 900 s: port 22 never answered\nVM kubelab-cp1 is running. Last lines of its serial console \(.*cp1-serial.log\):\n\[VBoxManage stand-in\] kubelab-cp1 "started"/,
+    );
+    // Not marked ready, so the next create rebuilds it rather than trusting it.
+    expect(s.state().vms.find((v) => v.name === 'kubelab-cp1')!.extradata['kubelab/ready']).toBeUndefined();
   });
 });
