@@ -125,20 +125,25 @@ async function download(url: string, part: string, onProgress: FetchOptions['onP
   let received = append ? have : 0;
   const sink = fs.createWriteStream(part, { flags: append ? 'a' : 'w' });
   await new Promise<void>((resolve, reject) => {
-    const fail = (err: Error) => {
-      sink.destroy();
-      reject(new KubelabError(`the download of ${url} broke off at ${(received / 1048576).toFixed(0)} MB (${err.message}); run the command again to resume`));
+    let broke: string | undefined;
+    // On a broken connection, keep what arrived: flush it to the .part file so the next run resumes after it.
+    const stop = (why: string) => {
+      if (broke !== undefined) return;
+      broke = why;
+      res.unpipe(sink);
+      sink.end();
     };
     res.on('data', (chunk: Buffer) => {
       received += chunk.length;
       onProgress?.(received, total);
     });
-    res.on('aborted', () => fail(new Error('connection closed')));
-    res.on('error', fail);
+    res.on('aborted', () => stop('connection closed'));
+    res.on('error', (err) => stop(err.message));
     sink.on('error', reject);
     sink.on('finish', () => {
-      if (total !== undefined && received < total) fail(new Error(`got ${received} of ${total} bytes`));
-      else resolve();
+      const short = total !== undefined && received < total ? `got ${received} of ${total} bytes` : undefined;
+      if (broke === undefined && short === undefined) return resolve();
+      reject(new KubelabError(`the download of ${url} broke off at ${(received / 1048576).toFixed(0)} MB (${broke ?? short}); run the command again to resume`));
     });
     res.pipe(sink);
   });
