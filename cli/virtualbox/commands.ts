@@ -9,7 +9,6 @@ export const SEED_CONTROLLER = 'kubelab-seed';
 export const vbox = {
   version: () => ['--version'],
   listVms: () => ['list', 'vms'],
-  listHdds: () => ['list', 'hdds'],
   listDvds: () => ['list', 'dvds'],
   listHostOnlyIfs: () => ['list', 'hostonlyifs'],
   listHostOnlyNets: () => ['list', 'hostonlynets'],
