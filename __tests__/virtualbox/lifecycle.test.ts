@@ -41,7 +41,7 @@ describe('create → snapshot → reset → destroy', () => {
     for (const name of ['cp1', 'w1', 'w2']) {
       const vm = state.vms.find((v) => v.name === `kubelab-${name}`)!;
       expect(vm.groups).toEqual(['/kubelab']);
-      expect(vm.extradata).toEqual({ 'kubelab/lab': 'kubelab', 'kubelab/ip': expect.stringMatching(/^192\.168\.56\.1[012]$/), 'kubelab/ready': 'yes' });
+      expect(vm.extradata).toEqual({ 'kubelab/lab': 'kubelab', 'kubelab/ip': expect.stringMatching(/^192\.168\.56\.1[012]$/), 'kubelab/disk-gb': '20', 'kubelab/ready': 'yes' });
       expect(vm.nics['1'].type).toBe('nat');
       expect(vm.nics['2']).toEqual({ type: 'hostonly', hostonlyadapter: 'vboxnet0', cable: 'on' });
       expect(vm.uartmode1).toBe(`file,${path.join(project, '.kubelab', 'logs', `${name}-serial.log`)}`);
@@ -61,6 +61,21 @@ describe('create → snapshot → reset → destroy', () => {
     expect(r).toEqual({ code: 0, out: expect.stringMatching(/VM kubelab-cp1 already exists and is running; nothing to do/) });
     expect(r.out).toMatch(/base VM kubelab-base is already imported; nothing to do/);
     expect(JSON.stringify(s.state())).toBe(before);
+  });
+
+  test('create on a VM whose size differs from the config refuses and says how to recreate it', async () => {
+    const config = path.join(project, 'kubelab.config.yaml');
+    fs.writeFileSync(config, 'nodes:\n  - { name: cp1, role: server, ip: 192.168.56.10 }\n  - { name: w1, role: agent, ip: 192.168.56.11 }\n  - { name: w2, role: agent, ip: 192.168.56.12, diskGb: 30, cpus: 1 }\n');
+    try {
+      const before = JSON.stringify(s.state());
+      const r = await cli(s, project, 'vm', 'create', 'w2');
+      expect(r.code).toBe(1);
+      expect(r.out).toContain('VM kubelab-w2 exists with other settings than the config (cpus 2, config 1; disk 20 GB, config 30 GB)');
+      expect(r.out).toContain('kubelab vm destroy w2 --lab kubelab, then kubelab vm create w2');
+      expect(JSON.stringify(s.state())).toBe(before);
+    } finally {
+      fs.rmSync(config);
+    }
   });
 
   test('snapshot take on every node, then reset restores them all and starts them', async () => {

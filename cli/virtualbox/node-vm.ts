@@ -12,8 +12,9 @@ import { networkUp } from './network';
 import { attachedDisks, parseBlocks, parseCapacityMb, parseMachineReadable } from './parse';
 import { VBoxManage } from './vboxmanage';
 
-/** Extradata holding the node's host-only address, to tell whether an existing VM matches the config. */
+/** Extradata holding the node's host-only address and disk size, to tell whether an existing VM matches the config. */
 const IP_KEY = 'kubelab/ip';
+const DISK_KEY = 'kubelab/disk-gb';
 
 /** Waits until the freshly started node is usable (SSH up, cloud-init done). */
 export type GuestWait = (vm: { readonly name: string; readonly uuid: string; readonly node: LabNode }) => Promise<void>;
@@ -70,6 +71,7 @@ export async function createNodeVm(d: NodeVmDeps, node: LabNode): Promise<void> 
   await vb.run(vbox.linkedClone(baseVmName(cfg.name), BASE_SNAPSHOT, name, labVmsDir(paths)));
   await vb.run(vbox.setExtraData(name, LAB_MARKER_KEY, cfg.name));
   await vb.run(vbox.setExtraData(name, IP_KEY, node.ip));
+  await vb.run(vbox.setExtraData(name, DISK_KEY, String(node.diskGb)));
   fs.mkdirSync(paths.logsDir, { recursive: true });
   await vb.run(
     vbox.configureNode(name, {
@@ -116,6 +118,8 @@ function differences(view: VmView, node: LabNode): string[] {
   if (memory !== node.memoryMb) found.push(`memory ${memory} MB, config ${node.memoryMb}`);
   const ip = view.extraData.get(IP_KEY);
   if (ip !== node.ip) found.push(`ip ${ip ?? 'unknown'}, config ${node.ip}`);
+  const disk = view.extraData.get(DISK_KEY);
+  if (disk !== String(node.diskGb)) found.push(`disk ${disk ?? 'unknown'} GB, config ${node.diskGb} GB`);
   return found;
 }
 
