@@ -2,6 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { TOOL_TIMEOUT_MS } from '../support/tools';
 
 /**
  * The real fast path (`node bin/synth.js`, what cdktf.json's app and `npm run synth`
@@ -20,7 +21,7 @@ function scratchProject(configYaml?: string): string {
 }
 
 function synth(dir: string) {
-  return spawnSync(process.execPath, ['bin/synth.js'], { cwd: dir, encoding: 'utf8', env: { ...process.env, CDKTF_OUTDIR: undefined } });
+  return spawnSync(process.execPath, ['bin/synth.js'], { cwd: dir, encoding: 'utf8', timeout: TOOL_TIMEOUT_MS, env: { ...process.env, CDKTF_OUTDIR: undefined } });
 }
 
 describe('node bin/synth.js', () => {

@@ -6,12 +6,13 @@ import { CliContext } from '../../cli/context';
 import { renderUninstallScript } from '../../cli/k3s/uninstall';
 import { main } from '../../cli/main';
 import { requireTool } from '../support/tools';
+import { TOOL_TIMEOUT_MS } from '../support/tools';
 
 const DEFAULT_SERVER_ARGS =
   'install_args=(server --node-name cp1 --node-ip 192.168.56.10 --flannel-iface enp0s8 --advertise-address 192.168.56.10 --tls-san 192.168.56.10 --disable traefik --disable metrics-server --write-kubeconfig-mode 600)';
 
 function shellcheck(script: string): void {
-  execFileSync('shellcheck', ['--shell=bash', '-'], { input: script, encoding: 'utf8' });
+  execFileSync('shellcheck', ['--shell=bash', '-'], { input: script, encoding: 'utf8', timeout: TOOL_TIMEOUT_MS });
 }
 
 requireTool('shellcheck')('k3s script: what the steps run on the nodes', () => {
@@ -81,7 +82,7 @@ requireTool('shellcheck')('k3s script: what the steps run on the nodes', () => {
   });
 
   test('done-when: `node bin/kubelab.js k3s script server cp1` prints a shellcheck-clean script with the server flags', () => {
-    const out = execFileSync(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'kubelab.js'), 'k3s', 'script', 'server', 'cp1'], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'kubelab.js'), 'k3s', 'script', 'server', 'cp1'], { encoding: 'utf8', timeout: TOOL_TIMEOUT_MS });
     expect(out).toContain(DEFAULT_SERVER_ARGS);
     shellcheck(out);
   });

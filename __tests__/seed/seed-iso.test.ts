@@ -10,6 +10,7 @@ import { nodeSeedFiles } from '../../cli/seed/cloud-init';
 import { primaryName, writeIso9660 } from '../../cli/seed/iso9660';
 import { seedIsoImage, writeNodeSeedIso } from '../../cli/seed/seed-iso';
 import { requireTool } from '../support/tools';
+import { TOOL_TIMEOUT_MS } from '../support/tools';
 
 const cfg = resolveLabConfig({}).config;
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKexamplekeyexamplekeyexamplekeyexampleke kubelab';
@@ -78,7 +79,7 @@ describe('ISO writer', () => {
 });
 
 requireTool('isoinfo')('the seed read by isoinfo (genisoimage)', () => {
-  const isoinfo = (...args: string[]) => execFileSync('isoinfo', [...args, '-i', iso]).toString();
+  const isoinfo = (...args: string[]) => execFileSync('isoinfo', [...args, '-i', iso], { timeout: TOOL_TIMEOUT_MS }).toString();
 
   test('volume label cidata, Joliet present', () => {
     const d = isoinfo('-d');
@@ -96,18 +97,18 @@ requireTool('isoinfo')('the seed read by isoinfo (genisoimage)', () => {
     ['/meta-data', files.metaData],
     ['/network-config', files.networkConfig],
   ])('%s extracts byte for byte', (name, expected) => {
-    expect(execFileSync('isoinfo', ['-J', '-x', name, '-i', iso]).toString()).toBe(expected);
+    expect(execFileSync('isoinfo', ['-J', '-x', name, '-i', iso], { timeout: TOOL_TIMEOUT_MS }).toString()).toBe(expected);
   });
 });
 
 requireTool('xorriso')('the seed read by xorriso', () => {
   test('lists and extracts the three files', () => {
     const out = path.join(dir, 'xorriso-out');
-    execFileSync('xorriso', ['-indev', iso, '-osirrox', 'on', '-extract', '/', out], { stdio: 'pipe' });
+    execFileSync('xorriso', ['-indev', iso, '-osirrox', 'on', '-extract', '/', out], { stdio: 'pipe', timeout: TOOL_TIMEOUT_MS });
     expect(fs.readdirSync(out).sort()).toEqual(['meta-data', 'network-config', 'user-data']);
     expect(fs.readFileSync(path.join(out, 'user-data'), 'utf8')).toBe(files.userData);
     expect(fs.readFileSync(path.join(out, 'network-config'), 'utf8')).toBe(files.networkConfig);
-    const pvd = execFileSync('xorriso', ['-indev', iso, '-pvd_info'], { stdio: 'pipe' }).toString();
+    const pvd = execFileSync('xorriso', ['-indev', iso, '-pvd_info'], { stdio: 'pipe', timeout: TOOL_TIMEOUT_MS }).toString();
     expect(pvd).toMatch(/Volume Id\s*:\s*cidata/);
   });
 });
@@ -116,7 +117,7 @@ requireTool('cloud-init')('user-data checked by cloud-init', () => {
   test('cloud-init schema accepts it', () => {
     const file = path.join(dir, 'user-data');
     fs.writeFileSync(file, files.userData);
-    const out = execFileSync('cloud-init', ['schema', '--config-file', file], { stdio: 'pipe' }).toString();
+    const out = execFileSync('cloud-init', ['schema', '--config-file', file], { stdio: 'pipe', timeout: TOOL_TIMEOUT_MS }).toString();
     expect(out).toMatch(/Valid cloud-config/);
   });
 });

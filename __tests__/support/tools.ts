@@ -25,3 +25,6 @@ export function requireTool(name: string): jest.Describe {
   console.warn(`SKIPPED: ${reason}`);
   return describe.skip;
 }
+
+/** Upper bound for one run of a system tool or of our CLI in a test: a hang fails that test instead of stalling CI. */
+export const TOOL_TIMEOUT_MS = 60_000;
