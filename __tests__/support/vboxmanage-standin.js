@@ -28,6 +28,18 @@ const VERSION = process.env.VBOXMANAGE_STANDIN_VERSION || '7.1.4r165100';
 class UsageError extends Error {}
 let holdingBusy = false;
 
+
+/** A new VM's folder and settings file, refused like VirtualBox does when the name or the file is taken. */
+function newMachineFolder(s, name, baseFolder) {
+  if (s.vms.some((v) => v.name === name)) fail(`A machine named '${name}' already exists`);
+  const folder = path.join(baseFolder || path.join(DIR, 'VirtualBox VMs'), name);
+  const cfgFile = path.join(folder, `${name}.vbox`);
+  if (fs.existsSync(cfgFile)) fail(`Machine settings file '${cfgFile}' already exists`);
+  fs.mkdirSync(folder, { recursive: true });
+  fs.writeFileSync(cfgFile, 'stand-in settings\n');
+  return { folder, cfgFile };
+}
+
 function fail(message, code = 1) {
   process.stderr.write(`VBoxManage: error: ${message}\n`);
   process.exit(code);
@@ -250,12 +262,7 @@ const commands = {
     const ova = pos[0];
     if (!ova || !fs.existsSync(ova)) fail(`Appliance read failed\nVBoxManage: error: Could not open the file '${ova}'`);
     const name = last(opts['--vmname']) || 'ubuntu-noble-24.04-cloudimg';
-    if (s.vms.some((v) => v.name === name)) fail(`A machine named '${name}' already exists`);
-    const folder = path.join(last(opts['--basefolder']) || path.join(DIR, 'VirtualBox VMs'), name);
-    const cfgFile = path.join(folder, `${name}.vbox`);
-    if (fs.existsSync(cfgFile)) fail(`Machine settings file '${cfgFile}' already exists`);
-    fs.mkdirSync(folder, { recursive: true });
-    fs.writeFileSync(cfgFile, 'stand-in settings\n');
+    const { folder, cfgFile } = newMachineFolder(s, name, last(opts['--basefolder']));
     const disk = { uuid: uuid(), kind: 'hdd', location: path.join(folder, `${name}-disk001.vmdk`), format: 'VMDK', capacityMb: 3584, parent: null };
     fs.writeFileSync(disk.location, 'stand-in disk\n');
     s.media.push(disk);
@@ -420,12 +427,7 @@ const commands = {
     if (snapName && !sn) fail(`Could not find a snapshot named '${snapName}'`);
     if (options.includes('link') && !sn) fail('Linked clone can only be created from a snapshot');
     const name = last(opts['--name']) || `${src.name} Clone`;
-    if (s.vms.some((v) => v.name === name)) fail(`A machine named '${name}' already exists`);
-    const folder = path.join(last(opts['--basefolder']) || path.join(DIR, 'VirtualBox VMs'), name);
-    const cfgFile = path.join(folder, `${name}.vbox`);
-    if (fs.existsSync(cfgFile)) fail(`Machine settings file '${cfgFile}' already exists`);
-    fs.mkdirSync(folder, { recursive: true });
-    fs.writeFileSync(cfgFile, 'stand-in settings\n');
+    const { folder, cfgFile } = newMachineFolder(s, name, last(opts['--basefolder']));
     const vm = JSON.parse(JSON.stringify({ ...src, snapshots: [] }));
     Object.assign(vm, { name, uuid: uuid(), cfgFile, state: 'poweroff', extradata: {}, groups: opts['--groups'] ? last(opts['--groups']).split(',') : ['/'] });
     vm.attachments = JSON.parse(JSON.stringify(sn ? sn.attachments : src.attachments));
