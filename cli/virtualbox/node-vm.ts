@@ -3,9 +3,8 @@ import * as path from 'path';
 import { LabConfig, LabNode, vmName } from '../../config/lab-config';
 import { LabPaths } from '../../config/paths';
 import { KubelabError } from '../errors';
-import { ImageSource } from '../image/ubuntu-image';
 import { seedIsoPath, writeNodeSeedIso } from '../seed/seed-iso';
-import { BASE_SNAPSHOT, baseVmName, ensureBaseImage } from './base-image';
+import { BASE_SNAPSHOT, BaseImageDeps, baseVmName, ensureBaseImage } from './base-image';
 import { SEED_CONTROLLER, vbox } from './commands';
 import { LAB_MARKER_KEY, READY_KEY, VmView, assertOurs, deleteVm, inspectVm, isOn, labVmsDir, vmInfo } from './lab-vm';
 import { networkUp } from './network';
@@ -19,13 +18,9 @@ const DISK_KEY = 'kubelab/disk-gb';
 /** Waits until the freshly started node is usable (SSH up, cloud-init done). */
 export type GuestWait = (vm: { readonly name: string; readonly uuid: string; readonly node: LabNode }) => Promise<void>;
 
-export interface NodeVmDeps {
-  readonly vb: VBoxManage;
+/** What creating a node needs: what the base image needs, with the whole config instead of the lab name. */
+export interface NodeVmDeps extends Omit<BaseImageDeps, 'lab'> {
   readonly cfg: LabConfig;
-  readonly paths: LabPaths;
-  readonly source: ImageSource;
-  readonly out: (line: string) => void;
-  readonly progress: (text: string) => void;
   readonly waitForGuest: GuestWait;
   readonly platform?: NodeJS.Platform;
 }
@@ -44,7 +39,7 @@ export async function createNodeVm(d: NodeVmDeps, node: LabNode): Promise<void> 
   const { vb, cfg, paths, out } = d;
   const name = vmName(cfg, node);
   const network = await networkUp(vb, cfg, paths, out, d.platform);
-  await ensureBaseImage({ vb, lab: cfg.name, paths, source: d.source, out, progress: d.progress });
+  await ensureBaseImage({ ...d, lab: cfg.name });
 
   const view = await inspectVm(vb, name, cfg.name, paths);
   assertOurs(view, cfg.name);
