@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import * as fs from 'fs';
 import { CliContext } from '../context';
 import { KubelabError } from '../errors';
+import { positiveNumberOf } from '../number-option';
 import { fetchLabKubeconfig } from '../kubeconfig/fetch';
 import { mergeLabIntoUserKubeconfig, mergedInto, MergeOutcome, unmergeLabFromUserKubeconfig, userKubeconfigPath } from '../kubeconfig/merge';
 import { registerSshCommands } from '../ssh/commands';
@@ -49,7 +50,7 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--ip <ip>', "the node's host-only IP")
     .addOption(roleOption())
     .requiredOption('--lab <lab>', 'the lab name')
-    .option('--ssh-wait <seconds>', 'how long SSH port 22 may stay silent before the VM counts as gone', parseSeconds, DEFAULT_UNINSTALL_TIMING.probeMs / 1000)
+    .option('--ssh-wait <seconds>', 'how long SSH port 22 may stay silent before the VM counts as gone', positiveNumberOf('--ssh-wait'), DEFAULT_UNINSTALL_TIMING.probeMs / 1000)
     .action((nodeName: string, opts: { ip: string; role: 'server' | 'agent'; lab: string; sshWait: number }) =>
       runK3sUninstall(ctx, { nodeName, ip: opts.ip, role: opts.role, lab: opts.lab }, { ...DEFAULT_UNINSTALL_TIMING, probeMs: opts.sshWait * 1000 }),
     );
@@ -79,12 +80,6 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
     });
 
   registerSshCommands(program, ctx);
-}
-
-function parseSeconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new KubelabError(`--ssh-wait ${JSON.stringify(value)}: give a number of seconds, like 10`);
-  return n;
 }
 
 function report(ctx: CliContext, outcome: MergeOutcome, did: string): void {
