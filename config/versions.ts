@@ -14,11 +14,18 @@ export const PINNED = {
       version: '3.13.1',
     },
     headlamp: { repository: 'https://kubernetes-sigs.github.io/headlamp/', chart: 'headlamp', version: '0.45.0' },
-    /** Archived upstream on 2026-01-21; the community mirror below is what still serves the chart. */
+    /**
+     * The project's own Helm repository (the gh-pages branch of kubernetes/dashboard, served
+     * by GitHub Pages). The project was archived on 2026-01-21 and moved, with that branch, to
+     * kubernetes-retired/dashboard: the same repository under a new owner, hence the new host.
+     * 7.13.0 is listed in its index.yaml (gh-pages commit 527db60) and tagged
+     * kubernetes-dashboard-7.13.0; it is the newest release in the copy read (October 2025),
+     * where 7.14.0 appears only in an unmerged change, so 7.14.0 is unconfirmed.
+     */
     kubernetesDashboard: {
       repository: 'https://kubernetes-retired.github.io/dashboard/',
       chart: 'kubernetes-dashboard',
-      version: '7.14.0',
+      version: '7.13.0',
     },
   },
 } as const;

@@ -20,22 +20,22 @@ export class HeadlampDashboard extends ChartRelease {
   readonly service: ChartService;
 
   constructor(scope: Construct, id: string, props: HeadlampDashboardProps) {
-    const service = { namespace: props.namespace.namespaceName, name: 'headlamp', port: 80 };
-    // Value names from kubernetes-sigs/headlamp charts/headlamp/values.yaml.
+    const service = { namespace: props.namespace, name: 'headlamp', port: 80 };
     super(scope, id, {
       chart: PINNED.charts.headlamp,
       version: props.config.components.dashboard.chartVersion ?? PINNED.charts.headlamp.version,
-      namespace: service.namespace,
-      dependsOn: [props.namespace],
+      namespace: props.namespace,
+      // Value paths as kubernetes-sigs/headlamp defines them at tag headlamp-helm-0.45.0
+      // (charts/headlamp/values.yaml, checked against charts/headlamp/values.schema.json).
       values: {
-        fullnameOverride: service.name,
-        service: { type: 'ClusterIP', port: service.port },
+        fullnameOverride: service.name, // values.yaml:23
+        service: { type: 'ClusterIP', port: service.port }, // values.yaml:264, 266
         // Served under /headlamp (Headlamp's -base-url), so one path route works by
-        // hostname and on the bare IP without a rewrite.
+        // hostname and on the bare IP without a rewrite. values.yaml:38
         config: { baseURL: LAB_APPS.headlamp.path },
         // The chart binds its own pod's ServiceAccount to cluster-admin by default;
         // Headlamp acts with the token the user logs in with, so that binding only
-        // widens what a compromised pod could do (headlamp issues #2885, #4435).
+        // widens what a compromised pod could do (headlamp issues #2885, #4435). values.yaml:202
         clusterRoleBinding: { create: false },
       },
     });

@@ -92,6 +92,6 @@ export class HpaDemo extends Construct {
       },
       dependsOn: [this.deployment],
     });
-    this.route = new WebRoute(this, name, { host: props.host, backend: { namespace, name, port: 80 } });
+    this.route = new WebRoute(this, name, { host: props.host, backend: { namespace: props.namespace, name, port: 80 } });
   }
 }

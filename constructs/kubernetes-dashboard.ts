@@ -24,16 +24,20 @@ export class KubernetesDashboard extends ChartRelease {
   readonly service: ChartService;
 
   constructor(scope: Construct, id: string, props: KubernetesDashboardProps) {
-    // The chart's NOTES name the gateway Service <release>-kong-proxy, port 443.
-    const service = { namespace: props.namespace.namespaceName, name: `${id}-kong-proxy`, port: 443 };
+    // The chart's NOTES name the gateway Service <release>-kong-proxy (templates/NOTES.txt:8),
+    // port 443 (Kong/charts charts/kong/values.yaml:318, proxy.tls.servicePort, at tag kong-2.46.0).
+    const service = { namespace: props.namespace, name: `${id}-kong-proxy`, port: 443 };
     super(scope, id, {
       chart: PINNED.charts.kubernetesDashboard,
       version: props.config.components.dashboard.chartVersion ?? PINNED.charts.kubernetesDashboard.version,
-      namespace: service.namespace,
-      dependsOn: [props.namespace],
+      namespace: props.namespace,
+      // Value paths as kubernetes/dashboard defines them at tag kubernetes-dashboard-7.13.0
+      // (charts/kubernetes-dashboard/values.yaml; the chart has no values.schema.json).
       values: {
+        // The lab routes through its own Ingress (WebRoute). values.yaml:103-104
         app: { ingress: { enabled: false } },
-        // kong.proxy is the Kong subchart's proxy Service; its annotations land on that Service.
+        // kong is the Kong 2.46.0 subchart (Chart.yaml dependencies; values.yaml:383); its
+        // proxy.annotations (Kong/charts charts/kong/values.yaml:292) land on the proxy Service.
         kong: { proxy: { annotations: TRAEFIK_HTTPS_BACKEND } },
       },
     });

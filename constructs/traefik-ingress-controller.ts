@@ -27,17 +27,22 @@ export class TraefikIngressController extends Construct {
     this.release = new ChartRelease(this, 'traefik', {
       chart: PINNED.charts.traefik,
       version: config.components.ingress.chartVersion,
-      namespace: namespace.namespaceName,
-      dependsOn: [namespace],
-      // Value names and defaults from traefik/traefik-helm-chart traefik/values.yaml;
-      // the defaults the lab relies on are written out so a chart bump cannot change them silently.
+      namespace,
+      // Value paths as traefik/traefik-helm-chart defines them at tag v41.3.0 (traefik/values.yaml,
+      // checked against traefik/values.schema.json); the defaults the lab relies on are written
+      // out so a chart bump cannot change them silently.
       values: {
-        ingressClass: { enabled: true, isDefaultClass: true, name: TRAEFIK_INGRESS_CLASS },
+        ingressClass: { enabled: true, isDefaultClass: true, name: TRAEFIK_INGRESS_CLASS }, // values.yaml:126-130
         // K3s ServiceLB (klipper-lb) serves every LoadBalancer Service with a hostPort
         // pod on each node, so ports 80/443 answer on every node's host-only IP.
-        service: { type: 'LoadBalancer' },
-        ports: { web: { exposedPort: 80 }, websecure: { exposedPort: 443, tls: { enabled: true } } },
-        // Ingress status shows the address users reach (ServiceLB's node IPs).
+        // The chart reads the type only from service.spec (values.yaml:1144-1145, templates/_service.tpl:23).
+        service: { spec: { type: 'LoadBalancer' } },
+        ports: {
+          web: { exposedPort: 80 }, // values.yaml:959
+          // TLS on websecure is ports.websecure.http.tls since chart v39 (values.yaml:1050-1053).
+          websecure: { exposedPort: 443, http: { tls: { enabled: true } } }, // values.yaml:1019
+        },
+        // Ingress status shows the address users reach (ServiceLB's node IPs). values.yaml:352-355
         providers: { kubernetesIngress: { publishedService: { enabled: true } } },
         // The legacy dashboard's Kong gateway serves https only, with a self-signed
         // certificate. Trusting it per Service needs a ServersTransport object (a Traefik
@@ -45,6 +50,7 @@ export class TraefikIngressController extends Construct {
         // before its CRD exists), so backend certificate checks are skipped globally, and
         // only when that option is chosen. The https scheme itself comes from the Service
         // annotation set in KubernetesDashboard.
+        // additionalArguments: values.yaml:907.
         ...(config.components.dashboard.enabled && config.components.dashboard.kind === 'kubernetes-dashboard'
           ? { additionalArguments: [TRAEFIK_SKIP_BACKEND_TLS_VERIFY] }
           : {}),

@@ -41,7 +41,7 @@ export class WebRoute extends IngressV1 {
     super(scope, id, {
       metadata: {
         name: id,
-        namespace: props.backend.namespace,
+        namespace: props.backend.namespace.namespaceName,
         // Ingress annotations of Traefik's Kubernetes Ingress provider
         // (doc.traefik.io/traefik/reference/routing-configuration/kubernetes/ingress/).
         annotations: props.https
@@ -52,6 +52,8 @@ export class WebRoute extends IngressV1 {
         ingressClassName: TRAEFIK_INGRESS_CLASS,
         rule: props.onBareIp ? [{ host: props.host, http }, { http }] : [{ host: props.host, http }],
       },
+      // Terraform would otherwise create the Ingress in parallel with its namespace.
+      dependsOn: [props.backend.namespace],
     });
     this.host = props.host;
     this.path = path;

@@ -13,17 +13,17 @@ test('Traefik: default IngressClass, LoadBalancer (K3s ServiceLB) on 80/443, no 
   const { release, values } = valuesOf('ingress', 'traefik');
   expect(release).toMatchObject({ repository: 'https://traefik.github.io/charts', chart: 'traefik', version: '41.3.0', namespace: 'traefik', atomic: true, wait: true });
   expect(values.ingressClass).toEqual({ enabled: true, isDefaultClass: true, name: 'traefik' });
-  expect(values.service.type).toBe('LoadBalancer');
-  expect(values.ports).toEqual({ web: { exposedPort: 80 }, websecure: { exposedPort: 443, tls: { enabled: true } } });
+  // Traefik chart 41.3.0 reads the Service type from service.spec and websecure TLS from ports.websecure.http.tls.
+  expect(values.service).toEqual({ spec: { type: 'LoadBalancer' } });
+  expect(values.ports).toEqual({ web: { exposedPort: 80 }, websecure: { exposedPort: 443, http: { tls: { enabled: true } } } });
   expect(values.additionalArguments).toBeUndefined();
 });
 
-test('metrics-server: InternalIP kubelet addresses and the TLS setting K3s kubelets need, in kube-system', () => {
+test('metrics-server: the chart defaults (kubelet TLS verified, InternalIP first), in kube-system, which Kubernetes keeps itself', () => {
   const { release, values } = valuesOf('metrics-server', 'metrics-server');
-  expect(release).toMatchObject({ chart: 'metrics-server', version: '3.13.1', namespace: 'kube-system' });
-  expect(values.defaultArgs).toContain('--kubelet-preferred-address-types=InternalIP');
-  expect(values.defaultArgs).toContain('--kubelet-use-node-status-port');
-  expect(values.args).toEqual(['--kubelet-insecure-tls']);
+  expect(release).toMatchObject({ chart: 'metrics-server', version: '3.13.1', namespace: 'kube-system', create_namespace: false });
+  expect(values).toEqual({});
+  expect(release.depends_on).toBeUndefined();
 });
 
 test('Headlamp: under /headlamp, no cluster-admin for its own pod, routed by hostname and on the bare IP', () => {
@@ -68,9 +68,9 @@ test('HPA demo: the walkthrough app with CPU requests, autoscaling/v2 at 50% CPU
 
 describe('the legacy Kubernetes Dashboard option', () => {
   const legacy = synthLab({ components: { dashboard: { kind: 'kubernetes-dashboard' } } });
-  test('chart 7.14.0 from the community mirror, Kong told to be reached over https, https route, fallback on https://<ip>/', () => {
+  test('chart 7.13.0 from the project\'s own (moved) chart repository, Kong told to be reached over https, https route, fallback on https://<ip>/', () => {
     const release = Object.values<any>(resourcesOf(legacy.stacks.dashboard, 'helm_release'))[0];
-    expect(release).toMatchObject({ repository: 'https://kubernetes-retired.github.io/dashboard/', chart: 'kubernetes-dashboard', version: '7.14.0', namespace: 'kubernetes-dashboard' });
+    expect(release).toMatchObject({ repository: 'https://kubernetes-retired.github.io/dashboard/', chart: 'kubernetes-dashboard', version: '7.13.0', namespace: 'kubernetes-dashboard' });
     expect(JSON.parse(release.values[0]).kong.proxy.annotations).toEqual({ 'traefik.ingress.kubernetes.io/service.serversscheme': 'https' });
     const ingress = Object.values<any>(resourcesOf(legacy.stacks.dashboard, 'kubernetes_ingress_v1'))[0];
     expect(ingress.metadata.annotations).toEqual({ 'traefik.ingress.kubernetes.io/router.entrypoints': 'websecure', 'traefik.ingress.kubernetes.io/router.tls': 'true' });
