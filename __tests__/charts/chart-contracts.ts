@@ -7,7 +7,11 @@
  * Read from the charts' sources, not from our own code; CI cannot reach the chart
  * repositories, so this table is what the tests hold the stacks to.
  *
- * A chart bump in config/versions.ts needs a new entry here, read at the new tag.
+ * A chart bump in config/versions.ts needs a new entry here, read at the new tag. To check
+ * the entry against the chart itself: put the chart directory from its tag at
+ * <dir>/<chart>-<version>/ and run
+ * `KUBELAB_CHART_SOURCES=<dir> KUBELAB_HELM=<helm binary> npx jest __tests__/charts`
+ * (chart-sources.test.ts: paths, cited lines and schema types, then `helm template`).
  */
 
 /** Leaf types as JSON schema names them; `map` is an object with free-form string keys (annotations). */
