@@ -23,7 +23,10 @@ function host(over: Partial<HostFacts> = {}): HostFacts {
     totalMemoryMb: 16384,
     cpus: 8,
     networksConf: () => undefined,
-    systemInfo: async () => '',
+    arch: 'x64',
+    hypervisorPresent: async () => false,
+    kvm: () => ({ modules: [], enableVirtAtLoad: undefined }),
+    terraformVersion: async () => '1.11.4',
     answers: async () => false,
     vboxManage: () => new VBoxManage(),
     ...over,
@@ -34,7 +37,7 @@ const levels = (found: Finding[]) => found.map((f) => `${f.level} ${f.check}`);
 
 test('a host that fits: every finding ok', async () => {
   const found = await check(host());
-  expect(levels(found)).toEqual(['ok virtualbox', 'ok memory', 'ok cpus', 'ok network', 'ok address', 'ok address', 'ok address']);
+  expect(levels(found)).toEqual(['ok virtualbox', 'ok kvm', 'ok terraform', 'ok memory', 'ok cpus', 'ok network', 'ok address', 'ok address', 'ok address']);
   expect(found[0].message).toMatch(/^VirtualBox 7\.1\.4r165100 \(.*VBoxManage\)$/);
 });
 
@@ -56,13 +59,13 @@ test('VirtualBox older than 7.0 fails', async () => {
 });
 
 test('Windows: Hyper-V detected is a warning with the fix; networks.conf is not checked', async () => {
-  const found = await check(host({ platform: 'win32', systemInfo: async () => 'Hyper-V Requirements: A hypervisor has been detected. Features required for Hyper-V will not be displayed.' }));
+  const found = await check(host({ platform: 'win32', hypervisorPresent: async () => true }));
   const hv = found.find((f) => f.check === 'hypervisor')!;
   expect(hv.level).toBe('warn');
   expect(hv.message).toMatch(/very slow fallback mode/);
   expect(hv.fix).toMatch(/hypervisorlaunchtype off/);
   expect(found.some((f) => f.check === 'network')).toBe(false);
-  const clean = await check(host({ platform: 'win32', systemInfo: async () => 'Hyper-V Requirements: VM Monitor Mode Extensions: Yes' }));
+  const clean = await check(host({ platform: 'win32', hypervisorPresent: async () => false }));
   expect(clean.find((f) => f.check === 'hypervisor')!.level).toBe('ok');
 });
 
@@ -93,6 +96,7 @@ test('node addresses: something else answering fails; the lab own VM is fine; a 
     fs.writeFileSync(ova, 'x');
     await vb.run(['import', ova, '--vsys', '0', '--vmname', 'kubelab-w1']);
     await vb.run(['setextradata', 'kubelab-w1', 'kubelab/lab', 'kubelab']);
+    await vb.run(['setextradata', 'kubelab-w1', 'kubelab/project', path.resolve(paths.projectDir)]);
   });
   const own = await check(host({ answers: async (ip) => answering.has(ip) }));
   expect(own.find((f) => f.message.startsWith('192.168.56.11'))).toMatchObject({ level: 'ok', message: "192.168.56.11 answers: it is the lab's own VM kubelab-w1" });

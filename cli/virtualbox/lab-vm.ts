@@ -142,7 +142,10 @@ export async function deleteVm(vb: VBoxManage, view: VmView, paths: LabPaths, la
     await powerOff(vb, view);
     await vb.run(vbox.unregisterAndDelete(view.name));
   }
-  fs.rmSync(vmFolder(paths, lab, view.name), { recursive: true, force: true });
+  const folder = vmFolder(paths, lab, view.name);
+  fs.rmSync(folder, { recursive: true, force: true });
+  // The group folder goes with the lab's last VM.
+  if (fs.existsSync(path.dirname(folder)) && fs.readdirSync(path.dirname(folder)).length === 0) fs.rmdirSync(path.dirname(folder));
 }
 
 function isInside(file: string, dir: string): boolean {

@@ -104,7 +104,7 @@ export class VBoxManage {
         this.executable,
         [...args],
         // No LANG here: VBoxManage takes its language from the GUI setting or the OS locale anyway, so its output is read by shape (parse.ts).
-        { maxBuffer: 64 * 1024 * 1024, windowsHide: true },
+        { env: process.env, maxBuffer: 64 * 1024 * 1024, windowsHide: true },
         (err, stdout, stderr) => {
           if (err && typeof err.code !== 'number') return reject(new KubelabError(`cannot run ${this.executable}: ${err.message}`));
           resolve({ stdout: String(stdout), stderr: String(stderr), exitCode: err ? (err.code as number) : 0 });
