@@ -755,6 +755,10 @@ function moveToGroup(s, vm, groups) {
   const base = dir.slice(0, dir.length - path.normalize(tail).replace(/^[/\\]+/, '').length - 1);
   const target = path.join(base, newGroup, vm.name);
   fs.mkdirSync(path.dirname(target), { recursive: true });
+  // RTPathRename does not replace an existing folder: the settings save fails (and the group change is undone).
+  if (fs.existsSync(target)) {
+    fail(comError(`Could not rename the directory '${dir}' to '${target}' to save the settings file (VERR_ALREADY_EXISTS)`, 'E_FAIL', 'SessionMachine'));
+  }
   fs.renameSync(dir, target);
   for (let up = path.dirname(dir); up !== base && up.startsWith(base); up = path.dirname(up)) {
     try {

@@ -132,6 +132,7 @@ export async function networkDown(vb: VBoxManage, lab: string, paths: LabPaths, 
 }
 
 function inRange(ip: string, lower: string, upper: string): boolean {
-  if (!parseCidr(`${lower}/32`) || !parseCidr(`${upper}/32`)) return false;
+  const quad = /^\d{1,3}(\.\d{1,3}){3}$/;
+  if (!quad.test(lower) || !quad.test(upper)) return false;
   return ipv4ToInt(ip) >= ipv4ToInt(lower) && ipv4ToInt(ip) <= ipv4ToInt(upper);
 }
