@@ -83,8 +83,9 @@ export async function inspectVm(vb: VBoxManage, name: string, lab: string, paths
     registered: true,
     info,
     extraData,
-    // A VM without the project key (a crash before it was set) is ours only when its files lie in our folder.
-    ours: project === undefined ? inLabFolder && (marker === undefined || marker === lab) : marker === lab && project === mine,
+    // Marked as this lab's and this project's. A create that crashed before both marks were
+    // set left a VM with at most one of them: ours when the other does not contradict it.
+    ours: (marker === undefined || marker === lab) && (project === undefined ? inLabFolder : project === mine),
     otherProject: marker === lab && project !== undefined && project !== mine ? project : undefined,
     ready: extraData.get(READY_KEY) === 'yes',
     state: info.get('VMState') ?? 'unknown',
