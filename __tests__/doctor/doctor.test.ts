@@ -7,6 +7,7 @@ import { CliContext } from '../../cli/context';
 import { main } from '../../cli/main';
 import { Finding, HostFacts, MIN_TERRAFORM, allowedRanges, formatFinding, realHostFacts, runChecks } from '../../cli/doctor/checks';
 import { VBoxManage } from '../../cli/virtualbox/vboxmanage';
+import { requireTool } from '../support/tools';
 import { StandInEnv, standInEnv, withEnv } from '../support/vboxmanage-standin-env';
 
 const cfg = resolveLabConfig({}).config;
@@ -176,8 +177,10 @@ describe('Terraform: present and at least the README minimum', () => {
     const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
     expect(readme).toContain(`Terraform ≥ ${MIN_TERRAFORM.join('.')}`);
   });
-  test('the real terraform binary is read by its JSON version', async () => {
-    if (!fs.existsSync('/usr/local/bin/terraform') && process.env.KUBELAB_REQUIRE_TOOLS !== '1') return console.warn('SKIPPED: no terraform binary');
+});
+
+requireTool('terraform')('the real terraform binary', () => {
+  test('is read by its JSON version', async () => {
     expect(await realHostFacts().terraformVersion()).toMatch(/^\d+\.\d+\.\d+/);
   });
 });
