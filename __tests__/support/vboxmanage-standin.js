@@ -27,7 +27,7 @@
  *   VBOXMANAGE_STANDIN_KERNEL=<release>            the kernel release that WARNING names (default 5.15.0-91-generic)
  *   VBOXMANAGE_STANDIN_LANG=ru                     VBoxManage's Russian translation (the approved one: nls/ApprovedLanguages.kmk)
  *   VBOXMANAGE_STANDIN_ACPI_DELAY_MS=<ms>          how long the guest takes to shut down after the ACPI power button (default 200)
- *   VBOXMANAGE_STANDIN_UNLOCK_MS=<ms>              how long the session stays locked after a power-off (default 0)
+ *   VBOXMANAGE_STANDIN_UNLOCK_AFTER_CALLS=<n>      the session stays locked after a power-off until n more VBoxManage calls began (default 0)
  * Tests may also set a VM's VMState in the state file (a crash, a live snapshot, …).
  * Calls that overlap in time (what kubelab's lock must prevent) are counted in
  * $VBOXMANAGE_STANDIN_DIR/overlaps and answered with a session-lock error. Every call
@@ -199,7 +199,7 @@ function findMedium(s, ref, kind) {
 }
 const isOn = (vm) => !OFF_STATES.includes(vm.state);
 /** The session of a VM that just powered off is released a moment later (the VM process exits after the state change). */
-const sessionLocked = (vm) => isOn(vm) || (vm.unlockAt !== undefined && Date.now() < vm.unlockAt);
+const sessionLocked = (vm) => isOn(vm) || vm.lockedCalls > 0;
 /** Changing a VM needs its session: MachineImpl.cpp lockMachine fails with VBOX_E_INVALID_OBJECT_STATE while another holds it. */
 function requireOff(vm) {
   if (sessionLocked(vm)) fail(comError(tr("The machine '%s' is already locked by a session (or being locked or unlocked)", vm.name), 'VBOX_E_INVALID_OBJECT_STATE'));
@@ -694,7 +694,7 @@ const commands = {
     if (action === 'poweroff') {
       // Power-off works from every live state (a guru meditation too); the session is released a moment after.
       vm.state = 'poweroff';
-      vm.unlockAt = Date.now() + Number(process.env.VBOXMANAGE_STANDIN_UNLOCK_MS || 0);
+      vm.lockedCalls = Number(process.env.VBOXMANAGE_STANDIN_UNLOCK_AFTER_CALLS || 0);
       delete vm.acpiShutdownAt;
     } else if (action === 'acpipowerbutton') {
       // The button only asks the guest; it shuts down (and the VM powers off) some time later.
@@ -830,6 +830,9 @@ function main() {
   try {
     const s = load();
     finishShutdowns(s);
+    // Time passes for a VM process still exiting: counted in calls, so tests do not depend on the machine's speed.
+    for (const vm of s.vms) if (vm.lockedCalls > 0) vm.lockedCalls--;
+    save(s);
     const failSpec = (process.env.VBOXMANAGE_STANDIN_FAIL || '').split(':');
     const lockSpec = (process.env.VBOXMANAGE_STANDIN_LOCKED || '').split(':');
     if (lockSpec[0] === sub && counter(s, `locked-${sub}`) <= Number(lockSpec[1] || 1)) {

@@ -124,7 +124,7 @@ describe('VM folders follow VirtualBox: <basefolder>/<group>/<vm>', () => {
 describe('retries: only for a held session', () => {
   test('vm destroy right after the power-off waits for the session to be released', async () => {
     await nodeVm('cp1');
-    const r = await cli({ ...s, env: { ...s.env, VBOXMANAGE_STANDIN_UNLOCK_MS: '700' } }, project, 'vm', 'destroy', 'cp1');
+    const r = await cli({ ...s, env: { ...s.env, VBOXMANAGE_STANDIN_UNLOCK_AFTER_CALLS: '4' } }, project, 'vm', 'destroy', 'cp1');
     expect(r).toEqual({ code: 0, out: 'kubelab: destroyed VM kubelab-cp1 and its seed' });
     expect(s.calls().filter((c) => c.startsWith('unregistervm')).length).toBeGreaterThan(1);
   });
