@@ -32,6 +32,9 @@ let project: string;
 beforeEach(() => ({ s, project } = scratchLab(server.baseUrl)));
 afterEach(() => s.cleanup());
 
+/** A whole node lifecycle is some sixty VBoxManage processes: on a loaded machine that outlasts jest's default 30 s. */
+const SLOW_MS = 120_000;
+
 const vbm = (...args: string[]) => withEnv(s.env, () => new VBoxManage().run(args));
 
 /** A node VM as `vm create` leaves it (lab and project marked, ready), made directly in the stand-in: no guest needed. */
@@ -98,7 +101,7 @@ describe('VM folders follow VirtualBox: <basefolder>/<group>/<vm>', () => {
       } finally {
         await nodes.stop();
       }
-    });
+    }, SLOW_MS);
 
     test('Russian VBoxManage: create, snapshot, restore, status, destroy and network down all work', async () => {
       const nodes = await fakeNodes(project);
@@ -117,7 +120,7 @@ describe('VM folders follow VirtualBox: <basefolder>/<group>/<vm>', () => {
       } finally {
         await nodes.stop();
       }
-    });
+    }, SLOW_MS);
   });
 });
 
