@@ -113,6 +113,13 @@ export const labConfigSchema = z
           message: `is the host's own address (network.hostIp); give node ${node.name} another address`,
         });
       }
+      if (RESERVED_NODE_NAMES.includes(node.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['nodes', i, 'name'],
+          message: `'${node.name}' is reserved: the VM ${cfg.name}-${node.name} is the base image every node is cloned from; allowed: any other hostname, e.g. cp1, w1`,
+        });
+      }
       const nameAt = seenNames.get(node.name);
       if (nameAt !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['nodes', i, 'name'], message: `is already used by nodes[${nameAt}]; node names must be unique` });
@@ -227,6 +234,9 @@ export function findNode(cfg: LabConfig, name: string): LabNode {
   }
   return node;
 }
+
+/** Node names kubelab uses for its own VMs (<lab>-base is the base image the nodes are cloned from). */
+export const RESERVED_NODE_NAMES: readonly string[] = ['base'];
 
 /** The VirtualBox VM name of a node: prefixed with the lab name so it never clashes with the user's own VMs. */
 export function vmName(cfg: Pick<LabConfig, 'name'>, node: Pick<LabNode, 'name'>): string {

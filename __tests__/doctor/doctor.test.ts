@@ -5,8 +5,9 @@ import { resolveLabConfig } from '../../config/load';
 import { labPaths } from '../../config/paths';
 import { CliContext } from '../../cli/context';
 import { main } from '../../cli/main';
-import { Finding, HostFacts, allowedRanges, formatFinding, runChecks } from '../../cli/doctor/checks';
+import { Finding, HostFacts, MIN_TERRAFORM, allowedRanges, formatFinding, realHostFacts, runChecks } from '../../cli/doctor/checks';
 import { VBoxManage } from '../../cli/virtualbox/vboxmanage';
+import { requireTool } from '../support/tools';
 import { StandInEnv, standInEnv, withEnv } from '../support/vboxmanage-standin-env';
 
 const cfg = resolveLabConfig({}).config;
@@ -23,7 +24,10 @@ function host(over: Partial<HostFacts> = {}): HostFacts {
     totalMemoryMb: 16384,
     cpus: 8,
     networksConf: () => undefined,
-    systemInfo: async () => '',
+    arch: 'x64',
+    hypervisorPresent: async () => false,
+    kvm: () => ({ modules: [], enableVirtAtLoad: undefined }),
+    terraformVersion: async () => '1.11.4',
     answers: async () => false,
     vboxManage: () => new VBoxManage(),
     ...over,
@@ -34,7 +38,7 @@ const levels = (found: Finding[]) => found.map((f) => `${f.level} ${f.check}`);
 
 test('a host that fits: every finding ok', async () => {
   const found = await check(host());
-  expect(levels(found)).toEqual(['ok virtualbox', 'ok memory', 'ok cpus', 'ok network', 'ok address', 'ok address', 'ok address']);
+  expect(levels(found)).toEqual(['ok virtualbox', 'ok kvm', 'ok terraform', 'ok memory', 'ok cpus', 'ok network', 'ok address', 'ok address', 'ok address']);
   expect(found[0].message).toMatch(/^VirtualBox 7\.1\.4r165100 \(.*VBoxManage\)$/);
 });
 
@@ -56,13 +60,13 @@ test('VirtualBox older than 7.0 fails', async () => {
 });
 
 test('Windows: Hyper-V detected is a warning with the fix; networks.conf is not checked', async () => {
-  const found = await check(host({ platform: 'win32', systemInfo: async () => 'Hyper-V Requirements: A hypervisor has been detected. Features required for Hyper-V will not be displayed.' }));
+  const found = await check(host({ platform: 'win32', hypervisorPresent: async () => true }));
   const hv = found.find((f) => f.check === 'hypervisor')!;
   expect(hv.level).toBe('warn');
   expect(hv.message).toMatch(/very slow fallback mode/);
   expect(hv.fix).toMatch(/hypervisorlaunchtype off/);
   expect(found.some((f) => f.check === 'network')).toBe(false);
-  const clean = await check(host({ platform: 'win32', systemInfo: async () => 'Hyper-V Requirements: VM Monitor Mode Extensions: Yes' }));
+  const clean = await check(host({ platform: 'win32', hypervisorPresent: async () => false }));
   expect(clean.find((f) => f.check === 'hypervisor')!.level).toBe('ok');
 });
 
@@ -93,6 +97,7 @@ test('node addresses: something else answering fails; the lab own VM is fine; a 
     fs.writeFileSync(ova, 'x');
     await vb.run(['import', ova, '--vsys', '0', '--vmname', 'kubelab-w1']);
     await vb.run(['setextradata', 'kubelab-w1', 'kubelab/lab', 'kubelab']);
+    await vb.run(['setextradata', 'kubelab-w1', 'kubelab/project', path.resolve(paths.projectDir)]);
   });
   const own = await check(host({ answers: async (ip) => answering.has(ip) }));
   expect(own.find((f) => f.message.startsWith('192.168.56.11'))).toMatchObject({ level: 'ok', message: "192.168.56.11 answers: it is the lab's own VM kubelab-w1" });
@@ -108,4 +113,74 @@ test('kubelab doctor on a host without VirtualBox exits 1 and says clearly that 
   expect(code).toBe(1);
   expect(lines[0]).toMatch(/^FAIL virtualbox: VirtualBox is missing/);
   expect(lines[lines.length - 1]).toMatch(/^kubelab: error: 1 check failed \(virtualbox\)/);
+});
+
+describe('Linux: a loaded KVM and the VirtualBox version decide the fix', () => {
+  const kvmFinding = async (modules: string[], enableVirtAtLoad: 'Y' | 'N' | undefined, version: string) =>
+    (await check(host({ kvm: () => ({ modules, enableVirtAtLoad }) }), false, { ...s.env, VBOXMANAGE_STANDIN_VERSION: version })).find((f) => f.check === 'kvm')!;
+
+  test('VirtualBox before 7.2.10 with kvm_intel holding VT-x (Linux 6.12+): fail, unload KVM or set enable_virt_at_load=0, or upgrade', async () => {
+    const f = await kvmFinding(['kvm_intel'], 'Y', '7.1.4r165100');
+    expect(f.level).toBe('fail');
+    expect(f.message).toMatch(/^kvm_intel is loaded and holds VT-x\/AMD-V .*VirtualBox 7\.1\.4 cannot start VMs beside it \(VERR_VMX_IN_VMX_ROOT_MODE \/ VERR_SVM_IN_USE\)/);
+    expect(f.fix).toMatch(/upgrade to VirtualBox 7\.2\.10 or later; or unload KVM now \(sudo modprobe -r kvm_intel kvm\) and keep it off with the line "options kvm enable_virt_at_load=0"/);
+    // The old workaround in place: fine before 7.2.10.
+    expect((await kvmFinding(['kvm_intel'], 'N', '7.1.4r165100')).level).toBe('ok');
+  });
+
+  test('VirtualBox 7.2.10 and later with the old workaround enable_virt_at_load=N: fail, remove it', async () => {
+    const f = await kvmFinding(['kvm_amd'], 'N', '7.2.10r170000');
+    expect(f.level).toBe('fail');
+    expect(f.message).toMatch(/VirtualBox 7\.2\.10 then fails to start VMs \(VERR_SVM_HOST_SVME_NOT_ENABLED\)/);
+    expect(f.fix).toMatch(/^remove "enable_virt_at_load=0" from \/etc\/modprobe\.d/);
+    // With the default Y, 7.2.10 runs beside KVM.
+    expect((await kvmFinding(['kvm_amd'], 'Y', '7.2.10r170000')).level).toBe('ok');
+  });
+
+  test('no KVM module, or a kernel before 6.12 (no enable_virt_at_load): ok', async () => {
+    expect((await kvmFinding([], undefined, '7.1.4r165100')).message).toBe('no KVM module loaded');
+    expect((await kvmFinding(['kvm_intel'], undefined, '7.1.4r165100')).level).toBe('ok');
+  });
+
+  test('kubelab doctor prints the KVM failure with its fix', async () => {
+    const lines: string[] = [];
+    const ctx = new CliContext(s.root, (l) => lines.push(l), (l) => lines.push(l));
+    const { registerDoctorCommand } = await import('../../cli/doctor/doctor-command');
+    const { Command } = await import('commander');
+    const program = new Command().exitOverride();
+    registerDoctorCommand(program, ctx, () => host({ kvm: () => ({ modules: ['kvm_intel'], enableVirtAtLoad: 'Y' }) }));
+    await withEnv(s.env, () => program.parseAsync(['node', 'kubelab', 'doctor']).catch((e: Error) => lines.push(e.message)));
+    expect(lines.join('\n')).toMatch(/FAIL kvm: kvm_intel is loaded[^\n]*\n +fix: upgrade to VirtualBox 7\.2\.10 or later/);
+  });
+});
+
+test('arm64 host: refused first, with the reason, before anything else is asked', async () => {
+  const found = await check(host({ arch: 'arm64' }), true);
+  expect(found).toEqual([
+    {
+      level: 'fail',
+      check: 'host',
+      message: expect.stringMatching(/^this host has an arm64 CPU \(Apple Silicon or another ARM machine\): kubelab nodes are the amd64 Ubuntu cloud image/),
+      fix: expect.stringMatching(/x86-64/),
+    },
+  ]);
+});
+
+describe('Terraform: present and at least the README minimum', () => {
+  test('missing or too old fails; current is ok', async () => {
+    const tf = async (v: string | undefined) => (await check(host({ terraformVersion: async () => v }))).find((f) => f.check === 'terraform')!;
+    expect(await tf(undefined)).toMatchObject({ level: 'fail', message: expect.stringMatching(/^Terraform is not installed or does not run/) });
+    expect(await tf('1.4.7')).toMatchObject({ level: 'fail', message: 'Terraform 1.4.7 is older than 1.5' });
+    expect(await tf('1.5.0')).toMatchObject({ level: 'ok', message: 'Terraform 1.5.0' });
+  });
+  test("the README's minimum is the one doctor checks", () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    expect(readme).toContain(`Terraform ≥ ${MIN_TERRAFORM.join('.')}`);
+  });
+});
+
+requireTool('terraform')('the real terraform binary', () => {
+  test('is read by its JSON version', async () => {
+    expect(await realHostFacts().terraformVersion()).toMatch(/^\d+\.\d+\.\d+/);
+  });
 });

@@ -98,3 +98,12 @@ test('progress bar: one line per 10 % when not a terminal', () => {
   expect(lines).toHaveLength(11);
   expect(lines[10]).toBe('dl 100% (100/100 MB)\n');
 });
+
+test('an arm64 host is refused before anything is downloaded: the image is amd64', async () => {
+  server = await startImageServer({ fileName: UBUNTU_OVA_FILE });
+  await expect(fetchVerifiedImage(source(), { cacheDir: dir, arch: 'arm64' })).rejects.toThrow(
+    /^this host has an arm64 CPU \(Apple Silicon or another ARM machine\): kubelab nodes are the amd64 Ubuntu cloud image, which VirtualBox on arm64 cannot run\. .*; nothing was downloaded$/,
+  );
+  expect(server.ranges).toEqual([]);
+  expect(fs.readdirSync(dir)).toEqual([]);
+});

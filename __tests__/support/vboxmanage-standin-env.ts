@@ -15,14 +15,18 @@ export interface StandInEnv {
   state(): StandInState;
   /** Calls that overlapped in time (kubelab's lock should keep this empty). */
   overlaps(): string[];
+  /** Every call so far, its arguments joined by spaces. */
+  calls(): string[];
+  /** Puts a VM into a VMState, as VirtualBox would on its own (a crash, a live snapshot, …). */
+  setVmState(vm: string, state: string): void;
   cleanup(): void;
 }
 
 export interface StandInState {
-  vms: { name: string; state: string; groups: string[]; extradata: Record<string, string>; cpus: number; memory: number; snapshots: { name: string }[]; attachments: Record<string, { type: string; medium: string }>; nics: Record<string, Record<string, string>>; uartmode1?: string; cfgFile: string }[];
+  vms: { name: string; uuid: string; state: string; groups: string[]; currentSnapshot?: string; extradata: Record<string, string>; cpus: number; memory: number; snapshots: { name: string; uuid: string; parent: string | null }[]; attachments: Record<string, { type: string; medium: string }>; nics: Record<string, Record<string, string>>; uartmode1?: string; cfgFile: string }[];
   media: { uuid: string; kind: string; location: string; format: string; capacityMb: number; parent: string | null }[];
   hostonlyifs: { name: string; ip: string; mask: string }[];
-  hostonlynets: { name: string }[];
+  hostonlynets: { name: string; lower: string; upper: string; mask: string }[];
 }
 
 export const STANDIN_SCRIPT = path.join(__dirname, 'vboxmanage-standin.js');
@@ -55,6 +59,16 @@ export function standInEnv(extra: NodeJS.ProcessEnv = {}): StandInEnv {
     overlaps: () => {
       const file = path.join(stateDir, 'overlaps');
       return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n') : [];
+    },
+    calls: () => {
+      const file = path.join(stateDir, 'calls');
+      return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n') : [];
+    },
+    setVmState: (vm, state) => {
+      const file = path.join(stateDir, 'state.json');
+      const all = JSON.parse(fs.readFileSync(file, 'utf8'));
+      all.vms.find((v: { name: string }) => v.name === vm).state = state;
+      fs.writeFileSync(file, JSON.stringify(all, null, 1));
     },
     cleanup: () => fs.rmSync(root, { recursive: true, force: true }),
   };

@@ -10,13 +10,28 @@
  * (VirtualBox 7), and rejects anything else the way the real one does
  * ("VBoxManage: error: ..." on stderr, exit 1).
  *
+ * Every behaviour follows VirtualBox's own source, cited beside it. "VBoxManage*.cpp"
+ * means src/VBox/Frontends/VBoxManage/ of VirtualBox/virtualbox at commit 4908d8d1
+ * (VirtualBox 7.x, Oracle's public repository), VBoxManageInfo.cpp at 44a0f07f ($Id
+ * r109948); "MachineImpl.cpp"/"VirtualBoxImpl.cpp" are src/VBox/Main/src-server/ at
+ * 4908d8d1. Where a detail could not be read there, the comment says "unverified".
+ *
  * Told by environment variables to misbehave:
  *   VBOXMANAGE_STANDIN_FAIL=<subcommand>[:exit0]   that subcommand fails (with :exit0, prints the error but exits 0)
+ *   VBOXMANAGE_STANDIN_FAIL_CODE=<code>            the COM code of that failure (default E_FAIL), e.g. NS_ERROR_INVALID_ARG
+ *   VBOXMANAGE_STANDIN_START_ERROR=<VERR_…>        startvm fails with that VirtualBox status (host problems: KVM, kernel module)
  *   VBOXMANAGE_STANDIN_LOCKED=<subcommand>:<n>     its first n calls report a session lock
  *   VBOXMANAGE_STANDIN_KILL_PARENT=<subcommand>    kills the calling process (a crash half-way), then exits
  *   VBOXMANAGE_STANDIN_NETWORKS=<cidr> ...         ranges allowed for host-only addresses (default 192.168.56.0/21)
+ *   VBOXMANAGE_STANDIN_KERNEL_MODULE=missing       the Linux wrapper's kernel-module WARNING before every output
+ *   VBOXMANAGE_STANDIN_KERNEL=<release>            the kernel release that WARNING names (default 5.15.0-91-generic)
+ *   VBOXMANAGE_STANDIN_LANG=ru                     VBoxManage's Russian translation (the approved one: nls/ApprovedLanguages.kmk)
+ *   VBOXMANAGE_STANDIN_ACPI_DELAY_MS=<ms>          how long the guest takes to shut down after the ACPI power button (default 200)
+ *   VBOXMANAGE_STANDIN_UNLOCK_AFTER_CALLS=<n>      the session stays locked after a power-off until n more VBoxManage calls began (default 0)
+ * Tests may also set a VM's VMState in the state file (a crash, a live snapshot, …).
  * Calls that overlap in time (what kubelab's lock must prevent) are counted in
- * $VBOXMANAGE_STANDIN_DIR/overlaps and answered with a session-lock error.
+ * $VBOXMANAGE_STANDIN_DIR/overlaps and answered with a session-lock error. Every call
+ * is logged, one line of arguments each, in $VBOXMANAGE_STANDIN_DIR/calls.
  */
 const fs = require('fs');
 const path = require('path');
@@ -28,11 +43,80 @@ const VERSION = process.env.VBOXMANAGE_STANDIN_VERSION || '7.1.4r165100';
 class UsageError extends Error {}
 let holdingBusy = false;
 
+/**
+ * VBoxManage's messages are its tr() strings (DECLARE_TRANSLATION_CONTEXT in each
+ * VBoxManage*.cpp, Main's tr() in MachineImpl.cpp): they come out in the GUI's language
+ * or the OS locale. The only approved translation is Russian (nls/ApprovedLanguages.kmk).
+ * The wording below is the stand-in's own (unverified: VBoxManage_ru.ts was not
+ * available to read); what it follows is WHICH strings are translated: labels and
+ * sentences, never the key="value" machine-readable output, the "GUID:" and "DHCP:"
+ * labels (VBoxManageList.cpp prints them without tr()), error codes or VERR_* names.
+ */
+const RU = {
+  'Name:            %s': 'Имя:            %s',
+  'IPAddress:       %s': 'IP-адрес:       %s',
+  'NetworkMask:     %s': 'Маска сети:     %s',
+  'IPV6Address:     %s': 'IPv6-адрес:     %s',
+  'Status:          %s': 'Состояние:      %s',
+  'VBoxNetworkName: %s': 'Имя сети VBox:  %s',
+  'State:           %s': 'Состояние:      %s',
+  'LowerIP:         %s': 'Нижний IP:      %s',
+  'UpperIP:         %s': 'Верхний IP:     %s',
+  Enabled: 'Включено',
+  Disabled: 'Выключено',
+  Up: 'Включён',
+  'Key: %s, Value: %s': 'Ключ: %s, Значение: %s',
+  'Value: %s': 'Значение: %s',
+  'No value set!': 'Значение не задано!',
+  "Interface '%s' was successfully created": "Интерфейс '%s' успешно создан",
+  'This machine does not have any snapshots': 'У этой машины нет снимков',
+  'Successfully imported the appliance.': 'Конфигурация успешно импортирована.',
+  'UUID:           %s': 'UUID:           %s',
+  'Parent UUID:    %s': 'UUID родителя:  %s',
+  'State:          %s': 'Состояние:      %s',
+  'Location:       %s': 'Расположение:   %s',
+  'Storage format: %s': 'Формат:         %s',
+  'Capacity:       %s MBytes': 'Размер:         %s МБайт',
+  'Size on disk:   %s MBytes': 'На диске:       %s МБайт',
+  "Could not find a registered machine named '%s'": "Не удалось найти зарегистрированную машину с именем '%s'",
+  "Machine '%s' is not currently running": "Машина '%s' сейчас не запущена",
+  "Cannot unregister the machine '%s' while it is locked": "Невозможно отменить регистрацию машины '%s', пока она заблокирована",
+  "The machine '%s' is already locked by a session (or being locked or unlocked)": "Машина '%s' уже заблокирована сеансом (или блокируется/разблокируется)",
+};
+function tr(format, ...args) {
+  const text = process.env.VBOXMANAGE_STANDIN_LANG === 'ru' && RU[format] !== undefined ? RU[format] : format;
+  let i = 0;
+  return text.replace(/%s/g, () => String(args[i++]));
+}
+
+/**
+ * The VMState values of a VM without a VM process (VBoxManageInfo.cpp
+ * machineStateToName); every other state has a live VM process and holds the session.
+ */
+const OFF_STATES = ['poweroff', 'saved', 'aborted', 'aborted-saved', 'teleported'];
+
+/**
+ * How VBoxManage prints a failed COM call: the message, then the untranslated code
+ * (VBoxManage glue, GluePrintErrorInfo: "Details: code %Rhrc (%#RX32), component %ls,
+ * interface %ls"; the hex values below are VirtualBox's, from VBox/com/defs.h and
+ * the XPCOM codes, unverified in this file).
+ */
+const HEX = { VBOX_E_OBJECT_NOT_FOUND: '0x80bb0001', VBOX_E_INVALID_VM_STATE: '0x80bb0002', VBOX_E_INVALID_OBJECT_STATE: '0x80bb0007', VBOX_E_OBJECT_IN_USE: '0x80bb000c', E_FAIL: '0x80004005', NS_ERROR_FAILURE: '0x80004005', NS_ERROR_INVALID_ARG: '0x80070057', E_ACCESSDENIED: '0x80070005' };
+function comError(message, code, component = 'MachineWrap', iface = 'IMachine') {
+  return `${message}\nVBoxManage: error: Details: code ${code} (${HEX[code]}), component ${component}, interface ${iface}`;
+}
+
 
 /** A new VM's folder and settings file, refused like VirtualBox does when the name or the file is taken. */
-function newMachineFolder(s, name, baseFolder) {
+/**
+ * The settings file of a new VM: <basefolder><group>/<name>/<name>.vbox, the group
+ * being the first of --groups / --group ("/" adds nothing) — VirtualBoxImpl.cpp
+ * VirtualBox::composeMachineFilename, called by clonevm (VBoxManageMisc.cpp
+ * handleCloneVM with groups[0]) and import (ApplianceImplImport, the primary group).
+ */
+function newMachineFolder(s, name, baseFolder, group = '/') {
   if (s.vms.some((v) => v.name === name)) fail(`A machine named '${name}' already exists`);
-  const folder = path.join(baseFolder || path.join(DIR, 'VirtualBox VMs'), name);
+  const folder = path.join(baseFolder || path.join(DIR, 'VirtualBox VMs'), group === '/' ? '' : group, name);
   const cfgFile = path.join(folder, `${name}.vbox`);
   if (fs.existsSync(cfgFile)) fail(`Machine settings file '${cfgFile}' already exists`);
   fs.mkdirSync(folder, { recursive: true });
@@ -106,16 +190,48 @@ function inRanges(ip) {
 
 function findVm(s, ref) {
   const vm = s.vms.find((v) => v.name === ref || v.uuid === ref);
-  if (!vm) fail(`Could not find a registered machine named '${ref}'\nVBoxManage: error: Details: code VBOX_E_OBJECT_NOT_FOUND (0x80bb0001), component VirtualBoxWrap, interface IVirtualBox`);
+  if (!vm) fail(comError(tr("Could not find a registered machine named '%s'", ref), 'VBOX_E_OBJECT_NOT_FOUND', 'VirtualBoxWrap', 'IVirtualBox'));
   return vm;
 }
 function findMedium(s, ref, kind) {
   const abs = path.isAbsolute(ref) ? ref : path.resolve(ref);
   return s.media.find((m) => (m.uuid === ref || m.location === abs) && (!kind || m.kind === kind));
 }
-const isOn = (vm) => ['running', 'paused'].includes(vm.state);
+const isOn = (vm) => !OFF_STATES.includes(vm.state);
+/** The session of a VM that just powered off is released a moment later (the VM process exits after the state change). */
+const sessionLocked = (vm) => isOn(vm) || vm.lockedCalls > 0;
+/** Changing a VM needs its session: MachineImpl.cpp lockMachine fails with VBOX_E_INVALID_OBJECT_STATE while another holds it. */
 function requireOff(vm) {
-  if (isOn(vm)) fail(`The machine '${vm.name}' is already locked for a session (or being unlocked)\nVBoxManage: error: Details: code VBOX_E_INVALID_OBJECT_STATE (0x80bb0007), component MachineWrap, interface IMachine`);
+  if (sessionLocked(vm)) fail(comError(tr("The machine '%s' is already locked by a session (or being locked or unlocked)", vm.name), 'VBOX_E_INVALID_OBJECT_STATE'));
+}
+/** showMediumInfo (VBoxManageDisk.cpp): translated labels, Capacity before "Size on disk" (field order unverified beyond these). */
+function mediumInfo(m) {
+  return [
+    tr('UUID:           %s', m.uuid),
+    tr('Parent UUID:    %s', m.parent || 'base'),
+    tr('State:          %s', 'created'),
+    tr('Location:       %s', m.location),
+    tr('Storage format: %s', m.format),
+    tr('Capacity:       %s MBytes', m.capacityMb),
+    tr('Size on disk:   %s MBytes', 2),
+  ].join('\n') + '\n';
+}
+/**
+ * VBoxManageInfo.cpp showSnapshots, machine-readable: the root is SnapshotName, its
+ * children SnapshotName-1, -2, …, theirs SnapshotName-1-1, …; SnapshotDescription only
+ * when not empty; the current one adds CurrentSnapshotName/UUID/Node.
+ */
+function snapshotTree(vm) {
+  const lines = [];
+  const walk = (sn, prefix) => {
+    lines.push(`SnapshotName${prefix}="${sn.name}"`, `SnapshotUUID${prefix}="${sn.uuid}"`);
+    if (sn.description) lines.push(`SnapshotDescription${prefix}="${sn.description.replace(/"/g, '\\"')}"`);
+    if (sn.uuid === vm.currentSnapshot) lines.push(`CurrentSnapshotName="${sn.name}"`, `CurrentSnapshotUUID="${sn.uuid}"`, `CurrentSnapshotNode="SnapshotName${prefix}"`);
+    vm.snapshots.filter((c) => c.parent === sn.uuid).forEach((c, i) => walk(c, `${prefix}-${i + 1}`));
+  };
+  const root = vm.snapshots.find((sn) => !sn.parent);
+  if (root) walk(root, '');
+  return lines;
 }
 function mediaInUse(s, uuidRef) {
   return s.vms.some((v) => Object.values(v.attachments).some((a) => a.medium === uuidRef) || v.snapshots.some((sn) => Object.values(sn.attachments).some((a) => a.medium === uuidRef)));
@@ -138,7 +254,7 @@ const commands = {
   list(s, args) {
     const { pos } = parseOptions(args, { '--long': 0, '-l': 0, '--sorted': 0, '-s': 0 }, { positionals: 1 });
     const what = pos[0];
-    const block = (rows) => rows.map((r) => Object.entries(r).map(([k, v]) => `${`${k}:`.padEnd(17)}${v}`).join('\n')).join('\n\n') + (rows.length ? '\n' : '');
+    const block = (rows) => rows.join('\n') + (rows.length ? '\n' : '');
     switch (what) {
       case 'vms':
         return s.vms.map((v) => `"${v.name}" {${v.uuid}}\n`).join('');
@@ -149,12 +265,40 @@ const commands = {
         return block(
           s.media
             .filter((m) => m.kind === (what === 'hdds' ? 'hdd' : 'dvd'))
-            .map((m) => ({ UUID: m.uuid, 'Parent UUID': m.parent || 'base', State: 'created', Type: 'normal (base)', Location: m.location, 'Storage format': m.format, Capacity: `${m.capacityMb} MBytes` })),
+            .map((m) => mediumInfo(m)),
         );
+      // VBoxManageList.cpp listNetworkInterfaces: labels through List::tr() except "GUID:" and "DHCP:"; a blank line ends each.
       case 'hostonlyifs':
-        return block(s.hostonlyifs.map((i) => ({ Name: i.name, GUID: i.guid, DHCP: 'Disabled', IPAddress: i.ip, NetworkMask: i.mask, Status: 'Up', VBoxNetworkName: `HostInterfaceNetworking-${i.name}` })));
+        return s.hostonlyifs
+          .map((i) =>
+            [
+              tr('Name:            %s', i.name),
+              `GUID:            ${i.guid}`,
+              `DHCP:            ${tr('Disabled')}`,
+              tr('IPAddress:       %s', i.ip),
+              tr('NetworkMask:     %s', i.mask),
+              tr('IPV6Address:     %s', ''),
+              tr('Status:          %s', tr('Up')),
+              tr('VBoxNetworkName: %s', `HostInterfaceNetworking-${i.name}`),
+            ].join('\n') + '\n\n',
+          )
+          .join('');
+      // VBoxManageList.cpp listHostOnlyNetworks: note the blank line right after "GUID:" (its format is "GUID: %ls\n\n").
       case 'hostonlynets':
-        return block(s.hostonlynets.map((n) => ({ Name: n.name, GUID: n.id, State: n.enabled ? 'Enabled' : 'Disabled', NetworkMask: n.mask, LowerIP: n.lower, UpperIP: n.upper, VBoxNetworkId: `hostonly-${n.name}` })));
+        return s.hostonlynets
+          .map((n) =>
+            [
+              tr('Name:            %s', n.name),
+              `GUID:            ${n.id}`,
+              '',
+              tr('State:           %s', n.enabled ? tr('Enabled') : tr('Disabled')),
+              tr('NetworkMask:     %s', n.mask),
+              tr('LowerIP:         %s', n.lower),
+              tr('UpperIP:         %s', n.upper),
+              tr('VBoxNetworkName: %s', `hostonly-${n.name}`),
+            ].join('\n') + '\n\n',
+          )
+          .join('');
       default:
         throw new UsageError(`Invalid parameter '${what}'`);
     }
@@ -192,7 +336,8 @@ const commands = {
     }
     lines.push(`uart1="${vm.uart1 || 'off'}"`);
     if (vm.uartmode1) lines.push(`uartmode1="${vm.uartmode1}"`);
-    vm.snapshots.forEach((sn, i) => lines.push(`SnapshotName${i ? `-${i}` : ''}="${sn.name}"`, `SnapshotUUID${i ? `-${i}` : ''}="${sn.uuid}"`));
+    // VBoxManageInfo.cpp showVMInfo: the snapshot tree comes last, only when there is one.
+    lines.push(...snapshotTree(vm));
     return lines.join('\n') + '\n';
   },
 
@@ -201,7 +346,7 @@ const commands = {
     const ref = ['disk', 'dvd', 'floppy'].includes(pos[0]) ? pos[1] : pos[0];
     const m = ref && findMedium(s, ref);
     if (!m) fail(`Could not find file for the medium '${ref}'`);
-    return `UUID:           ${m.uuid}\nParent UUID:    ${m.parent || 'base'}\nState:          created\nLocation:       ${m.location}\nStorage format: ${m.format}\nCapacity:       ${m.capacityMb} MBytes\n`;
+    return mediumInfo(m);
   },
 
   hostonlyif(s, args) {
@@ -211,7 +356,8 @@ const commands = {
       let n = 0;
       while (s.hostonlyifs.some((i) => i.name === `vboxnet${n}`)) n++;
       s.hostonlyifs.push({ name: `vboxnet${n}`, guid: uuid(), ip: '', mask: '' });
-      return `0%...10%...20%...30%...40%...50%...60%...70%...80%...90%...100%\nInterface 'vboxnet${n}' was successfully created\n`;
+      // VBoxManageHostonly.cpp handleCreate: HostOnly::tr("Interface '%ls' was successfully created\n").
+      return `0%...10%...20%...30%...40%...50%...60%...70%...80%...90%...100%\n${tr("Interface '%s' was successfully created", `vboxnet${n}`)}\n`;
     }
     if (sub === 'ipconfig') {
       const { opts, pos } = parseOptions(rest, { '--dhcp': 0, '--ip': 1, '--netmask': 1, '--ipv6': 1, '--netmasklengthv6': 1 }, { positionals: 1 });
@@ -262,7 +408,9 @@ const commands = {
     const ova = pos[0];
     if (!ova || !fs.existsSync(ova)) fail(`Appliance read failed\nVBoxManage: error: Could not open the file '${ova}'`);
     const name = last(opts['--vmname']) || 'ubuntu-noble-24.04-cloudimg';
-    const { folder, cfgFile } = newMachineFolder(s, name, last(opts['--basefolder']));
+    // VBoxManageAppliance.cpp: "--vsys N --group <group>" sets the primary group, which places the folder.
+    const group = last(opts['--group']) || '/';
+    const { folder, cfgFile } = newMachineFolder(s, name, last(opts['--basefolder']), group);
     const disk = { uuid: uuid(), kind: 'hdd', location: path.join(folder, `${name}-disk001.vmdk`), format: 'VMDK', capacityMb: 3584, parent: null };
     fs.writeFileSync(disk.location, 'stand-in disk\n');
     s.media.push(disk);
@@ -270,7 +418,7 @@ const commands = {
       name,
       uuid: uuid(),
       cfgFile,
-      groups: ['/'],
+      groups: [group],
       state: 'poweroff',
       memory: 1024,
       cpus: 2,
@@ -281,7 +429,7 @@ const commands = {
       attachments: { 'SCSI|0|0': { type: 'hdd', medium: disk.uuid } },
       snapshots: [],
     });
-    return '0%...10%...100%\nSuccessfully imported the appliance.\n';
+    return `0%...10%...100%\n${tr('Successfully imported the appliance.')}\n`;
   },
 
   clonemedium(s, args) {
@@ -377,8 +525,10 @@ const commands = {
         if (a.type !== 'hdd') continue;
         a.medium = newDiff(s, s.media.find((m) => m.uuid === a.medium), folder, vm.uuid).uuid;
       }
-      const sn = { name: pos[0], uuid: uuid(), description: last(opts['--description']) || '', attachments, state: vm.state === 'running' ? 'saved' : 'poweroff', config: { cpus: vm.cpus, memory: vm.memory } };
+      // A new snapshot is a child of the current one (the tree showSnapshots prints), and becomes current.
+      const sn = { name: pos[0], uuid: uuid(), parent: vm.currentSnapshot || null, description: last(opts['--description']) || '', attachments, state: vm.state === 'running' ? 'saved' : 'poweroff', config: { cpus: vm.cpus, memory: vm.memory } };
       vm.snapshots.push(sn);
+      vm.currentSnapshot = sn.uuid;
       return `0%...100%\nSnapshot taken. UUID: ${sn.uuid}\n`;
     }
     if (sub === 'restore') {
@@ -393,22 +543,28 @@ const commands = {
       vm.attachments = JSON.parse(JSON.stringify(sn.attachments));
       for (const a of Object.values(vm.attachments)) if (a.type === 'hdd') a.medium = newDiff(s, s.media.find((m) => m.uuid === a.medium), folder, vm.uuid).uuid;
       vm.state = sn.state === 'saved' ? 'saved' : 'poweroff';
+      vm.currentSnapshot = sn.uuid;
       return `0%...100%\nRestoring snapshot '${sn.name}' (${sn.uuid})\n`;
     }
     if (sub === 'delete') {
       parseOptions(rest, {}, { positionals: 1 });
       const sn = vm.snapshots.find((x) => x.name === rest[0] || x.uuid === rest[0]);
       if (!sn) fail(`Could not find a snapshot named '${rest[0]}'`);
+      const children = vm.snapshots.filter((x) => x.parent === sn.uuid);
+      if (children.length > 1) fail(comError(`Snapshot '${sn.name}' of the machine '${vm.name}' has more than one child snapshot (${children.length})`, 'VBOX_E_INVALID_OBJECT_STATE', 'SessionMachine'));
+      for (const c of children) c.parent = sn.parent;
+      if (vm.currentSnapshot === sn.uuid) vm.currentSnapshot = sn.parent || undefined;
       vm.snapshots = vm.snapshots.filter((x) => x !== sn);
       return '0%...100%\n';
     }
     if (sub === 'list') {
       parseOptions(rest, { '--details': 0, '--machinereadable': 0 });
+      // No snapshots: a translated sentence on stdout and a failure exit (VBoxManageSnapshot.cpp; wording and exit code unverified there).
       if (vm.snapshots.length === 0) {
-        process.stdout.write('This machine does not have any snapshots\n');
+        process.stdout.write(`${tr('This machine does not have any snapshots')}\n`);
         process.exit(1);
       }
-      return vm.snapshots.map((sn, i) => `SnapshotName${i ? `-${i}` : ''}="${sn.name}"\nSnapshotUUID${i ? `-${i}` : ''}="${sn.uuid}"\n`).join('') + `CurrentSnapshotName="${vm.snapshots[vm.snapshots.length - 1].name}"\n`;
+      return snapshotTree(vm).join('\n') + '\n';
     }
     throw new UsageError(`Invalid parameter '${sub}'`);
   },
@@ -427,9 +583,11 @@ const commands = {
     if (snapName && !sn) fail(`Could not find a snapshot named '${snapName}'`);
     if (options.includes('link') && !sn) fail('Linked clone can only be created from a snapshot');
     const name = last(opts['--name']) || `${src.name} Clone`;
-    const { folder, cfgFile } = newMachineFolder(s, name, last(opts['--basefolder']));
+    const groups = opts['--groups'] ? last(opts['--groups']).split(',') : ['/'];
+    const { folder, cfgFile } = newMachineFolder(s, name, last(opts['--basefolder']), groups[0]);
     const vm = JSON.parse(JSON.stringify({ ...src, snapshots: [] }));
-    Object.assign(vm, { name, uuid: uuid(), cfgFile, state: 'poweroff', extradata: {}, groups: opts['--groups'] ? last(opts['--groups']).split(',') : ['/'] });
+    delete vm.currentSnapshot;
+    Object.assign(vm, { name, uuid: uuid(), cfgFile, state: 'poweroff', extradata: {}, groups });
     vm.attachments = JSON.parse(JSON.stringify(sn ? sn.attachments : src.attachments));
     for (const a of Object.values(vm.attachments)) if (a.type === 'hdd') a.medium = newDiff(s, s.media.find((m) => m.uuid === a.medium), folder, vm.uuid).uuid;
     if (!opts['--register']) fail('stand-in: clones are only kept when registered (--register)');
@@ -450,8 +608,9 @@ const commands = {
     const [ref, key, ...extra] = args;
     if (!key || extra.length) throw new UsageError('Usage: getextradata <uuid|vmname>|global <key>|enumerate');
     const vm = findVm(s, ref);
-    if (key === 'enumerate') return Object.entries(vm.extradata).map(([k, v]) => `Key: ${k}, Value: ${v}\n`).join('');
-    return key in vm.extradata ? `Value: ${vm.extradata[key]}\n` : 'No value set!\n';
+    // VBoxManageMisc.cpp handleGetExtraData: Misc::tr("Key: %ls, Value: %ls\n"), Misc::tr("Value: %ls\n").
+    if (key === 'enumerate') return Object.entries(vm.extradata).map(([k, v]) => `${tr('Key: %s, Value: %s', k, v)}\n`).join('');
+    return key in vm.extradata ? `${tr('Value: %s', vm.extradata[key])}\n` : `${tr('No value set!')}\n`;
   },
 
   modifyvm(s, args) {
@@ -484,7 +643,7 @@ const commands = {
     for (const [k, values] of Object.entries(opts)) {
       const v = last(values);
       const n = Number(k.slice(-1));
-      if (k === '--groups') vm.groups = v.split(',');
+      if (k === '--groups') moveToGroup(s, vm, v.split(','));
       else if (k === '--cpus') vm.cpus = Number(v);
       else if (k === '--memory') vm.memory = Number(v);
       else if (k === '--ioapic') vm.ioapic = v;
@@ -509,7 +668,11 @@ const commands = {
     const { opts, pos } = parseOptions(args, { '--type': 1, '--putenv': 1, '-E': 1, '--password': 1, '--password-id': 1 }, { positionals: 1 });
     const vm = findVm(s, pos[0]);
     if (opts['--type'] && !['gui', 'headless', 'sdl', 'separate'].includes(last(opts['--type']))) throw new UsageError(`Invalid session type '${last(opts['--type'])}'`);
-    if (isOn(vm)) fail(`The machine '${vm.name}' is already locked by a session (or being locked or unlocked)`);
+    // MachineImpl.cpp launchVMProcess: a VM whose session is held (running, or its process still exiting) is refused with this code.
+    if (sessionLocked(vm)) fail(comError(tr("The machine '%s' is already locked by a session (or being locked or unlocked)", vm.name), 'VBOX_E_INVALID_OBJECT_STATE'));
+    // A host problem makes the VM process fail at power-on; VBoxManage prints the VERR_* status in the message (wording unverified).
+    const hostError = process.env.VBOXMANAGE_STANDIN_KERNEL_MODULE === 'missing' ? 'VERR_VM_DRIVER_NOT_INSTALLED' : process.env.VBOXMANAGE_STANDIN_START_ERROR;
+    if (hostError) fail(comError(`The virtual machine '${vm.name}' has terminated unexpectedly during startup (${hostError})`, 'NS_ERROR_FAILURE', 'ConsoleWrap', 'IConsole'));
     for (const [slot, a] of Object.entries(vm.attachments)) {
       const m = s.media.find((x) => x.uuid === a.medium);
       if (m && !fs.existsSync(m.location)) fail(`Could not open the medium '${m.location}' attached at ${slot} (VERR_FILE_NOT_FOUND)`);
@@ -526,9 +689,17 @@ const commands = {
     const vm = findVm(s, ref);
     if (!['poweroff', 'acpipowerbutton', 'pause', 'resume', 'savestate', 'reset'].includes(action)) throw new UsageError(`Invalid parameter '${action}'`);
     parseOptions(rest, {});
-    if (!isOn(vm)) fail(`Machine '${vm.name}' is not currently running`);
-    if (action === 'poweroff' || action === 'acpipowerbutton') vm.state = 'poweroff';
-    else if (action === 'pause') vm.state = 'paused';
+    // VBoxManageControlVM.cpp: a VM without a VM process has no console to control; the message is ControlVM::tr(), without a code.
+    if (!isOn(vm)) fail(tr("Machine '%s' is not currently running", vm.name));
+    if (action === 'poweroff') {
+      // Power-off works from every live state (a guru meditation too); the session is released a moment after.
+      vm.state = 'poweroff';
+      vm.lockedCalls = Number(process.env.VBOXMANAGE_STANDIN_UNLOCK_AFTER_CALLS || 0);
+      delete vm.acpiShutdownAt;
+    } else if (action === 'acpipowerbutton') {
+      // The button only asks the guest; it shuts down (and the VM powers off) some time later.
+      if (vm.state === 'running') vm.acpiShutdownAt = Date.now() + Number(process.env.VBOXMANAGE_STANDIN_ACPI_DELAY_MS || 200);
+    } else if (action === 'pause') vm.state = 'paused';
     else if (action === 'resume') vm.state = 'running';
     else if (action === 'savestate') vm.state = 'saved';
     return action === 'poweroff' ? '0%...100%\n' : '';
@@ -537,7 +708,8 @@ const commands = {
   unregistervm(s, args) {
     const { opts, pos } = parseOptions(args, { '--delete': 0, '--delete-all': 0 }, { positionals: 1 });
     const vm = findVm(s, pos[0]);
-    if (isOn(vm)) fail(`Cannot unregister the machine '${vm.name}' while it is locked`);
+    // MachineImpl.cpp unregister: refused while a session holds the VM — also right after a power-off (code unverified there).
+    if (sessionLocked(vm)) fail(comError(tr("Cannot unregister the machine '%s' while it is locked", vm.name), 'VBOX_E_INVALID_OBJECT_STATE'));
     if (opts['--delete'] || opts['--delete-all']) {
       const own = new Set([
         ...Object.values(vm.attachments).filter((a) => a.type === 'hdd').map((a) => a.medium),
@@ -566,14 +738,80 @@ const commands = {
   },
 };
 
+/**
+ * MachineImpl.cpp i_prepareSaveSettings: when the primary group changes and the VM's
+ * folder ends in <old group>/<name>, the folder is renamed to <base>/<new group>/<name>
+ * (parents made as needed, emptied old group folders removed) and every path inside
+ * it follows.
+ */
+function moveToGroup(s, vm, groups) {
+  const oldGroup = vm.groups[0] === '/' ? '' : vm.groups[0];
+  const newGroup = groups[0] === '/' ? '' : groups[0];
+  vm.groups = groups;
+  if (oldGroup === newGroup) return;
+  const dir = path.dirname(vm.cfgFile);
+  const tail = path.join(oldGroup, vm.name);
+  if (!dir.endsWith(path.sep + path.normalize(tail).replace(/^[/\\]+/, ''))) return;
+  const base = dir.slice(0, dir.length - path.normalize(tail).replace(/^[/\\]+/, '').length - 1);
+  const target = path.join(base, newGroup, vm.name);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  // RTPathRename does not replace an existing folder: the settings save fails (and the group change is undone).
+  if (fs.existsSync(target)) {
+    fail(comError(`Could not rename the directory '${dir}' to '${target}' to save the settings file (VERR_ALREADY_EXISTS)`, 'E_FAIL', 'SessionMachine'));
+  }
+  fs.renameSync(dir, target);
+  for (let up = path.dirname(dir); up !== base && up.startsWith(base); up = path.dirname(up)) {
+    try {
+      fs.rmdirSync(up);
+    } catch {
+      break;
+    }
+  }
+  const moved = (p) => (p && (p === dir || p.startsWith(dir + path.sep)) ? target + p.slice(dir.length) : p);
+  vm.cfgFile = moved(vm.cfgFile);
+  if (vm.uartmode1) vm.uartmode1 = vm.uartmode1.replace(/^file,(.*)$/, (_, f) => `file,${moved(f)}`);
+  for (const m of s.media) m.location = moved(m.location);
+}
+
 function counter(s, key) {
   s.counters[key] = (s.counters[key] || 0) + 1;
   return s.counters[key];
 }
 
+/**
+ * The Linux VBox.sh wrapper (src/VBox/Installer/linux/VBox.sh, the 7.x one that
+ * points at /sbin/vboxconfig) prints this on stdout before it runs VBoxManage, for
+ * every command, when `lsmod` shows no vboxdrv. Not translated: it is a shell here-doc.
+ */
+function kernelModuleWarning() {
+  if (process.env.VBOXMANAGE_STANDIN_KERNEL_MODULE !== 'missing') return '';
+  const kernel = process.env.VBOXMANAGE_STANDIN_KERNEL || '5.15.0-91-generic';
+  return `WARNING: The vboxdrv kernel module is not loaded. Either there is no module
+         available for the current kernel (${kernel}) or it failed to
+         load. Please recompile the kernel module and install it by
+
+           sudo /sbin/vboxconfig
+
+         You will not be able to start VMs until this problem is fixed.
+`;
+}
+
+/** A pending ACPI shutdown that has had its time finishes: the guest powered itself off. */
+function finishShutdowns(s) {
+  for (const vm of s.vms) {
+    if (vm.acpiShutdownAt !== undefined && Date.now() >= vm.acpiShutdownAt) {
+      vm.state = 'poweroff';
+      delete vm.acpiShutdownAt;
+    }
+  }
+}
+
 function main() {
   const args = process.argv.slice(2);
+  process.stdout.write(kernelModuleWarning());
+  fs.appendFileSync(path.join(DIR, 'calls'), `${args.join(' ')}\n`);
   if (args[0] === '--version' || args[0] === '-v' || args[0] === '-V') {
+    // VBoxManage.cpp: "--version" prints VBOX_VERSION_STRING "r" revision on a line of its own.
     process.stdout.write(`${VERSION}\n`);
     return;
   }
@@ -586,18 +824,25 @@ function main() {
     holdingBusy = true;
   } catch {
     fs.appendFileSync(path.join(DIR, 'overlaps'), `${process.pid} ${args.join(' ')}\n`);
-    fail('The object is already locked by a session (or being locked or unlocked) (stand-in: another VBoxManage call was running)');
+    fail(comError('The object is already locked by a session (or being locked or unlocked) (stand-in: another VBoxManage call was running)', 'VBOX_E_INVALID_OBJECT_STATE'));
   }
   let code = 0;
   try {
     const s = load();
+    finishShutdowns(s);
+    // Time passes for a VM process still exiting: counted in calls, so tests do not depend on the machine's speed.
+    for (const vm of s.vms) if (vm.lockedCalls > 0) vm.lockedCalls--;
+    save(s);
     const failSpec = (process.env.VBOXMANAGE_STANDIN_FAIL || '').split(':');
     const lockSpec = (process.env.VBOXMANAGE_STANDIN_LOCKED || '').split(':');
     if (lockSpec[0] === sub && counter(s, `locked-${sub}`) <= Number(lockSpec[1] || 1)) {
       save(s);
-      throw Object.assign(new Error(`The machine is already locked for a session (or being unlocked)`), { exit: 1 });
+      throw Object.assign(new Error(comError(tr("The machine '%s' is already locked by a session (or being locked or unlocked)", args[1]), 'VBOX_E_INVALID_OBJECT_STATE')), { exit: 1 });
     }
-    if (failSpec[0] === sub) throw Object.assign(new Error(`Code E_FAIL (0x80004005) - stand-in told to fail '${sub}'`), { exit: failSpec[1] === 'exit0' ? 0 : 1 });
+    if (failSpec[0] === sub) {
+      const code = process.env.VBOXMANAGE_STANDIN_FAIL_CODE || 'E_FAIL';
+      throw Object.assign(new Error(comError(`stand-in told to fail '${sub}'`, code)), { exit: failSpec[1] === 'exit0' ? 0 : 1 });
+    }
     if (process.env.VBOXMANAGE_STANDIN_KILL_PARENT === sub) {
       process.kill(process.ppid, 'SIGKILL');
       process.exit(1);

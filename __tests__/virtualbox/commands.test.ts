@@ -15,11 +15,11 @@ describe('VBoxManage command lines', () => {
     ['hostonlyif remove', vbox.hostOnlyIfRemove('vboxnet0'), 'hostonlyif remove vboxnet0'],
     [
       'hostonlynet add',
-      vbox.hostOnlyNetAdd('kubelab-net', '255.255.255.0', '192.168.56.1', '192.168.56.254'),
-      'hostonlynet add --name kubelab-net --netmask 255.255.255.0 --lower-ip 192.168.56.1 --upper-ip 192.168.56.254 --enable',
+      vbox.hostOnlyNetAdd('kubelab-net', '255.255.255.0', '192.168.56.1', '192.168.56.1'),
+      'hostonlynet add --name kubelab-net --netmask 255.255.255.0 --lower-ip 192.168.56.1 --upper-ip 192.168.56.1 --enable',
     ],
     ['hostonlynet remove', vbox.hostOnlyNetRemove('kubelab-net'), 'hostonlynet remove --name kubelab-net'],
-    ['import', vbox.importOva('/c/x.ova', 'kubelab-base', '/p/.kubelab/vms'), 'import /c/x.ova --vsys 0 --vmname kubelab-base --basefolder /p/.kubelab/vms'],
+    ['import', vbox.importOva('/c/x.ova', 'kubelab-base', '/p/.kubelab/vms', '/kubelab'), 'import /c/x.ova --vsys 0 --vmname kubelab-base --group /kubelab --basefolder /p/.kubelab/vms'],
     ['clonemedium', vbox.cloneDiskToVdi('/v/a.vmdk', '/v/a.vdi'), 'clonemedium disk /v/a.vmdk /v/a.vdi --format VDI'],
     ['storageattach disk', vbox.attachDisk('b', 'SCSI', 0, 0, '/v/a.vdi'), 'storageattach b --storagectl SCSI --port 0 --device 0 --type hdd --medium /v/a.vdi'],
     ['closemedium disk', vbox.closeDisk('/v/a.vmdk', true), 'closemedium disk /v/a.vmdk --delete'],
@@ -27,15 +27,13 @@ describe('VBoxManage command lines', () => {
     ['snapshot take', vbox.takeSnapshot('b', 'kubelab-base', 'why'), 'snapshot b take kubelab-base --description why'],
     ['snapshot restore', vbox.restoreSnapshot('b', 's'), 'snapshot b restore s'],
     ['snapshot delete', vbox.deleteSnapshot('b', 's'), 'snapshot b delete s'],
-    ['snapshot list', vbox.listSnapshots('b'), 'snapshot b list --machinereadable'],
     [
       'clonevm',
-      vbox.linkedClone('kubelab-base', 'kubelab-base', 'kubelab-cp1', '/p/.kubelab/vms'),
-      'clonevm kubelab-base --snapshot kubelab-base --options link --name kubelab-cp1 --basefolder /p/.kubelab/vms --register',
+      vbox.linkedClone('kubelab-base', 'kubelab-base', 'kubelab-cp1', '/p/.kubelab/vms', '/kubelab'),
+      'clonevm kubelab-base --snapshot kubelab-base --options link --name kubelab-cp1 --groups /kubelab --basefolder /p/.kubelab/vms --register',
     ],
     ['setextradata', vbox.setExtraData('v', 'kubelab/lab', 'kubelab'), 'setextradata v kubelab/lab kubelab'],
     ['getextradata', vbox.enumerateExtraData('v'), 'getextradata v enumerate'],
-    ['modifyvm groups', vbox.setGroup('v', '/kubelab'), 'modifyvm v --groups /kubelab'],
     ['modifymedium', vbox.resizeDisk('u-1', 20480), 'modifymedium disk u-1 --resize 20480'],
     ['attach seed', vbox.attachSeed('v', '/s/cp1.iso'), 'storageattach v --storagectl kubelab-seed --port 0 --device 0 --type dvddrive --medium /s/cp1.iso'],
     ['detach seed', vbox.attachSeed('v', 'none'), 'storageattach v --storagectl kubelab-seed --port 0 --device 0 --type dvddrive --medium none'],
@@ -49,9 +47,9 @@ describe('VBoxManage command lines', () => {
   });
 
   test('node hardware: NAT NIC1, host-only NIC2 (interface on Windows/Linux), serial port to a file', () => {
-    const hw = { group: '/kubelab', cpus: 2, memoryMb: 2048, serialLog: '/p/.kubelab/logs/cp1-serial.log' };
+    const hw = { cpus: 2, memoryMb: 2048, serialLog: '/p/.kubelab/logs/cp1-serial.log' };
     expect(vbox.configureNode('kubelab-cp1', { ...hw, hostOnly: { kind: 'hostonlyif', name: 'vboxnet0' } })).toEqual([
-      'modifyvm', 'kubelab-cp1', '--groups', '/kubelab', '--cpus', '2', '--memory', '2048', '--ioapic', 'on',
+      'modifyvm', 'kubelab-cp1', '--cpus', '2', '--memory', '2048', '--ioapic', 'on',
       '--nic1', 'nat', '--nic2', 'hostonly', '--hostonlyadapter2', 'vboxnet0', '--cableconnected2', 'on',
       '--uart1', '0x3f8', '4', '--uartmode1', 'file', '/p/.kubelab/logs/cp1-serial.log',
     ]); // prettier-ignore

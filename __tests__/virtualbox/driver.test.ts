@@ -4,7 +4,7 @@ import { resolveLabConfig } from '../../config/load';
 import { labPaths } from '../../config/paths';
 import { locateVBoxManage } from '../../cli/virtualbox/locate';
 import { networkDown, networkUp, readNetworkRecord } from '../../cli/virtualbox/network';
-import { attachedDisks, parseBlocks, parseCreatedInterface, parseExtraDataList, parseMachineReadable, parseVersion, parseVmList, snapshotNames } from '../../cli/virtualbox/parse';
+import { attachedDisks, parseExtraDataList, parseHostOnlyIfs, parseMachineReadable, parseVersion, parseVmList, snapshotNames } from '../../cli/virtualbox/parse';
 import { VBOXMANAGE_MISSING, VBoxManage, VBoxManageError } from '../../cli/virtualbox/vboxmanage';
 import { StandInEnv, standInEnv, withEnv } from '../support/vboxmanage-standin-env';
 
@@ -57,17 +57,14 @@ describe('reading VBoxManage output', () => {
     expect(attachedDisks(info)).toEqual([{ controller: 'SCSI', port: 0, device: 0, path: '/v/kubelab-cp1/Snapshots/{a}.vdi', uuid: 'a' }]);
     expect(snapshotNames(info)).toEqual(['one', 'two']);
   });
-  test('lists, blocks, created interface, version, extradata', () => {
+  test('lists, host-only interfaces, version, extradata', () => {
     expect(parseVmList('"kubelab-cp1" {0b5c6d1e-0000-4000-8000-000000000001}\n"my vm" {0b5c6d1e-0000-4000-8000-000000000002}\n')).toEqual([
       { name: 'kubelab-cp1', uuid: '0b5c6d1e-0000-4000-8000-000000000001' },
       { name: 'my vm', uuid: '0b5c6d1e-0000-4000-8000-000000000002' },
     ]);
-    expect(parseBlocks('Name:            vboxnet0\nIPAddress:       192.168.56.1\n\nName:            vboxnet1\nIPAddress:       \n')).toEqual([
-      { Name: 'vboxnet0', IPAddress: '192.168.56.1' },
-      { Name: 'vboxnet1', IPAddress: '' },
-    ]);
-    expect(parseCreatedInterface("0%...100%\nInterface 'VirtualBox Host-Only Ethernet Adapter #2' was successfully created\n")).toBe('VirtualBox Host-Only Ethernet Adapter #2');
-    expect(parseVersion('7.0.14r161095\n')).toEqual([7, 0, 14]);
+    const ifs = 'Name:            vboxnet0\nGUID:            786f6276-656e-4074-8000-0a0027000000\nDHCP:            Disabled\nIPAddress:       192.168.56.1\nNetworkMask:     255.255.255.0\n\n';
+    expect(parseHostOnlyIfs(ifs)).toEqual([{ name: 'vboxnet0', ip: '192.168.56.1', netmask: '255.255.255.0' }]);
+    expect(parseVersion('7.0.14r161095\n')).toEqual({ version: [7, 0, 14], line: '7.0.14r161095', before: '' });
     expect(parseExtraDataList('Key: kubelab/lab, Value: kubelab\nKey: GUI/LastCloseAction, Value: PowerOff\n')).toEqual(
       new Map([
         ['kubelab/lab', 'kubelab'],
@@ -86,7 +83,7 @@ describe('running VBoxManage (against the stand-in on PATH)', () => {
     const v = await withEnv({ ...s.env, VBOXMANAGE_STANDIN_FAIL: 'list:exit0' }, async () => new VBoxManage());
     const err = await withEnv({ ...s.env, VBOXMANAGE_STANDIN_FAIL: 'list:exit0' }, () => v.run(['list', 'vms']).catch((e: unknown) => e));
     expect(err).toBeInstanceOf(VBoxManageError);
-    expect((err as VBoxManageError).message).toMatch(/^VBoxManage list vms failed: VBoxManage: error: Code E_FAIL/);
+    expect((err as VBoxManageError).message).toMatch(/^VBoxManage list vms failed: VBoxManage: error: stand-in told to fail 'list'\nVBoxManage: error: Details: code E_FAIL/);
   });
 
   test('session-lock errors are retried; other errors are not', async () => {
@@ -96,14 +93,7 @@ describe('running VBoxManage (against the stand-in on PATH)', () => {
     await expect(withEnv(env, () => v.run(['list', 'vms', '--bogus']))).rejects.toThrow(/failed \(exit 2\): VBoxManage: error: Unknown option: --bogus/);
     const stubborn = { ...s.env, VBOXMANAGE_STANDIN_LOCKED: 'list:99' };
     const few = await withEnv(stubborn, async () => new VBoxManage({ retries: 2 }));
-    await expect(withEnv(stubborn, () => few.run(['list', 'vms']))).rejects.toThrow(/already locked for a session/);
-  });
-
-  test('runs with LANG=C and LC_ALL=C (messages are matched in English)', async () => {
-    const env = new VBoxManage({ executable: '/usr/bin/env', lockDir: path.join(s.root, 'locks') });
-    const out = await env.run([]);
-    expect(out).toMatch(/^LANG=C$/m);
-    expect(out).toMatch(/^LC_ALL=C$/m);
+    await expect(withEnv(stubborn, () => few.run(['list', 'vms']))).rejects.toThrow(/VBOX_E_INVALID_OBJECT_STATE/);
   });
 });
 
@@ -126,7 +116,7 @@ describe('host-only network (against the stand-in)', () => {
       const rec = await networkUp(vb, cfg, labPaths(project), out, 'darwin');
       expect(rec).toEqual({ lab: 'kubelab', kind: 'hostonlynet', name: 'kubelab-net', created: true, cidr: '192.168.56.0/24', hostIp: '192.168.56.1' });
       expect(s.state().hostonlynets).toEqual([
-        { name: 'kubelab-net', id: expect.any(String), mask: '255.255.255.0', lower: '192.168.56.1', upper: '192.168.56.254', enabled: true },
+        { name: 'kubelab-net', id: expect.any(String), mask: '255.255.255.0', lower: '192.168.56.1', upper: '192.168.56.1', enabled: true },
       ]);
       await networkUp(vb, cfg, labPaths(project), out, 'darwin');
       expect(s.state().hostonlynets).toHaveLength(1);

@@ -9,7 +9,8 @@ import * as path from 'path';
 import { UBUNTU_OVA_FILE } from '../../cli/image/ubuntu-image';
 import { ImageServer, startImageServer } from '../image/image-server';
 import { StandInEnv, withEnv } from '../support/vboxmanage-standin-env';
-import { cli, scratchLab, worker } from './standin-harness';
+import { requireTool } from '../support/tools';
+import { cli, fakeNodes, kubelab, scratchLab } from './standin-harness';
 
 let server: ImageServer;
 beforeAll(async () => {
@@ -19,16 +20,25 @@ afterAll(() => server.close());
 
 const scratch = () => scratchLab(server.baseUrl);
 
-describe('create → snapshot → reset → destroy', () => {
+requireTool('/usr/sbin/sshd')('create → snapshot → reset → destroy', () => {
   let s: StandInEnv;
   let project: string;
-  beforeAll(() => ({ s, project } = scratch()));
-  afterAll(() => s.cleanup());
+  let nodes: Awaited<ReturnType<typeof fakeNodes>>;
+  beforeAll(async () => {
+    ({ s, project } = scratch());
+    nodes = await fakeNodes(project);
+  });
+  afterAll(async () => {
+    await nodes.stop();
+    s.cleanup();
+  });
   const nodeVms = () => s.state().vms.filter((v) => v.name !== 'kubelab-base');
 
   test('three creates started at once, in separate processes, all succeed', async () => {
-    const runs = await Promise.all(['cp1', 'w1', 'w2'].map((n) => worker(s.env, ['create', project, n])));
-    for (const r of runs) expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    // The real `kubelab vm create`, which waits for each node over SSH at its address (sent to a local sshd).
+    const runs = await Promise.all(['cp1', 'w1', 'w2'].map((n) => kubelab({ ...s.env, ...nodes.env }, project, 'vm', 'create', n)));
+    for (const r of runs) expect({ code: r.code, error: /error/i.test(r.stderr) }).toEqual({ code: 0, error: false });
+    for (const [i, r] of runs.entries()) expect(r.stdout).toMatch(new RegExp(`cloud-init finished[\\s\\S]*VM kubelab-${['cp1', 'w1', 'w2'][i]} is ready at 192\\.168\\.56\\.1${i}`));
     expect(s.overlaps()).toEqual([]);
     const state = s.state();
     expect(state.hostonlyifs).toEqual([{ name: 'vboxnet0', ip: '192.168.56.1', mask: '255.255.255.0', guid: expect.any(String) }]);
@@ -41,7 +51,9 @@ describe('create → snapshot → reset → destroy', () => {
     for (const name of ['cp1', 'w1', 'w2']) {
       const vm = state.vms.find((v) => v.name === `kubelab-${name}`)!;
       expect(vm.groups).toEqual(['/kubelab']);
-      expect(vm.extradata).toEqual({ 'kubelab/lab': 'kubelab', 'kubelab/ip': expect.stringMatching(/^192\.168\.56\.1[012]$/), 'kubelab/disk-gb': '20', 'kubelab/ready': 'yes' });
+      // VirtualBox keeps a VM of group /kubelab in <basefolder>/kubelab/<vm>.
+      expect(vm.cfgFile).toBe(path.join(project, '.kubelab', 'vms', 'kubelab', `kubelab-${name}`, `kubelab-${name}.vbox`));
+      expect(vm.extradata).toEqual({ 'kubelab/lab': 'kubelab', 'kubelab/project': path.resolve(project), 'kubelab/ip': expect.stringMatching(/^192\.168\.56\.1[012]$/), 'kubelab/disk-gb': '20', 'kubelab/ready': 'yes' });
       expect(vm.nics['1'].type).toBe('nat');
       expect(vm.nics['2']).toEqual({ type: 'hostonly', hostonlyadapter: 'vboxnet0', cable: 'on' });
       expect(vm.uartmode1).toBe(`file,${path.join(project, '.kubelab', 'logs', `${name}-serial.log`)}`);

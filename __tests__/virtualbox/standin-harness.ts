@@ -4,6 +4,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CliContext } from '../../cli/context';
 import { main } from '../../cli/main';
+import { ensureLabKeyPair } from '../../cli/ssh/keys';
+import { labPaths } from '../../config/paths';
+import { sshEndpointsEnv, startFakeNode } from '../support/sshd-fake-node';
 import { StandInEnv, standInEnv, withEnv } from '../support/vboxmanage-standin-env';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -16,7 +19,12 @@ export interface Run {
   stderr: string;
 }
 
-export function worker(env: NodeJS.ProcessEnv, args: string[]): Promise<Run> {
+/** `kubelab <argv…>` in its own process, in that project (standin-worker.ts). */
+export function kubelab(env: NodeJS.ProcessEnv, project: string, ...argv: string[]): Promise<Run> {
+  return worker(env, [project, ...argv]);
+}
+
+function worker(env: NodeJS.ProcessEnv, args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['-e', `require(${JSON.stringify(path.join(REPO, 'bin', 'run-ts.js'))}).loadTs(${JSON.stringify(WORKER)})`, ...args], { env });
     let stdout = '';
@@ -35,10 +43,27 @@ export async function cli(s: StandInEnv, project: string, ...argv: string[]): Pr
   return { code, out: lines.join('\n') };
 }
 
-/** A stand-in with its own state and cache, a scratch project, and images from the test's server. */
-export function scratchLab(imageBaseUrl: string): { s: StandInEnv; project: string } {
-  const s = standInEnv({ KUBELAB_IMAGE_BASE_URL: imageBaseUrl });
+/** A stand-in with its own state and cache, a scratch project (with its lab SSH key), and images from the test's server. */
+export function scratchLab(imageBaseUrl: string, extraEnv: NodeJS.ProcessEnv = {}): { s: StandInEnv; project: string } {
+  const s = standInEnv({ KUBELAB_IMAGE_BASE_URL: imageBaseUrl, ...extraEnv });
   const project = path.join(s.root, 'project');
   fs.mkdirSync(project);
+  ensureLabKeyPair(labPaths(project));
   return { s, project };
+}
+
+/** STAND-IN for cloud-init on the fake node: `cloud-init status --wait` says done. */
+const CLOUD_INIT_DONE = `#!/bin/bash
+# STAND-IN for cloud-init (kubelab tests): every boot is finished.
+[ "$1 $2" = "status --wait" ] || { echo "stand-in cloud-init: unexpected args: $*" >&2; exit 99; }
+echo "status: done"
+`;
+
+/**
+ * One real OpenSSH server on 127.0.0.1 that plays every node of the default config
+ * (its cloud-init says done), and the env that sends the node addresses there.
+ */
+export async function fakeNodes(project: string, ips: string[] = ['192.168.56.10', '192.168.56.11', '192.168.56.12']): Promise<{ env: NodeJS.ProcessEnv; stop(): Promise<void> }> {
+  const node = await startFakeNode(labPaths(project), { 'cloud-init': CLOUD_INIT_DONE });
+  return { env: sshEndpointsEnv(Object.fromEntries(ips.map((ip) => [ip, node]))), stop: () => node.stop() };
 }

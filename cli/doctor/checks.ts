@@ -10,6 +10,8 @@ import { inspectVm } from '../virtualbox/lab-vm';
 import { parseVersion } from '../virtualbox/parse';
 import { VBOXMANAGE_MISSING, VBoxManage } from '../virtualbox/vboxmanage';
 import { vbox } from '../virtualbox/commands';
+import { arm64Refusal } from '../image/host-arch';
+import { KERNEL_MODULE_ADVICE, KvmParameter, kvmConflict } from './host-advice';
 
 export type FindingLevel = 'ok' | 'warn' | 'fail';
 
@@ -28,8 +30,18 @@ export interface HostFacts {
   readonly cpus: number;
   /** Contents of /etc/vbox/networks.conf, or undefined when the file does not exist. */
   readonly networksConf: () => string | undefined;
-  /** Windows `systeminfo` output (says whether a hypervisor such as Hyper-V runs). */
-  readonly systemInfo: () => Promise<string>;
+  /** CPU architecture (process.arch). */
+  readonly arch: string;
+  /**
+   * Windows: whether a hypervisor (Hyper-V, WSL2, VBS) runs, from WMI
+   * Win32_ComputerSystem.HypervisorPresent — the flag `systeminfo` reports, but as a
+   * boolean, where systeminfo's sentence is translated. Undefined when it cannot be read.
+   */
+  readonly hypervisorPresent: () => Promise<boolean | undefined>;
+  /** Linux: the loaded KVM modules (kvm_intel, kvm_amd) and /sys/module/kvm/parameters/enable_virt_at_load (absent before Linux 6.12). */
+  readonly kvm: () => { readonly modules: string[]; readonly enableVirtAtLoad: KvmParameter };
+  /** `terraform version -json`'s terraform_version (TERRAFORM_BINARY_NAME honoured), or undefined when it does not run. */
+  readonly terraformVersion: () => Promise<string | undefined>;
   /** Whether something answers at this address (TCP 22 connects or is refused). */
   readonly answers: (ip: string) => Promise<boolean>;
   readonly vboxManage: () => VBoxManage;
@@ -41,8 +53,28 @@ export function realHostFacts(): HostFacts {
     totalMemoryMb: Math.floor(os.totalmem() / 1048576),
     cpus: os.cpus().length,
     networksConf: () => (fs.existsSync('/etc/vbox/networks.conf') ? fs.readFileSync('/etc/vbox/networks.conf', 'utf8') : undefined),
-    systemInfo: () =>
-      new Promise((resolve) => execFile('systeminfo', { windowsHide: true, timeout: 60000 }, (err, stdout) => resolve(err ? '' : String(stdout)))),
+    arch: process.arch,
+    hypervisorPresent: () =>
+      new Promise((resolve) =>
+        execFile(
+          'powershell.exe',
+          ['-NoProfile', '-NonInteractive', '-Command', '[int](Get-CimInstance -ClassName Win32_ComputerSystem).HypervisorPresent'],
+          { windowsHide: true, timeout: 60000 },
+          (err, stdout) => resolve(err ? undefined : String(stdout).trim() === '1' ? true : String(stdout).trim() === '0' ? false : undefined),
+        ),
+      ),
+    kvm: () => readKvm(),
+    terraformVersion: () =>
+      new Promise((resolve) =>
+        execFile(process.env.TERRAFORM_BINARY_NAME || 'terraform', ['version', '-json'], { windowsHide: true, timeout: 60000 }, (err, stdout) => {
+          if (err) return resolve(undefined);
+          try {
+            resolve(String(JSON.parse(String(stdout)).terraform_version));
+          } catch {
+            resolve(undefined);
+          }
+        }),
+      ),
     answers: async (ip) => {
       const r = await probeTcp(ip, 22, 700);
       return r === 'open' || r === 'ECONNREFUSED';
@@ -53,6 +85,18 @@ export function realHostFacts(): HostFacts {
 
 /** The minimum VirtualBox kubelab is built for (hostonlynet on macOS, VBoxManage option names). */
 export const MIN_VIRTUALBOX: [number, number] = [7, 0];
+/** The minimum Terraform (the README's requirements say the same). */
+export const MIN_TERRAFORM: [number, number] = [1, 5];
+
+function readKvm(): { modules: string[]; enableVirtAtLoad: KvmParameter } {
+  const read = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : undefined);
+  const modules = (read('/proc/modules') ?? '')
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter((m) => m === 'kvm_intel' || m === 'kvm_amd');
+  const param = read('/sys/module/kvm/parameters/enable_virt_at_load');
+  return { modules, enableVirtAtLoad: param === 'Y' || param === '1' ? 'Y' : param === 'N' || param === '0' ? 'N' : undefined };
+}
 /** Memory kept for the host itself when checking the nodes fit. */
 const HOST_RESERVE_MB = 2048;
 /** TEST-NET-3 (RFC 5737): reserved for documentation, so nothing real ever answers there. */
@@ -64,16 +108,28 @@ export async function runChecks(cfg: LabConfig, paths: LabPaths, host: HostFacts
   const add = (f: Finding) => findings.push(f);
   const stop = () => stopOnFail && findings.some((f) => f.level === 'fail');
 
+  // The host's CPU first: an arm64 host cannot run the lab at all.
+  const refusal = arm64Refusal(host.arch);
+  if (refusal) {
+    add({ level: 'fail', check: 'host', message: refusal, fix: 'run the lab on an x86-64 (Intel/AMD) computer; nothing was downloaded' });
+    if (stop()) return findings;
+  }
+
   // VirtualBox itself.
   let vb: VBoxManage | undefined;
+  let vboxVersion: [number, number, number] | undefined;
   try {
     vb = host.vboxManage();
-    const version = (await vb.run(vbox.version())).trim();
-    const v = parseVersion(version);
-    if (!v) add({ level: 'warn', check: 'virtualbox', message: `VBoxManage at ${vb.executable} printed an unknown version '${version}'` });
-    else if (v[0] < MIN_VIRTUALBOX[0] || (v[0] === MIN_VIRTUALBOX[0] && v[1] < MIN_VIRTUALBOX[1])) {
-      add({ level: 'fail', check: 'virtualbox', message: `VirtualBox ${version} is older than ${MIN_VIRTUALBOX.join('.')}`, fix: 'install VirtualBox 7 from https://www.virtualbox.org/wiki/Downloads' });
-    } else add({ level: 'ok', check: 'virtualbox', message: `VirtualBox ${version} (${vb.executable})` });
+    const printed = (await vb.run(vbox.version())).trim();
+    const v = parseVersion(printed);
+    vboxVersion = v?.version;
+    if (!v) add({ level: 'warn', check: 'virtualbox', message: `VBoxManage at ${vb.executable} printed an unknown version '${printed}'` });
+    else if (v.version[0] < MIN_VIRTUALBOX[0] || (v.version[0] === MIN_VIRTUALBOX[0] && v.version[1] < MIN_VIRTUALBOX[1])) {
+      add({ level: 'fail', check: 'virtualbox', message: `VirtualBox ${v.line} is older than ${MIN_VIRTUALBOX.join('.')}`, fix: 'install VirtualBox 7 from https://www.virtualbox.org/wiki/Downloads' });
+    } else if (v.before !== '') {
+      // Printed by the VBox.sh wrapper before VBoxManage's own version line (src/VBox/Installer/linux/VBox.sh).
+      add({ level: 'fail', check: 'virtualbox', message: `VirtualBox ${v.line}: ${KERNEL_MODULE_ADVICE.problem} (VBoxManage said: ${v.before.split('\n')[0].trim()})`, fix: KERNEL_MODULE_ADVICE.fix });
+    } else add({ level: 'ok', check: 'virtualbox', message: `VirtualBox ${v.line} (${vb.executable})` });
   } catch (err) {
     vb = undefined;
     const missing = (err as Error).message === VBOXMANAGE_MISSING;
@@ -86,20 +142,40 @@ export async function runChecks(cfg: LabConfig, paths: LabPaths, host: HostFacts
   }
   if (stop()) return findings;
 
+  // Linux 6.12+: a loaded KVM holds VT-x/AMD-V; what fixes it depends on the VirtualBox version.
+  if (host.platform === 'linux') {
+    const kvm = host.kvm();
+    const conflict = kvmConflict(kvm.modules, kvm.enableVirtAtLoad, vboxVersion);
+    if (conflict) add({ level: 'fail', check: 'kvm', message: conflict.problem, fix: conflict.fix });
+    else if (kvm.modules.length > 0) add({ level: 'ok', check: 'kvm', message: `${kvm.modules.join(' and ')} loaded; VirtualBox${vboxVersion ? ` ${vboxVersion.join('.')}` : ''} can run beside it (enable_virt_at_load=${kvm.enableVirtAtLoad ?? 'absent: Linux before 6.12'}), though not while KVM guests run` });
+    else add({ level: 'ok', check: 'kvm', message: 'no KVM module loaded' });
+    if (stop()) return findings;
+  }
+
   // Windows: another hypervisor turns VirtualBox into its very slow fallback mode.
   if (host.platform === 'win32') {
-    const info = await host.systemInfo();
-    if (/A hypervisor has been detected/i.test(info)) {
+    const present = await host.hypervisorPresent();
+    if (present === true) {
       add({
         level: 'warn',
         check: 'hypervisor',
         message: 'Hyper-V is running (Hyper-V, WSL2, Virtual Machine Platform, or Memory Integrity/VBS): VirtualBox then runs VMs in a very slow fallback mode (turtle icon)',
         fix: 'turn off Hyper-V, Virtual Machine Platform, Windows Hypervisor Platform and Core isolation > Memory integrity, then reboot (as admin: bcdedit /set hypervisorlaunchtype off)',
       });
-    } else if (info === '') {
-      add({ level: 'warn', check: 'hypervisor', message: 'could not run systeminfo to tell whether Hyper-V is on', fix: 'if VMs boot very slowly, turn off Hyper-V/WSL2/Memory integrity' });
+    } else if (present === undefined) {
+      add({ level: 'warn', check: 'hypervisor', message: 'could not read Win32_ComputerSystem.HypervisorPresent (PowerShell) to tell whether Hyper-V is on', fix: 'if VMs boot very slowly, turn off Hyper-V/WSL2/Memory integrity' });
     } else add({ level: 'ok', check: 'hypervisor', message: 'no other hypervisor (Hyper-V/WSL2/VBS) detected' });
   }
+
+  // Terraform runs every step.
+  const tf = await host.terraformVersion();
+  const tfv = tf ? /^(\d+)\.(\d+)/.exec(tf) : null;
+  if (!tf) {
+    add({ level: 'fail', check: 'terraform', message: `Terraform is not installed or does not run (${process.env.TERRAFORM_BINARY_NAME || 'terraform'} version)`, fix: `install Terraform ${MIN_TERRAFORM.join('.')} or later (https://developer.hashicorp.com/terraform/install), or OpenTofu with TERRAFORM_BINARY_NAME=tofu` });
+  } else if (!tfv || Number(tfv[1]) < MIN_TERRAFORM[0] || (Number(tfv[1]) === MIN_TERRAFORM[0] && Number(tfv[2]) < MIN_TERRAFORM[1])) {
+    add({ level: 'fail', check: 'terraform', message: `Terraform ${tf} is older than ${MIN_TERRAFORM.join('.')}`, fix: `install Terraform ${MIN_TERRAFORM.join('.')} or later (https://developer.hashicorp.com/terraform/install)` });
+  } else add({ level: 'ok', check: 'terraform', message: `Terraform ${tf}` });
+  if (stop()) return findings;
 
   // Host capacity.
   const needMb = cfg.nodes.reduce((sum, n) => sum + n.memoryMb, 0);

@@ -7,7 +7,9 @@ import { HostFacts, formatFinding, realHostFacts, runChecks } from './checks';
 export function registerDoctorCommand(program: Command, ctx: CliContext, host: () => HostFacts = realHostFacts): void {
   program
     .command('doctor')
-    .description('Check that this host can run the lab: VirtualBox >= 7.0, no Hyper-V slow mode (Windows), RAM and CPUs, host-only range allowed, node addresses free')
+    .description(
+      'Check that this host can run the lab: an x86-64 CPU, VirtualBox >= 7.0 with its kernel module, no KVM holding VT-x/AMD-V (Linux), no Hyper-V slow mode (Windows), Terraform >= 1.5, RAM and CPUs, host-only range allowed, node addresses free',
+    )
     .option('--preflight', 'stop at the first failing check (what cdktf deploy runs before creating VMs)')
     .action(async (opts: { preflight?: boolean }) => {
       const findings = await runChecks(ctx.config, ctx.paths, host(), opts.preflight === true);

@@ -5,6 +5,7 @@ import * as https from 'https';
 import * as path from 'path';
 import { KubelabError } from '../errors';
 import { lockStaleMs, withFileLock } from '../virtualbox/vboxmanage';
+import { assertHostRunsImage } from './host-arch';
 import { ImageSource } from './ubuntu-image';
 
 export interface FetchedImage {
@@ -18,6 +19,8 @@ export interface FetchOptions {
   readonly cacheDir: string;
   readonly onProgress?: (received: number, total: number | undefined) => void;
   readonly out?: (line: string) => void;
+  /** The host's CPU architecture; arm64 hosts are refused before anything is fetched. @default process.arch */
+  readonly arch?: string;
 }
 
 /**
@@ -27,6 +30,7 @@ export interface FetchOptions {
  * used as good. A sidecar "<file>.sha256" spares re-hashing a verified file each run.
  */
 export async function fetchVerifiedImage(source: ImageSource, opts: FetchOptions): Promise<FetchedImage> {
+  assertHostRunsImage(opts.arch);
   const out = opts.out ?? (() => undefined);
   fs.mkdirSync(opts.cacheDir, { recursive: true });
   const file = path.join(opts.cacheDir, source.fileName);

@@ -3,10 +3,11 @@ import { LabPaths } from '../../config/paths';
 import { KubelabError } from '../errors';
 import { userCacheDir } from '../image/cache-dir';
 import { fetchVerifiedImage } from '../image/download';
+import { assertHostRunsImage } from '../image/host-arch';
 import { progressBar } from '../image/progress-bar';
 import { ImageSource } from '../image/ubuntu-image';
 import { vbox } from './commands';
-import { LAB_MARKER_KEY, READY_KEY, deleteVm, inspectVm, labVmsDir } from './lab-vm';
+import { LAB_MARKER_KEY, PROJECT_KEY, READY_KEY, deleteVm, inspectVm, labGroup, labVmsDir, projectIdentity } from './lab-vm';
 import { attachedDisks, parseMachineReadable, parseVmList } from './parse';
 import { VBoxManage, lockStaleMs, withFileLock } from './vboxmanage';
 
@@ -24,6 +25,8 @@ export interface BaseImageDeps {
   readonly source: ImageSource;
   readonly out: (line: string) => void;
   readonly progress: (text: string) => void;
+  /** The host's CPU architecture. @default process.arch */
+  readonly arch?: string;
 }
 
 /**
@@ -34,6 +37,7 @@ export interface BaseImageDeps {
  */
 export async function ensureBaseImage(d: BaseImageDeps): Promise<void> {
   const name = baseVmName(d.lab);
+  assertHostRunsImage(d.arch);
   await withFileLock(path.join(userCacheDir(), 'locks', `base-${d.lab}.lock`), { staleMs: lockStaleMs(), waitMs: 2 * 60 * 60 * 1000 }, async () => {
     const view = await inspectVm(d.vb, name, d.lab, d.paths);
     if (view.registered && view.ours && view.ready) {
@@ -45,15 +49,16 @@ export async function ensureBaseImage(d: BaseImageDeps): Promise<void> {
 
     const image = await fetchVerifiedImage(d.source, {
       cacheDir: userCacheDir(),
+      arch: d.arch,
       onProgress: progressBar(`kubelab: downloading ${d.source.fileName}`, d.progress, process.stderr.isTTY === true),
       out: d.out,
     });
     d.out(`kubelab: ${image.downloaded ? 'downloaded and verified' : 'using the cached'} ${image.file} (sha256 ${image.sha256})`);
 
     d.out(`kubelab: importing ${d.source.fileName} as ${name}`);
-    await d.vb.run(vbox.importOva(image.file, name, labVmsDir(d.paths)));
+    await d.vb.run(vbox.importOva(image.file, name, labVmsDir(d.paths), labGroup(d.lab)));
+    await d.vb.run(vbox.setExtraData(name, PROJECT_KEY, projectIdentity(d.paths)));
     await d.vb.run(vbox.setExtraData(name, LAB_MARKER_KEY, d.lab));
-    await d.vb.run(vbox.setGroup(name, `/${d.lab}`));
 
     const info = parseMachineReadable(await d.vb.run(vbox.showVmInfo(name)));
     const disk = attachedDisks(info)[0];

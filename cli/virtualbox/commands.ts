@@ -19,7 +19,10 @@ export const vbox = {
   hostOnlyIfCreate: () => ['hostonlyif', 'create'],
   hostOnlyIfIpconfig: (name: string, ip: string, netmask: string) => ['hostonlyif', 'ipconfig', name, '--ip', ip, '--netmask', netmask],
   hostOnlyIfRemove: (name: string) => ['hostonlyif', 'remove', name],
-  /** macOS with VirtualBox 7: host-only networks replace host-only interfaces. */
+  /**
+   * macOS with VirtualBox 7: host-only networks replace host-only interfaces. The host
+   * takes the lower address, and the range is also what the network's DHCP server leases.
+   */
   hostOnlyNetAdd: (name: string, netmask: string, lowerIp: string, upperIp: string) => [
     'hostonlynet',
     'add',
@@ -35,7 +38,23 @@ export const vbox = {
   ],
   hostOnlyNetRemove: (name: string) => ['hostonlynet', 'remove', '--name', name],
 
-  importOva: (ova: string, vm: string, baseFolder: string) => ['import', ova, '--vsys', '0', '--vmname', vm, '--basefolder', baseFolder],
+  /**
+   * The group is given here, not set afterwards: VirtualBox puts the VM's folder at
+   * <basefolder><group>/<vm> when it is made, and moves it there when the group changes
+   * later (MachineImpl.cpp i_prepareSaveSettings).
+   */
+  importOva: (ova: string, vm: string, baseFolder: string, group: string) => [
+    'import',
+    ova,
+    '--vsys',
+    '0',
+    '--vmname',
+    vm,
+    '--group',
+    group,
+    '--basefolder',
+    baseFolder,
+  ],
   cloneDiskToVdi: (source: string, target: string) => ['clonemedium', 'disk', source, target, '--format', 'VDI'],
   attachDisk: (vm: string, controller: string, port: number, device: number, disk: string) => [
     'storageattach',
@@ -57,9 +76,8 @@ export const vbox = {
   takeSnapshot: (vm: string, snapshot: string, description: string) => ['snapshot', vm, 'take', snapshot, '--description', description],
   restoreSnapshot: (vm: string, snapshot: string) => ['snapshot', vm, 'restore', snapshot],
   deleteSnapshot: (vm: string, snapshot: string) => ['snapshot', vm, 'delete', snapshot],
-  listSnapshots: (vm: string) => ['snapshot', vm, 'list', '--machinereadable'],
 
-  linkedClone: (base: string, snapshot: string, vm: string, baseFolder: string) => [
+  linkedClone: (base: string, snapshot: string, vm: string, baseFolder: string, group: string) => [
     'clonevm',
     base,
     '--snapshot',
@@ -68,20 +86,19 @@ export const vbox = {
     'link',
     '--name',
     vm,
+    '--groups',
+    group,
     '--basefolder',
     baseFolder,
     '--register',
   ],
   setExtraData: (vm: string, key: string, value: string) => ['setextradata', vm, key, value],
   enumerateExtraData: (vm: string) => ['getextradata', vm, 'enumerate'],
-  setGroup: (vm: string, group: string) => ['modifyvm', vm, '--groups', group],
 
   /** Hardware of a node. NIC2 is a host-only interface (Windows/Linux) or a host-only network (macOS). */
   configureNode: (vm: string, s: NodeHardware) => [
     'modifyvm',
     vm,
-    '--groups',
-    s.group,
     '--cpus',
     String(s.cpus),
     '--memory',
@@ -127,7 +144,6 @@ export const vbox = {
 export type HostOnlyAttachment = { readonly kind: 'hostonlyif' | 'hostonlynet'; readonly name: string };
 
 export interface NodeHardware {
-  readonly group: string;
   readonly cpus: number;
   readonly memoryMb: number;
   readonly hostOnly: HostOnlyAttachment;

@@ -1,12 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { intToIpv4, ipv4ToInt, parseCidr } from '../../config/ipv4';
+import { ipv4ToInt, parseCidr } from '../../config/ipv4';
 import { LabConfig } from '../../config/lab-config';
 import { LabPaths } from '../../config/paths';
 import { KubelabError } from '../errors';
 import { writeFileAtomic } from '../state-dir';
 import { HostOnlyAttachment, vbox } from './commands';
-import { parseBlocks, parseCreatedInterface } from './parse';
+import { parseHostOnlyIfs, parseHostOnlyNets } from './parse';
 import { VBoxManage, lockStaleMs, withFileLock } from './vboxmanage';
 import { userCacheDir } from '../image/cache-dir';
 
@@ -56,37 +56,49 @@ async function bringUp(vb: VBoxManage, cfg: LabConfig, paths: LabPaths, out: (li
 
   if (kind === 'hostonlynet') {
     const name = `${cfg.name}-net`;
-    const nets = parseBlocks(await vb.run(vbox.listHostOnlyNets()));
-    const existing = nets.find((n) => n.Name === name);
+    const nets = parseHostOnlyNets(await vb.run(vbox.listHostOnlyNets()));
+    const existing = nets.find((n) => n.name === name);
     if (existing) {
+      const leased = cfg.nodes.filter((n) => inRange(n.ip, existing.lowerIp, existing.upperIp));
+      if (leased.length > 0) {
+        throw new KubelabError(
+          `host-only network ${name} hands out ${existing.lowerIp}-${existing.upperIp} by DHCP, which covers the node address${leased.length > 1 ? 'es' : ''} ${leased.map((n) => `${n.ip} (${n.name})`).join(', ')}; remove it (kubelab network down, or VirtualBox > Tools > Network) and run again, so kubelab makes it with a range of the host address only`,
+        );
+      }
       out(`kubelab: host-only network ${name} already exists; nothing to do`);
       return recorded?.name === name ? recorded : record({ lab: cfg.name, kind, name, created: false, cidr: cfg.network.cidr, hostIp: cfg.network.hostIp });
     }
     const r = record({ lab: cfg.name, kind, name, created: true, cidr: cfg.network.cidr, hostIp: cfg.network.hostIp });
-    // The host takes the lower address; the range ends just below the broadcast address.
-    await vb.run(vbox.hostOnlyNetAdd(name, subnet.netmask, cfg.network.hostIp, intToIpv4(ipv4ToInt(subnet.broadcast) - 1)));
+    // Lower and upper are both the host address, as Vagrant does for static host-only
+    // networks (hashicorp/vagrant plugins/providers/virtualbox/driver/version_7_0.rb,
+    // create_host_only_network): the host still takes the lower address, and the DHCP
+    // range, which is lower..upper, holds no node address.
+    await vb.run(vbox.hostOnlyNetAdd(name, subnet.netmask, cfg.network.hostIp, cfg.network.hostIp));
     out(`kubelab: created host-only network ${name} (${cfg.network.cidr})`);
     return r;
   }
 
-  const ifs = parseBlocks(await vb.run(vbox.listHostOnlyIfs()));
-  const mine = recorded && recorded.kind === kind ? ifs.find((i) => i.Name === recorded.name) : undefined;
-  const byAddress = ifs.find((i) => i.IPAddress === cfg.network.hostIp && i.NetworkMask === subnet.netmask);
-  if (byAddress && (!mine || mine.Name === byAddress.Name)) {
-    out(`kubelab: host-only interface ${byAddress.Name} already has ${cfg.network.hostIp}/${subnet.netmask}; nothing to do`);
-    return mine ? recorded! : record({ lab: cfg.name, kind, name: byAddress.Name, created: false, cidr: cfg.network.cidr, hostIp: cfg.network.hostIp });
+  const ifs = parseHostOnlyIfs(await vb.run(vbox.listHostOnlyIfs()));
+  const mine = recorded && recorded.kind === kind ? ifs.find((i) => i.name === recorded.name) : undefined;
+  const byAddress = ifs.find((i) => i.ip === cfg.network.hostIp && i.netmask === subnet.netmask);
+  if (byAddress && (!mine || mine.name === byAddress.name)) {
+    out(`kubelab: host-only interface ${byAddress.name} already has ${cfg.network.hostIp}/${subnet.netmask}; nothing to do`);
+    return mine ? recorded! : record({ lab: cfg.name, kind, name: byAddress.name, created: false, cidr: cfg.network.cidr, hostIp: cfg.network.hostIp });
   }
-  const clash = ifs.find((i) => i.IPAddress === cfg.network.hostIp);
-  if (clash && clash.Name !== mine?.Name) {
+  const clash = ifs.find((i) => i.ip === cfg.network.hostIp);
+  if (clash && clash.name !== mine?.name) {
     throw new KubelabError(
-      `host-only interface ${clash.Name} already has the address ${cfg.network.hostIp} but netmask ${clash.NetworkMask}, not ${subnet.netmask} (${cfg.network.cidr}). Change network.cidr, or fix that interface in VirtualBox (File > Tools > Network Manager).`,
+      `host-only interface ${clash.name} already has the address ${cfg.network.hostIp} but netmask ${clash.netmask}, not ${subnet.netmask} (${cfg.network.cidr}). Change network.cidr, or fix that interface in VirtualBox (File > Tools > Network Manager).`,
     );
   }
-  let name = mine?.Name;
+  let name = mine?.name;
   let created = recorded?.created ?? false;
   if (!name) {
-    const made = parseCreatedInterface(await vb.run(vbox.hostOnlyIfCreate()));
-    if (!made) throw new KubelabError("VBoxManage hostonlyif create did not say which interface it made; run 'VBoxManage list hostonlyifs' to look");
+    // Which interface `hostonlyif create` made is read from the list, not from its (translated) sentence.
+    const before = new Set(ifs.map((i) => i.name));
+    await vb.run(vbox.hostOnlyIfCreate());
+    const made = parseHostOnlyIfs(await vb.run(vbox.listHostOnlyIfs())).find((i) => !before.has(i.name))?.name;
+    if (!made) throw new KubelabError("VBoxManage hostonlyif create succeeded but no new interface is listed; run 'VBoxManage list hostonlyifs' to look");
     name = made;
     created = true;
     record({ lab: cfg.name, kind, name, created, cidr: cfg.network.cidr, hostIp: cfg.network.hostIp });
@@ -108,13 +120,19 @@ export async function networkDown(vb: VBoxManage, lab: string, paths: LabPaths, 
   if (!r.created) {
     out(`kubelab: host-only ${r.kind === 'hostonlynet' ? 'network' : 'interface'} ${r.name} was there before the lab; leaving it`);
   } else if (r.kind === 'hostonlynet') {
-    if (parseBlocks(await vb.run(vbox.listHostOnlyNets())).some((n) => n.Name === r.name)) {
+    if (parseHostOnlyNets(await vb.run(vbox.listHostOnlyNets())).some((n) => n.name === r.name)) {
       await vb.run(vbox.hostOnlyNetRemove(r.name));
       out(`kubelab: removed host-only network ${r.name}`);
     } else out(`kubelab: host-only network ${r.name} is already gone`);
-  } else if (parseBlocks(await vb.run(vbox.listHostOnlyIfs())).some((i) => i.Name === r.name)) {
+  } else if (parseHostOnlyIfs(await vb.run(vbox.listHostOnlyIfs())).some((i) => i.name === r.name)) {
     await vb.run(vbox.hostOnlyIfRemove(r.name));
     out(`kubelab: removed host-only interface ${r.name}`);
   } else out(`kubelab: host-only interface ${r.name} is already gone`);
   fs.rmSync(networkRecordPath(paths), { force: true });
+}
+
+function inRange(ip: string, lower: string, upper: string): boolean {
+  const quad = /^\d{1,3}(\.\d{1,3}){3}$/;
+  if (!quad.test(lower) || !quad.test(upper)) return false;
+  return ipv4ToInt(ip) >= ipv4ToInt(lower) && ipv4ToInt(ip) <= ipv4ToInt(upper);
 }

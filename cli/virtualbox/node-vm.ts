@@ -6,9 +6,10 @@ import { KubelabError } from '../errors';
 import { seedIsoPath, writeNodeSeedIso } from '../seed/seed-iso';
 import { BASE_SNAPSHOT, BaseImageDeps, baseVmName, ensureBaseImage } from './base-image';
 import { SEED_CONTROLLER, vbox } from './commands';
-import { LAB_MARKER_KEY, READY_KEY, VmView, assertOurs, deleteVm, inspectVm, isOn, labVmsDir, vmInfo } from './lab-vm';
+import { LAB_MARKER_KEY, PROJECT_KEY, READY_KEY, VmView, assertOurs, deleteVm, hardPowerOff, inspectVm, isOn, labGroup, labVmsDir, projectIdentity, vmInfo, vmState } from './lab-vm';
 import { networkUp } from './network';
-import { attachedDisks, parseBlocks, parseCapacityMb, parseMachineReadable } from './parse';
+import { startVm } from './start-vm';
+import { attachedDisks, listsMediumAt, parseCapacityMb, parseMachineReadable } from './parse';
 import { VBoxManage } from './vboxmanage';
 
 /** Extradata holding the node's host-only address and disk size, to tell whether an existing VM matches the config. */
@@ -55,7 +56,7 @@ export async function createNodeVm(d: NodeVmDeps, node: LabNode): Promise<void> 
       return;
     }
     out(`kubelab: VM ${name} already exists but is ${view.state}; starting it`);
-    await vb.run(vbox.startHeadless(name));
+    await startVm(vb, name);
     await waitForNode(d, view.info.get('UUID') ?? '', name, node);
     return;
   }
@@ -63,14 +64,14 @@ export async function createNodeVm(d: NodeVmDeps, node: LabNode): Promise<void> 
   await destroyNodeVm(vb, cfg.name, node.name, paths, () => undefined, view);
 
   out(`kubelab: creating VM ${name} as a linked clone of ${baseVmName(cfg.name)}`);
-  await vb.run(vbox.linkedClone(baseVmName(cfg.name), BASE_SNAPSHOT, name, labVmsDir(paths)));
+  await vb.run(vbox.linkedClone(baseVmName(cfg.name), BASE_SNAPSHOT, name, labVmsDir(paths), labGroup(cfg.name)));
+  await vb.run(vbox.setExtraData(name, PROJECT_KEY, projectIdentity(paths)));
   await vb.run(vbox.setExtraData(name, LAB_MARKER_KEY, cfg.name));
   await vb.run(vbox.setExtraData(name, IP_KEY, node.ip));
   await vb.run(vbox.setExtraData(name, DISK_KEY, String(node.diskGb)));
   fs.mkdirSync(paths.logsDir, { recursive: true });
   await vb.run(
     vbox.configureNode(name, {
-      group: `/${cfg.name}`,
       cpus: node.cpus,
       memoryMb: node.memoryMb,
       hostOnly: { kind: network.kind, name: network.name },
@@ -87,7 +88,7 @@ export async function createNodeVm(d: NodeVmDeps, node: LabNode): Promise<void> 
 
   const iso = writeNodeSeedIso(cfg, node, paths);
   await vb.run(vbox.attachSeed(name, iso));
-  await vb.run(vbox.startHeadless(name));
+  await startVm(vb, name);
   out(`kubelab: started ${name} (${node.cpus} CPUs, ${node.memoryMb} MB, ${node.diskGb} GB, ${node.ip}); waiting for SSH and cloud-init`);
   await waitForNode(d, info.get('UUID') ?? '', name, node);
   await vb.run(vbox.setExtraData(name, READY_KEY, 'yes'));
@@ -138,7 +139,7 @@ export async function destroyNodeVm(
   const iso = seedIsoPath(paths, nodeName);
   const hadSeed = fs.existsSync(iso);
   const seedRegistered =
-    (view.registered || hadSeed) && parseBlocks(await vb.run(vbox.listDvds())).some((m) => m.Location && path.resolve(m.Location) === path.resolve(iso));
+    (view.registered || hadSeed) && listsMediumAt(await vb.run(vbox.listDvds()), iso, (a, b) => path.resolve(a) === path.resolve(b));
   if (seedRegistered) await vb.run(vbox.closeDvd(iso));
   fs.rmSync(iso, { force: true });
   fs.rmSync(serialLogPath(paths, nodeName), { force: true });
@@ -150,7 +151,7 @@ export async function destroyNodeVm(
 export async function startNodeVm(vb: VBoxManage, lab: string, nodeName: string, paths: LabPaths, out: (line: string) => void): Promise<void> {
   const view = await existingNodeVm(vb, lab, nodeName, paths);
   if (isOn(view)) return out(`kubelab: VM ${view.name} is already ${view.state}; nothing to do`);
-  await vb.run(vbox.startHeadless(view.name));
+  await startVm(vb, view.name);
   out(`kubelab: started VM ${view.name}`);
 }
 
@@ -169,12 +170,12 @@ export async function stopNodeVm(
     await vb.run(vbox.acpiPowerButton(view.name));
     const deadline = Date.now() + (opts.graceMs ?? 90000);
     while (Date.now() < deadline) {
-      if (!isOn({ state: (await vmInfo(vb, view.name))?.get('VMState') ?? 'absent' })) return out(`kubelab: VM ${view.name} shut down`);
+      if (!isOn({ state: await vmState(vb, view.name) })) return out(`kubelab: VM ${view.name} shut down`);
       await new Promise((r) => setTimeout(r, opts.pollMs ?? 1000));
     }
     out(`kubelab: VM ${view.name} did not shut down within ${Math.round((opts.graceMs ?? 90000) / 1000)} s; powering it off`);
   }
-  await vb.run(vbox.powerOff(view.name));
+  await hardPowerOff(vb, view.name);
   out(`kubelab: VM ${view.name} powered off`);
 }
 

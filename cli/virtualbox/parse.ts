@@ -1,6 +1,13 @@
-/** Readers of VBoxManage's output (run with LANG=C). */
+/**
+ * Readers of VBoxManage's output, by its shape, never by its English words: VBoxManage
+ * translates its labels and messages (every `tr()` string in its source) into the
+ * VirtualBox GUI's language or the OS locale, whatever LANG says. What stays the same
+ * in every language: key="value" lines of --machinereadable, `"name" {uuid}`, the
+ * COM error codes (VBOX_E_…, NS_ERROR_…, VERR_…), untranslated labels such as "GUID:",
+ * and the order of the fields.
+ */
 
-/** `showvminfo --machinereadable` / `snapshot list --machinereadable`: key="value" lines, keys sometimes quoted. */
+/** `showvminfo --machinereadable`: key="value" lines, keys sometimes quoted. */
 export function parseMachineReadable(text: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const line of text.split(/\r?\n/)) {
@@ -20,41 +27,82 @@ export function parseVmList(text: string): { name: string; uuid: string }[] {
   return [...text.matchAll(/^"(.*)" \{([0-9a-fA-F-]+)\}\s*$/gm)].map((m) => ({ name: m[1], uuid: m[2] }));
 }
 
-/** `list hostonlyifs`, `list hostonlynets`, `list hdds`, `list dvds`: "Key:   value" blocks separated by blank lines. */
-export function parseBlocks(text: string): Record<string, string>[] {
-  return text
-    .split(/\r?\n\s*\r?\n/)
-    .map((block) => {
-      const rec: Record<string, string> = {};
-      for (const line of block.split(/\r?\n/)) {
-        const m = /^([A-Za-z][\w ]*?):\s*(.*)$/.exec(line);
-        if (m) rec[m[1]] = m[2].trim();
-      }
-      return rec;
-    })
-    .filter((rec) => Object.keys(rec).length > 0);
+/** "label: value" → value; the label may be in any language (VBoxManageList.cpp prints List::tr("Name:  %ls")). */
+function valueOf(line: string): string | undefined {
+  const m = /^[^:]*?:\s+(.*)$/.exec(line) ?? /^[^:]*?:$/.exec(line);
+  return m ? (m[1] ?? '').trim() : undefined;
 }
 
-/** `hostonlyif create`: "Interface 'vboxnet0' was successfully created". */
-export function parseCreatedInterface(text: string): string | undefined {
-  return /Interface '(.+)' was successfully created/.exec(text)?.[1];
+/**
+ * `list hostonlyifs` (VBoxManageList.cpp listNetworkInterfaces): each interface is
+ * Name, GUID, DHCP, IPAddress, NetworkMask, … in that order. "GUID:" is the one label
+ * VirtualBox does not translate, so each record is found by it and read by position.
+ */
+export function parseHostOnlyIfs(text: string): { name: string; ip: string; netmask: string }[] {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const out = [];
+  for (let i = 1; i < lines.length; i++) {
+    if (!/^GUID:/.test(lines[i])) continue;
+    out.push({ name: valueOf(lines[i - 1]) ?? '', ip: valueOf(lines[i + 2] ?? '') ?? '', netmask: valueOf(lines[i + 3] ?? '') ?? '' });
+  }
+  return out;
 }
 
-/** `--version`: "7.0.14r161095" → [7, 0, 14]. */
-export function parseVersion(text: string): [number, number, number] | undefined {
-  const m = /(\d+)\.(\d+)\.(\d+)/.exec(text);
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+/**
+ * `list hostonlynets` (VBoxManageList.cpp listHostOnlyNetworks, macOS): Name, GUID
+ * (followed by a blank line), State, NetworkMask, LowerIP, UpperIP, VBoxNetworkName.
+ */
+export function parseHostOnlyNets(text: string): { name: string; netmask: string; lowerIp: string; upperIp: string }[] {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const out = [];
+  for (let i = 1; i < lines.length; i++) {
+    if (!/^GUID:/.test(lines[i])) continue;
+    const at = (k: number) => valueOf(lines[i + k] ?? '') ?? '';
+    out.push({ name: valueOf(lines[i - 1]) ?? '', netmask: at(2), lowerIp: at(3), upperIp: at(4) });
+  }
+  return out;
 }
 
-/** `getextradata <vm> enumerate`: "Key: k, Value: v" lines. */
+/** Whether a `list dvds`/`list hdds` listing names this file as a medium's location (any label, any language). */
+export function listsMediumAt(text: string, file: string, same: (a: string, b: string) => boolean): boolean {
+  return text.split(/\r?\n/).some((line) => {
+    const v = valueOf(line);
+    return v !== undefined && v !== '' && same(v, file);
+  });
+}
+
+/**
+ * `--version`: VBoxManage prints "7.1.4r165100" on a line of its own. On Linux the
+ * VBox.sh wrapper may print a WARNING first (kernel module not loaded) that names the
+ * kernel version; that one is in parentheses mid-line and is not taken.
+ */
+export function parseVersion(text: string): { version: [number, number, number]; line: string; before: string } | undefined {
+  const lines = text.split(/\r?\n/);
+  const at = lines.findIndex((l) => /^\d+\.\d+\.\d+([_a-zA-Z0-9]*)?(r\d+)?\s*$/.test(l.trim()));
+  if (at < 0) return undefined;
+  const line = lines[at].trim();
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(line)!;
+  return { version: [Number(m[1]), Number(m[2]), Number(m[3])], line, before: lines.slice(0, at).join('\n').trim() };
+}
+
+/**
+ * `getextradata <vm> enumerate`: one `<label>: <key>, <label>: <value>` line per key
+ * (VBoxManageMisc.cpp, Misc::tr("Key: %ls, Value: %ls\n"): the labels are translated).
+ */
 export function parseExtraDataList(text: string): Map<string, string> {
-  return new Map([...text.matchAll(/^Key: (.*?), Value: (.*)$/gm)].map((m) => [m[1], m[2].trimEnd()]));
+  return new Map([...text.matchAll(/^[^:,\n]*:\s(.*?),\s[^:,\n]*:\s(.*)$/gm)].map((m) => [m[1], m[2].trimEnd()]));
 }
 
-/** `showmediuminfo disk`: "Capacity: 10240 MBytes". */
+/**
+ * `showmediuminfo disk`: the capacity is the first "<number> <unit>" value (Capacity
+ * comes before "Size on disk"; the unit word "MBytes" is translated).
+ */
 export function parseCapacityMb(text: string): number | undefined {
-  const m = /^Capacity:\s+(\d+) MBytes/m.exec(text);
-  return m ? Number(m[1]) : undefined;
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^(\d+)\s+\S+$/.exec(valueOf(line) ?? '');
+    if (m) return Number(m[1]);
+  }
+  return undefined;
 }
 
 /** The hard disks attached to a VM, from showvminfo: "<controller>-<port>-<device>"="path" with an "-ImageUUID-" twin. */
@@ -70,7 +118,11 @@ export function attachedDisks(info: Map<string, string>): { controller: string; 
   return disks;
 }
 
-/** Snapshot names from `snapshot list --machinereadable` (SnapshotName, SnapshotName-1, SnapshotName-1-1, …). */
+/**
+ * Snapshot names from `showvminfo --machinereadable`, which prints the whole tree
+ * (VBoxManageInfo.cpp showSnapshots: SnapshotName, SnapshotName-1, SnapshotName-1-1, …)
+ * and nothing when there are none.
+ */
 export function snapshotNames(info: Map<string, string>): string[] {
   return [...info].filter(([k]) => /^SnapshotName(-\d+)*$/.test(k)).map(([, v]) => v);
 }

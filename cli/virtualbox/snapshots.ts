@@ -4,19 +4,18 @@ import { vbox } from './commands';
 import { powerOff } from './lab-vm';
 import { existingNodeVm } from './node-vm';
 import { parseMachineReadable, snapshotNames } from './parse';
-import { VBoxManage, VBoxManageError } from './vboxmanage';
+import { startVm } from './start-vm';
+import { VBoxManage } from './vboxmanage';
 
 /** The snapshot `kubelab reset` returns every node to: taken once K3s is bootstrapped. */
 export const BOOTSTRAPPED_SNAPSHOT = 'kubelab-bootstrapped';
 
+/**
+ * Every snapshot of the VM, nested ones too. Read from showvminfo, which lists none
+ * when there are none; `snapshot list` instead fails with a translated sentence.
+ */
 async function listSnapshots(vb: VBoxManage, vm: string): Promise<string[]> {
-  try {
-    return snapshotNames(parseMachineReadable(await vb.run(vbox.listSnapshots(vm))));
-  } catch (err) {
-    // A VM without snapshots makes `snapshot list` fail, saying "does not have any snapshots" (on stdout).
-    if (err instanceof VBoxManageError && /does not have any snapshots/i.test(`${err.stdout}\n${err.stderr}`)) return [];
-    throw err;
-  }
+  return snapshotNames(parseMachineReadable(await vb.run(vbox.showVmInfo(vm))));
 }
 
 /** Takes a snapshot of a node (running or not). An existing one of that name is kept unless replace is set. */
@@ -49,6 +48,6 @@ export async function restoreSnapshot(vb: VBoxManage, lab: string, nodeName: str
   }
   await powerOff(vb, view);
   await vb.run(vbox.restoreSnapshot(view.name, snapshot));
-  await vb.run(vbox.startHeadless(view.name));
+  await startVm(vb, view.name);
   out(`kubelab: restored ${view.name} to snapshot ${snapshot} and started it`);
 }

@@ -5,6 +5,7 @@ import * as lockfile from 'proper-lockfile';
 import { KubelabError } from '../errors';
 import { userCacheDir } from '../image/cache-dir';
 import { locateVBoxManage } from './locate';
+import { OFF_STATES } from './vm-states';
 
 /** A VBoxManage call that failed: the command line and what VirtualBox said. */
 export class VBoxManageError extends KubelabError {
@@ -20,10 +21,13 @@ export class VBoxManageError extends KubelabError {
 }
 
 /**
- * Errors that go away when tried again: another VBoxManage (or the GUI) holds the VM's
- * session, or VBoxSVC is busy with a parallel import.
+ * The one error that goes away when tried again: the VM's session is held (by another
+ * VBoxManage, the GUI, or a VM process still exiting right after a power-off, when
+ * `unregistervm` says the machine "is locked"). VirtualBox reports it with the
+ * untranslated code VBOX_E_INVALID_OBJECT_STATE (MachineImpl.cpp lockMachine /
+ * launchVMProcess / unregister, read at commit 4908d8d1; the unregister code unverified).
  */
-const TRANSIENT = [/is already locked by a session/i, /already locked for a session/i, /session.*(busy|locked)/i, /NS_ERROR_INVALID_ARG/, /E_ACCESSDENIED.*lock/i];
+const LOCKED = /VBOX_E_INVALID_OBJECT_STATE/;
 
 export interface VBoxManageOptions {
   /** The VBoxManage executable; found with locateVBoxManage() when not given. */
@@ -66,11 +70,11 @@ export class VBoxManage {
   /** Runs one command; resolves to its stdout. Throws VBoxManageError on failure. */
   async run(args: readonly string[]): Promise<string> {
     for (let attempt = 0; ; attempt++) {
-      const result = await withFileLock(this.lockFile, { staleMs: this.lockStaleMs, waitMs: this.lockWaitMs }, () => this.exec(args));
+      const result = await this.once(args);
       // VBoxManage sometimes exits 0 after printing an error; the message is what counts.
       const failed = result.exitCode !== 0 || /VBoxManage(\.exe)?: error:/.test(result.stderr);
       if (!failed) return result.stdout;
-      if (attempt < this.retries && TRANSIENT.some((p) => p.test(result.stderr))) {
+      if (attempt < this.retries && LOCKED.test(result.stderr) && (await this.lockIsPassing(args))) {
         await sleep(this.retryDelayMs);
         continue;
       }
@@ -78,13 +82,29 @@ export class VBoxManage {
     }
   }
 
+  private once(args: readonly string[]) {
+    return withFileLock(this.lockFile, { staleMs: this.lockStaleMs, waitMs: this.lockWaitMs }, () => this.exec(args));
+  }
+
+  /**
+   * `startvm` of a VM that runs fails with the same session-lock code as a real lock
+   * (MachineImpl.cpp launchVMProcess): that one does not pass with time, so it is only
+   * retried while the VM is off.
+   */
+  private async lockIsPassing(args: readonly string[]): Promise<boolean> {
+    if (args[0] !== 'startvm') return true;
+    const info = await this.once(['showvminfo', args[1], '--machinereadable']);
+    const state = /^VMState="(.*)"$/m.exec(info.stdout)?.[1];
+    return state !== undefined && OFF_STATES.has(state);
+  }
+
   private exec(args: readonly string[]): Promise<{ stdout: string; stderr: string; exitCode: number | null }> {
     return new Promise((resolve, reject) => {
       execFile(
         this.executable,
         [...args],
-        // LANG=C: messages are matched above and must not be translated.
-        { env: { ...process.env, LANG: 'C', LC_ALL: 'C' }, maxBuffer: 64 * 1024 * 1024, windowsHide: true },
+        // No LANG here: VBoxManage takes its language from the GUI setting or the OS locale anyway, so its output is read by shape (parse.ts).
+        { env: process.env, maxBuffer: 64 * 1024 * 1024, windowsHide: true },
         (err, stdout, stderr) => {
           if (err && typeof err.code !== 'number') return reject(new KubelabError(`cannot run ${this.executable}: ${err.message}`));
           resolve({ stdout: String(stdout), stderr: String(stderr), exitCode: err ? (err.code as number) : 0 });
