@@ -10,6 +10,7 @@ import { LAB_MARKER_KEY, READY_KEY, VmView, assertOurs, deleteVm, inspectVm, isO
 import { networkUp } from './network';
 import { attachedDisks, parseBlocks, parseCapacityMb, parseMachineReadable } from './parse';
 import { VBoxManage } from './vboxmanage';
+import { ensurePrivateDir } from '../state-dir';
 
 /** Extradata holding the node's host-only address and disk size, to tell whether an existing VM matches the config. */
 const IP_KEY = 'kubelab/ip';
@@ -67,7 +68,7 @@ export async function createNodeVm(d: NodeVmDeps, node: LabNode): Promise<void> 
   await vb.run(vbox.setExtraData(name, LAB_MARKER_KEY, cfg.name));
   await vb.run(vbox.setExtraData(name, IP_KEY, node.ip));
   await vb.run(vbox.setExtraData(name, DISK_KEY, String(node.diskGb)));
-  fs.mkdirSync(paths.logsDir, { recursive: true });
+  ensurePrivateDir(paths.logsDir);
   await vb.run(
     vbox.configureNode(name, {
       group: `/${cfg.name}`,

@@ -4,6 +4,7 @@ import * as path from 'path';
 import * as lockfile from 'proper-lockfile';
 import { KubelabError } from '../errors';
 import { userCacheDir } from '../image/cache-dir';
+import { ensurePrivateDir } from '../state-dir';
 import { locateVBoxManage } from './locate';
 
 /** A VBoxManage call that failed: the command line and what VirtualBox said. */
@@ -103,7 +104,7 @@ export const VBOXMANAGE_MISSING =
  * steps that must not run twice at once (importing the base image).
  */
 export async function withFileLock<T>(file: string, opts: { staleMs: number; waitMs: number }, fn: () => Promise<T>): Promise<T> {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  ensurePrivateDir(path.dirname(file));
   const deadline = Date.now() + opts.waitMs;
   let release: () => Promise<void>;
   for (;;) {
