@@ -1,5 +1,4 @@
 import { execFile } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
 import * as lockfile from 'proper-lockfile';
 import { KubelabError } from '../errors';
