@@ -327,10 +327,6 @@ export function configWarnings(cfg: LabConfig, host?: HostResources): string[] {
         warnings.push(`nodes ${node.name}: cpus ${node.cpus} is more than this host's ${host.cpus} logical CPUs; VirtualBox may refuse to start the VM. Give it at most ${host.cpus}.`);
       }
     }
-    const totalCpus = cfg.nodes.reduce((n, node) => n + node.cpus, 0);
-    if (totalCpus > host.cpus) {
-      warnings.push(`the nodes have ${totalCpus} CPUs in all and this host ${host.cpus}: they share them, so the lab runs, but slower under load.`);
-    }
     const totalMb = cfg.nodes.reduce((n, node) => n + node.memoryMb, 0);
     if (totalMb > host.memoryMb - HOST_RESERVE_MB) {
       warnings.push(

@@ -167,14 +167,13 @@ describe('files as Windows editors and shells write them', () => {
 });
 
 describe('sizes against this host are warnings, not errors', () => {
-  test('more CPUs or memory than the host has is said plainly; the config still loads', () => {
+  test('a node with more CPUs than the host, or more memory in all than it has, is said plainly; the config still loads', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-host-'));
     try {
       fs.writeFileSync(path.join(dir, 'kubelab.config.yaml'), json({ nodes: nodesWith(0, { cpus: 8, memoryMb: 6144 }) }));
       const { warnings } = loadLabConfig(dir, { cpus: 4, memoryMb: 8192 });
       expect(warnings).toEqual([
         expect.stringMatching(/^nodes cp1: cpus 8 is more than this host's 4 logical CPUs/),
-        expect.stringMatching(/^the nodes have 12 CPUs in all and this host 4/),
         expect.stringMatching(/^the nodes ask for 10240 MB of memory in all; this host has 8192 MB/),
       ]);
       expect(loadLabConfig(dir, { cpus: 16, memoryMb: 65536 }).warnings).toEqual([]);
