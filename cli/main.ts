@@ -1,4 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import * as fs from 'fs';
+import * as path from 'path';
+import { PINNED } from '../config/versions';
 import { ConfigError } from '../config/load';
 import { CliContext } from './context';
 import { KubelabError } from './errors';
@@ -11,6 +14,7 @@ import { registerClusterCommands } from './cluster/register';
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('kubelab')
     .description('Stand up, use and tear down the kubelab VirtualBox + K3s lab. Terraform (cdktf deploy) runs these verbs; you can too.')
+    .version(versionLine(), '-V, --version', 'print the kubelab version and the K3s release it installs')
     .showHelpAfterError()
     .exitOverride();
   registerConfigCommands(program, ctx);
@@ -18,6 +22,13 @@ export function buildProgram(ctx: CliContext): Command {
   registerK3sCommands(program, ctx);
   registerClusterCommands(program, ctx);
   return program;
+}
+
+/** "kubelab 0.1.0 (K3s v1.36.4+k3s1, Node.js v20.9.0)": what a bug report needs. */
+function versionLine(): string {
+  // This file's own package.json: tests run the CLI against other project dirs.
+  const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+  return `kubelab ${version} (K3s ${PINNED.k3s}, Node.js ${process.version})`;
 }
 
 /** Runs the CLI; resolves to the process exit code. */
