@@ -9,6 +9,7 @@ import { registerConfigCommands } from './config-commands';
 import { registerVirtualBoxCommands } from './virtualbox/register';
 import { registerK3sCommands } from './k3s/commands';
 import { registerClusterCommands } from './cluster/register';
+import { registerKubectlCommands } from './kubectl/commands';
 
 /** Builds the command tree. Each area of the lab registers its own verbs. */
 export function buildProgram(ctx: CliContext): Command {
@@ -16,11 +17,14 @@ export function buildProgram(ctx: CliContext): Command {
     .description('Stand up, use and tear down the kubelab VirtualBox + K3s lab. Terraform (cdktf deploy) runs these verbs; you can too.')
     .version(versionLine(), '-V, --version', 'print the kubelab version and the K3s release it installs')
     .showHelpAfterError()
+    // Options after a verb belong to it, so `kubelab kubectl get pods -A` hands -A to kubectl.
+    .enablePositionalOptions()
     .exitOverride();
   registerConfigCommands(program, ctx);
   registerVirtualBoxCommands(program, ctx);
   registerK3sCommands(program, ctx);
   registerClusterCommands(program, ctx);
+  registerKubectlCommands(program, ctx);
   return program;
 }
 
