@@ -312,7 +312,7 @@ export function localInstallerProblems(cfg: LabConfig, projectDir: string): stri
     } catch {
       st = undefined;
     }
-    if (!st) problems.push(`k3s.installer.${key} = ${JSON.stringify(rel)}: no such file (looked for ${full}); give a path relative to the project`);
+    if (!st) problems.push(`k3s.installer.${key} = ${JSON.stringify(rel)} does not exist (looked for ${full}): give a path relative to the project, or set k3s.installer.source: online`);
     else if (!st.isFile()) problems.push(`k3s.installer.${key} = ${JSON.stringify(rel)}: is not a file (${full}); give the path of the file itself`);
   }
   return problems;

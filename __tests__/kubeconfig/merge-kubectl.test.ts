@@ -37,7 +37,7 @@ users:
 
 /** What the real kubectl reads from a kubeconfig. */
 function kubectl(kubeconfig: string, ...args: string[]): string {
-  return execFileSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', timeout: TOOL_TIMEOUT_MS }).trim();
+  return execFileSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', timeout: TOOL_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 const contexts = (f: string) => kubectl(f, 'config', 'get-contexts', '-o', 'name').split('\n').filter(Boolean).sort();
 const currentContext = (f: string) => {
