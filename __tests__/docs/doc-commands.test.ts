@@ -161,11 +161,11 @@ describe('every command in README and docs runs verbatim in cmd, PowerShell and 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-doc-sh-'));
     try {
       for (const f of ['a.txt', 'b.txt', 'k3s', '-rf']) fs.writeFileSync(path.join(dir, f), '');
-      for (const c of ALL.filter((x) => x.verbatim || !/[<[|…]/.test(x.text))) {
-        const script = `npm() { printf '%s\\n' npm "$@"; }\nnpx() { printf '%s\\n' npx "$@"; }\n${c.text}\n`;
-        const argv = execFileSync('sh', ['-c', script], { cwd: dir, encoding: 'utf8' }).split('\n').slice(0, -1);
-        expect({ where: c.where, argv }).toEqual({ where: c.where, argv: words(c.text) });
-      }
+      // One sh for all of them: each command's words, then a line that cannot be a word.
+      const checked = ALL.filter((x) => x.verbatim || !/[<[|…]/.test(x.text));
+      const script = ['npm() { printf \'%s\\n\' npm "$@"; }', 'npx() { printf \'%s\\n\' npx "$@"; }', ...checked.flatMap((c) => [c.text, "printf '\\036\\n'"])].join('\n');
+      const got = execFileSync('sh', ['-c', script], { cwd: dir, encoding: 'utf8' }).split('\x1e\n').slice(0, -1);
+      expect(got.map((out, i) => ({ where: checked[i].where, argv: out.split('\n').slice(0, -1) }))).toEqual(checked.map((c) => ({ where: c.where, argv: words(c.text) })));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
