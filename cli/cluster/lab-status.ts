@@ -46,7 +46,10 @@ export async function labStatusTable(s: StatusSources): Promise<string[]> {
   const { dashboard, hpaDemo } = s.urls;
   if (dashboard) rows.push(['url', dashboard.kind, '-', `${dashboard.url}${dashboard.fallbackUrl ? `  (without DNS: ${dashboard.fallbackUrl})` : ''}`]);
   if (hpaDemo) rows.push(['url', 'hpa demo', '-', hpaDemo.url]);
-  if (s.lastDeploy) rows.push(['deploy', s.lastDeploy.command, s.lastDeploy.exitCode === 0 ? 'done' : 'failed', formatTimings(s.lastDeploy).replace(`${s.lastDeploy.command} `, '')]);
+  if (s.lastDeploy) {
+    const d = s.lastDeploy;
+    rows.push(['deploy', d.command, d.exitCode === 0 ? 'done' : `exit ${d.exitCode}`, formatTimings(d).replace(`${d.command} `, '')]);
+  }
   return formatTable(rows);
 }
 
