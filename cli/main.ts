@@ -1,4 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import * as fs from 'fs';
+import * as path from 'path';
+import { PINNED } from '../config/versions';
 import { ConfigError } from '../config/load';
 import { CliContext } from './context';
 import { KubelabError } from './errors';
@@ -6,18 +9,30 @@ import { registerConfigCommands } from './config-commands';
 import { registerVirtualBoxCommands } from './virtualbox/register';
 import { registerK3sCommands } from './k3s/commands';
 import { registerClusterCommands } from './cluster/register';
+import { registerKubectlCommands } from './kubectl/commands';
 
 /** Builds the command tree. Each area of the lab registers its own verbs. */
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('kubelab')
     .description('Stand up, use and tear down the kubelab VirtualBox + K3s lab. Terraform (cdktf deploy) runs these verbs; you can too.')
+    .version(versionLine(), '-V, --version', 'print the kubelab version and the K3s release it installs')
     .showHelpAfterError()
+    // Options after a verb belong to it, so `kubelab kubectl get pods -A` hands -A to kubectl.
+    .enablePositionalOptions()
     .exitOverride();
   registerConfigCommands(program, ctx);
   registerVirtualBoxCommands(program, ctx);
   registerK3sCommands(program, ctx);
   registerClusterCommands(program, ctx);
+  registerKubectlCommands(program, ctx);
   return program;
+}
+
+/** "kubelab 0.1.0 (K3s v1.36.4+k3s1, Node.js v20.9.0)": what a bug report needs. */
+function versionLine(): string {
+  // This file's own package.json: tests run the CLI against other project dirs.
+  const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+  return `kubelab ${version} (K3s ${PINNED.k3s}, Node.js ${process.version})`;
 }
 
 /** Runs the CLI; resolves to the process exit code. */

@@ -51,3 +51,32 @@ export function subnetContains(subnet: Ipv4Subnet, ip: string): boolean {
 export function subnetWithin(inner: Ipv4Subnet, outer: Ipv4Subnet): boolean {
   return subnetContains(outer, inner.network) && subnetContains(outer, inner.broadcast);
 }
+
+/**
+ * Address blocks a host-only network cannot use (IANA special-purpose registry, RFC 6890;
+ * multicast RFC 5771, link-local RFC 3927 — ranges as widely published, not re-read here).
+ */
+const SPECIAL_RANGES: readonly [string, string][] = [
+  ['0.0.0.0/8', '0.0.0.0/8 ("this network")'],
+  ['127.0.0.0/8', 'the loopback range 127.0.0.0/8'],
+  ['169.254.0.0/16', 'the link-local range 169.254.0.0/16'],
+  ['224.0.0.0/4', 'the multicast range 224.0.0.0/4'],
+  ['240.0.0.0/4', 'the reserved range 240.0.0.0/4'],
+];
+
+/** The special range a CIDR (or "a.b.c.d/32") overlaps, in words; undefined for an ordinary one. */
+export function specialRangeOf(cidr: string): string | undefined {
+  const m = /^([\d.]+)\/(\d{1,2})$/.exec(cidr);
+  if (!m || !isIpv4(m[1])) return undefined;
+  const prefix = Number(m[2]);
+  const size = 2 ** (32 - prefix);
+  const start = Math.floor(ipv4ToInt(m[1]) / size) * size;
+  const end = start + size - 1;
+  for (const [range, words] of SPECIAL_RANGES) {
+    const [net, bits] = range.split('/');
+    const rStart = ipv4ToInt(net);
+    const rEnd = rStart + 2 ** (32 - Number(bits)) - 1;
+    if (start <= rEnd && rStart <= end) return words;
+  }
+  return undefined;
+}

@@ -1,9 +1,10 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { parse as parseYaml } from 'yaml';
+import { isMap, isNode, isScalar, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_LAB_CONFIG } from './defaults';
-import { LabConfig, configWarnings, labConfigSchema, withNodeDefaults } from './lab-config';
+import { HostResources, LabConfig, configWarnings, labConfigSchema, localInstallerProblems, withNodeDefaults } from './lab-config';
 
 /** File names a user may put in the project root, in the order they are looked for. */
 export const CONFIG_FILE_NAMES = ['kubelab.config.yaml', 'kubelab.config.yml', 'kubelab.config.json'] as const;
@@ -26,37 +27,142 @@ export interface LoadedLabConfig {
   readonly source: string;
 }
 
+export interface ResolveOptions {
+  /** Where relative paths in the config (local installer files) are looked up; unchecked without it. */
+  readonly projectDir?: string;
+  /** This host's CPUs and memory, for warnings about sizes it cannot give; no such warnings without it. */
+  readonly host?: HostResources;
+}
+
+/** The CPUs and memory of the machine this runs on. */
+export function thisHost(): HostResources {
+  return { cpus: os.cpus().length, memoryMb: Math.floor(os.totalmem() / 1048576) };
+}
+
 /** Reads kubelab.config.{yaml,yml,json} from the project dir (if any) over the built-in default. */
-export function loadLabConfig(projectDir: string): LoadedLabConfig {
-  const present = CONFIG_FILE_NAMES.filter((f) => fs.existsSync(path.join(projectDir, f)));
+export function loadLabConfig(projectDir: string, host: HostResources = thisHost()): LoadedLabConfig {
+  // lstat, so a dangling symbolic link counts as present (and is then reported), not as "no file".
+  const present = CONFIG_FILE_NAMES.filter((f) => lstatOrUndefined(path.join(projectDir, f)) !== undefined);
   if (present.length > 1) {
     throw new ConfigError(present.join(' and '), [`found ${present.join(' and ')}: keep exactly one lab config file and delete the other`]);
   }
-  if (present.length === 0) return resolveLabConfig({}, 'built-in default');
+  if (present.length === 0) return resolveLabConfig({}, 'built-in default', { projectDir, host });
   const file = present[0];
-  const text = fs.readFileSync(path.join(projectDir, file), 'utf8');
-  let overrides: unknown;
+  const overrides = parseConfigText(readConfigFile(path.join(projectDir, file), file), file);
+  return resolveLabConfig(overrides, file, { projectDir, host });
+}
+
+function lstatOrUndefined(p: string): fs.Stats | undefined {
   try {
-    overrides = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  } catch (err) {
-    throw new ConfigError(file, [`cannot be parsed: ${(err as Error).message.split('\n')[0]}`]);
+    return fs.lstatSync(p);
+  } catch {
+    return undefined;
   }
-  return resolveLabConfig(overrides ?? {}, file);
+}
+
+/** The file's text; a directory, a dangling link or an unreadable file is one line naming it. */
+function readConfigFile(full: string, file: string): string {
+  let bytes: Buffer;
+  try {
+    const st = fs.statSync(full);
+    if (st.isDirectory()) throw new ConfigError(file, [`is a directory, not a file; remove it or put the config in a file of that name`]);
+    bytes = fs.readFileSync(full);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') {
+      throw new ConfigError(file, [`is a symbolic link to ${fs.readlinkSync(full)}, which does not exist; fix the link or delete ${file}`]);
+    }
+    throw new ConfigError(file, [`cannot be read (${e.code ?? e.message}); check its permissions, or delete it to use the built-in default`]);
+  }
+  const text = decodeText(bytes);
+  if (text.trim() === '') throw new ConfigError(file, ['is empty; put the keys you want to change in it (see README, "Configuration"), or delete it to use the built-in default']);
+  return text;
+}
+
+/**
+ * Text as editors on Windows save it too: UTF-8 with or without a byte-order mark, and
+ * UTF-16 (little- or big-endian, with a BOM, as Windows PowerShell 5.1's `>` and Out-File write it).
+ */
+export function decodeText(bytes: Buffer): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return Buffer.from(bytes.subarray(2)).swap16().toString('utf16le');
+  const text = bytes.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * Parses YAML or JSON (JSON is read as the YAML 1.2 it is, so both get the same checks):
+ * duplicate keys and `__proto__` are refused with their line, not silently resolved.
+ */
+export function parseConfigText(text: string, file: string): unknown {
+  if (file.endsWith('.json')) {
+    try {
+      JSON.parse(text); // JSON's own syntax first: YAML would accept 'single quotes' and trailing commas
+    } catch (err) {
+      throw new ConfigError(file, [`cannot be parsed as JSON: ${(err as Error).message.split('\n')[0]}`]);
+    }
+  }
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const problems: string[] = [];
+  for (const err of doc.errors) {
+    const where = `line ${lineOf(text, err.pos[0])}, column ${columnOf(text, err.pos[0])}`;
+    if (err.code === 'DUPLICATE_KEY') {
+      const key = /^("(?:[^"\\]|\\.)*"|'[^']*'|[^:\s,}]+)/.exec(text.slice(err.pos[0]))?.[1] ?? 'a key';
+      problems.push(`${where}: the key ${key} appears twice in the same mapping; keep one (each key is allowed once)`);
+    } else problems.push(`cannot be parsed as ${file.endsWith('.json') ? 'JSON' : 'YAML'} at ${where}: ${err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`);
+  }
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && (pair.key.value === '__proto__' || pair.key.value === 'constructor' || pair.key.value === 'prototype')) {
+        const line = pair.key.range ? lineOf(text, pair.key.range[0]) : undefined;
+        problems.push(`${line ? `line ${line}: ` : ''}key "${String(pair.key.value)}" is not allowed (it is not a kubelab setting)`);
+      } else if (isNode(pair.key) && !isScalar(pair.key)) {
+        problems.push(`${pair.key.range ? `line ${lineOf(text, pair.key.range[0])}: ` : ''}a key must be plain text, not a list or mapping`);
+      }
+    },
+  });
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  if (doc.contents !== null && !isMap(doc.contents)) {
+    throw new ConfigError(file, [`must be a mapping of keys (like name:, nodes:), not ${describe(doc.toJS())}`]);
+  }
+  return doc.toJS() ?? {};
+}
+
+function lineOf(text: string, offset: number): number {
+  return text.slice(0, offset).split('\n').length;
+}
+
+function columnOf(text: string, offset: number): number {
+  return offset - text.lastIndexOf('\n', offset - 1);
 }
 
 /** Validates user overrides laid over the built-in default. Objects merge key by key; lists (nodes) replace. */
-export function resolveLabConfig(overrides: unknown, source = 'config'): LoadedLabConfig {
+export function resolveLabConfig(overrides: unknown, source = 'config', options: ResolveOptions = {}): LoadedLabConfig {
   if (!isPlainObject(overrides)) {
     throw new ConfigError(source, [`must be a mapping of keys (like name:, nodes:), not ${describe(overrides)}`]);
   }
   const merged = deepMerge(DEFAULT_LAB_CONFIG, overrides);
-  const result = labConfigSchema.safeParse(merged);
+  const result = labConfigSchema.safeParse(merged, { error: fallbackMessage });
   if (!result.success) {
     throw new ConfigError(source, result.error.issues.map((issue) => formatIssue(issue, merged)));
   }
   const config = withNodeDefaults(result.data);
-  return { config, warnings: configWarnings(config), source };
+  if (options.projectDir !== undefined) {
+    const missing = localInstallerProblems(config, options.projectDir);
+    if (missing.length > 0) throw new ConfigError(source, missing);
+  }
+  return { config, warnings: configWarnings(config, options.host), source };
 }
+
+/** What a JSON value is, in words, for "must be … (got …)". */
+const TYPE_WORDS: Record<string, string> = {
+  string: 'text in quotes',
+  number: 'a number',
+  boolean: 'true or false',
+  object: 'a mapping of keys',
+  array: 'a list',
+};
 
 function formatIssue(issue: z.core.$ZodIssue, input: unknown): string {
   const field = formatPath(issue.path);
@@ -68,8 +174,29 @@ function formatIssue(issue: z.core.$ZodIssue, input: unknown): string {
   }
   const value = valueAt(input, issue.path);
   if (value === undefined) return `${field}: is missing; ${issue.message}`;
-  if (value !== null && typeof value === 'object') return `${field}: ${issue.message}`;
+  if (value !== null && typeof value === 'object') {
+    return issue.code === 'invalid_type' ? `${field} = ${Array.isArray(value) ? 'a list' : 'a mapping'}: ${issue.message}` : `${field}: ${issue.message}`;
+  }
   return `${field} = ${JSON.stringify(value)}: ${issue.message}`;
+}
+
+/**
+ * The words for a problem the schema has no message of its own for (a mapping where a value
+ * belongs, …): what is allowed, never the schema library's own text.
+ */
+function fallbackMessage(issue: z.core.$ZodRawIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return `must be ${TYPE_WORDS[issue.expected] ?? issue.expected}`;
+    case 'too_small':
+      return `must be at least ${String(issue.minimum)}`;
+    case 'too_big':
+      return `must be at most ${String(issue.maximum)}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return 'is not an allowed value here (see README, "Configuration")';
+  }
 }
 
 function formatPath(p: readonly PropertyKey[]): string {

@@ -60,7 +60,7 @@ describe('each bad value gets one message naming the field, the value and what i
     ['server CPUs below the K3s minimum', { nodes: threeNodes({ 0: { cpus: 1 } }) }, 'nodes[0].cpus = 1: is below the K3s minimum for a server: at least 2'],
     ['agent RAM below the K3s minimum', { nodes: threeNodes({ 1: { memoryMb: 256 } }) }, 'nodes[1].memoryMb = 256: is below the K3s minimum for a agent: at least 512 (MB)'],
     ['a malformed K3s version', { k3s: { version: '1.36' } }, 'k3s.version = "1.36": must be a K3s release tag like v1.36.4+k3s1'],
-    ['an unknown key at the top', { nodez: [] }, 'nodez: unknown key (a typo?); allowed here: name, network, image, k3s, nodes, components'],
+    ['an unknown key at the top', { nodez: [] }, 'nodez: unknown key (a typo?); allowed here: name, network, image, k3s, nodes, proxy, components'],
     ['an unknown key in a component', { components: { dashbord: { enabled: false } } }, 'components.dashbord: unknown key (a typo?); allowed here: ingress, metricsServer, dashboard, hpaDemo'],
     ['an unknown key in a node', { nodes: threeNodes({ 1: { memory: 4096 } }) }, 'nodes[1].memory: unknown key (a typo?); allowed here: name, role, ip, cpus, memoryMb, diskGb'],
     ['a bad CIDR', { network: { cidr: '192.168.56.1/24' } }, 'network.cidr = "192.168.56.1/24": must be a network in CIDR form'],
@@ -125,9 +125,9 @@ describe('the config file', () => {
     expect(() => loadLabConfig(dir)).toThrow('keep exactly one lab config file');
   });
 
-  test('an empty file means the default', () => {
+  test('an empty file is one clear error, not silently the default lab', () => {
     const dir = project();
     fs.writeFileSync(path.join(dir, 'kubelab.config.yaml'), '');
-    expect(loadLabConfig(dir).config.nodes).toHaveLength(3);
+    expect(() => loadLabConfig(dir)).toThrow(/kubelab\.config\.yaml is not a valid kubelab configuration:\n {2}- is empty; .*delete it to use the built-in default/);
   });
 });

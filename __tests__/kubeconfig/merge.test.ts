@@ -119,12 +119,12 @@ describe('merge and unmerge on real kubeconfig files', () => {
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
   });
 
-  test('unmerge when the lab is the current context clears current-context and keeps the rest', () => {
+  test('unmerge when the lab is the current context drops current-context (none was set before) and keeps the rest', () => {
     const text = mergeKubeconfigText(undefined, lab(), 'kubelab', 'x');
     expect((parse(text) as Kubeconfig)['current-context']).toBe('kubelab');
     const { text: after, removed } = unmergeKubeconfigText(text, 'kubelab', 'x');
     expect(removed).toBe(3);
-    expect(parse(after)).toEqual({ apiVersion: 'v1', kind: 'Config', preferences: {}, clusters: [], contexts: [], users: [], 'current-context': '' });
+    expect(parse(after)).toEqual({ apiVersion: 'v1', kind: 'Config', preferences: {}, clusters: [], contexts: [], users: [] });
   });
 
   test('CLI: `kubeconfig --merge` writes the first file of a KUBECONFIG list and leaves the others alone; `k3s kubeconfig --remove` undoes it', async () => {

@@ -1,5 +1,6 @@
 import { LabConfig, vmName } from '../../config/lab-config';
 import { LabUrls } from '../../config/urls';
+import { DeployTimings, formatTimings } from '../deploy/timings';
 import { LabCluster } from './lab-cluster';
 import { LabVms } from './lab-vms';
 
@@ -10,6 +11,8 @@ export interface StatusSources {
   readonly vms?: LabVms;
   /** A connected cluster, or why there is none (no kubeconfig yet). */
   readonly cluster: LabCluster | { readonly unavailable: string };
+  /** The last `npm run up`/`down`, if there was one. */
+  readonly lastDeploy?: DeployTimings;
 }
 
 type Row = readonly [what: string, name: string, state: string, detail: string];
@@ -43,6 +46,10 @@ export async function labStatusTable(s: StatusSources): Promise<string[]> {
   const { dashboard, hpaDemo } = s.urls;
   if (dashboard) rows.push(['url', dashboard.kind, '-', `${dashboard.url}${dashboard.fallbackUrl ? `  (without DNS: ${dashboard.fallbackUrl})` : ''}`]);
   if (hpaDemo) rows.push(['url', 'hpa demo', '-', hpaDemo.url]);
+  if (s.lastDeploy) {
+    const d = s.lastDeploy;
+    rows.push(['deploy', d.command, d.exitCode === 0 ? 'done' : `exit ${d.exitCode}`, formatTimings(d).replace(`${d.command} `, '')]);
+  }
   return formatTable(rows);
 }
 

@@ -9,6 +9,7 @@ import { watchHpa } from './hpa-watch';
 import { connectLabCluster } from './kube-client';
 import { formatOutcome, runLabChecks } from './lab-checks';
 import { startLab, stopLab } from './lab-power';
+import { lastTimings } from '../deploy/timings';
 import { labStatusTable } from './lab-status';
 import { virtualBoxVms, virtualBoxVmsIfInstalled } from './lab-vms';
 import { startLoad, stopLoad } from './load-generator';
@@ -123,13 +124,13 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
 
   program
     .command('status')
-    .description('One table of the whole lab: VMs (state, IP), nodes (Ready, K3s version, InternalIP), Helm releases and URLs')
+    .description('One table of the whole lab: VMs (state, IP), nodes (Ready, K3s version, InternalIP), Helm releases, URLs and how long the last deploy took per phase')
     .action(async () => {
       const cluster = await connectLabCluster(ctx).catch((err: Error) => {
         if (err instanceof KubelabError) return { unavailable: err.message };
         throw err;
       });
-      const table = await labStatusTable({ config: ctx.config, urls: labUrls(ctx.config), vms: virtualBoxVmsIfInstalled(ctx), cluster });
+      const table = await labStatusTable({ config: ctx.config, urls: labUrls(ctx.config), vms: virtualBoxVmsIfInstalled(ctx), cluster, lastDeploy: lastTimings(ctx.paths) });
       for (const line of table) ctx.out(line);
     });
 

@@ -1,9 +1,8 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
-import * as http from 'http';
-import * as https from 'https';
 import * as path from 'path';
 import { KubelabError } from '../errors';
+import { httpGet, httpGetText } from '../net/http-get';
 import { lockStaleMs, withFileLock } from '../virtualbox/vboxmanage';
 import { assertHostRunsImage } from './host-arch';
 import { ImageSource } from './ubuntu-image';
@@ -35,7 +34,7 @@ export async function fetchVerifiedImage(source: ImageSource, opts: FetchOptions
   fs.mkdirSync(opts.cacheDir, { recursive: true });
   const file = path.join(opts.cacheDir, source.fileName);
   return withFileLock(`${file}.lock`, { staleMs: lockStaleMs(), waitMs: 2 * 60 * 60 * 1000 }, async () => {
-    const expected = expectedSum(await getText(source.sumsUrl), source.fileName, source.sumsUrl);
+    const expected = expectedSum(await httpGetText(source.sumsUrl), source.fileName, source.sumsUrl);
     if (fs.existsSync(file)) {
       if (sidecarSays(file) === expected || (await sha256Of(file)) === expected) {
         writeSidecar(file, expected);
@@ -93,21 +92,10 @@ function sha256Of(file: string): Promise<string> {
   });
 }
 
-async function getText(url: string): Promise<string> {
-  const res = await request(url, {});
-  if (res.statusCode !== 200) {
-    res.resume();
-    throw new KubelabError(`GET ${url} answered HTTP ${res.statusCode}; check the address and your internet connection`);
-  }
-  const chunks: Buffer[] = [];
-  for await (const chunk of res) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** Appends to `part` from where it stops (Range), or starts over when the server ignores the range. */
 async function download(url: string, part: string, onProgress: FetchOptions['onProgress'], out: (line: string) => void): Promise<void> {
   const have = fs.existsSync(part) ? fs.statSync(part).size : 0;
-  const res = await request(url, have > 0 ? { Range: `bytes=${have}-` } : {});
+  const res = await httpGet(url, have > 0 ? { Range: `bytes=${have}-` } : {});
   let append = false;
   let total: number | undefined;
   if (res.statusCode === 206 && have > 0) {
@@ -150,19 +138,5 @@ async function download(url: string, part: string, onProgress: FetchOptions['onP
       reject(new KubelabError(`the download of ${url} broke off at ${(received / 1048576).toFixed(0)} MB (${broke ?? short}); run the command again to resume`));
     });
     res.pipe(sink);
-  });
-}
-
-function request(url: string, headers: Record<string, string>, redirects = 5): Promise<http.IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const get = url.startsWith('https:') ? https.get : http.get;
-    const req = get(url, { headers: { 'User-Agent': 'kubelab', ...headers } }, (res) => {
-      const location = res.headers.location;
-      if (res.statusCode && res.statusCode >= 300 && res.statusCode < 400 && location && redirects > 0) {
-        res.resume();
-        resolve(request(new URL(location, url).toString(), headers, redirects - 1));
-      } else resolve(res);
-    });
-    req.on('error', (err) => reject(new KubelabError(`cannot reach ${url}: ${err.message}; check your internet connection or proxy`)));
   });
 }

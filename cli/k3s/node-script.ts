@@ -35,11 +35,13 @@ export function renderK3sNodeScript(plan: K3sStepPlan, options: { images?: boole
   const { node } = plan;
   const script = nodeScriptName(plan);
   const envAssignments = Object.entries(plan.installerEnv).map(([k, v]) => `${k}=${shQuote(v)}`);
+  // sudo starts the script with a clean environment: the proxy (config `proxy:`) is handed to curl here and to install.sh below.
+  const proxyAssignments = envAssignments.filter((a) => /^(HTTP|HTTPS|NO)_PROXY=/.test(a));
   const fetchInstaller =
     plan.source === 'online'
       ? [
           `# Online install: the official script (it downloads the k3s binary from GitHub and checks its sha256) over the VM's NAT.`,
-          `curl -sfL ${K3S_INSTALL_SCRIPT_URL} -o "$staging/${STAGED.installScript}"`,
+          `${proxyAssignments.length ? `env ${proxyAssignments.join(' ')} ` : ''}curl -sfL ${K3S_INSTALL_SCRIPT_URL} -o "$staging/${STAGED.installScript}"`,
           `skip_download=false`,
         ]
       : [

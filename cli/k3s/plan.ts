@@ -1,4 +1,5 @@
 import { LabConfig, LabNode, serverNode } from '../../config/lab-config';
+import { vmProxyEnvironment } from '../../config/proxy';
 
 /** The interface of the host-only network inside the Ubuntu VMs (NIC2); NIC1 (enp0s3) is NAT with 10.0.2.15 on every VM. */
 export const HOST_ONLY_IFACE = 'enp0s8';
@@ -31,7 +32,8 @@ export interface K3sStepPlan {
 export function k3sStepPlan(cfg: LabConfig, node: LabNode, source: 'online' | 'upload'): K3sStepPlan {
   // Without --node-ip and --flannel-iface, K3s picks the NAT NIC (10.0.2.15 on every VM): logs, exec and metrics break (k3s-io/k3s #72, #1365).
   const nodeFlags = ['--node-name', node.name, '--node-ip', node.ip, '--flannel-iface', HOST_ONLY_IFACE];
-  const env: Record<string, string> = { K3S_TOKEN_FILE: NODE_TOKEN_FILE };
+  // With `proxy:` in the config, install.sh passes the proxy on to K3s and containerd (see config/proxy.ts).
+  const env: Record<string, string> = { K3S_TOKEN_FILE: NODE_TOKEN_FILE, ...vmProxyEnvironment(cfg) };
   if (node.role === 'server') {
     return {
       role: 'server',

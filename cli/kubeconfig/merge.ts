@@ -1,33 +1,74 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { isMap, YAMLSeq } from 'yaml';
+import { Document, isMap, YAMLSeq } from 'yaml';
 import { LabPaths } from '../../config/paths';
 import { KubelabError } from '../errors';
+import { writeSecretFile } from '../state-dir';
 import { KUBECONFIG_SECTIONS, parseKubeconfig, sectionOf } from './lab-kubeconfig';
 
 /**
  * The user's kubeconfig, as kubectl picks the file it writes: the first entry of the
- * KUBECONFIG list (entries split by ';' on Windows, ':' elsewhere), else ~/.kube/config.
+ * KUBECONFIG list (entries split by ';' on Windows, ':' elsewhere), else ~/.kube/config,
+ * where ~ is HOME when set, else the OS's home (kubectl prefers HOME too: client-go util/homedir, unverified).
  */
-export function userKubeconfigPath(env: NodeJS.ProcessEnv = process.env, home = os.homedir(), delimiter = path.delimiter): string {
+export function userKubeconfigPath(env: NodeJS.ProcessEnv = process.env, home = env.HOME || os.homedir(), delimiter = path.delimiter): string {
   const first = (env.KUBECONFIG ?? '').split(delimiter).find((p) => p.trim() !== '');
   return first ?? path.join(home, '.kube', 'config');
 }
 
-/** Records which file the lab was merged into, so `k3s kubeconfig --remove` and a re-fetch know. */
+/** What `kubeconfig --merge` remembers, so unmerge works on the same file whatever KUBECONFIG says later. */
+export interface MergeRecord {
+  /** The file the entries were written to (a symlink already resolved). */
+  readonly file: string;
+  /** The file's current-context before the lab was merged; restored by unmerge when the lab is still current. */
+  readonly previousContext?: string;
+}
+
 function mergeRecordPath(paths: LabPaths): string {
   return path.join(paths.stateDir, 'kubeconfig-merged.json');
 }
 
-export function mergedInto(paths: LabPaths): string | undefined {
+export function mergeRecord(paths: LabPaths): MergeRecord | undefined {
   const record = mergeRecordPath(paths);
-  return fs.existsSync(record) ? (JSON.parse(fs.readFileSync(record, 'utf8')) as { file: string }).file : undefined;
+  if (!fs.existsSync(record)) return undefined;
+  try {
+    return JSON.parse(fs.readFileSync(record, 'utf8')) as MergeRecord;
+  } catch (err) {
+    throw new KubelabError(`${record} cannot be read (${(err as Error).message}); delete it and merge again: npx kubelab kubeconfig --merge`);
+  }
+}
+
+/** The file the lab was merged into, if it was. */
+export function mergedInto(paths: LabPaths): string | undefined {
+  return mergeRecord(paths)?.file;
+}
+
+/** The file a write to `file` really changes: a symlink (also a chain, or one whose target is missing) is followed. */
+export function resolveKubeconfigTarget(file: string): string {
+  let at = path.resolve(file);
+  for (let hops = 0; hops < 40; hops++) {
+    let link: string;
+    try {
+      if (!fs.lstatSync(at).isSymbolicLink()) return at;
+      link = fs.readlinkSync(at);
+    } catch {
+      return at; // does not exist yet
+    }
+    at = path.resolve(path.dirname(at), link);
+  }
+  throw new KubelabError(`${file}: too many levels of symbolic links`);
+}
+
+/** Serializes like the file was written: kubectl's unindented lists and `{a: b}` flow maps, no line folding. */
+function render(doc: Document, originalText: string | undefined): string {
+  const indentSeq = /^[^\s#][^\n]*:[ \t]*\r?\n[ \t]+- /m.test(originalText ?? '');
+  return doc.toString({ indentSeq, flowCollectionPadding: false, lineWidth: 0 });
 }
 
 /**
  * The user's kubeconfig with the lab's cluster, context and user (entries named after the
- * lab) replaced by those of `labText`; every other entry is kept as it was. Sets
+ * lab) replaced by those of `labText`; every other entry is kept as it was written. Sets
  * current-context to the lab only when the file had none.
  */
 export function mergeKubeconfigText(userText: string | undefined, labText: string, labName: string, userFile: string): string {
@@ -38,7 +79,7 @@ export function mergeKubeconfigText(userText: string | undefined, labText: strin
   }
   for (const section of KUBECONFIG_SECTIONS) {
     const own = sectionOf(lab, section)?.items.filter((e) => e.get('name') === labName) ?? [];
-    if (own.length !== 1) throw new KubelabError(`the lab kubeconfig has no ${section} entry named ${labName}; fetch it again: kubelab k3s kubeconfig`);
+    if (own.length !== 1) throw new KubelabError(`the lab kubeconfig has no ${section} entry named ${labName}; fetch it again: npx kubelab k3s kubeconfig`);
     let target = sectionOf(user, section);
     if (!target) {
       target = new YAMLSeq();
@@ -46,15 +87,21 @@ export function mergeKubeconfigText(userText: string | undefined, labText: strin
     }
     const at = target.items.findIndex((e) => isMap(e) && e.get('name') === labName);
     const entry = user.createNode(own[0].toJSON());
-    if (at >= 0) target.items[at] = entry as never;
-    else target.items.push(entry as never);
+    if (at >= 0) {
+      if (JSON.stringify(target.items[at].toJSON()) === JSON.stringify(entry.toJSON())) continue; // unchanged: keep it as written
+      target.items[at] = entry as never;
+    } else target.items.push(entry as never);
   }
   if (!user.get('current-context')) user.set('current-context', labName);
-  return user.toString();
+  return render(user, userText);
 }
 
-/** The user's kubeconfig without the lab's entries; `removed` counts them. */
-export function unmergeKubeconfigText(userText: string, labName: string, userFile: string): { text: string; removed: number } {
+/**
+ * The user's kubeconfig without the lab's entries; `removed` counts them. When the lab is
+ * the current context it becomes `previousContext` again if that context still exists,
+ * else the current-context key is removed (kubectl then asks for a context instead of using a dangling one).
+ */
+export function unmergeKubeconfigText(userText: string, labName: string, userFile: string, previousContext?: string): { text: string; removed: number } {
   const user = parseKubeconfig(userText, userFile);
   let removed = 0;
   for (const section of KUBECONFIG_SECTIONS) {
@@ -64,8 +111,43 @@ export function unmergeKubeconfigText(userText: string, labName: string, userFil
     target.items = target.items.filter((e) => !(isMap(e) && e.get('name') === labName));
     removed += before - target.items.length;
   }
-  if (user.get('current-context') === labName) user.set('current-context', '');
-  return { text: user.toString(), removed };
+  const labIsCurrent = user.get('current-context') === labName;
+  if (removed === 0 && !labIsCurrent) return { text: userText, removed };
+  if (labIsCurrent) {
+    const stillThere = previousContext && sectionOf(user, 'contexts')?.items.some((e) => isMap(e) && e.get('name') === previousContext);
+    if (stillThere) user.set('current-context', previousContext);
+    else user.delete('current-context');
+  }
+  return { text: render(user, userText), removed };
+}
+
+/** Refuses, in one line, a kubeconfig kubelab could not replace (read-only file or directory). */
+function assertWritable(file: string, asked: string): void {
+  const shown = file === path.resolve(asked) ? file : `${asked} (-> ${file})`;
+  const dir = path.dirname(file);
+  if (fs.existsSync(file)) {
+    const mode = fs.statSync(file).mode & 0o777;
+    if ((mode & 0o200) === 0 || !canWrite(file)) {
+      throw new KubelabError(`${shown} is read-only (mode ${mode.toString(8).padStart(4, '0')}); make it writable (chmod u+w) or point KUBECONFIG at another file first`);
+    }
+  }
+  let existing = dir;
+  while (!fs.existsSync(existing)) existing = path.dirname(existing);
+  const dirMode = fs.statSync(existing).mode & 0o777;
+  if ((dirMode & 0o200) === 0 || !canWrite(existing)) {
+    throw new KubelabError(
+      `cannot write ${shown}: the folder ${existing} is read-only (mode ${dirMode.toString(8).padStart(4, '0')}); make it writable or point KUBECONFIG at another file first`,
+    );
+  }
+}
+
+function canWrite(p: string): boolean {
+  try {
+    fs.accessSync(p, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -73,7 +155,7 @@ export function unmergeKubeconfigText(userText: string, labName: string, userFil
  * one first, then write to a temp file beside it and rename. Keeps the old file's mode (0600 for a new one).
  */
 export function replaceKubeconfigFile(file: string, text: string, now = new Date()): { backup?: string } {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   let backup: string | undefined;
   let mode = 0o600;
   if (fs.existsSync(file)) {
@@ -95,24 +177,58 @@ export interface MergeOutcome {
   readonly backup?: string;
 }
 
-/** `kubelab kubeconfig --merge`: the lab's entries into the user's kubeconfig. */
+/**
+ * `kubelab kubeconfig --merge`: the lab's entries into the user's kubeconfig (the file a
+ * symlink points to, when it is one). The record is written only after the file was.
+ * A lab merged into another file before is first removed from there.
+ */
 export function mergeLabIntoUserKubeconfig(paths: LabPaths, labName: string, file = userKubeconfigPath()): MergeOutcome {
   if (!fs.existsSync(paths.kubeconfig)) {
-    throw new KubelabError(`The lab kubeconfig ${paths.kubeconfig} does not exist yet; run: kubelab k3s kubeconfig (cdktf deploy k3s does)`);
+    throw new KubelabError(`The lab kubeconfig ${paths.kubeconfig} does not exist yet; run: npx kubelab k3s kubeconfig (the k3s stack does)`);
   }
-  const before = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+  const target = resolveKubeconfigTarget(file);
+  const record = mergeRecord(paths);
+  if (record && record.file !== target) unmergeLabFromUserKubeconfig(paths, labName, record.file);
+  assertWritable(target, file);
+  const before = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined;
   const after = mergeKubeconfigText(before, fs.readFileSync(paths.kubeconfig, 'utf8'), labName, file);
-  fs.writeFileSync(mergeRecordPath(paths), `${JSON.stringify({ file })}\n`, { mode: 0o600 });
-  if (after === before) return { file, changed: false };
-  return { file, changed: true, ...replaceKubeconfigFile(file, after) };
+  const stillRecorded = record && record.file === target ? record : undefined;
+  const previous = stillRecorded ? stillRecorded.previousContext : currentContextOf(before, file);
+  const outcome: MergeOutcome = after === before ? { file: target, changed: false } : { file: target, changed: true, ...replaceKubeconfigFile(target, after) };
+  const newRecord: MergeRecord = { file: target, ...(previous && previous !== labName ? { previousContext: previous } : {}) };
+  writeSecretFile(mergeRecordPath(paths), `${JSON.stringify(newRecord)}\n`);
+  return outcome;
 }
 
-/** `kubelab kubeconfig --unmerge`: removes only the lab's entries from the user's kubeconfig. */
-export function unmergeLabFromUserKubeconfig(paths: LabPaths, labName: string, file = userKubeconfigPath()): MergeOutcome {
-  fs.rmSync(mergeRecordPath(paths), { force: true });
-  if (!fs.existsSync(file)) return { file, changed: false };
-  const before = fs.readFileSync(file, 'utf8');
-  const { text, removed } = unmergeKubeconfigText(before, labName, file);
-  if (removed === 0) return { file, changed: false };
-  return { file, changed: true, ...replaceKubeconfigFile(file, text) };
+function currentContextOf(text: string | undefined, file: string): string | undefined {
+  if (text === undefined) return undefined;
+  const value = parseKubeconfig(text, file).get('current-context');
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * `kubelab kubeconfig --unmerge`: removes only the lab's entries, from the file they were
+ * merged into (whatever KUBECONFIG says now), restores the context that was current
+ * before, and forgets the record only once the file is written.
+ */
+export function unmergeLabFromUserKubeconfig(paths: LabPaths, labName: string, file?: string): MergeOutcome {
+  const record = mergeRecord(paths);
+  const target = resolveKubeconfigTarget(file ?? record?.file ?? userKubeconfigPath());
+  const forget = () => {
+    if (record && record.file === target) fs.rmSync(mergeRecordPath(paths), { force: true });
+  };
+  if (!fs.existsSync(target)) {
+    forget();
+    return { file: target, changed: false };
+  }
+  const before = fs.readFileSync(target, 'utf8');
+  const { text } = unmergeKubeconfigText(before, labName, target, record?.file === target ? record.previousContext : undefined);
+  if (text === before) {
+    forget();
+    return { file: target, changed: false };
+  }
+  assertWritable(target, file ?? target);
+  const outcome = { file: target, changed: true, ...replaceKubeconfigFile(target, text) };
+  forget();
+  return outcome;
 }

@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import { parseCidr } from '../../config/ipv4';
 import { LabConfig, LabNode } from '../../config/lab-config';
+import { vmProxyEnvironment } from '../../config/proxy';
 import { LAB_SSH_USER } from '../ssh/keys';
 
 /** Ubuntu's names for NIC1 (NAT) and NIC2 (host-only) on VirtualBox's default PCI slots. */
@@ -18,7 +19,7 @@ export interface NodeSeedFiles {
  * What cloud-init does on the node's first boot: hostname, the lab user with the
  * lab's SSH key and passwordless sudo, no password logins, and the two NICs.
  */
-export function nodeSeedFiles(cfg: Pick<LabConfig, 'name' | 'network'>, node: Pick<LabNode, 'name' | 'ip'>, sshPublicKey: string): NodeSeedFiles {
+export function nodeSeedFiles(cfg: Pick<LabConfig, 'name' | 'network'> & Partial<Pick<LabConfig, 'proxy'>>, node: Pick<LabNode, 'name' | 'ip'>, sshPublicKey: string): NodeSeedFiles {
   const subnet = parseCidr(cfg.network.cidr);
   if (!subnet) throw new Error(`network.cidr ${cfg.network.cidr} is not a CIDR network`);
   if (!/^ssh-(ed25519|rsa) \S+/.test(sshPublicKey)) throw new Error('the lab SSH public key is not an OpenSSH public key line');
@@ -41,6 +42,7 @@ export function nodeSeedFiles(cfg: Pick<LabConfig, 'name' | 'network'>, node: Pi
     ],
     ssh_pwauth: false,
     disable_root: true,
+    ...proxyFiles(cfg),
   };
 
   const networkConfig = {
@@ -56,5 +58,26 @@ export function nodeSeedFiles(cfg: Pick<LabConfig, 'name' | 'network'>, node: Pi
     userData: `#cloud-config\n${stringify(userData)}`,
     metaData: stringify({ 'instance-id': `${cfg.name}-${node.name}`, 'local-hostname': node.name }),
     networkConfig: stringify(networkConfig),
+  };
+}
+
+/**
+ * With `proxy:` in the config: apt's proxy (Acquire::http::Proxy / Acquire::https::Proxy,
+ * apt.conf(5)) and the proxy variables in /etc/environment, which pam_env sets for every
+ * login, so curl and wget in an SSH session use it too. K3s gets it from its installer (config/proxy.ts).
+ */
+function proxyFiles(cfg: Partial<Pick<LabConfig, 'proxy'>> & Pick<LabConfig, 'network'>): { write_files?: object[] } {
+  const env = vmProxyEnvironment({ proxy: cfg.proxy, network: cfg.network });
+  if (!env.HTTP_PROXY) return {};
+  const lines = Object.entries(env).flatMap(([k, v]) => [`${k}=${v}`, `${k.toLowerCase()}=${v}`]);
+  return {
+    write_files: [
+      {
+        path: '/etc/apt/apt.conf.d/95kubelab-proxy',
+        permissions: '0644',
+        content: `Acquire::http::Proxy "${env.HTTP_PROXY}";\nAcquire::https::Proxy "${env.HTTPS_PROXY}";\n`,
+      },
+      { path: '/etc/environment', append: true, content: `${lines.join('\n')}\n` },
+    ],
   };
 }

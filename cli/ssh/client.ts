@@ -200,6 +200,7 @@ export async function connectToNode(options: ConnectOptions & RetryOptions): Pro
   const deadline = Date.now() + options.timeoutMs;
   let delay = options.initialDelayMs ?? 500;
   let last: ConnectFailure | undefined;
+  let unreachableSince: number | undefined;
   for (;;) {
     try {
       return await connectOnce({ ...options, handshakeTimeoutMs: Math.min(options.handshakeTimeoutMs ?? 20_000, Math.max(1000, deadline - Date.now())) });
@@ -207,10 +208,25 @@ export async function connectToNode(options: ConnectOptions & RetryOptions): Pro
       if (err instanceof KubelabError) throw err;
       last = (err as { failure?: ConnectFailure }).failure ?? { kind: 'handshake', detail: (err as Error).message };
     }
+    if (last.kind === 'no-answer' && last.detail === 'ENETUNREACH') {
+      unreachableSince ??= Date.now();
+      // No route at all does not heal by waiting for a boot: say so within seconds, not at the deadline.
+      if (Date.now() - unreachableSince >= NETWORK_UNREACHABLE_GRACE_MS) throw new KubelabError(networkUnreachableAdvice(options.target));
+    } else unreachableSince = undefined;
     if (Date.now() + delay > deadline) throw new KubelabError(`cannot log in to ${describeTarget(options.target)} within ${Math.round(options.timeoutMs / 1000)} s: ${describeFailure(last, options.target)}`);
     await sleep(delay);
     delay = Math.min(delay * 2, options.maxDelayMs ?? 5000);
   }
+}
+
+/** How long "network is unreachable" may last before connecting gives up (a route being set up right now gets this long). */
+export const NETWORK_UNREACHABLE_GRACE_MS = 3000;
+
+function networkUnreachableAdvice(target: SshTarget): string {
+  return (
+    `cannot reach ${describeTarget(target)}: this host has no route to ${target.host} (network is unreachable). ` +
+    `The VirtualBox host-only network is missing or down, or a VPN took over the route: run npx kubelab doctor, and npx kubelab network up to create it again`
+  );
 }
 
 export function describeFailure(f: ConnectFailure, target: SshTarget): string {

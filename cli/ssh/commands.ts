@@ -57,7 +57,7 @@ export function registerSshCommands(program: Command, ctx: CliContext): void {
 }
 
 /** Runs a command (or an interactive shell when `command` is undefined) on a node; resolves to the exit status. */
-async function sshToNode(ctx: CliContext, nodeName: string, command: string | undefined): Promise<number> {
+export async function sshToNode(ctx: CliContext, nodeName: string, command: string | undefined): Promise<number> {
   let node;
   try {
     node = findNode(ctx.config, nodeName);

@@ -11,6 +11,7 @@ import { networkUp } from './network';
 import { startVm } from './start-vm';
 import { attachedDisks, listsMediumAt, parseCapacityMb, parseMachineReadable } from './parse';
 import { VBoxManage } from './vboxmanage';
+import { ensurePrivateDir } from '../state-dir';
 
 /** Extradata holding the node's host-only address and disk size, to tell whether an existing VM matches the config. */
 const IP_KEY = 'kubelab/ip';
@@ -69,7 +70,7 @@ export async function createNodeVm(d: NodeVmDeps, node: LabNode): Promise<void> 
   await vb.run(vbox.setExtraData(name, LAB_MARKER_KEY, cfg.name));
   await vb.run(vbox.setExtraData(name, IP_KEY, node.ip));
   await vb.run(vbox.setExtraData(name, DISK_KEY, String(node.diskGb)));
-  fs.mkdirSync(paths.logsDir, { recursive: true });
+  ensurePrivateDir(paths.logsDir);
   await vb.run(
     vbox.configureNode(name, {
       cpus: node.cpus,

@@ -1,9 +1,9 @@
 import { execFile } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
 import * as lockfile from 'proper-lockfile';
 import { KubelabError } from '../errors';
 import { userCacheDir } from '../image/cache-dir';
+import { ensurePrivateDir } from '../state-dir';
 import { locateVBoxManage } from './locate';
 import { OFF_STATES } from './vm-states';
 
@@ -123,7 +123,7 @@ export const VBOXMANAGE_MISSING =
  * steps that must not run twice at once (importing the base image).
  */
 export async function withFileLock<T>(file: string, opts: { staleMs: number; waitMs: number }, fn: () => Promise<T>): Promise<T> {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  ensurePrivateDir(path.dirname(file));
   const deadline = Date.now() + opts.waitMs;
   let release: () => Promise<void>;
   for (;;) {

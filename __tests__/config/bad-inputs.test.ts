@@ -1,0 +1,197 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ConfigError, loadLabConfig } from '../../config/load';
+
+/**
+ * A table of bad lab configs, each written to a real file and loaded the way `npx kubelab`
+ * and synth load it. Every one must give exactly one line that names the field (or the
+ * file), the value, and what is allowed — in our words, never the schema library's.
+ */
+type Content = string | Buffer | ((dir: string) => void);
+const json = (o: unknown) => JSON.stringify(o, null, 2);
+const n = (name: string, role: string, ip: string, extra: object = {}) => ({ name, role, ip, ...extra });
+const nodesWith = (i: number, patch: object) =>
+  [n('cp1', 'server', '192.168.56.10'), n('w1', 'agent', '192.168.56.11'), n('w2', 'agent', '192.168.56.12')].map((x, j) => (j === i ? { ...x, ...patch } : x));
+const y = (o: unknown) => ({ file: 'kubelab.config.yaml', content: json(o) as Content });
+const raw = (file: string, content: Content) => ({ file, content });
+
+const CASES: [string, { file: string; content: Content }, RegExp][] = [
+  // sizes
+  ['cpus far too many', y({ nodes: nodesWith(0, { cpus: 100000 }) }), /^nodes\[0\]\.cpus = 100000: cpus must be a whole number from 1 to 64$/],
+  ['cpus zero', y({ nodes: nodesWith(1, { cpus: 0 }) }), /^nodes\[1\]\.cpus = 0: cpus must be a whole number from 1 to 64$/],
+  ['cpus negative', y({ nodes: nodesWith(1, { cpus: -2 }) }), /^nodes\[1\]\.cpus = -2: .*from 1 to 64/],
+  ['cpus fractional', y({ nodes: nodesWith(1, { cpus: 1.5 }) }), /^nodes\[1\]\.cpus = 1\.5: .*whole number from 1 to 64/],
+  ['cpus as text', y({ nodes: nodesWith(1, { cpus: '2' }) }), /^nodes\[1\]\.cpus = "2": .*whole number from 1 to 64/],
+  ['cpus as a list', y({ nodes: nodesWith(1, { cpus: [2] }) }), /^nodes\[1\]\.cpus = a list: .*whole number from 1 to 64/],
+  ['cpus null', y({ nodes: nodesWith(1, { cpus: null }) }), /^nodes\[1\]\.cpus = null: .*whole number/],
+  ['memory absurd', y({ nodes: nodesWith(0, { memoryMb: 99999999999999 }) }), /^nodes\[0\]\.memoryMb = 99999999999999: memoryMb must be a whole number from 1 to 1048576 \(MB\)$/],
+  ['memory as "4G"', y({ nodes: nodesWith(0, { memoryMb: '4G' }) }), /^nodes\[0\]\.memoryMb = "4G": .*whole number .*\(MB\)/],
+  ['memory below the server minimum', y({ nodes: nodesWith(0, { memoryMb: 1024 }) }), /^nodes\[0\]\.memoryMb = 1024: is below the K3s minimum for a server: at least 2048/],
+  ['memory below the agent minimum', y({ nodes: nodesWith(2, { memoryMb: 300 }) }), /^nodes\[2\]\.memoryMb = 300: .*at least 512/],
+  ['server cpus below minimum', y({ nodes: nodesWith(0, { cpus: 1 }) }), /^nodes\[0\]\.cpus = 1: is below the K3s minimum for a server: at least 2/],
+  ['disk too small', y({ nodes: nodesWith(1, { diskGb: 5 }) }), /^nodes\[1\]\.diskGb = 5: diskGb must be a whole number from 10 to 2048/],
+  ['disk absurd', y({ nodes: nodesWith(1, { diskGb: 1e9 }) }), /^nodes\[1\]\.diskGb = 1000000000: .*from 10 to 2048/],
+  ['disk as text', y({ nodes: nodesWith(1, { diskGb: '20GB' }) }), /^nodes\[1\]\.diskGb = "20GB": /],
+  // networks and addresses
+  ['loopback network', y({ network: { cidr: '127.0.0.0/24', hostIp: '127.0.0.1' }, nodes: [n('cp1', 'server', '127.0.0.10')] }), /^network\.cidr = "127\.0\.0\.0\/24": overlaps the loopback range 127\.0\.0\.0\/8.*pick a private range/],
+  ['multicast network', y({ network: { cidr: '224.1.1.0/24', hostIp: '224.1.1.1' }, nodes: [n('cp1', 'server', '224.1.1.10')] }), /^network\.cidr = "224\.1\.1\.0\/24": overlaps the multicast range 224\.0\.0\.0\/4/],
+  ['0.0.0.0/8 network', y({ network: { cidr: '0.0.0.0/24', hostIp: '0.0.0.1' }, nodes: [n('cp1', 'server', '0.0.0.10')] }), /^network\.cidr = "0\.0\.0\.0\/24": overlaps 0\.0\.0\.0\/8/],
+  ['link-local network', y({ network: { cidr: '169.254.10.0/24', hostIp: '169.254.10.1' }, nodes: [n('cp1', 'server', '169.254.10.10')] }), /^network\.cidr = "169\.254\.10\.0\/24": overlaps the link-local range/],
+  ['reserved 240/4 network', y({ network: { cidr: '250.0.0.0/24', hostIp: '250.0.0.1' }, nodes: [n('cp1', 'server', '250.0.0.10')] }), /^network\.cidr = "250\.0\.0\.0\/24": overlaps the reserved range/],
+  ['a /8 covering loopback', y({ network: { cidr: '127.0.0.0/8', hostIp: '127.0.0.1' }, nodes: [n('cp1', 'server', '127.0.0.10')] }), /^network\.cidr = "127\.0\.0\.0\/8": overlaps the loopback/],
+  ['cidr host bits set', y({ network: { cidr: '192.168.56.1/24' } }), /^network\.cidr = "192\.168\.56\.1\/24": must be a network in CIDR form/],
+  ['cidr /31', y({ network: { cidr: '192.168.56.0/31' } }), /^network\.cidr = "192\.168\.56\.0\/31": .*prefix \/8 to \/30/],
+  ['cidr without prefix', y({ network: { cidr: '192.168.56.0' } }), /^network\.cidr = "192\.168\.56\.0": must be a network in CIDR form/],
+  ['cidr as number', y({ network: { cidr: 24 } }), /^network\.cidr = 24: must be a network in CIDR form/],
+  ['hostIp not an address', y({ network: { hostIp: '192.168.56' } }), /^network\.hostIp = "192\.168\.56": must be an IPv4 address like/],
+  ['hostIp outside the network', y({ network: { hostIp: '192.168.99.1' } }), /^network\.hostIp = "192\.168\.99\.1": the host address must lie inside network\.cidr/],
+  ['network as a string', y({ network: '192.168.56.0/24' }), /^network = "192\.168\.56\.0\/24": must be a mapping with the keys cidr and hostIp$/],
+  ['node ip with a leading zero', y({ nodes: nodesWith(1, { ip: '192.168.56.011' }) }), /^nodes\[1\]\.ip = "192\.168\.56\.011": must be an IPv4 address/],
+  ['node ip outside', y({ nodes: nodesWith(1, { ip: '10.0.2.15' }) }), /^nodes\[1\]\.ip = "10\.0\.2\.15": the address of node w1 must lie inside/],
+  ['node ip the broadcast', y({ nodes: nodesWith(2, { ip: '192.168.56.255' }) }), /^nodes\[2\]\.ip = "192\.168\.56\.255": .*broadcast/],
+  ['node ip the host', y({ nodes: nodesWith(0, { ip: '192.168.56.1' }) }), /^nodes\[0\]\.ip = "192\.168\.56\.1": is the host's own address/],
+  ['node ip duplicate', y({ nodes: nodesWith(2, { ip: '192.168.56.11' }) }), /^nodes\[2\]\.ip = "192\.168\.56\.11": is already used by nodes\[1\] \(w1\)/],
+  ['node ip missing', y({ nodes: [{ name: 'cp1', role: 'server' }] }), /^nodes\[0\]\.ip: is missing; must be an IPv4 address/],
+  // names, roles, lists
+  ['node name upper case', y({ nodes: nodesWith(1, { name: 'W1' }) }), /^nodes\[1\]\.name = "W1": a node name must be a valid hostname: lower-case/],
+  ['node name with underscore', y({ nodes: nodesWith(1, { name: 'w_1' }) }), /^nodes\[1\]\.name = "w_1": .*valid hostname/],
+  ['node name empty', y({ nodes: nodesWith(1, { name: '' }) }), /^nodes\[1\]\.name = "": .*valid hostname/],
+  ['node name a number', y({ nodes: nodesWith(1, { name: 1 }) }), /^nodes\[1\]\.name = 1: .*valid hostname/],
+  ['node name duplicate', y({ nodes: nodesWith(2, { name: 'w1' }) }), /^nodes\[2\]\.name = "w1": is already used by nodes\[1\]/],
+  ['role unknown', y({ nodes: nodesWith(1, { role: 'worker' }) }), /^nodes\[1\]\.role = "worker": must be 'server' or 'agent'$/],
+  ['no server', y({ nodes: [n('w1', 'agent', '192.168.56.11')] }), /^nodes: has no node with role 'server'/],
+  ['two servers', y({ nodes: nodesWith(1, { role: 'server' }) }), /^nodes: has 2 servers \(cp1, w1\)/],
+  ['nodes empty', y({ nodes: [] }), /^nodes: must list at least one node/],
+  ['nodes a mapping', y({ nodes: { cp1: { role: 'server' } } }), /^nodes = a mapping: must be a list of nodes like/],
+  ['a node that is a string', y({ nodes: ['cp1'] }), /^nodes\[0\] = "cp1": must be a mapping like \{ name: w1/],
+  ['unknown key in a node', y({ nodes: nodesWith(1, { memory: 4096 }) }), /^nodes\[1\]\.memory: unknown key \(a typo\?\); allowed here: name, role, ip, cpus, memoryMb, diskGb$/],
+  ['lab name upper case', y({ name: 'MyLab' }), /^name = "MyLab": must start with a lower-case letter/],
+  ['lab name too long', y({ name: 'a'.repeat(40) }), /^name = "a{40}": .*at most 31 characters/],
+  ['lab name a number', y({ name: 7 }), /^name = 7: must start with a lower-case letter/],
+  ['unknown top-level key', y({ nodez: [] }), /^nodez: unknown key \(a typo\?\); allowed here: name, network, image, k3s, nodes, proxy, components$/],
+  // k3s and image
+  ['k3s version without v', y({ k3s: { version: '1.36.4+k3s1' } }), /^k3s\.version = "1\.36\.4\+k3s1": must be a K3s release tag like v1\.36\.4\+k3s1$/],
+  ['k3s version latest', y({ k3s: { version: 'latest' } }), /^k3s\.version = "latest": must be a K3s release tag/],
+  ['k3s version a number', y({ k3s: { version: 1.36 } }), /^k3s\.version = 1\.36: must be a K3s release tag/],
+  ['installer source unknown', y({ k3s: { installer: { source: 'usb' } } }), /^k3s\.installer\.source = "usb": must be 'online' or 'local'$/],
+  ['local installer without paths', y({ k3s: { installer: { source: 'local' } } }), /^k3s\.installer: with source: local needs both binary .* and script/],
+  ['local installer binary missing', { file: 'kubelab.config.yaml', content: (dir) => { fs.mkdirSync(path.join(dir, 'airgap')); fs.writeFileSync(path.join(dir, 'airgap', 'install.sh'), '#!/bin/sh\n'); fs.writeFileSync(path.join(dir, 'kubelab.config.yaml'), json({ k3s: { installer: { source: 'local', binary: 'airgap/k3s', script: 'airgap/install.sh' } } })); } }, /^k3s\.installer\.binary = "airgap\/k3s" does not exist \(looked for .*airgap.k3s\): give a path relative to the project, or set k3s\.installer\.source: online$/],
+  ['local installer binary is a directory', { file: 'kubelab.config.yaml', content: (dir) => { fs.mkdirSync(path.join(dir, 'airgap', 'k3s'), { recursive: true }); fs.writeFileSync(path.join(dir, 'airgap', 'install.sh'), '#!/bin/sh\n'); fs.writeFileSync(path.join(dir, 'kubelab.config.yaml'), json({ k3s: { installer: { source: 'local', binary: 'airgap/k3s', script: 'airgap/install.sh' } } })); } }, /^k3s\.installer\.binary = "airgap\/k3s": is not a file/],
+  ['local installer path empty', y({ k3s: { installer: { source: 'local', binary: '', script: 'x' } } }), /^k3s\.installer\.binary = "": must be the path of the k3s binary, relative to the project$/],
+  ['image release jammy', y({ image: { release: 'jammy' } }), /^image\.release = "jammy": must be 'noble' \(Ubuntu 24\.04\)/],
+  // components
+  ['component switch as text', y({ components: { ingress: { enabled: 'yes' } } }), /^components\.ingress\.enabled = "yes": must be true or false$/],
+  ['chart version a range', y({ components: { ingress: { chartVersion: '^41' } } }), /^components\.ingress\.chartVersion = "\^41": must be an exact chart version like 1\.2\.3/],
+  ['chart version a number', y({ components: { metricsServer: { chartVersion: 3.13 } } }), /^components\.metricsServer\.chartVersion = 3\.13: must be an exact chart version/],
+  ['dashboard kind unknown', y({ components: { dashboard: { kind: 'lens' } } }), /^components\.dashboard\.kind = "lens": must be 'headlamp' or 'kubernetes-dashboard'$/],
+  ['dashboard without ingress', y({ components: { ingress: { enabled: false }, hpaDemo: { enabled: false } } }), /^components\.dashboard\.enabled = true: needs components\.ingress\.enabled: true/],
+  ['component as a boolean', y({ components: { hpaDemo: false } }), /^components\.hpaDemo = false: must be a mapping with the keys enabled$/],
+  ['unknown component', y({ components: { dashbord: { enabled: false } } }), /^components\.dashbord: unknown key \(a typo\?\); allowed here: ingress, metricsServer, dashboard, hpaDemo$/],
+  // proxy
+  ['proxy without scheme', y({ proxy: { http: 'proxy.corp:3128' } }), /^proxy\.http = "proxy\.corp:3128": must start with http:\/\/ or https:\/\//],
+  ['proxy not a URL', y({ proxy: { http: 'not a url' } }), /^proxy\.http = "not a url": must be a proxy URL like http:\/\/proxy\.example\.com:3128$/],
+  ['proxy with a password', y({ proxy: { http: 'http://me:secret@proxy.corp:3128' } }), /^proxy\.http = "http:\/\/me:secret@proxy\.corp:3128": must not hold a user name or password/],
+  ['proxy socks', y({ proxy: { http: 'socks5://proxy.corp:1080' } }), /^proxy\.http = "socks5:\/\/proxy\.corp:1080": must start with http:\/\/ or https:\/\//],
+  ['proxy with a path', y({ proxy: { http: 'http://proxy.corp:3128/x' } }), /^proxy\.http = "http:\/\/proxy\.corp:3128\/x": must be only scheme, host and port/],
+  ['proxy without http', y({ proxy: { https: 'http://proxy.corp:3128' } }), /^proxy\.http: is missing; must be a proxy URL like/],
+  ['noProxy a string', y({ proxy: { http: 'http://p:3128', noProxy: '.corp' } }), /^proxy\.noProxy = "\.corp": must be a list like \[\.corp\.example, 10\.0\.0\.0\/8\]$/],
+  ['noProxy entry with a space', y({ proxy: { http: 'http://p:3128', noProxy: ['my host'] } }), /^proxy\.noProxy\[0\] = "my host": must be a host name, a \.domain, an IPv4 address or a CIDR network$/],
+  // the file itself
+  ['empty file', raw('kubelab.config.yaml', ''), /^is empty; put the keys you want to change in it/],
+  ['only whitespace and a BOM', raw('kubelab.config.yaml', Buffer.from('\ufeff  \n', 'utf8')), /^is empty/],
+  ['a directory', { file: 'kubelab.config.yaml', content: (dir) => fs.mkdirSync(path.join(dir, 'kubelab.config.yaml')) }, /^is a directory, not a file/],
+  ['a dangling symbolic link', { file: 'kubelab.config.yaml', content: (dir) => fs.symlinkSync('gone.yaml', path.join(dir, 'kubelab.config.yaml')) }, /^is a symbolic link to gone\.yaml, which does not exist; fix the link or delete kubelab\.config\.yaml$/],
+  ['a symbolic link loop (unreadable)', { file: 'kubelab.config.yaml', content: (dir) => fs.symlinkSync('kubelab.config.yaml', path.join(dir, 'kubelab.config.yaml')) }, /^cannot be read \(ELOOP\); check its permissions/],
+  ['YAML duplicate key', raw('kubelab.config.yaml', 'name: a\nname: b\n'), /^line 2, column 1: the key name appears twice in the same mapping; keep one/],
+  ['JSON duplicate key', raw('kubelab.config.json', '{\n  "name": "a",\n  "name": "b"\n}\n'), /^line 3, column 3: the key "name" appears twice/],
+  ['JSON duplicate key in a node', raw('kubelab.config.json', json({ nodes: [{ name: 'cp1' }] }).replace('"name": "cp1"', '"name": "cp1", "name": "cp2"')), /^line \d+, column \d+: the key "name" appears twice/],
+  ['JSON __proto__', raw('kubelab.config.json', '{"__proto__": {"name": "x"}}'), /^line 1: key "__proto__" is not allowed/],
+  ['YAML __proto__ in components', raw('kubelab.config.yaml', 'components:\n  __proto__:\n    polluted: true\n'), /^line 2: key "__proto__" is not allowed/],
+  ['YAML constructor key', raw('kubelab.config.yaml', 'constructor: {}\n'), /^line 1: key "constructor" is not allowed/],
+  ['YAML that does not parse', raw('kubelab.config.yaml', 'nodes: [\n'), /^cannot be parsed as YAML at line \d+, column \d+: /],
+  ['JSON with a trailing comma and bad quoting', raw('kubelab.config.json', "{'name': 'x',}"), /^cannot be parsed as JSON: /],
+  ['a list at the top', raw('kubelab.config.yaml', '- cp1\n- w1\n'), /^must be a mapping of keys \(like name:, nodes:\), not a list$/],
+  ['a scalar at the top', raw('kubelab.config.yaml', 'just text\n'), /^must be a mapping of keys \(like name:, nodes:\), not a string$/],
+  ['a mapping as a key', raw('kubelab.config.yaml', '? {a: 1}\n: x\n'), /^line 1: a key must be plain text/],
+];
+
+describe('a table of bad lab configs, each one line naming field, value and what is allowed', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-bad-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('the table holds at least 60 bad inputs', () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(60);
+  });
+
+  test.each(CASES)('%s', (_what, { file, content }, expected) => {
+    if (typeof content === 'function') content(dir);
+    else fs.writeFileSync(path.join(dir, file), content);
+    let error: unknown;
+    try {
+      loadLabConfig(dir, { cpus: 64, memoryMb: 1_048_576 });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems, source } = error as ConfigError;
+    expect(source).toBe(file);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).not.toContain('\n');
+    expect(problems[0]).toMatch(expected);
+    // no schema-library wording
+    expect(problems[0]).not.toMatch(/Invalid input|Invalid option|expected \w+, received|Too (big|small)|Unrecognized key/);
+  });
+});
+
+describe('files as Windows editors and shells write them', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-enc-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const yamlText = 'name: lab2\nnodes:\n  - { name: cp1, role: server, ip: 192.168.56.10 }\n';
+
+  test.each<[string, string, Buffer]>([
+    ['UTF-8 JSON with a byte-order mark (PowerShell 5.1 Set-Content -Encoding UTF8)', 'kubelab.config.json', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"name":"lab2"}')])],
+    ['UTF-16LE YAML with a byte-order mark (PowerShell 5.1 `>` and Out-File)', 'kubelab.config.yaml', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(yamlText, 'utf16le')])],
+    ['UTF-16BE YAML with a byte-order mark', 'kubelab.config.yaml', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(yamlText, 'utf16le').swap16()])],
+    ['UTF-8 YAML with CRLF line ends', 'kubelab.config.yaml', Buffer.from(yamlText.replace(/\n/g, '\r\n'))],
+  ])('%s is read correctly', (_what, file, bytes) => {
+    fs.writeFileSync(path.join(dir, file), bytes);
+    expect(loadLabConfig(dir).config.name).toBe('lab2');
+  });
+});
+
+describe('sizes against this host are warnings, not errors', () => {
+  test('a node with more CPUs than the host, or more memory in all than it has, is said plainly; the config still loads', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-host-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'kubelab.config.yaml'), json({ nodes: nodesWith(0, { cpus: 8, memoryMb: 6144 }) }));
+      const { warnings } = loadLabConfig(dir, { cpus: 4, memoryMb: 8192 });
+      expect(warnings).toEqual([
+        expect.stringMatching(/^nodes cp1: cpus 8 is more than this host's 4 logical CPUs/),
+        expect.stringMatching(/^the nodes ask for 10240 MB of memory in all; this host has 8192 MB/),
+      ]);
+      expect(loadLabConfig(dir, { cpus: 16, memoryMb: 65536 }).warnings).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('local installer files that exist pass validation', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-local-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'airgap'));
+      fs.writeFileSync(path.join(dir, 'airgap', 'k3s'), 'binary');
+      fs.writeFileSync(path.join(dir, 'airgap', 'install.sh'), '#!/bin/sh\n');
+      fs.writeFileSync(path.join(dir, 'kubelab.config.yaml'), json({ k3s: { installer: { source: 'local', binary: 'airgap/k3s', script: 'airgap/install.sh' } } }));
+      expect(loadLabConfig(dir).config.k3s.installer.source).toBe('local');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
