@@ -17,7 +17,8 @@ export interface LabKubeconfigProps {
 export class LabKubeconfig extends LabStep {
   constructor(scope: Construct, id: string, props: LabKubeconfigProps) {
     super(scope, id, {
-      triggers: { lab: props.config.name, server_url: props.server.url, ...props.server.vm.identity },
+      // Replaced with the server's K3s install (a new cluster has new credentials); the create merges it back where the user had merged it.
+      triggers: { lab: props.config.name, server_url: props.server.url, server_install: props.server.install.resource.id, ...props.server.vm.identity },
       create: ['k3s', 'kubeconfig'],
       destroy: (self) => ['k3s', 'kubeconfig', '--remove', '--lab', self.lab],
       dependsOn: [props.server.version],

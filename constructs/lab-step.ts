@@ -12,8 +12,12 @@ export interface LabStepProps {
    * the destroy step needs: destroy-time provisioners may reference only `self`.
    */
   readonly triggers: Readonly<Record<string, string>>;
-  /** `kubelab` arguments run when the step is created, e.g. ['vm', 'create', 'cp1']. */
-  readonly create: readonly string[];
+  /**
+   * `kubelab` arguments run when the step is created, e.g. ['vm', 'create', 'cp1'].
+   * @default nothing runs at create: the step only marks a lifecycle (its destroy step, and
+   *   the id other steps' triggers read to re-run when it is replaced)
+   */
+  readonly create?: readonly string[];
   /**
    * `kubelab` arguments run when the step is destroyed, built from the step's own
    * triggers only (reading an unknown trigger is an error at synth).
@@ -47,7 +51,7 @@ export class LabStep extends Construct implements ITerraformDependable {
       triggers: { ...props.triggers },
       dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
       provisioners: [
-        { type: 'local-exec', command: kubelabCommandLine(props.create) },
+        ...(props.create ? [{ type: 'local-exec' as const, command: kubelabCommandLine(props.create) }] : []),
         ...(props.destroy ? [{ type: 'local-exec' as const, when: 'destroy' as const, command: kubelabCommandLine(props.destroy(self)) }] : []),
       ],
     });

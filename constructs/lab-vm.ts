@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { ITerraformDependable } from 'cdktf';
 import { LabConfig, LabNode, vmName } from '../config/lab-config';
 import { HostOnlyNetwork } from './host-only-network';
 import { LabStep } from './lab-step';
@@ -12,6 +13,8 @@ export interface LabVmProps {
   readonly network: HostOnlyNetwork;
   /** The VM is a linked clone of this image's base VM. */
   readonly image: UbuntuBaseImage;
+  /** Further steps that must run first (removing nodes that left the lab). @default none */
+  readonly after?: readonly ITerraformDependable[];
 }
 
 /**
@@ -40,7 +43,7 @@ export class LabVm extends LabStep {
       triggers: { lab: config.name, node: node.name, ...identity },
       create: ['vm', 'create', node.name],
       destroy: (self) => ['vm', 'destroy', self.node, '--lab', self.lab],
-      dependsOn: [network, image],
+      dependsOn: [network, image, ...(props.after ?? [])],
     });
     this.labNode = node;
     this.vmName = identity.vm_name;

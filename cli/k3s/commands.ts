@@ -6,8 +6,11 @@ import { positiveNumberOf } from '../number-option';
 import { fetchLabKubeconfig } from '../kubeconfig/fetch';
 import { mergeLabIntoUserKubeconfig, mergedInto, MergeOutcome, unmergeLabFromUserKubeconfig, userKubeconfigPath } from '../kubeconfig/merge';
 import { registerSshCommands } from '../ssh/commands';
+import { pruneRemovedNodes } from './prune';
 import { nodeForRole, planK3sStep, runK3sStep } from './step';
-import { DEFAULT_UNINSTALL_TIMING, runK3sUninstall } from './uninstall';
+import { DEFAULT_UNINSTALL_TIMING, UninstallRequest, runK3sUninstall } from './uninstall';
+import { ConfigError } from '../../config/load';
+import { serverNode, vmName } from '../../config/lab-config';
 
 const roleOption = () => new Option('--role <role>', 'the role K3s has on the node').choices(['server', 'agent']).makeOptionMandatory();
 
@@ -30,13 +33,15 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
   k3s
     .command('kubeconfig')
     .description("Fetch the cluster's kubeconfig from the server into the lab state dir (0600), pointed at the server IP and named after the lab")
-    .option('--remove', 'delete the lab kubeconfig and remove the lab from the user kubeconfig if it was merged (cdktf destroy runs this)')
+    .option('--remove', 'delete the lab kubeconfig and remove the lab from the user kubeconfig if it was merged (cdktf destroy runs this); the next fetch merges it back there')
     .option('--lab <lab>', 'the lab name (with --remove; the config may be gone)')
     .action(async (opts: { remove?: boolean; lab?: string }) => {
       if (!opts.remove) return fetchLabKubeconfig(ctx);
       if (!opts.lab) throw new KubelabError('k3s kubeconfig --remove needs --lab <lab name>');
       const merged = mergedInto(ctx.paths);
-      if (merged) report(ctx, unmergeLabFromUserKubeconfig(ctx.paths, opts.lab, merged), 'removed the lab entries from');
+      // Terraform runs this both when the lab goes and when the step is replaced (a new server): the
+      // entries go now, and the next fetch (the replacement's create, or a later deploy) merges them back.
+      if (merged) report(ctx, unmergeLabFromUserKubeconfig(ctx.paths, opts.lab, merged, true), 'removed the lab entries from');
       if (fs.existsSync(ctx.paths.kubeconfig)) {
         fs.rmSync(ctx.paths.kubeconfig);
         ctx.out(`kubelab: deleted ${ctx.paths.kubeconfig}`);
@@ -50,9 +55,24 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--ip <ip>', "the node's host-only IP")
     .addOption(roleOption())
     .requiredOption('--lab <lab>', 'the lab name')
+    .option('--server <node>', "an agent's server node, which drains it (default: the lab config's server)")
+    .option('--server-ip <ip>', "the server's host-only IP (with --server)")
+    .option('--server-vm <vm>', "the server's VirtualBox VM name (with --server)")
     .option('--ssh-wait <seconds>', 'how long SSH port 22 may stay silent before the VM counts as gone', positiveNumberOf('--ssh-wait'), DEFAULT_UNINSTALL_TIMING.probeMs / 1000)
-    .action((nodeName: string, opts: { ip: string; role: 'server' | 'agent'; lab: string; sshWait: number }) =>
-      runK3sUninstall(ctx, { nodeName, ip: opts.ip, role: opts.role, lab: opts.lab }, { ...DEFAULT_UNINSTALL_TIMING, probeMs: opts.sshWait * 1000 }),
+    .action((nodeName: string, opts: { ip: string; role: 'server' | 'agent'; lab: string; server?: string; serverIp?: string; serverVm?: string; sshWait: number }) =>
+      runK3sUninstall(ctx, { nodeName, ip: opts.ip, role: opts.role, lab: opts.lab, server: drainingServer(ctx, opts) }, { ...DEFAULT_UNINSTALL_TIMING, probeMs: opts.sshWait * 1000 }),
+    );
+
+  program
+    .command('prune')
+    .description("Remove the lab's node VMs that are not in the node list, draining and uninstalling K3s first (cdktf deploy runs this when the node list changes)")
+    .requiredOption('--lab <lab>', 'the lab name')
+    .requiredOption('--keep <nodes>', 'the nodes the lab keeps, joined with +, e.g. cp1+w1+w2')
+    .requiredOption('--server <node>', 'the server node, which drains removed agents')
+    .requiredOption('--server-ip <ip>', "the server's host-only IP")
+    .requiredOption('--server-vm <vm>', "the server's VirtualBox VM name")
+    .action((opts: { lab: string; keep: string; server: string; serverIp: string; serverVm: string }) =>
+      pruneRemovedNodes(ctx, { lab: opts.lab, keep: opts.keep.split('+').filter(Boolean), server: { name: opts.server, ip: opts.serverIp, vm: opts.serverVm } }),
     );
 
   k3s
@@ -80,6 +100,23 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
     });
 
   registerSshCommands(program, ctx);
+}
+
+/** The server named by --server/--server-ip/--server-vm (all three, as Terraform passes them), else the lab config's, if it loads. */
+function drainingServer(ctx: CliContext, opts: { server?: string; serverIp?: string; serverVm?: string }): UninstallRequest['server'] {
+  const given = [opts.server, opts.serverIp, opts.serverVm].filter((v) => v !== undefined).length;
+  if (given === 3) return { name: opts.server!, ip: opts.serverIp!, vm: opts.serverVm! };
+  if (given > 0) throw new KubelabError('--server, --server-ip and --server-vm go together: give all three, or none to use the lab config');
+  let cfg;
+  try {
+    cfg = ctx.config;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    ctx.warn(`kubelab: warning: the lab config does not load (${err.message})`);
+    return undefined;
+  }
+  const server = serverNode(cfg);
+  return { name: server.name, ip: server.ip, vm: vmName(cfg, server) };
 }
 
 function report(ctx: CliContext, outcome: MergeOutcome, did: string): void {

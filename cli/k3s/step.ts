@@ -8,7 +8,7 @@ import { ConnectionLostError, NodeSession, RemoteCommandError, connectToNode, sl
 import { nodeSshTarget } from '../ssh/target';
 import { InstallerFiles, checksumsFileText, fillCache, resolveInstallerFiles } from './installer-files';
 import { CHECK_INSTALL_NEEDED, STAGED, nodeScriptName, renderK3sNodeScript } from './node-script';
-import { K3sStepPlan, k3sStepPlan } from './plan';
+import { K3sStepPlan, k3sStepPlan } from '../../config/k3s-plan';
 import { ReadinessOptions, waitForApiReady, waitForNodeReady } from './readiness';
 import { SUDO, withStagingDir } from './remote';
 import { ensureK3sToken } from './token';

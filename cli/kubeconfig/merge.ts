@@ -107,9 +107,13 @@ export function mergeLabIntoUserKubeconfig(paths: LabPaths, labName: string, fil
   return { file, changed: true, ...replaceKubeconfigFile(file, after) };
 }
 
-/** `kubelab kubeconfig --unmerge`: removes only the lab's entries from the user's kubeconfig. */
-export function unmergeLabFromUserKubeconfig(paths: LabPaths, labName: string, file = userKubeconfigPath()): MergeOutcome {
-  fs.rmSync(mergeRecordPath(paths), { force: true });
+/**
+ * `kubelab kubeconfig --unmerge`: removes only the lab's entries from the user's kubeconfig.
+ * With keepRecord the lab stays marked as merged there, so the next fetch merges it back
+ * (the kubeconfig step being replaced, not the user changing their mind).
+ */
+export function unmergeLabFromUserKubeconfig(paths: LabPaths, labName: string, file = userKubeconfigPath(), keepRecord = false): MergeOutcome {
+  if (!keepRecord) fs.rmSync(mergeRecordPath(paths), { force: true });
   if (!fs.existsSync(file)) return { file, changed: false };
   const before = fs.readFileSync(file, 'utf8');
   const { text, removed } = unmergeKubeconfigText(before, labName, file);
