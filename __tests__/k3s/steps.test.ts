@@ -128,7 +128,7 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
   });
 
   test('uninstall drains and deletes the agent via the server, runs the uninstall script, and is a no-op after', async () => {
-    const req = { nodeName: 'w1', ip: '192.168.56.11', role: 'agent' as const, lab: 'kubelab' };
+    const req = { nodeName: 'w1', ip: '192.168.56.11', role: 'agent' as const, lab: 'kubelab', server: { name: 'cp1', ip: '192.168.56.10' } };
     await runK3sUninstall(ctx, req, { probeMs: 1000, connectTimeoutMs: 3000 });
     const kubectl = fs.readFileSync(path.join(clusterDir, 'kubectl.log'), 'utf8');
     expect(kubectl).toContain('drain w1 --ignore-daemonsets --delete-emptydir-data --force --timeout=120s');

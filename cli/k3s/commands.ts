@@ -8,9 +8,11 @@ import { mergeLabIntoUserKubeconfig, mergedInto, MergeOutcome, unmergeLabFromUse
 import { registerSshCommands } from '../ssh/commands';
 import { pruneRemovedNodes } from './prune';
 import { nodeForRole, planK3sStep, runK3sStep } from './step';
-import { DEFAULT_UNINSTALL_TIMING, UninstallRequest, runK3sUninstall } from './uninstall';
+import { vmInfo } from '../virtualbox/lab-vm';
+import { VBoxManage } from '../virtualbox/vboxmanage';
+import { DEFAULT_UNINSTALL_TIMING, DrainingServer, runK3sUninstall } from './uninstall';
 import { ConfigError } from '../../config/load';
-import { serverNode, vmName } from '../../config/lab-config';
+import { serverNode } from '../../config/lab-config';
 
 const roleOption = () => new Option('--role <role>', 'the role K3s has on the node').choices(['server', 'agent']).makeOptionMandatory();
 
@@ -59,8 +61,8 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
     .option('--server-ip <ip>', "the server's host-only IP (with --server)")
     .option('--server-vm <vm>', "the server's VirtualBox VM name (with --server)")
     .option('--ssh-wait <seconds>', 'how long SSH port 22 may stay silent before the VM counts as gone', positiveNumberOf('--ssh-wait'), DEFAULT_UNINSTALL_TIMING.probeMs / 1000)
-    .action((nodeName: string, opts: { ip: string; role: 'server' | 'agent'; lab: string; server?: string; serverIp?: string; serverVm?: string; sshWait: number }) =>
-      runK3sUninstall(ctx, { nodeName, ip: opts.ip, role: opts.role, lab: opts.lab, server: drainingServer(ctx, opts) }, { ...DEFAULT_UNINSTALL_TIMING, probeMs: opts.sshWait * 1000 }),
+    .action(async (nodeName: string, opts: { ip: string; role: 'server' | 'agent'; lab: string; server?: string; serverIp?: string; serverVm?: string; sshWait: number }) =>
+      runK3sUninstall(ctx, { nodeName, ip: opts.ip, role: opts.role, lab: opts.lab, server: await drainingServer(ctx, opts.role, opts) }, { ...DEFAULT_UNINSTALL_TIMING, probeMs: opts.sshWait * 1000 }),
     );
 
   program
@@ -102,21 +104,26 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
   registerSshCommands(program, ctx);
 }
 
-/** The server named by --server/--server-ip/--server-vm (all three, as Terraform passes them), else the lab config's, if it loads. */
-function drainingServer(ctx: CliContext, opts: { server?: string; serverIp?: string; serverVm?: string }): UninstallRequest['server'] {
+/**
+ * The server that drains an agent: --server/--server-ip/--server-vm (all three, as Terraform
+ * passes them; then with the VM's VirtualBox id, so the host key is checked as that VM's),
+ * else the lab config's when it loads (checked against the node's pin).
+ */
+async function drainingServer(ctx: CliContext, role: 'server' | 'agent', opts: { server?: string; serverIp?: string; serverVm?: string }): Promise<DrainingServer | undefined> {
+  if (role === 'server') return undefined;
   const given = [opts.server, opts.serverIp, opts.serverVm].filter((v) => v !== undefined).length;
-  if (given === 3) return { name: opts.server!, ip: opts.serverIp!, vm: opts.serverVm! };
-  if (given > 0) throw new KubelabError('--server, --server-ip and --server-vm go together: give all three, or none to use the lab config');
+  if (given > 0 && given < 3) throw new KubelabError('--server, --server-ip and --server-vm go together: give all three, or none to use the lab config');
+  if (given === 3) return { name: opts.server!, ip: opts.serverIp!, vmId: (await vmInfo(new VBoxManage(), opts.serverVm!))?.get('UUID') };
   let cfg;
   try {
     cfg = ctx.config;
   } catch (err) {
+    // The node may be gone from a broken config; runK3sUninstall says the agent is not drained.
     if (!(err instanceof ConfigError)) throw err;
-    ctx.warn(`kubelab: warning: the lab config does not load (${err.message})`);
     return undefined;
   }
-  const server = serverNode(cfg);
-  return { name: server.name, ip: server.ip, vm: vmName(cfg, server) };
+  const node = serverNode(cfg);
+  return { name: node.name, ip: node.ip };
 }
 
 function report(ctx: CliContext, outcome: MergeOutcome, did: string): void {

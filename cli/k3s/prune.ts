@@ -2,11 +2,11 @@ import { vmName } from '../../config/lab-config';
 import { CliContext } from '../context';
 import { baseVmName } from '../virtualbox/base-image';
 import { vbox } from '../virtualbox/commands';
-import { inspectVm } from '../virtualbox/lab-vm';
+import { inspectVm, vmInfo } from '../virtualbox/lab-vm';
 import { destroyNodeVm } from '../virtualbox/node-vm';
 import { parseVmList } from '../virtualbox/parse';
 import { VBoxManage } from '../virtualbox/vboxmanage';
-import { UninstallRequest, runK3sUninstall } from './uninstall';
+import { runK3sUninstall } from './uninstall';
 
 /** Where a node VM's host-only address is kept (extradata written by `vm create`). */
 const NODE_IP_KEY = 'kubelab/ip';
@@ -15,8 +15,8 @@ export interface PruneRequest {
   readonly lab: string;
   /** The nodes the lab has now; every other node VM of the lab goes. */
   readonly keep: readonly string[];
-  /** The server that drains a removed agent. */
-  readonly server: NonNullable<UninstallRequest['server']>;
+  /** The server that drains a removed agent: node name, IP and VM name. */
+  readonly server: { readonly name: string; readonly ip: string; readonly vm: string };
 }
 
 /**
@@ -42,7 +42,8 @@ export async function pruneRemovedNodes(ctx: CliContext, req: PruneRequest): Pro
     ctx.out(`kubelab: node ${nodeName} is no longer in the lab's node list; removing it`);
     if (ip) {
       const role = nodeName === req.server.name ? 'server' : 'agent';
-      await runK3sUninstall(ctx, { nodeName, ip, role, lab: req.lab, server: req.server });
+      const serverVmId = (await vmInfo(vb, req.server.vm))?.get('UUID');
+      await runK3sUninstall(ctx, { nodeName, ip, role, lab: req.lab, server: { name: req.server.name, ip: req.server.ip, vmId: serverVmId } });
     }
     await destroyNodeVm(vb, req.lab, nodeName, ctx.paths, ctx.out, view);
     removed++;

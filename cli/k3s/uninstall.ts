@@ -3,8 +3,6 @@ import { KubelabError } from '../errors';
 import { NodeSession, connectToNode, sleep } from '../ssh/client';
 import { describeTarget, nodeSshTarget, SshTarget } from '../ssh/target';
 import { probeTcp } from '../ssh/wait';
-import { vmInfo } from '../virtualbox/lab-vm';
-import { VBoxManage } from '../virtualbox/vboxmanage';
 import { UNCHANGED_MARK } from './node-script';
 import { SUDO, kubectlCommand, onNode } from './remote';
 
@@ -17,7 +15,14 @@ export interface UninstallRequest {
    * The server an agent is drained through: its node name, IP and VM (Terraform passes them
    * from the step's triggers; by hand, the lab config's server). Without it the agent is not drained.
    */
-  server?: { readonly name: string; readonly ip: string; readonly vm: string };
+  server?: DrainingServer;
+}
+
+/** The server that drains an agent, as its VM: the node name, address, and VirtualBox id when the VM exists. */
+export interface DrainingServer {
+  readonly name: string;
+  readonly ip: string;
+  readonly vmId?: string;
 }
 
 export interface UninstallTiming {
@@ -89,10 +94,9 @@ async function removeFromCluster(ctx: CliContext, req: UninstallRequest, timing:
     ctx.out(`kubelab: the server ${describeTarget(server)} does not answer: the cluster is gone, nothing to drain`);
     return;
   }
-  const vmId = (await vmInfo(new VBoxManage(), known.vm))?.get('UUID');
   let session: NodeSession;
   try {
-    session = await connectToNode({ paths: ctx.paths, target: server, vmId, timeoutMs: timing.connectTimeoutMs, onProgress: ctx.out });
+    session = await connectToNode({ paths: ctx.paths, target: server, vmId: known.vmId, timeoutMs: timing.connectTimeoutMs, onProgress: ctx.out });
   } catch (err) {
     if (!(err instanceof KubelabError)) throw err;
     ctx.out(`kubelab: cannot log in to the server (${err.message}); ${req.nodeName} is not drained`);
