@@ -1,8 +1,8 @@
 import { CliContext } from '../context';
 import { KubelabError } from '../errors';
-import { NodeSession, connectToNode, sleep } from '../ssh/client';
-import { describeTarget, nodeSshTarget, SshTarget } from '../ssh/target';
-import { probeTcp } from '../ssh/wait';
+import { NodeSession, connectToNode } from '../ssh/client';
+import { describeTarget, nodeSshTarget } from '../ssh/target';
+import { answers } from './ssh-port';
 import { UNCHANGED_MARK } from './node-script';
 import { SUDO, kubectlCommand, onNode } from './remote';
 
@@ -114,16 +114,5 @@ async function removeFromCluster(ctx: CliContext, req: UninstallRequest, timing:
     ctx.out(`kubelab: drained and deleted node ${req.nodeName}`);
   } finally {
     session.close();
-  }
-}
-
-/** Whether the SSH port answers within `ms` (a booting VM may refuse for a moment, so it tries a few times). */
-async function answers(target: SshTarget, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const left = deadline - Date.now();
-    if ((await probeTcp(target.host, target.port, Math.max(100, Math.min(3000, left)))) === 'open') return true;
-    if (Date.now() + 200 > deadline) return false;
-    await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
   }
 }
