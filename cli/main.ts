@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load';
+import { decodeStepSpec } from '../config/step-spec';
 import { CliContext } from './context';
 import { KubelabError } from './errors';
 import { registerConfigCommands } from './config-commands';
@@ -12,7 +13,12 @@ export function buildProgram(ctx: CliContext): Command {
   const program = new Command('kubelab')
     .description('Stand up, use and tear down the kubelab VirtualBox + K3s lab. Terraform (cdktf deploy) runs these verbs; you can too.')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .option('--spec <spec>', 'the step spec Terraform planned (one base64url word); the verb uses it instead of kubelab.config.yaml')
+    .hook('preAction', () => {
+      const spec = program.opts<{ spec?: string }>().spec;
+      if (spec !== undefined) ctx.useSpec(decodeStepSpec(spec));
+    });
   registerConfigCommands(program, ctx);
   registerVirtualBoxCommands(program, ctx);
   registerK3sCommands(program, ctx);

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { ITerraformDependable } from 'cdktf';
 import { LabConfig } from '../config/lab-config';
 import { k3sStepPlan } from '../config/k3s-plan';
+import { nodesFor } from '../config/step-spec';
 import { LabStep } from './lab-step';
 import { LabVm } from './lab-vm';
 
@@ -58,6 +59,7 @@ export abstract class K3sNode extends Construct {
         env: Object.entries(plan.installerEnv).map(([k, v]) => `${k}=${v}`).join(' '),
       },
       create: ['k3s', role, node.name],
+      spec: { name: config.name, network: config.network, k3s: config.k3s, nodes: nodesFor(config, node) },
       dependsOn: [this.install, ...props.upgradeAfter],
     });
   }

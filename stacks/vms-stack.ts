@@ -22,7 +22,7 @@ export class VmsStack extends LabStack {
     super(scope, id);
     const { config } = props;
     new NullProvider(this, 'null');
-    const preflight = new HostPreflight(this, 'preflight', { labName: config.name, nodes: config.nodes });
+    const preflight = new HostPreflight(this, 'preflight', { config });
     this.network = new HostOnlyNetwork(this, 'network', { config, dependsOn: [preflight] });
     const image = new UbuntuBaseImage(this, 'image', { config, dependsOn: [preflight] });
     // Removed nodes go before new ones come: their memory and addresses are free again.

@@ -36,7 +36,8 @@ describe('the synthesized lab', () => {
       const destroys = vm.provisioner.filter((p: any) => p['local-exec'].when === 'destroy');
       expect(creates).toHaveLength(1);
       expect(destroys).toHaveLength(1);
-      expect(creates[0]['local-exec'].command).toBe(`node ../../../bin/kubelab.js vm create ${name.slice(3)}`);
+      // The create runs with the spec Terraform planned, not whatever kubelab.config.yaml says by then.
+      expect(creates[0]['local-exec'].command).toBe(`node ../../../bin/kubelab.js --spec=\${self.triggers.spec} vm create ${name.slice(3)}`);
       expect(destroys[0]['local-exec'].command).toBe('node ../../../bin/kubelab.js vm destroy ${self.triggers.node} --lab ${self.triggers.lab}');
     }
   });
@@ -65,7 +66,7 @@ describe('the synthesized lab', () => {
     for (const stack of Object.values(lab.stacks)) {
       for (const { body } of allResources(stack)) {
         for (const p of body.provisioner ?? []) {
-          expect(p['local-exec'].command).toMatch(/^node \.\.\/\.\.\/\.\.\/bin\/kubelab\.js( ([A-Za-z0-9._:/=+-]+|\$\{self\.triggers\.[a-z_]+\}))+$/);
+          expect(p['local-exec'].command).toMatch(/^node \.\.\/\.\.\/\.\.\/bin\/kubelab\.js( ([A-Za-z0-9._:/=+-]+|(--[a-z-]+=)?\$\{self\.triggers\.[a-z_]+\}))+$/);
         }
       }
     }
