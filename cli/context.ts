@@ -1,5 +1,5 @@
 import { LabPaths, labPaths } from '../config/paths';
-import { LoadedLabConfig, loadLabConfig } from '../config/load';
+import { LoadedLabConfig, loadLabConfig, resolveLabConfig } from '../config/load';
 import { LabConfig } from '../config/lab-config';
 
 /** What every command gets: where the project is, its paths, and the lab config (loaded once, on first use). */
@@ -23,6 +23,14 @@ export class CliContext {
       for (const w of this.loaded.warnings) this.warn(`kubelab: warning: ${w}`);
     }
     return this.loaded.config;
+  }
+
+  /**
+   * Uses a step's spec (what Terraform planned; see config/step-spec.ts) as the lab config
+   * instead of reading kubelab.config.yaml. Throws ConfigError when it does not validate.
+   */
+  useSpec(spec: unknown): void {
+    this.loaded = resolveLabConfig(spec, 'the step spec from the Terraform plan');
   }
 
   get configSource(): string {

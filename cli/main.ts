@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { PINNED } from '../config/versions';
 import { ConfigError } from '../config/load';
+import { decodeStepSpec } from '../config/step-spec';
 import { CliContext } from './context';
 import { KubelabError } from './errors';
 import { registerConfigCommands } from './config-commands';
@@ -19,7 +20,12 @@ export function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError()
     // Options after a verb belong to it, so `kubelab kubectl get pods -A` hands -A to kubectl.
     .enablePositionalOptions()
-    .exitOverride();
+    .exitOverride()
+    .option('--spec <spec>', 'the step spec Terraform planned (one base64url word); the verb uses it instead of kubelab.config.yaml')
+    .hook('preAction', () => {
+      const spec = program.opts<{ spec?: string }>().spec;
+      if (spec !== undefined) ctx.useSpec(decodeStepSpec(spec));
+    });
   registerConfigCommands(program, ctx);
   registerVirtualBoxCommands(program, ctx);
   registerK3sCommands(program, ctx);

@@ -1,9 +1,11 @@
 import { Construct } from 'constructs';
+import { LabConfig } from '../config/lab-config';
+import { nodeInput } from '../config/step-spec';
 import { LabStep } from './lab-step';
 
 export interface HostPreflightProps {
-  /** The lab's name; a rename re-runs the checks. */
-  readonly labName: string;
+  /** The lab; a change of its name, network or nodes (addresses, CPUs, memory) re-runs the checks. */
+  readonly config: LabConfig;
 }
 
 /**
@@ -12,6 +14,12 @@ export interface HostPreflightProps {
  */
 export class HostPreflight extends LabStep {
   constructor(scope: Construct, id: string, props: HostPreflightProps) {
-    super(scope, id, { triggers: { lab: props.labName }, create: ['doctor', '--preflight'] });
+    const { config } = props;
+    const nodes = config.nodes.map((n) => `${n.name} ${n.ip} ${n.cpus} CPU ${n.memoryMb} MB`).join(', ');
+    super(scope, id, {
+      triggers: { lab: config.name, nodes },
+      create: ['doctor', '--preflight'],
+      spec: { name: config.name, network: config.network, nodes: config.nodes.map(nodeInput) },
+    });
   }
 }

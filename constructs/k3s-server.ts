@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { k3sServerUrl } from '../config/k3s-plan';
 import { K3sNode, K3sNodeProps } from './k3s-node';
 
 /**
@@ -13,6 +14,6 @@ export class K3sServer extends K3sNode {
 
   /** The API server URL agents join and the kubeconfig points at. */
   get url(): string {
-    return `https://${this.vm.labNode.ip}:6443`;
+    return k3sServerUrl(this.vm.labNode.ip);
   }
 }

@@ -5,8 +5,8 @@ import { CLI_ENTRY, PROJECT_FROM_STACK_DIR } from '../config/paths';
  * works unchanged on every host: no quotes, spaces, `$`, `%`, `;`, `&` or globs.
  */
 const SHELL_NEUTRAL = /^[A-Za-z0-9._:/=+-]+$/;
-/** `${self.triggers.x}`: Terraform replaces it before any shell sees the line. */
-const SELF_TRIGGER = /^\$\{self\.triggers\.[a-z_]+\}$/;
+/** `${self.triggers.x}`, alone or as `--option=${self.triggers.x}`: Terraform replaces it before any shell sees the line. */
+const SELF_TRIGGER = /^(--[a-z-]+=)?\$\{self\.triggers\.[a-z_]+\}$/;
 
 /**
  * One `kubelab` command line as Terraform's local-exec runs it from the stack dir

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { LabConfig } from '../config/lab-config';
 import { K3sServer } from './k3s-server';
+import { nodesFor } from '../config/step-spec';
 import { LabStep } from './lab-step';
 
 export interface LabKubeconfigProps {
@@ -17,8 +18,10 @@ export interface LabKubeconfigProps {
 export class LabKubeconfig extends LabStep {
   constructor(scope: Construct, id: string, props: LabKubeconfigProps) {
     super(scope, id, {
-      triggers: { lab: props.config.name, server_url: props.server.url, ...props.server.vm.identity },
+      // Replaced with the server's K3s install (a new cluster has new credentials); the create merges it back where the user had merged it.
+      triggers: { lab: props.config.name, server_url: props.server.url, server_install: props.server.install.resource.id, ...props.server.vm.identity },
       create: ['k3s', 'kubeconfig'],
+      spec: { name: props.config.name, network: props.config.network, nodes: nodesFor(props.config, props.server.vm.labNode) },
       destroy: (self) => ['k3s', 'kubeconfig', '--remove', '--lab', self.lab],
       dependsOn: [props.server.version],
     });

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { ITerraformDependable } from 'cdktf';
 import { Resource } from '@cdktf/provider-null/lib/resource';
+import { StepSpec, encodeStepSpec } from '../config/step-spec';
 import { kubelabCommandLine } from './kubelab-command';
 
 /** Trigger values by name, as a destroy step may read them: `${self.triggers.<name>}`. */
@@ -12,14 +13,24 @@ export interface LabStepProps {
    * the destroy step needs: destroy-time provisioners may reference only `self`.
    */
   readonly triggers: Readonly<Record<string, string>>;
-  /** `kubelab` arguments run when the step is created, e.g. ['vm', 'create', 'cp1']. */
-  readonly create: readonly string[];
+  /**
+   * `kubelab` arguments run when the step is created, e.g. ['vm', 'create', 'cp1'].
+   * @default nothing runs at create: the step only marks a lifecycle (its destroy step, and
+   *   the id other steps' triggers read to re-run when it is replaced)
+   */
+  readonly create?: readonly string[];
   /**
    * `kubelab` arguments run when the step is destroyed, built from the step's own
    * triggers only (reading an unknown trigger is an error at synth).
    * @default no destroy step
    */
   readonly destroy?: (self: SelfTriggers) => readonly string[];
+  /**
+   * The part of the lab config the create command needs. It becomes the `spec` trigger and
+   * reaches the command as `--spec=${self.triggers.spec}`, so what runs is what was planned.
+   * @default none: the create command reads the lab config (or needs none)
+   */
+  readonly spec?: StepSpec;
   /** Steps or resources that must exist first. @default none */
   readonly dependsOn?: readonly ITerraformDependable[];
 }
@@ -43,11 +54,12 @@ export class LabStep extends Construct implements ITerraformDependable {
         return `\${self.triggers.${name}}`;
       },
     });
+    const specArgs = props.spec ? ['--spec=${self.triggers.spec}'] : [];
     this.resource = new Resource(this, 'step', {
-      triggers: { ...props.triggers },
+      triggers: { ...props.triggers, ...(props.spec ? { spec: encodeStepSpec(props.spec) } : {}) },
       dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
       provisioners: [
-        { type: 'local-exec', command: kubelabCommandLine(props.create) },
+        ...(props.create ? [{ type: 'local-exec' as const, command: kubelabCommandLine([...specArgs, ...props.create]) }] : []),
         ...(props.destroy ? [{ type: 'local-exec' as const, when: 'destroy' as const, command: kubelabCommandLine(props.destroy(self)) }] : []),
       ],
     });

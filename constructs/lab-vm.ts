@@ -1,6 +1,8 @@
 import { Construct } from 'constructs';
+import { ITerraformDependable } from 'cdktf';
 import { LabConfig, LabNode, vmName } from '../config/lab-config';
 import { HostOnlyNetwork } from './host-only-network';
+import { nodesFor } from '../config/step-spec';
 import { LabStep } from './lab-step';
 import { UbuntuBaseImage } from './ubuntu-base-image';
 
@@ -12,6 +14,8 @@ export interface LabVmProps {
   readonly network: HostOnlyNetwork;
   /** The VM is a linked clone of this image's base VM. */
   readonly image: UbuntuBaseImage;
+  /** Further steps that must run first (removing nodes that left the lab). @default none */
+  readonly after?: readonly ITerraformDependable[];
 }
 
 /**
@@ -39,8 +43,9 @@ export class LabVm extends LabStep {
     super(scope, id, {
       triggers: { lab: config.name, node: node.name, ...identity },
       create: ['vm', 'create', node.name],
+      spec: { name: config.name, network: config.network, image: config.image, nodes: nodesFor(config, node) },
       destroy: (self) => ['vm', 'destroy', self.node, '--lab', self.lab],
-      dependsOn: [network, image],
+      dependsOn: [network, image, ...(props.after ?? [])],
     });
     this.labNode = node;
     this.vmName = identity.vm_name;

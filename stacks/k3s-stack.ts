@@ -24,11 +24,11 @@ export class K3sStack extends LabStack {
     new NullProvider(this, 'null');
     const vmOf = (name: string) => vms.get(name)!;
     const server = new K3sServer(this, `server-${serverNode(config).name}`, { config, vm: vmOf(serverNode(config).name) });
+    const kubeconfig = new LabKubeconfig(this, 'kubeconfig', { config, server });
     const agents: K3sAgent[] = [];
     for (const node of agentNodes(config)) {
-      agents.push(new K3sAgent(this, `agent-${node.name}`, { config, vm: vmOf(node.name), server, upgradeAfter: agents[agents.length - 1] }));
+      agents.push(new K3sAgent(this, `agent-${node.name}`, { config, vm: vmOf(node.name), server, upgradeAfter: agents[agents.length - 1], joinAfter: [kubeconfig] }));
     }
-    new LabKubeconfig(this, 'kubeconfig', { config, server });
     this.server = server;
     this.agents = agents;
   }

@@ -4,6 +4,7 @@ import { LabConfig } from '../config/lab-config';
 import { HostOnlyNetwork } from '../constructs/host-only-network';
 import { HostPreflight } from '../constructs/host-preflight';
 import { LabVm } from '../constructs/lab-vm';
+import { NodePrune } from '../constructs/node-prune';
 import { UbuntuBaseImage } from '../constructs/ubuntu-base-image';
 import { LabStack } from './lab-stack';
 
@@ -21,9 +22,11 @@ export class VmsStack extends LabStack {
     super(scope, id);
     const { config } = props;
     new NullProvider(this, 'null');
-    const preflight = new HostPreflight(this, 'preflight', { labName: config.name });
+    const preflight = new HostPreflight(this, 'preflight', { config });
     this.network = new HostOnlyNetwork(this, 'network', { config, dependsOn: [preflight] });
     const image = new UbuntuBaseImage(this, 'image', { config, dependsOn: [preflight] });
-    this.vms = new Map(config.nodes.map((node) => [node.name, new LabVm(this, `vm-${node.name}`, { config, node, network: this.network, image })]));
+    // Removed nodes go before new ones come: their memory and addresses are free again.
+    const prune = new NodePrune(this, 'prune', { config, dependsOn: [preflight] });
+    this.vms = new Map(config.nodes.map((node) => [node.name, new LabVm(this, `vm-${node.name}`, { config, node, network: this.network, image, after: [prune] })]));
   }
 }

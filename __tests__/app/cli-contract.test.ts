@@ -25,7 +25,12 @@ const commandLines = Object.values(synthLab().stacks).flatMap((stack) =>
   allResources(stack).flatMap(({ body }) =>
     (body.provisioner ?? []).map((p: any) =>
       // Terraform fills ${self.triggers.x} in; any shell-neutral word stands for it here.
-      p['local-exec'].command.replace(/\$\{self\.triggers\.[a-z_]+\}/g, 'value').split(' ').slice(2),
+      p['local-exec'].command
+        .replace(/\$\{self\.triggers\.[a-z_]+\}/g, 'value')
+        .split(' ')
+        .slice(2)
+        // The program-wide --spec=<planned spec> comes before the verb.
+        .filter((word: string, i: number) => !(i === 0 && word.startsWith('--spec='))),
     ),
   ),
 );

@@ -36,7 +36,8 @@ describe('the synthesized lab', () => {
       const destroys = vm.provisioner.filter((p: any) => p['local-exec'].when === 'destroy');
       expect(creates).toHaveLength(1);
       expect(destroys).toHaveLength(1);
-      expect(creates[0]['local-exec'].command).toBe(`node ../../../bin/kubelab.js vm create ${name.slice(3)}`);
+      // The create runs with the spec Terraform planned, not whatever kubelab.config.yaml says by then.
+      expect(creates[0]['local-exec'].command).toBe(`node ../../../bin/kubelab.js --spec=\${self.triggers.spec} vm create ${name.slice(3)}`);
       expect(destroys[0]['local-exec'].command).toBe('node ../../../bin/kubelab.js vm destroy ${self.triggers.node} --lab ${self.triggers.lab}');
     }
   });
@@ -65,7 +66,7 @@ describe('the synthesized lab', () => {
     for (const stack of Object.values(lab.stacks)) {
       for (const { body } of allResources(stack)) {
         for (const p of body.provisioner ?? []) {
-          expect(p['local-exec'].command).toMatch(/^node \.\.\/\.\.\/\.\.\/bin\/kubelab\.js( ([A-Za-z0-9._:/=+-]+|\$\{self\.triggers\.[a-z_]+\}))+$/);
+          expect(p['local-exec'].command).toMatch(/^node \.\.\/\.\.\/\.\.\/bin\/kubelab\.js( ([A-Za-z0-9._:/=+-]+|(--[a-z-]+=)?\$\{self\.triggers\.[a-z_]+\}))+$/);
         }
       }
     }
@@ -73,8 +74,16 @@ describe('the synthesized lab', () => {
 
   test('K3s: agents install after the server, upgrade one at a time, and a version bump touches only the version steps', () => {
     const steps = resourcesOf(lab.stacks.k3s, 'null_resource');
-    expect(steps['agent-w1_install'].depends_on).toEqual(['null_resource.server-cp1_version']);
-    expect(steps['agent-w2_install'].depends_on).toEqual(['null_resource.server-cp1_version']);
+    // Agents join after the lab kubeconfig exists, so a full destroy drains them before it goes.
+    expect(steps['agent-w1_install'].depends_on).toEqual(['null_resource.server-cp1_version', 'null_resource.kubeconfig']);
+    expect(steps['agent-w2_install'].depends_on).toEqual(['null_resource.server-cp1_version', 'null_resource.kubeconfig']);
+    // A new server install (new cluster) replaces each agent's install and the kubeconfig.
+    expect(steps['agent-w1_install'].triggers.server_install).toBe('${null_resource.server-cp1_install.id}');
+    expect(steps.kubeconfig.triggers.server_install).toBe('${null_resource.server-cp1_install.id}');
+    // The install step runs nothing at create; the version step installs, and is replaced with the install step.
+    expect(steps['server-cp1_install'].provisioner.map((p: any) => p['local-exec'].when)).toEqual(['destroy']);
+    expect(steps['server-cp1_version'].triggers.install).toBe('${null_resource.server-cp1_install.id}');
+    expect(steps['server-cp1_version'].triggers.flags).toContain('--disable traefik');
     expect(steps['agent-w2_version'].depends_on).toEqual(
       expect.arrayContaining(['null_resource.agent-w2_install', 'null_resource.server-cp1_version', 'null_resource.agent-w1_version']),
     );
@@ -99,8 +108,9 @@ describe('the synthesized lab', () => {
       const after = resourcesOf(moved.stacks[stack], 'null_resource');
       return Object.keys(before).filter((n) => JSON.stringify(before[n].triggers) !== JSON.stringify(after[n].triggers));
     };
-    expect(triggersChanged('vms')).toEqual(['vm-w1']);
-    expect(triggersChanged('k3s')).toEqual(['agent-w1_install']);
+    // The preflight re-checks addresses and memory whenever the nodes change.
+    expect(triggersChanged('vms')).toEqual(['preflight', 'vm-w1']);
+    expect(triggersChanged('k3s')).toEqual(['agent-w1_install', 'agent-w1_version']);
   });
 
   test.each(CLUSTER_STACKS)('cluster stack %s: kubernetes and helm providers read the lab kubeconfig by a relative path', (name) => {

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { k3sStepPlan } from '../../cli/k3s/plan';
+import { k3sStepPlan } from '../../config/k3s-plan';
 import { renderK3sNodeScript } from '../../cli/k3s/node-script';
 import { nodeSeedFiles } from '../../cli/seed/cloud-init';
 import { findNode } from '../../config/lab-config';

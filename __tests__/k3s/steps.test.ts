@@ -128,7 +128,7 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
   });
 
   test('uninstall drains and deletes the agent via the server, runs the uninstall script, and is a no-op after', async () => {
-    const req = { nodeName: 'w1', ip: '192.168.56.11', role: 'agent' as const, lab: 'kubelab' };
+    const req = { nodeName: 'w1', ip: '192.168.56.11', role: 'agent' as const, lab: 'kubelab', server: { name: 'cp1', ip: '192.168.56.10' } };
     await runK3sUninstall(ctx, req, { probeMs: 1000, connectTimeoutMs: 3000 });
     const kubectl = fs.readFileSync(path.join(clusterDir, 'kubectl.log'), 'utf8');
     expect(kubectl).toContain('drain w1 --ignore-daemonsets --delete-emptydir-data --force --timeout=120s');
@@ -137,6 +137,21 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
     expect(out.join('\n')).toContain('removed K3s (agent) from w1');
     await runK3sUninstall(ctx, req, { probeMs: 1000, connectTimeoutMs: 3000 });
     expect(out.join('\n')).toMatch(/node w1 is not in the cluster; nothing to drain[\s\S]*K3s \(agent\) is not installed on w1; nothing to uninstall/);
+  });
+
+  test('a K3s step on a node whose VM is off stops quickly and says what to do', async () => {
+    const saved = process.env[TEST_SSH_ENDPOINTS_ENV];
+    // w1's address now leads to a closed port, as a powered-off VM's would.
+    Object.assign(process.env, sshEndpointsEnv({ '192.168.56.10': cp1, '192.168.56.11': { sshd: { host: '127.0.0.1', port: 1, user: 'nobody' } } as FakeNode }));
+    const started = Date.now();
+    try {
+      await expect(runK3sStep(ctx, 'agent', 'w1', { ...FAST, answerTimeoutMs: 500 })).rejects.toThrow(
+        /w1 \(127\.0\.0\.1:1\) does not answer on SSH port 1 within 1 s: its VM kubelab-w1 is off or gone\. .*kubelab vm start w1/,
+      );
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      process.env[TEST_SSH_ENDPOINTS_ENV] = saved;
+    }
   });
 
   test('uninstall of a VM that is gone finishes quickly with a message', async () => {

@@ -6,8 +6,13 @@ import { positiveNumberOf } from '../number-option';
 import { fetchLabKubeconfig } from '../kubeconfig/fetch';
 import { mergeLabIntoUserKubeconfig, mergedInto, MergeOutcome, unmergeLabFromUserKubeconfig, userKubeconfigPath } from '../kubeconfig/merge';
 import { registerSshCommands } from '../ssh/commands';
+import { pruneRemovedNodes } from './prune';
 import { nodeForRole, planK3sStep, runK3sStep } from './step';
-import { DEFAULT_UNINSTALL_TIMING, runK3sUninstall } from './uninstall';
+import { vmInfo } from '../virtualbox/lab-vm';
+import { VBoxManage } from '../virtualbox/vboxmanage';
+import { DEFAULT_UNINSTALL_TIMING, DrainingServer, runK3sUninstall } from './uninstall';
+import { ConfigError } from '../../config/load';
+import { serverNode } from '../../config/lab-config';
 
 const roleOption = () => new Option('--role <role>', 'the role K3s has on the node').choices(['server', 'agent']).makeOptionMandatory();
 
@@ -30,13 +35,15 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
   k3s
     .command('kubeconfig')
     .description("Fetch the cluster's kubeconfig from the server into the lab state dir (0600), pointed at the server IP and named after the lab")
-    .option('--remove', 'delete the lab kubeconfig and remove the lab from the user kubeconfig if it was merged (cdktf destroy runs this)')
+    .option('--remove', 'delete the lab kubeconfig and remove the lab from the user kubeconfig if it was merged (cdktf destroy runs this); the next fetch merges it back there')
     .option('--lab <lab>', 'the lab name (with --remove; the config may be gone)')
     .action(async (opts: { remove?: boolean; lab?: string }) => {
       if (!opts.remove) return fetchLabKubeconfig(ctx);
       if (!opts.lab) throw new KubelabError('k3s kubeconfig --remove needs --lab <lab name>');
       const merged = mergedInto(ctx.paths);
-      if (merged) report(ctx, unmergeLabFromUserKubeconfig(ctx.paths, opts.lab, merged), 'removed the lab entries from');
+      // Terraform runs this both when the lab goes and when the step is replaced (a new server): the
+      // entries go now, and the next fetch (the replacement's create, or a later deploy) merges them back.
+      if (merged) report(ctx, unmergeLabFromUserKubeconfig(ctx.paths, opts.lab, merged, true), 'removed the lab entries from');
       if (fs.existsSync(ctx.paths.kubeconfig)) {
         fs.rmSync(ctx.paths.kubeconfig);
         ctx.out(`kubelab: deleted ${ctx.paths.kubeconfig}`);
@@ -50,9 +57,24 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--ip <ip>', "the node's host-only IP")
     .addOption(roleOption())
     .requiredOption('--lab <lab>', 'the lab name')
+    .option('--server <node>', "an agent's server node, which drains it (default: the lab config's server)")
+    .option('--server-ip <ip>', "the server's host-only IP (with --server)")
+    .option('--server-vm <vm>', "the server's VirtualBox VM name (with --server)")
     .option('--ssh-wait <seconds>', 'how long SSH port 22 may stay silent before the VM counts as gone', positiveNumberOf('--ssh-wait'), DEFAULT_UNINSTALL_TIMING.probeMs / 1000)
-    .action((nodeName: string, opts: { ip: string; role: 'server' | 'agent'; lab: string; sshWait: number }) =>
-      runK3sUninstall(ctx, { nodeName, ip: opts.ip, role: opts.role, lab: opts.lab }, { ...DEFAULT_UNINSTALL_TIMING, probeMs: opts.sshWait * 1000 }),
+    .action(async (nodeName: string, opts: { ip: string; role: 'server' | 'agent'; lab: string; server?: string; serverIp?: string; serverVm?: string; sshWait: number }) =>
+      runK3sUninstall(ctx, { nodeName, ip: opts.ip, role: opts.role, lab: opts.lab, server: await drainingServer(ctx, opts.role, opts) }, { ...DEFAULT_UNINSTALL_TIMING, probeMs: opts.sshWait * 1000 }),
+    );
+
+  program
+    .command('prune')
+    .description("Remove the lab's node VMs that are not in the node list, draining and uninstalling K3s first (cdktf deploy runs this when the node list changes)")
+    .requiredOption('--lab <lab>', 'the lab name')
+    .requiredOption('--keep <nodes>', 'the nodes the lab keeps, joined with +, e.g. cp1+w1+w2')
+    .requiredOption('--server <node>', 'the server node, which drains removed agents')
+    .requiredOption('--server-ip <ip>', "the server's host-only IP")
+    .requiredOption('--server-vm <vm>', "the server's VirtualBox VM name")
+    .action((opts: { lab: string; keep: string; server: string; serverIp: string; serverVm: string }) =>
+      pruneRemovedNodes(ctx, { lab: opts.lab, keep: opts.keep.split('+').filter(Boolean), server: { name: opts.server, ip: opts.serverIp, vm: opts.serverVm } }),
     );
 
   k3s
@@ -80,6 +102,28 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
     });
 
   registerSshCommands(program, ctx);
+}
+
+/**
+ * The server that drains an agent: --server/--server-ip/--server-vm (all three, as Terraform
+ * passes them; then with the VM's VirtualBox id, so the host key is checked as that VM's),
+ * else the lab config's when it loads (checked against the node's pin).
+ */
+async function drainingServer(ctx: CliContext, role: 'server' | 'agent', opts: { server?: string; serverIp?: string; serverVm?: string }): Promise<DrainingServer | undefined> {
+  if (role === 'server') return undefined;
+  const given = [opts.server, opts.serverIp, opts.serverVm].filter((v) => v !== undefined).length;
+  if (given > 0 && given < 3) throw new KubelabError('--server, --server-ip and --server-vm go together: give all three, or none to use the lab config');
+  if (given === 3) return { name: opts.server!, ip: opts.serverIp!, vmId: (await vmInfo(new VBoxManage(), opts.serverVm!))?.get('UUID') };
+  let cfg;
+  try {
+    cfg = ctx.config;
+  } catch (err) {
+    // The node may be gone from a broken config; runK3sUninstall says the agent is not drained.
+    if (!(err instanceof ConfigError)) throw err;
+    return undefined;
+  }
+  const node = serverNode(cfg);
+  return { name: node.name, ip: node.ip };
 }
 
 function report(ctx: CliContext, outcome: MergeOutcome, did: string): void {

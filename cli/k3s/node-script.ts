@@ -1,4 +1,4 @@
-import { K3sStepPlan, NODE_TOKEN_FILE } from './plan';
+import { K3sStepPlan, NODE_TOKEN_FILE } from '../../config/k3s-plan';
 
 /** The official K3s install script (docs.k3s.io, "Quick-Start"). */
 export const K3S_INSTALL_SCRIPT_URL = 'https://get.k3s.io';

@@ -1,7 +1,7 @@
 import { LabNode } from '../../config/lab-config';
 import { KubelabError } from '../errors';
 import { NodeSession, lastLines, sleep } from '../ssh/client';
-import { HOST_ONLY_IFACE } from './plan';
+import { HOST_ONLY_IFACE } from '../../config/k3s-plan';
 import { kubectlCommand } from './remote';
 
 export interface ReadinessOptions {

@@ -1,14 +1,15 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { LabConfig, LabNode, findNode, serverNode } from '../../config/lab-config';
+import { LabConfig, LabNode, findNode, serverNode, vmName } from '../../config/lab-config';
 import { CliContext } from '../context';
 import { KubelabError } from '../errors';
 import { ConnectionLostError, NodeSession, RemoteCommandError, connectToNode, sleep } from '../ssh/client';
-import { nodeSshTarget } from '../ssh/target';
+import { describeTarget, nodeSshTarget } from '../ssh/target';
+import { answers } from './ssh-port';
 import { InstallerFiles, checksumsFileText, fillCache, resolveInstallerFiles } from './installer-files';
 import { CHECK_INSTALL_NEEDED, STAGED, nodeScriptName, renderK3sNodeScript } from './node-script';
-import { K3sStepPlan, k3sStepPlan } from './plan';
+import { K3sStepPlan, k3sStepPlan } from '../../config/k3s-plan';
 import { ReadinessOptions, waitForApiReady, waitForNodeReady } from './readiness';
 import { SUDO, withStagingDir } from './remote';
 import { ensureK3sToken } from './token';
@@ -20,6 +21,11 @@ export interface K3sStepTiming {
   /** How long the API and the node may take to become Ready. */
   readyTimeoutMs: number;
   pollMs: number;
+  /**
+   * How long the node's SSH port may stay silent before the step stops and says the VM is
+   * not running (the vms stack left it booted and reachable). @default 30 s
+   */
+  answerTimeoutMs?: number;
   /** Attempts of the whole step when the SSH connection drops mid-way (the script is safe to re-run). */
   attempts: number;
   retryDelayMs: number;
@@ -64,6 +70,7 @@ export async function runK3sStep(ctx: CliContext, role: 'server' | 'agent', node
   const connect = (n: LabNode) =>
     connectToNode({ paths: ctx.paths, target: nodeSshTarget(n.name, n.ip), timeoutMs: timing.connectTimeoutMs, onProgress: ctx.out });
   ctx.out(`kubelab: ${node.name}: K3s ${plan.version} ${role}, installer: ${files ? files.origin : 'online (get.k3s.io over the VM NAT)'}`);
+  for (const n of role === 'agent' ? [node, serverNode(cfg)] : [node]) await requireAnswering(cfg, n, timing.answerTimeoutMs ?? 30_000);
 
   await retryOnDroppedConnection(ctx, node.name, timing, async () => {
     const session = await connect(node);
@@ -84,6 +91,16 @@ export async function runK3sStep(ctx: CliContext, role: 'server' | 'agent', node
       server.close();
     }
   });
+}
+
+/** Stops at once, saying what to do, when a node's SSH port is silent (its VM is off or gone) instead of waiting out the login timeout. */
+async function requireAnswering(cfg: LabConfig, node: LabNode, ms: number): Promise<void> {
+  const target = nodeSshTarget(node.name, node.ip);
+  if (await answers(target, ms)) return;
+  throw new KubelabError(
+    `${describeTarget(target)} does not answer on SSH port ${target.port} within ${Math.round(ms / 1000)} s: its VM ${vmName(cfg, node)} is off or gone. ` +
+      `Check it with kubelab vm status ${node.name}; start it with kubelab vm start ${node.name} (or re-create it with cdktf deploy vms), then deploy again`,
+  );
 }
 
 async function retryOnDroppedConnection(ctx: CliContext, nodeName: string, timing: K3sStepTiming, attempt: () => Promise<void>): Promise<void> {

@@ -1,10 +1,8 @@
-import * as fs from 'fs';
-import { parse as parseYaml } from 'yaml';
 import { CliContext } from '../context';
 import { KubelabError } from '../errors';
-import { NodeSession, connectToNode, sleep } from '../ssh/client';
-import { describeTarget, nodeSshTarget, SshTarget } from '../ssh/target';
-import { probeTcp } from '../ssh/wait';
+import { NodeSession, connectToNode } from '../ssh/client';
+import { describeTarget, nodeSshTarget } from '../ssh/target';
+import { answers } from './ssh-port';
 import { UNCHANGED_MARK } from './node-script';
 import { SUDO, kubectlCommand, onNode } from './remote';
 
@@ -13,6 +11,18 @@ export interface UninstallRequest {
   ip: string;
   role: 'server' | 'agent';
   lab: string;
+  /**
+   * The server an agent is drained through: its node name, IP and VM (Terraform passes them
+   * from the step's triggers; by hand, the lab config's server). Without it the agent is not drained.
+   */
+  server?: DrainingServer;
+}
+
+/** The server that drains an agent, as its VM: the node name, address, and VirtualBox id when the VM exists. */
+export interface DrainingServer {
+  readonly name: string;
+  readonly ip: string;
+  readonly vmId?: string;
 }
 
 export interface UninstallTiming {
@@ -46,17 +56,18 @@ export function renderUninstallScript(req: Pick<UninstallRequest, 'nodeName' | '
 
 /**
  * `kubelab k3s uninstall <node> --ip --role --lab`: runs at `cdktf destroy` and works
- * without the lab config (the node may be gone from it). An agent is drained and its node
- * object deleted while the server answers; then K3s's own uninstall script runs. A VM that
- * is already gone (SSH port silent) ends the step at once with a message.
+ * without the lab config (the node may be gone from it). An agent is first drained and its
+ * node object deleted while the server answers (even when the agent's VM is off); then
+ * K3s's own uninstall script runs on the node. A VM that is already gone (SSH port silent)
+ * ends that part at once with a message.
  */
 export async function runK3sUninstall(ctx: CliContext, req: UninstallRequest, timing: UninstallTiming = DEFAULT_UNINSTALL_TIMING): Promise<void> {
+  if (req.role === 'agent') await removeFromCluster(ctx, req, timing);
   const target = nodeSshTarget(req.nodeName, req.ip);
   if (!(await answers(target, timing.probeMs))) {
     ctx.out(`kubelab: ${describeTarget(target)} does not answer on SSH port ${target.port} within ${Math.round(timing.probeMs / 1000)} s: the VM is gone or stopped; nothing to uninstall`);
     return;
   }
-  if (req.role === 'agent') await removeFromCluster(ctx, req, timing);
 
   const session = await connectToNode({ paths: ctx.paths, target, timeoutMs: timing.connectTimeoutMs, onProgress: ctx.out });
   try {
@@ -67,21 +78,25 @@ export async function runK3sUninstall(ctx: CliContext, req: UninstallRequest, ti
   }
 }
 
-/** Drains the agent and deletes its node object, asking the server named in the lab kubeconfig; skipped when the server is gone. */
+/**
+ * Drains the agent and deletes its node object through the server; skipped when the server
+ * is gone. The server is logged in to as the VM it is (node name and VirtualBox id), so its
+ * host key is checked against, and pinned under, that node's own pin.
+ */
 async function removeFromCluster(ctx: CliContext, req: UninstallRequest, timing: UninstallTiming): Promise<void> {
-  const serverIp = serverIpFromLabKubeconfig(ctx);
-  if (!serverIp) {
-    ctx.out(`kubelab: no lab kubeconfig at ${ctx.paths.kubeconfig}: cannot reach the cluster, so ${req.nodeName} is not drained; uninstalling K3s from it`);
+  const known = req.server;
+  if (!known) {
+    ctx.out(`kubelab: the server is not known (no --server, and no lab config to read it from), so ${req.nodeName} is not drained`);
     return;
   }
-  const server = nodeSshTarget(`the ${req.lab} server`, serverIp);
+  const server = nodeSshTarget(known.name, known.ip);
   if (!(await answers(server, timing.probeMs))) {
-    ctx.out(`kubelab: the server ${serverIp} does not answer: the cluster is gone, nothing to drain`);
+    ctx.out(`kubelab: the server ${describeTarget(server)} does not answer: the cluster is gone, nothing to drain`);
     return;
   }
   let session: NodeSession;
   try {
-    session = await connectToNode({ paths: ctx.paths, target: server, timeoutMs: timing.connectTimeoutMs, onProgress: ctx.out });
+    session = await connectToNode({ paths: ctx.paths, target: server, vmId: known.vmId, timeoutMs: timing.connectTimeoutMs, onProgress: ctx.out });
   } catch (err) {
     if (!(err instanceof KubelabError)) throw err;
     ctx.out(`kubelab: cannot log in to the server (${err.message}); ${req.nodeName} is not drained`);
@@ -99,23 +114,5 @@ async function removeFromCluster(ctx: CliContext, req: UninstallRequest, timing:
     ctx.out(`kubelab: drained and deleted node ${req.nodeName}`);
   } finally {
     session.close();
-  }
-}
-
-function serverIpFromLabKubeconfig(ctx: CliContext): string | undefined {
-  if (!fs.existsSync(ctx.paths.kubeconfig)) return undefined;
-  const kc = parseYaml(fs.readFileSync(ctx.paths.kubeconfig, 'utf8')) as { clusters?: { cluster?: { server?: string } }[] } | null;
-  const server = kc?.clusters?.[0]?.cluster?.server;
-  return server ? new URL(server).hostname : undefined;
-}
-
-/** Whether the SSH port answers within `ms` (a booting VM may refuse for a moment, so it tries a few times). */
-async function answers(target: SshTarget, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const left = deadline - Date.now();
-    if ((await probeTcp(target.host, target.port, Math.max(100, Math.min(3000, left)))) === 'open') return true;
-    if (Date.now() + 200 > deadline) return false;
-    await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
   }
 }

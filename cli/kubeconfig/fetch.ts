@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import { serverNode } from '../../config/lab-config';
 import { CliContext } from '../context';
-import { K3S_API_PORT } from '../k3s/plan';
+import { k3sServerUrl } from '../../config/k3s-plan';
 import { SUDO, onNode } from '../k3s/remote';
 import { connectToNode } from '../ssh/client';
 import { nodeSshTarget } from '../ssh/target';
@@ -27,13 +27,14 @@ export async function fetchLabKubeconfig(ctx: CliContext, connectTimeoutMs = 120
   } finally {
     session.close();
   }
-  const text = labKubeconfigFromK3s(k3sYaml, { name: cfg.name, serverUrl: `https://${server.ip}:${K3S_API_PORT}` });
+  const serverUrl = k3sServerUrl(server.ip);
+  const text = labKubeconfigFromK3s(k3sYaml, { name: cfg.name, serverUrl });
   const file = ctx.paths.kubeconfig;
   if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text) {
-    ctx.out(`kubelab: ${file} is up to date (cluster/context/user "${cfg.name}", server https://${server.ip}:${K3S_API_PORT}); nothing to do`);
+    ctx.out(`kubelab: ${file} is up to date (cluster/context/user "${cfg.name}", server ${serverUrl}); nothing to do`);
   } else {
     writeSecretFile(file, text);
-    ctx.out(`kubelab: wrote ${file} (mode 0600): cluster/context/user "${cfg.name}", server https://${server.ip}:${K3S_API_PORT}`);
+    ctx.out(`kubelab: wrote ${file} (mode 0600): cluster/context/user "${cfg.name}", server ${serverUrl}`);
   }
   const merged = mergedInto(ctx.paths);
   if (merged) {

@@ -209,13 +209,15 @@ function currentContextOf(text: string | undefined, file: string): string | unde
 /**
  * `kubelab kubeconfig --unmerge`: removes only the lab's entries, from the file they were
  * merged into (whatever KUBECONFIG says now), restores the context that was current
- * before, and forgets the record only once the file is written.
+ * before, and forgets the record only once the file is written. With keepRecord the lab stays
+ * marked as merged there, so the next fetch merges it back (the kubeconfig step being replaced,
+ * not the user changing their mind).
  */
-export function unmergeLabFromUserKubeconfig(paths: LabPaths, labName: string, file?: string): MergeOutcome {
+export function unmergeLabFromUserKubeconfig(paths: LabPaths, labName: string, file?: string, keepRecord = false): MergeOutcome {
   const record = mergeRecord(paths);
   const target = resolveKubeconfigTarget(file ?? record?.file ?? userKubeconfigPath());
   const forget = () => {
-    if (record && record.file === target) fs.rmSync(mergeRecordPath(paths), { force: true });
+    if (!keepRecord && record && record.file === target) fs.rmSync(mergeRecordPath(paths), { force: true });
   };
   if (!fs.existsSync(target)) {
     forget();

@@ -1,5 +1,5 @@
-import { LabConfig, LabNode, serverNode } from '../../config/lab-config';
-import { vmProxyEnvironment } from '../../config/proxy';
+import { LabConfig, LabNode, serverNode } from './lab-config';
+import { vmProxyEnvironment } from './proxy';
 
 /** The interface of the host-only network inside the Ubuntu VMs (NIC2); NIC1 (enp0s3) is NAT with 10.0.2.15 on every VM. */
 export const HOST_ONLY_IFACE = 'enp0s8';
@@ -9,6 +9,11 @@ export const NODE_TOKEN_FILE = '/etc/rancher/k3s/kubelab-token';
 
 /** The K3s supervisor/API port agents join through. */
 export const K3S_API_PORT = 6443;
+
+/** The URL agents join and the lab kubeconfig points at: the one place it is built. */
+export function k3sServerUrl(serverIp: string): string {
+  return `https://${serverIp}:${K3S_API_PORT}`;
+}
 
 /** What the K3s step of one node installs, and with which arguments. */
 export interface K3sStepPlan {
@@ -64,7 +69,7 @@ export function k3sStepPlan(cfg: LabConfig, node: LabNode, source: 'online' | 'u
     service: 'k3s-agent',
     uninstallScript: 'k3s-agent-uninstall.sh',
     installArgs: ['agent', ...nodeFlags],
-    installerEnv: { K3S_URL: `https://${serverNode(cfg).ip}:${K3S_API_PORT}`, ...env },
+    installerEnv: { K3S_URL: k3sServerUrl(serverNode(cfg).ip), ...env },
     source,
   };
 }
