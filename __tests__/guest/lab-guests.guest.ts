@@ -70,6 +70,10 @@ guestDescribe()('a lab of real guests: cp1 (server) and w1 (agent)', () => {
         clearTimeout(timer);
         const seconds = Math.round((Date.now() - t0) / 1000);
         timings.push([`kubelab ${args.join(' ')}`, seconds]);
+        // jest shows console output only when the file ends: KUBELAB_TEST_GUEST_LOG follows the run as it goes.
+        if (process.env.KUBELAB_TEST_GUEST_LOG) {
+          fs.appendFileSync(process.env.KUBELAB_TEST_GUEST_LOG, `--- kubelab ${args.join(' ')} → ${killed ? 'killed' : `exit ${code}`} after ${seconds} s\n${text}\n`);
+        }
         resolve({ code, text, seconds, killed });
       });
     });
