@@ -178,7 +178,8 @@ guestDescribe()('a lab of real guests: cp1 (server) and w1 (agent)', () => {
     for (const [node, ip] of [['cp1', '192.168.56.10'], ['w1', '192.168.56.11']]) {
       expect(await onGuest(node, 'hostname')).toBe(node);
       expect(await onGuest(node, 'id -un; sudo -n id -un')).toBe('kubelab\nroot');
-      expect(await onGuest(node, 'ip -4 -o addr show dev enp0s8')).toContain(`inet ${ip}/24`);
+      // The interface's own name (`dev enp0s8` would also find an altname of ens8).
+      expect(await onGuest(node, 'ip -4 -o addr show dev enp0s8')).toMatch(new RegExp(`^\\d+: enp0s8\\s+inet ${ip.replace(/\./g, '\\.')}/24 `));
       expect(await onGuest(node, 'ip route show default')).toMatch(/^default via 10\.0\.2\.2 dev enp0s3[^\n]*$/);
       expect(await onGuest(node, 'cloud-init status')).toContain('status: done');
     }

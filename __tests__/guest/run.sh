@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 cache=${KUBELAB_TEST_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubelab-test-guest}
 missing=()
-for tool in qemu-system-x86_64 qemu-img debootstrap mkfs.ext4 unshare ip python3; do
+for tool in qemu-system-x86_64 qemu-img debootstrap mkfs.ext4 unshare ip; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 [ "$(id -u)" -eq 0 ] || missing+=("root (debootstrap, chroot, network namespace)")

@@ -125,6 +125,8 @@ function startQemu(s, vm, fail) {
     '-smp', String(vm.cpus), '-m', String(vm.memory),
     '-nodefaults', '-no-user-config', '-vga', 'none', '-display', 'none',
     // Without ACPI PCI hotplug the guest names NICs by slot (enp0s3, enp0s8) as under VirtualBox.
+    // (acpi-root-pci-hotplug: else the slots get ACPI _SUN numbers and systemd names them ens3/ens8.)
+    '-global', 'PIIX4_PM.acpi-root-pci-hotplug=off',
     '-global', 'PIIX4_PM.acpi-pci-hotplug-with-bridge-support=off',
     '-drive', `file=${disk.location},format=qcow2,if=none,id=disk0,cache=unsafe`,
     '-device', 'virtio-blk-pci,drive=disk0,addr=0x5',
