@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import { LabPaths } from '../../config/paths';
 import { KubelabError } from '../errors';
+import { withWait } from '../wait-progress';
 import { verifyHostKey } from './host-keys';
 import { SshTarget, describeTarget } from './target';
 
@@ -195,22 +196,24 @@ export interface RetryOptions {
   maxDelayMs?: number;
 }
 
-/** Logs in, retrying with backoff while the node boots; throws a KubelabError saying what the last attempt saw. */
+/** Logs in, retrying with backoff while the node boots (with progress lines); throws a KubelabError saying what the last attempt saw. */
 export async function connectToNode(options: ConnectOptions & RetryOptions): Promise<NodeSession> {
-  const deadline = Date.now() + options.timeoutMs;
-  let delay = options.initialDelayMs ?? 500;
-  let last: ConnectFailure | undefined;
-  for (;;) {
-    try {
-      return await connectOnce({ ...options, handshakeTimeoutMs: Math.min(options.handshakeTimeoutMs ?? 20_000, Math.max(1000, deadline - Date.now())) });
-    } catch (err) {
-      if (err instanceof KubelabError) throw err;
-      last = (err as { failure?: ConnectFailure }).failure ?? { kind: 'handshake', detail: (err as Error).message };
+  return withWait(`an SSH login to ${describeTarget(options.target)}`, { timeoutMs: options.timeoutMs, out: options.onProgress }, async (wait) => {
+    let delay = options.initialDelayMs ?? 500;
+    for (;;) {
+      let last: ConnectFailure;
+      try {
+        return await connectOnce({ ...options, handshakeTimeoutMs: Math.min(options.handshakeTimeoutMs ?? 20_000, Math.max(1000, wait.remainingMs())) });
+      } catch (err) {
+        if (err instanceof KubelabError) throw err;
+        last = (err as { failure?: ConnectFailure }).failure ?? { kind: 'handshake', detail: (err as Error).message };
+      }
+      wait.seen = describeFailure(last, options.target);
+      if (wait.remainingMs() < delay) throw new KubelabError(`cannot log in to ${describeTarget(options.target)} within ${Math.round(options.timeoutMs / 1000)} s: ${wait.seen}`);
+      await sleep(delay);
+      delay = Math.min(delay * 2, options.maxDelayMs ?? 5000);
     }
-    if (Date.now() + delay > deadline) throw new KubelabError(`cannot log in to ${describeTarget(options.target)} within ${Math.round(options.timeoutMs / 1000)} s: ${describeFailure(last, options.target)}`);
-    await sleep(delay);
-    delay = Math.min(delay * 2, options.maxDelayMs ?? 5000);
-  }
+  });
 }
 
 export function describeFailure(f: ConnectFailure, target: SshTarget): string {
