@@ -250,7 +250,8 @@ guestDescribe()('a lab of real guests: cp1 (server) and w1 (agent)', () => {
     const r = await kubelab(['k3s', 'agent', 'w1', '--ready-timeout', String(READY_TIMEOUT_S)], 6 * 60_000);
     expect(r.killed).toBe(false);
     expect(r.code).not.toBe(0);
-    expect(r.seconds).toBeLessThan(READY_TIMEOUT_S + 120);
+    // The deadline plus the install before it (upload, install.sh), which under emulation on a busy machine takes minutes.
+    expect(r.seconds).toBeLessThan(READY_TIMEOUT_S + 240);
     expect(r.text).toMatch(/waiting for .*k3s-agent.*: \d+ s of 60 s/);
     expect(r.text).toContain('Failed to validate connection to cluster at https://192.168.56.10:6443');
     // systemd still tries: the unit is the upgraded one, activating.
