@@ -5,5 +5,5 @@ module.exports = {
   roots: ['<rootDir>/__tests__/guest'],
   testMatch: ['**/*.guest.ts'],
   transform: { '^.+\\.ts$': 'ts-jest' },
-  testTimeout: 20 * 60 * 1000,
+  testTimeout: 45 * 60 * 1000,
 };

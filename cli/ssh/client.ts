@@ -153,9 +153,18 @@ export function connectOnce(options: ConnectOptions): Promise<NodeSession> {
     const conn = new Client();
     let hostKeyProblem: Error | undefined;
     let handshakeDone = false;
-    conn.once('ready', () => resolve(new NodeSession(target, conn)));
+    let settled = false;
+    conn.once('ready', () => {
+      settled = true;
+      resolve(new NodeSession(target, conn));
+    });
     conn.on('handshake', () => (handshakeDone = true));
-    conn.once('error', (err: Error & { level?: string; code?: string }) => {
+    // `on`, not `once`: ssh2 may emit a second error (a timeout, then "Connection lost before handshake"),
+    // and an error event nobody listens to kills the process. After the first, or once logged in, the
+    // session's 'close' and its commands' own failures say what happened.
+    conn.on('error', (err: Error & { level?: string; code?: string }) => {
+      if (settled) return;
+      settled = true;
       conn.end();
       if (hostKeyProblem) return reject(hostKeyProblem);
       let failure: ConnectFailure;
