@@ -16,7 +16,11 @@
 #   create_uninstall   <unit>-uninstall.sh (here only its systemd part and the files)
 #   systemd_disable    disables the unit, removes the unit and env file
 #   create_env_file    env file mode 0600 with every K3S_* and CONTAINERD_* variable, then the
-#                      NO/HTTP/HTTPS_PROXY ones
+#                      NO/HTTP/HTTPS_PROXY ones (install.sh takes them from `sh -c export`, so its
+#                      lines read NAME='value'; this stand-in writes env's NAME=value, which systemd's
+#                      EnvironmentFile= reads the same)
+# Not followed: openrc, SELinux, INSTALL_K3S_NAME/TYPE/SYMLINK/BIN_DIR_READ_ONLY, the killall
+# script, the iptables clean-up before a start, and any download.
 #   create_systemd_service_file  Type=notify, EnvironmentFile=-<env file>, KillMode=process,
 #                      Delegate=yes, TimeoutStartSec=0, Restart=always, RestartSec=5s,
 #                      ExecStart=BIN_DIR/k3s <command> <args>
