@@ -22,8 +22,8 @@ test('--check after an install says "unchanged" every time, however much `k3s --
     const [root, staging, bin, cluster] = ['root', 'staging', 'bin', 'cluster'].map((d) => path.join(dir, d));
     for (const d of [root, staging, bin, cluster]) fs.mkdirSync(d);
     fs.writeFileSync(path.join(bin, 'systemctl'), STAND_IN_SYSTEMCTL, { mode: 0o755 });
-    // STAND-IN k3s: the version line, then far more than a pipe buffer of further lines.
-    fs.writeFileSync(path.join(staging, 'k3s'), `#!/bin/bash\necho "k3s version ${VERSION} (stand-in)"\nfor i in $(seq 20000); do echo "go version stand-in line $i"; done\n`, { mode: 0o755 });
+    // STAND-IN k3s: the version line, then more than a pipe buffer (64 KiB) of further lines.
+    fs.writeFileSync(path.join(staging, 'k3s'), `#!/bin/bash\necho "k3s version ${VERSION} (stand-in)"\nfor i in $(seq 5000); do echo "go version stand-in line $i"; done\n`, { mode: 0o755 });
     fs.writeFileSync(path.join(staging, 'install.sh'), recordingStandInInstallScript(cluster));
     fs.writeFileSync(path.join(staging, 'SHA256SUMS'), checksumsFileText({ 'install.sh': path.join(staging, 'install.sh'), k3s: path.join(staging, 'k3s') }));
     const cfg = resolveLabConfig({ k3s: { version: VERSION } }).config;
