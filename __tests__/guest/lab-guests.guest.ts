@@ -185,7 +185,8 @@ guestDescribe()('a lab of real guests: cp1 (server) and w1 (agent)', () => {
       expect(await onGuest(node, 'cloud-init status')).toContain('status: done');
     }
     // The nodes reach each other on the host-only network.
-    expect(await onGuest('w1', 'ping -c 1 -W 5 192.168.56.10 >/dev/null && echo reached')).toBe('reached');
+    // (The guest has no ping: bash opens a TCP connection to cp1's sshd instead.)
+    expect(await onGuest('w1', "timeout 10 bash -c '</dev/tcp/192.168.56.10/22' && echo reached")).toBe('reached');
   });
 
   test('kubelab ssh: runs the command as kubelab and exits with its status', async () => {
