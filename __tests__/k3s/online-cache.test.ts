@@ -34,10 +34,24 @@ requireTool('/usr/sbin/sshd')('online install (stand-in curl for get.k3s.io) fil
     lab?.cleanup();
   });
 
+  test('a node that cannot download: the error names the URL, curl\'s own error and the air-gapped alternative; curl had connect and total timeouts', async () => {
+    const ctx = new CliContext(lab.projectDir, (l) => out.push(l), (l) => out.push(l));
+    fs.writeFileSync(path.join(cp1.root, 'curl-fail'), '');
+    try {
+      await expect(runK3sStep(ctx, 'server', 'cp1', FAST)).rejects.toThrow(
+        /https:\/\/get\.k3s\.io[\s\S]*curl: \(6\) Could not resolve host: get\.k3s\.io[\s\S]*k3s\.installer\.source: local/,
+      );
+      expect(fs.readFileSync(path.join(cp1.root, 'curl.log'), 'utf8')).toMatch(/--connect-timeout \d+ .*--max-time \d+ /);
+    } finally {
+      fs.rmSync(path.join(cp1.root, 'curl-fail'));
+      fs.rmSync(path.join(cp1.root, 'curl.log'));
+    }
+  });
+
   test('server downloads online, the host caches install.sh + binary with checksums, the agent uploads them', async () => {
     const ctx = new CliContext(lab.projectDir, (l) => out.push(l), (l) => out.push(l));
     await runK3sStep(ctx, 'server', 'cp1', FAST);
-    expect(fs.readFileSync(path.join(cp1.root, 'curl.log'), 'utf8')).toContain('-sfL https://get.k3s.io -o');
+    expect(fs.readFileSync(path.join(cp1.root, 'curl.log'), 'utf8')).toContain('https://get.k3s.io -o');
     expect(fs.readFileSync(path.join(cp1.root, 'install-record.log'), 'utf8')).toContain('INSTALL_K3S_SKIP_DOWNLOAD=false\n');
 
     const cache = k3sCacheDir(lab.paths, VERSION);

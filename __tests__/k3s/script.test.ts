@@ -37,7 +37,7 @@ requireTool('shellcheck')('k3s script: what the steps run on the nodes', () => {
     expect(out).toContain('version=v1.36.4+k3s1');
     expect(out).toContain('env INSTALL_K3S_VERSION="$version"');
     expect(out).toContain('K3S_TOKEN_FILE=/etc/rancher/k3s/kubelab-token');
-    expect(out).toContain('curl -sfL https://get.k3s.io -o "$staging/install.sh"');
+    expect(out).toMatch(/curl -sS -fL --connect-timeout \d+ --max-time \d+ "\$url" -o "\$staging\/install\.sh"/);
     expect(out).toMatch(/lab token \(the host's \.kubelab\/k3s-token\) on standard input/);
     expect(out).not.toContain('a-secret-token-value');
     shellcheck(out);

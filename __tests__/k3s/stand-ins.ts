@@ -11,7 +11,8 @@ import { DROP_MY_SSH_CONNECTION } from '../support/sshd-fake-node';
  * Online (INSTALL_K3S_SKIP_DOWNLOAD not true) it "downloads" by copying <cluster>/online-download/k3s.
  * Appends one record per call to <KUBELAB_NODE_ROOT>/install-record.log, "registers" the node
  * in the cluster dir with the InternalIP real K3s would pick (--node-ip, else the NAT address),
- * leaves a stand-in uninstall script and marks the service active for the stand-in systemctl.
+ * leaves a stand-in uninstall script and, unless INSTALL_K3S_SKIP_START=true, marks the service active
+ * for the stand-in systemctl.
  */
 export function recordingStandInInstallScript(clusterDir: string): string {
   return `#!/bin/sh
@@ -58,7 +59,8 @@ else
   service=k3s-agent
   uninstall="$INSTALL_K3S_BIN_DIR/k3s-agent-uninstall.sh"
 fi
-touch "$root/run/active-$service"
+# install.sh (service_enable_and_start) returns before starting the unit when INSTALL_K3S_SKIP_START=true.
+[ "\${INSTALL_K3S_SKIP_START:-}" = true ] || touch "$root/run/active-$service"
 cat > "$uninstall" <<EOF
 #!/bin/sh
 # STAND-IN uninstall script left by the recording stand-in installer.
@@ -115,19 +117,35 @@ esac
 `;
 }
 
-/** Stand-in systemctl: `is-active --quiet <service>` answers from <root>/run/active-<service>. */
+/**
+ * Stand-in systemctl: `is-active --quiet <service>` and `show -p ActiveState -p SubState --value <service>`
+ * answer from <root>/run/active-<service>; `restart --no-block <service>` creates it; `reset-failed` is accepted.
+ */
 export const STAND_IN_SYSTEMCTL = `#!/bin/bash
-# STAND-IN for systemctl (kubelab tests): only is-active, from marker files.
-[ "$1" = is-active ] || { echo "stand-in systemctl: unexpected: $*" >&2; exit 99; }
-[ -e "$KUBELAB_NODE_ROOT/run/active-\${*: -1}" ]
+# STAND-IN for systemctl (kubelab tests): a service is active when its marker file exists.
+marker="$KUBELAB_NODE_ROOT/run/active-\${*: -1}"
+case "$1" in
+  is-active) [ -e "$marker" ] ;;
+  show) if [ -e "$marker" ]; then printf 'active\\nrunning\\n'; else printf 'inactive\\ndead\\n'; fi ;;
+  restart) mkdir -p "$(dirname "$marker")" && touch "$marker" ;;
+  reset-failed) ;;
+  *) echo "stand-in systemctl: unexpected: $*" >&2; exit 99 ;;
+esac
 `;
 
-/** Stand-in curl on a fake node: "downloads" https://get.k3s.io by copying the recording stand-in install script, and logs the call. */
+/**
+ * Stand-in curl on a fake node: "downloads" https://get.k3s.io (the URL and `-o <file>` as the last
+ * words) by copying the recording stand-in install script, and logs the call. With <root>/curl-fail
+ * present it fails as curl -sS does on a node without DNS: exit 6, "curl: (6) Could not resolve host: ...".
+ */
 export function standInCurl(installScript: string): string {
   return `#!/bin/bash
 # STAND-IN for curl (kubelab tests): serves only https://get.k3s.io, from a local file.
 echo "$*" >> "\$KUBELAB_NODE_ROOT/curl.log"
-[ "$1 $2 $3" = "-sfL https://get.k3s.io -o" ] || { echo "stand-in curl: unexpected: $*" >&2; exit 99; }
-cp '${installScript}' "$4"
+args=("$@")
+n=\${#args[@]}
+[ "\${args[n-3]} \${args[n-2]}" = "https://get.k3s.io -o" ] || { echo "stand-in curl: unexpected: $*" >&2; exit 99; }
+if [ -e "\$KUBELAB_NODE_ROOT/curl-fail" ]; then echo "curl: (6) Could not resolve host: get.k3s.io" >&2; exit 6; fi
+cp '${installScript}' "\${args[n-1]}"
 `;
 }

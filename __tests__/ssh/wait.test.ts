@@ -8,9 +8,13 @@ import { labPaths } from '../../config/paths';
 import { requireTool } from '../support/tools';
 import { DROP_MY_SSH_CONNECTION, FakeNode, makeTestLab, startFakeNode } from '../support/sshd-fake-node';
 
-/** STAND-IN for cloud-init: answers `cloud-init status --wait` with the exit code and text in its answer file. */
+/**
+ * STAND-IN for cloud-init: answers `cloud-init status --wait` with the exit code and text in
+ * its answer file, and `status --long` with the text of <answer file>.long.
+ */
 const standInCloudInit = (answerFile: string) => `#!/bin/bash
 # STAND-IN for cloud-init (kubelab tests): prints and exits as ${answerFile} says.
+if [ "$1 $2" = "status --long" ]; then cat "${answerFile}.long" 2>/dev/null; exit 0; fi
 [ "$1 $2" = "status --wait" ] || { echo "stand-in cloud-init: unexpected args: $*" >&2; exit 99; }
 if [ -e "${answerFile}.drop-once" ]; then rm "${answerFile}.drop-once"; ${DROP_MY_SSH_CONNECTION.replace(/\n/g, '\n  ')}
 fi
@@ -42,6 +46,7 @@ requireTool('/usr/sbin/sshd')('waitForSshAndCloudInit against a real OpenSSH ser
   });
   beforeEach(() => {
     lines.length = 0;
+    fs.rmSync(`${answerFile}.long`, { force: true });
     fs.rmSync(lab.paths.knownHosts, { force: true });
   });
 
@@ -62,6 +67,28 @@ requireTool('/usr/sbin/sshd')('waitForSshAndCloudInit against a real OpenSSH ser
   test('exit 1 is an error quoting cloud-init', async () => {
     answer('1', 'status: error');
     await expect(wait()).rejects.toThrow(/cloud-init failed \(exit 1: status: error\)/);
+  });
+
+  // Shaped like canonical/cloud-init cloudinit/cmd/status.py prints them (stored version at commit 0167c1b9).
+  test('exit 1 quotes the errors `cloud-init status --long` names', async () => {
+    answer('1', 'status: error');
+    fs.writeFileSync(
+      `${answerFile}.long`,
+      "status: error\nextended_status: error - done\ndetail: DataSourceNoCloud [seed=/dev/sr0]\nerrors:\n\t- ('scripts_user', RuntimeError('Runparts: 1 failures (runcmd) in 1 attempted commands'))\nrecoverable_errors: {}\n",
+    );
+    await expect(wait()).rejects.toThrow(/cloud-init failed \(exit 1: status: error\): \('scripts_user', RuntimeError\('Runparts: 1 failures \(runcmd\)/);
+  });
+
+  test('exit 2 warns with the recoverable errors, and names only logs the kubelab user can read (through sudo)', async () => {
+    answer('2', 'status: done');
+    fs.writeFileSync(
+      `${answerFile}.long`,
+      "status: done\nextended_status: degraded done\nerrors: []\nrecoverable_errors:\nWARNING:\n\t- Failed to set the hostname\nDEPRECATED:\n\t- Key 'x' is deprecated\n",
+    );
+    await wait();
+    const text = lines.join('\n');
+    expect(text).toMatch(/recoverable errors: WARNING: Failed to set the hostname \| DEPRECATED: Key 'x' is deprecated/);
+    for (const m of text.matchAll(/(\S+) \S+ \/var\/log\//g)) expect(m[1]).toBe('sudo');
   });
 
   test('a connection dropped while waiting is retried', async () => {

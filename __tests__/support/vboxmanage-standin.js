@@ -39,6 +39,8 @@ const crypto = require('crypto');
 
 const DIR = process.env.VBOXMANAGE_STANDIN_DIR;
 const VERSION = process.env.VBOXMANAGE_STANDIN_VERSION || '7.1.4r165100';
+// VBOXMANAGE_STANDIN_QEMU=<guest dir>: the disks and VMs become real under qemu (vboxmanage-standin-qemu.js).
+const qemuMode = process.env.VBOXMANAGE_STANDIN_QEMU ? require('./vboxmanage-standin-qemu') : undefined;
 
 class UsageError extends Error {}
 let holdingBusy = false;
@@ -847,7 +849,9 @@ function main() {
       process.kill(process.ppid, 'SIGKILL');
       process.exit(1);
     }
+    if (qemuMode) qemuMode.before(s);
     const output = commands[sub](s, args.slice(1));
+    if (qemuMode) qemuMode.after(sub, args.slice(1), s, { fail });
     save(s);
     process.stdout.write(output);
   } catch (err) {

@@ -7,13 +7,17 @@ import { fetchLabKubeconfig } from '../kubeconfig/fetch';
 import { mergeLabIntoUserKubeconfig, mergedInto, MergeOutcome, unmergeLabFromUserKubeconfig, userKubeconfigPath } from '../kubeconfig/merge';
 import { registerSshCommands } from '../ssh/commands';
 import { pruneRemovedNodes } from './prune';
-import { nodeForRole, planK3sStep, runK3sStep } from './step';
+import { DEFAULT_STEP_TIMING, nodeForRole, planK3sStep, runK3sStep } from './step';
 import { vmInfo } from '../virtualbox/lab-vm';
 import { VBoxManage } from '../virtualbox/vboxmanage';
 import { DEFAULT_UNINSTALL_TIMING, DrainingServer, runK3sUninstall } from './uninstall';
 import { ConfigError } from '../../config/load';
 import { serverNode } from '../../config/lab-config';
 
+const readyTimeoutOption = () =>
+  new Option('--ready-timeout <seconds>', 'how long K3s may take to report ready to systemd, and the API and the node to become Ready')
+    .argParser(positiveNumberOf('--ready-timeout'))
+    .default(DEFAULT_STEP_TIMING.readyTimeoutMs / 1000);
 const roleOption = () => new Option('--role <role>', 'the role K3s has on the node').choices(['server', 'agent']).makeOptionMandatory();
 
 /** The K3s verbs the `k3s` stack runs, the `kubeconfig` verb, and the SSH verbs they build on. */
@@ -24,13 +28,15 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
     .command('server')
     .description('Install (or upgrade) the K3s server on a node and wait until the API and the node are Ready; no-op when already there')
     .argument('<node>', 'the server node, e.g. cp1')
-    .action((node: string) => runK3sStep(ctx, 'server', node));
+    .addOption(readyTimeoutOption())
+    .action((node: string, opts: { readyTimeout: number }) => runK3sStep(ctx, 'server', node, { ...DEFAULT_STEP_TIMING, readyTimeoutMs: opts.readyTimeout * 1000 }));
 
   k3s
     .command('agent')
     .description('Join a node to the cluster as a K3s agent and wait until it is Ready with its host-only IP; no-op when already there')
     .argument('<node>', 'an agent node, e.g. w1')
-    .action((node: string) => runK3sStep(ctx, 'agent', node));
+    .addOption(readyTimeoutOption())
+    .action((node: string, opts: { readyTimeout: number }) => runK3sStep(ctx, 'agent', node, { ...DEFAULT_STEP_TIMING, readyTimeoutMs: opts.readyTimeout * 1000 }));
 
   k3s
     .command('kubeconfig')

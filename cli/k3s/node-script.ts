@@ -17,6 +17,10 @@ export const CHECK_INSTALL_NEEDED = 3;
 /** The first word of the line the script prints when it left the node alone. */
 export const UNCHANGED_MARK = 'kubelab: unchanged:';
 
+/** curl's limits for the online installer: a dead network fails in seconds, a stalled download in minutes. */
+export const DOWNLOAD_CONNECT_TIMEOUT_S = 20;
+export const DOWNLOAD_MAX_TIME_S = 300;
+
 export function nodeScriptName(plan: Pick<K3sStepPlan, 'role'>): string {
   return `k3s-${plan.role}.sh`;
 }
@@ -41,7 +45,14 @@ export function renderK3sNodeScript(plan: K3sStepPlan, options: { images?: boole
     plan.source === 'online'
       ? [
           `# Online install: the official script (it downloads the k3s binary from GitHub and checks its sha256) over the VM's NAT.`,
-          `${proxyAssignments.length ? `env ${proxyAssignments.join(' ')} ` : ''}curl -sfL ${K3S_INSTALL_SCRIPT_URL} -o "$staging/${STAGED.installScript}"`,
+          `# -S keeps curl's own error (e.g. "Could not resolve host") to quote; the timeouts bound a dead or stalled network.`,
+          `url=${K3S_INSTALL_SCRIPT_URL}`,
+          `if ! curl_error=$(${proxyAssignments.length ? `env ${proxyAssignments.join(' ')} ` : ''}curl -sS -fL --connect-timeout ${DOWNLOAD_CONNECT_TIMEOUT_S} --max-time ${DOWNLOAD_MAX_TIME_S} "$url" -o "$staging/${STAGED.installScript}" 2>&1); then`,
+          `  echo "kubelab: cannot download the K3s installer from $url on ${node.name}: \${curl_error:-curl failed}" >&2`,
+          `  echo "kubelab: the node needs internet access over its NAT interface for an online install; without it, install from files on the host:" >&2`,
+          `  echo "kubelab: set k3s.installer.source: local with binary: (k3s) and script: (install.sh) from the K3s release ${plan.version} (docs/k3s.md)" >&2`,
+          `  exit 1`,
+          `fi`,
           `skip_download=false`,
         ]
       : [
@@ -79,15 +90,29 @@ export function renderK3sNodeScript(plan: K3sStepPlan, options: { images?: boole
     `install_args=(${plan.installArgs.map(shQuote).join(' ')})`,
     `k3s_bin="$root/usr/local/bin/k3s"`,
     `applied_file="$root/var/lib/kubelab/k3s-${plan.role}.applied"`,
+    `# The files K3s runs from (binary, unit with the flags, env file, token) as they were when kubelab last started it.`,
+    `started_file="$root/var/lib/kubelab/k3s-${plan.role}.started"`,
+    `unit_file="$root/etc/systemd/system/$service.service"`,
     ``,
     `# What the node runs once this step is done; a re-run compares it with what was applied last time.`,
     `desired="version=$version`,
     `args=\${install_args[*]}`,
     `env=${envAssignments.join(' ')}"`,
     ``,
+    `# Hashes of what K3s runs from; a changed one means the running K3s is not what is installed.`,
+    `run_files() { sha256sum "$k3s_bin" "$unit_file" "$unit_file.env" "$root$token_file" 2>&1 || true; }`,
+    ``,
+    `# The first line of \`k3s --version\`, read whole: a pipe into head/grep would kill k3s with SIGPIPE (a failure under pipefail).`,
+    `binary_version() {`,
+    `  local out`,
+    `  out=$("$k3s_bin" --version 2>/dev/null) || return 1`,
+    `  printf '%s\\n' "\${out%%$'\\n'*}"`,
+    `}`,
+    ``,
     `up_to_date() {`,
     `  [ -x "$k3s_bin" ] && [ -f "$applied_file" ] && [ "$(cat "$applied_file")" = "$desired" ] &&`,
-    `    "$k3s_bin" --version | head -n 1 | grep -qF "k3s version $version " &&`,
+    `    [[ "$(binary_version)" == "k3s version $version "* ]] &&`,
+    `    [ -f "$started_file" ] && [ "$(cat "$started_file")" = "$(run_files)" ] &&`,
     `    systemctl is-active --quiet "$service"`,
     `}`,
     ``,
@@ -111,9 +136,11 @@ export function renderK3sNodeScript(plan: K3sStepPlan, options: { images?: boole
     ``,
     ...fetchInstaller,
     ``,
-    `# The installer writes the systemd unit ($service) with these arguments, copies the K3S_* variables`,
-    `# into its env file (mode 0600) and (re)starts it: a new version upgrades in place.`,
-    `env INSTALL_K3S_VERSION="$version" INSTALL_K3S_BIN_DIR="$root/usr/local/bin" INSTALL_K3S_SKIP_DOWNLOAD="$skip_download" \\`,
+    `# The installer writes the systemd unit ($service) with these arguments and copies the K3S_* variables into its`,
+    `# env file (mode 0600). It does not start K3s (INSTALL_K3S_SKIP_START): install.sh starts it only when the`,
+    `# binary, unit or env file changed during its own run, so a binary put in place before it, or a K3s that was`,
+    `# stopped, would be left as it is ("No change detected so skipping service start"). kubelab starts it below.`,
+    `env INSTALL_K3S_VERSION="$version" INSTALL_K3S_BIN_DIR="$root/usr/local/bin" INSTALL_K3S_SKIP_DOWNLOAD="$skip_download" INSTALL_K3S_SKIP_START=true \\`,
     `  ${envAssignments.join(' ')} \\`,
     `  sh "$staging/${STAGED.installScript}" "\${install_args[@]}"`,
     ``,
@@ -122,6 +149,19 @@ export function renderK3sNodeScript(plan: K3sStepPlan, options: { images?: boole
       : []),
     `mkdir -p "$(dirname "$applied_file")"`,
     `printf '%s\\n' "$desired" > "$applied_file"`,
+    ``,
+    `# (Re)start K3s when what it runs from changed since kubelab last started it, or when it is not running.`,
+    `# --no-block: the unit is Type=notify with TimeoutStartSec=0, so a K3s that never reports ready (an agent`,
+    `# that cannot reach the server) would block here forever; kubelab waits for it with a deadline instead.`,
+    `now=$(run_files)`,
+    `if [ -f "$started_file" ] && [ "$(cat "$started_file")" = "$now" ] && systemctl is-active --quiet "$service"; then`,
+    `  echo "kubelab: K3s $version ($service) on ${node.name} already runs these files; not restarted"`,
+    `else`,
+    `  systemctl reset-failed "$service" 2>/dev/null || true`,
+    `  systemctl restart --no-block "$service"`,
+    `  printf '%s\\n' "$now" > "$started_file"`,
+    `  echo "kubelab: (re)starting K3s $version ($service) on ${node.name}"`,
+    `fi`,
     `echo "kubelab: installed K3s $version ($service) on ${node.name}"`,
     ``,
   ].join('\n');

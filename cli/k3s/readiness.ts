@@ -1,6 +1,7 @@
 import { LabNode } from '../../config/lab-config';
 import { KubelabError } from '../errors';
 import { NodeSession, lastLines, sleep } from '../ssh/client';
+import { withWait } from '../wait-progress';
 import { HOST_ONLY_IFACE } from '../../config/k3s-plan';
 import { kubectlCommand } from './remote';
 
@@ -14,23 +15,23 @@ export interface ReadinessOptions {
 /** The address every VirtualBox NAT NIC gets: a node reporting it was registered on the wrong interface. */
 const VIRTUALBOX_NAT_ADDRESS = '10.0.2.15';
 
-/** Polls until `check` returns a value (not undefined); on timeout throws with the last thing it saw. */
+/** Polls until `check` returns a value (not undefined), with progress lines; on timeout throws with the last thing it saw. */
 async function poll<T>(what: string, opts: ReadinessOptions, check: () => Promise<{ done: T } | { seen: string }>): Promise<T> {
-  const deadline = Date.now() + opts.timeoutMs;
-  let seen = 'nothing yet';
-  for (;;) {
-    const r = await check();
-    if ('done' in r) return r.done;
-    seen = r.seen;
-    if (Date.now() + opts.pollMs > deadline) break;
-    await sleep(opts.pollMs);
-  }
-  throw new KubelabError(`${what} within ${Math.round(opts.timeoutMs / 1000)} s; last seen: ${seen}`);
+  return withWait(what, { timeoutMs: opts.timeoutMs, out: opts.onProgress }, async (wait) => {
+    wait.seen = 'nothing yet';
+    for (;;) {
+      const r = await check();
+      if ('done' in r) return r.done;
+      wait.seen = r.seen;
+      if (wait.remainingMs() < opts.pollMs) throw wait.timedOut();
+      await sleep(opts.pollMs);
+    }
+  });
 }
 
 /** Waits until the K3s API on the server answers /readyz with "ok". */
 export async function waitForApiReady(server: NodeSession, opts: ReadinessOptions): Promise<void> {
-  await poll(`The K3s API on ${server.target.nodeName} did not become ready`, opts, async () => {
+  await poll(`the K3s API on ${server.target.nodeName} to answer /readyz`, opts, async () => {
     const r = await server.exec(kubectlCommand('get --raw /readyz'));
     if (r.code === 0 && r.stdout.trim() === 'ok') return { done: undefined };
     return { seen: lastLines(`${r.stdout}${r.stderr}`.trim(), 2).replace(/\n/g, ' | ') || `exit status ${r.code}` };
@@ -45,7 +46,7 @@ export async function waitForApiReady(server: NodeSession, opts: ReadinessOption
  */
 export async function waitForNodeReady(server: NodeSession, node: LabNode, opts: ReadinessOptions): Promise<void> {
   const jsonpath = `{range .status.conditions[?(@.type=="Ready")]}{.status}{end} {range .status.addresses[?(@.type=="InternalIP")]}{.address}{end}`;
-  await poll(`Node ${node.name} did not become Ready`, opts, async () => {
+  await poll(`node ${node.name} to be Ready in the cluster`, opts, async () => {
     const r = await server.exec(kubectlCommand(`get node ${node.name} -o jsonpath='${jsonpath}'`));
     if (r.code !== 0) return { seen: `not registered yet (${lastLines(r.stderr.trim(), 1) || `exit status ${r.code}`})` };
     const [ready, internalIp] = r.stdout.trim().split(/\s+/);

@@ -12,6 +12,7 @@ import { CHECK_INSTALL_NEEDED, STAGED, nodeScriptName, renderK3sNodeScript } fro
 import { K3sStepPlan, k3sStepPlan } from '../../config/k3s-plan';
 import { ReadinessOptions, waitForApiReady, waitForNodeReady } from './readiness';
 import { SUDO, withStagingDir } from './remote';
+import { waitForK3sService } from './service-ready';
 import { ensureK3sToken } from './token';
 
 /** Timing of a step; tests shorten it. */
@@ -75,7 +76,7 @@ export async function runK3sStep(ctx: CliContext, role: 'server' | 'agent', node
   await retryOnDroppedConnection(ctx, node.name, timing, async () => {
     const session = await connect(node);
     try {
-      await installOnNode(ctx, session, plan, script, token, files);
+      await installOnNode(ctx, session, plan, script, token, timing, files);
     } finally {
       session.close();
     }
@@ -115,7 +116,7 @@ async function retryOnDroppedConnection(ctx: CliContext, nodeName: string, timin
   }
 }
 
-async function installOnNode(ctx: CliContext, session: NodeSession, plan: K3sStepPlan, script: string, token: string, files?: InstallerFiles): Promise<void> {
+async function installOnNode(ctx: CliContext, session: NodeSession, plan: K3sStepPlan, script: string, token: string, timing: K3sStepTiming, files?: InstallerFiles): Promise<void> {
   const name = nodeScriptName(plan);
   await withStagingDir(session, async (staging) => {
     await session.upload(`${staging}/${name}`, { data: script }, 0o700);
@@ -137,6 +138,7 @@ async function installOnNode(ctx: CliContext, session: NodeSession, plan: K3sSte
     const result = await session.run(`${SUDO} bash ${staging}/${name} --install`, { stdin: `${token}\n`, label: `${name} (K3s ${plan.role} install)` });
     ctx.out(result.stdout.trim().split('\n').slice(-1)[0]);
     if (!files) await cacheOnlineInstall(ctx, session, plan, staging);
+    await waitForK3sService(session, plan, { timeoutMs: timing.readyTimeoutMs, pollMs: timing.pollMs, onProgress: ctx.out });
   });
 }
 

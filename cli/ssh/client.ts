@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import { LabPaths } from '../../config/paths';
 import { KubelabError } from '../errors';
+import { withWait } from '../wait-progress';
 import { verifyHostKey } from './host-keys';
 import { SshTarget, describeTarget } from './target';
 
@@ -152,9 +153,18 @@ export function connectOnce(options: ConnectOptions): Promise<NodeSession> {
     const conn = new Client();
     let hostKeyProblem: Error | undefined;
     let handshakeDone = false;
-    conn.once('ready', () => resolve(new NodeSession(target, conn)));
+    let settled = false;
+    conn.once('ready', () => {
+      settled = true;
+      resolve(new NodeSession(target, conn));
+    });
     conn.on('handshake', () => (handshakeDone = true));
-    conn.once('error', (err: Error & { level?: string; code?: string }) => {
+    // `on`, not `once`: ssh2 may emit a second error (a timeout, then "Connection lost before handshake"),
+    // and an error event nobody listens to kills the process. After the first, or once logged in, the
+    // session's 'close' and its commands' own failures say what happened.
+    conn.on('error', (err: Error & { level?: string; code?: string }) => {
+      if (settled) return;
+      settled = true;
       conn.end();
       if (hostKeyProblem) return reject(hostKeyProblem);
       let failure: ConnectFailure;
@@ -195,28 +205,30 @@ export interface RetryOptions {
   maxDelayMs?: number;
 }
 
-/** Logs in, retrying with backoff while the node boots; throws a KubelabError saying what the last attempt saw. */
+/** Logs in, retrying with backoff while the node boots (with progress lines); throws a KubelabError saying what the last attempt saw. */
 export async function connectToNode(options: ConnectOptions & RetryOptions): Promise<NodeSession> {
-  const deadline = Date.now() + options.timeoutMs;
-  let delay = options.initialDelayMs ?? 500;
-  let last: ConnectFailure | undefined;
-  let unreachableSince: number | undefined;
-  for (;;) {
-    try {
-      return await connectOnce({ ...options, handshakeTimeoutMs: Math.min(options.handshakeTimeoutMs ?? 20_000, Math.max(1000, deadline - Date.now())) });
-    } catch (err) {
-      if (err instanceof KubelabError) throw err;
-      last = (err as { failure?: ConnectFailure }).failure ?? { kind: 'handshake', detail: (err as Error).message };
+  return withWait(`an SSH login to ${describeTarget(options.target)}`, { timeoutMs: options.timeoutMs, out: options.onProgress }, async (wait) => {
+    let delay = options.initialDelayMs ?? 500;
+    let unreachableSince: number | undefined;
+    for (;;) {
+      let last: ConnectFailure;
+      try {
+        return await connectOnce({ ...options, handshakeTimeoutMs: Math.min(options.handshakeTimeoutMs ?? 20_000, Math.max(1000, wait.remainingMs())) });
+      } catch (err) {
+        if (err instanceof KubelabError) throw err;
+        last = (err as { failure?: ConnectFailure }).failure ?? { kind: 'handshake', detail: (err as Error).message };
+      }
+      if (last.kind === 'no-answer' && last.detail === 'ENETUNREACH') {
+        unreachableSince ??= Date.now();
+        // No route at all does not heal by waiting for a boot: say so within seconds, not at the deadline.
+        if (Date.now() - unreachableSince >= NETWORK_UNREACHABLE_GRACE_MS) throw new KubelabError(networkUnreachableAdvice(options.target));
+      } else unreachableSince = undefined;
+      wait.seen = describeFailure(last, options.target);
+      if (wait.remainingMs() < delay) throw new KubelabError(`cannot log in to ${describeTarget(options.target)} within ${Math.round(options.timeoutMs / 1000)} s: ${wait.seen}`);
+      await sleep(delay);
+      delay = Math.min(delay * 2, options.maxDelayMs ?? 5000);
     }
-    if (last.kind === 'no-answer' && last.detail === 'ENETUNREACH') {
-      unreachableSince ??= Date.now();
-      // No route at all does not heal by waiting for a boot: say so within seconds, not at the deadline.
-      if (Date.now() - unreachableSince >= NETWORK_UNREACHABLE_GRACE_MS) throw new KubelabError(networkUnreachableAdvice(options.target));
-    } else unreachableSince = undefined;
-    if (Date.now() + delay > deadline) throw new KubelabError(`cannot log in to ${describeTarget(options.target)} within ${Math.round(options.timeoutMs / 1000)} s: ${describeFailure(last, options.target)}`);
-    await sleep(delay);
-    delay = Math.min(delay * 2, options.maxDelayMs ?? 5000);
-  }
+  });
 }
 
 /** How long "network is unreachable" may last before connecting gives up (a route being set up right now gets this long). */

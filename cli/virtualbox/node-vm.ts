@@ -4,6 +4,7 @@ import { LabConfig, LabNode, vmName } from '../../config/lab-config';
 import { LabPaths } from '../../config/paths';
 import { KubelabError } from '../errors';
 import { seedIsoPath, writeNodeSeedIso } from '../seed/seed-iso';
+import { forgetNodeHostKey } from '../ssh/host-keys';
 import { BASE_SNAPSHOT, BaseImageDeps, baseVmName, ensureBaseImage } from './base-image';
 import { SEED_CONTROLLER, vbox } from './commands';
 import { LAB_MARKER_KEY, PROJECT_KEY, READY_KEY, VmView, assertOurs, deleteVm, hardPowerOff, inspectVm, isOn, labGroup, labVmsDir, projectIdentity, vmInfo, vmState } from './lab-vm';
@@ -144,6 +145,8 @@ export async function destroyNodeVm(
   if (seedRegistered) await vb.run(vbox.closeDvd(iso));
   fs.rmSync(iso, { force: true });
   fs.rmSync(serialLogPath(paths, nodeName), { force: true });
+  // The next VM at this address is a new machine with a new host key.
+  if (forgetNodeHostKey(paths, nodeName)) out(`kubelab: forgot the pinned SSH host key of ${nodeName}`);
   if (view.registered) out(`kubelab: destroyed VM ${name} and its seed`);
   else out(`kubelab: no VM ${name}${hadSeed || seedRegistered ? ' (removed its leftover seed)' : ''}; nothing to do`);
 }
