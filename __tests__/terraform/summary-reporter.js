@@ -10,7 +10,9 @@ class SummaryReporter {
       for (const t of file.testResults) lines.push(`  ${t.status.padEnd(7)} ${String(Math.round((t.duration || 0) / 100) / 10).padStart(6)} s  ${t.title}`);
     }
     process.stdout.write(`\nscenario timings:\n${lines.join('\n')}\n`);
-    process.stdout.write(`terraform: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${results.numPendingTests} skipped\n`);
+    // Jest's own summary is printed after every reporter's onRunComplete: this line goes last, at exit.
+    const summary = `terraform: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${results.numPendingTests} skipped\n`;
+    process.once('exit', () => process.stdout.write(summary));
   }
 }
 module.exports = SummaryReporter;
