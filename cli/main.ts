@@ -1,7 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import * as fs from 'fs';
-import * as path from 'path';
 import { PINNED } from '../config/versions';
+import { version } from '../package.json';
 import { ConfigError } from '../config/load';
 import { decodeStepSpec } from '../config/step-spec';
 import { CliContext } from './context';
@@ -36,8 +35,7 @@ export function buildProgram(ctx: CliContext): Command {
 
 /** "kubelab 0.1.0 (K3s v1.36.4+k3s1, Node.js v20.9.0)": what a bug report needs. */
 function versionLine(): string {
-  // This file's own package.json: tests run the CLI against other project dirs.
-  const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+  // Imported, not read from a path: bundled entry points (bin/run-ts.js) have another __dirname.
   return `kubelab ${version} (K3s ${PINNED.k3s}, Node.js ${process.version})`;
 }
 

@@ -30,7 +30,8 @@ describe('`proxy:` reaches the VMs', () => {
       const plan = k3sStepPlan(withProxy, findNode(withProxy, name), 'online');
       expect(plan.installerEnv).toMatchObject(vmProxyEnvironment(withProxy));
       const script = renderK3sNodeScript(plan);
-      expect(script).toContain("env HTTP_PROXY=http://proxy.corp.example:3128 HTTPS_PROXY=http://proxy.corp.example:3128 NO_PROXY=127.0.0.1,localhost,192.168.56.0/24,.corp.example,10.0.0.0/8 curl -sfL https://get.k3s.io");
+      expect(script).toContain('url=https://get.k3s.io');
+      expect(script).toContain('env HTTP_PROXY=http://proxy.corp.example:3128 HTTPS_PROXY=http://proxy.corp.example:3128 NO_PROXY=127.0.0.1,localhost,192.168.56.0/24,.corp.example,10.0.0.0/8 curl -sS -fL --connect-timeout');
       expect(script).toMatch(/HTTP_PROXY=http:\/\/proxy\.corp\.example:3128 .*\\\n {2}sh "\$staging\/install\.sh"/s);
     }
     const plain = renderK3sNodeScript(k3sStepPlan(without, findNode(without, 'cp1'), 'online'));

@@ -114,7 +114,7 @@ describe('VM folders follow VirtualBox: <basefolder>/<group>/<vm>', () => {
         expect((await cli(ru, project, 'snapshot', 'take', 'cp1')).out).toMatch(/already has snapshot kubelab-bootstrapped; nothing to do/);
         expect((await cli(ru, project, 'snapshot', 'restore', 'cp1')).out).toMatch(/restored kubelab-cp1 to snapshot kubelab-bootstrapped/);
         expect((await cli(ru, project, 'vm', 'status', 'cp1')).out).toBe('kubelab-cp1: running, ip 192.168.56.10, created');
-        expect((await cli(ru, project, 'vm', 'destroy', 'cp1')).out).toBe('kubelab: destroyed VM kubelab-cp1 and its seed');
+        expect((await cli(ru, project, 'vm', 'destroy', 'cp1')).out).toBe('kubelab: forgot the pinned SSH host key of cp1\nkubelab: destroyed VM kubelab-cp1 and its seed');
         expect(s.state().media.filter((m) => m.kind === 'dvd')).toEqual([]);
         expect((await cli(ru, project, 'network', 'down')).out).toBe('kubelab: removed host-only interface vboxnet0');
       } finally {
