@@ -1,13 +1,29 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
+import { ExistingHost, existingHostSchema, withHostDefaults } from './existing-host';
 import { isIpv4, ipv4ToInt, parseCidr, specialRangeOf, subnetContains, subnetWithin } from './ipv4';
+import { registriesSchema } from './registries';
 
 /** K3s minimums (docs.k3s.io, "Requirements"): server 2 cores / 2 GB, agent 1 core / 512 MB. */
 export const K3S_MINIMUMS = {
   server: { cpus: 2, memoryMb: 2048 },
   agent: { cpus: 1, memoryMb: 512 },
 } as const;
+
+/**
+ * Server counts kubelab builds: embedded etcd needs an odd number of servers for quorum
+ * (k3s-io/docs docs/datastore/ha-embedded.md at 0c96e6d7: "An even number of server nodes
+ * will result in a non-functional, split-brain cluster"); 1 is the single-server lab.
+ */
+export const SERVER_COUNTS = [1, 3, 5] as const;
+
+/**
+ * RAM of a server that runs the control plane and etcd, from K3s's "Server Sizing Guide"
+ * (k3s-io/docs docs/installation/requirements.md at 005d2954: 2 CPU, 4 GB for up to 350
+ * agents). Below it an HA lab still starts (the hard minimum stays 2 GB) but gets a warning.
+ */
+export const ETCD_SERVER_SIZING = { cpus: 2, memoryMb: 4096 } as const;
 
 /** Sizes a node gets when the config does not say. */
 export const NODE_SIZE_DEFAULTS = {
@@ -76,12 +92,14 @@ const nodeSchema = z.strictObject({
   /** Hostname of the VM and name of the Kubernetes node. */
   name: hostname('a node name'),
   role: z.enum(['server', 'agent'], { message: "must be 'server' or 'agent'" }),
-  /** Static address on the host-only network (NIC2, enp0s8). */
-  ip: ipv4,
+  /** Static address on the host-only network (NIC2, enp0s8); a VM node needs it, an existing host uses host.address. */
+  ip: ipv4.optional(),
   cpus: wholeNumber('cpus', NODE_SIZE_LIMITS.cpus).optional(),
   memoryMb: wholeNumber('memoryMb', NODE_SIZE_LIMITS.memoryMb, ' (MB)').optional(),
   /** At least 10 GB: the Ubuntu image and K3s need the room. */
   diskGb: wholeNumber('diskGb', NODE_SIZE_LIMITS.diskGb, ' (GB; the Ubuntu image and K3s need at least 10)').optional(),
+  /** An existing machine instead of a VM: SSH address, user, port and key (in .kubelab/). @default a VirtualBox VM */
+  host: existingHostSchema.optional(),
 }, { message: 'must be a mapping like { name: w1, role: agent, ip: 192.168.56.11 }' });
 
 const componentSwitch = { enabled: z.boolean({ message: 'must be true or false' }) };
@@ -177,6 +195,8 @@ export const labConfigSchema = z
       },
       mapping('ingress, metricsServer, dashboard, hpaDemo'),
     ),
+    /** Registry mirrors written to /etc/rancher/k3s/registries.yaml on every node. @default none */
+    registries: registriesSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
     const subnet = parseCidr(cfg.network.cidr);
@@ -199,6 +219,26 @@ export const labConfigSchema = z
     const seenNames = new Map<string, number>();
     const seenIps = new Map<string, number>();
     cfg.nodes.forEach((node, i) => {
+      if (node.host) {
+        checkExistingHostNode(node, i, ctx);
+        const addressAt = seenIps.get(node.host.address);
+        if (addressAt !== undefined) {
+          ctx.addIssue({ code: 'custom', path: ['nodes', i, 'host', 'address'], message: `is already used by nodes[${addressAt}] (${cfg.nodes[addressAt].name}); node addresses must be unique` });
+        } else seenIps.set(node.host.address, i);
+        const nameAt = seenNames.get(node.name);
+        if (nameAt !== undefined) {
+          ctx.addIssue({ code: 'custom', path: ['nodes', i, 'name'], message: `is already used by nodes[${nameAt}]; node names must be unique` });
+        } else seenNames.set(node.name, i);
+        return;
+      }
+      if (node.ip === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['nodes', i, 'ip'],
+          message: `node ${node.name} needs ip: (its address on the host-only network) for its VM, or host: { address, user } to use an existing machine instead`,
+        });
+        return;
+      }
       checkAddress(node.ip, ['nodes', i, 'ip'], `the address of node ${node.name}`);
       if (node.ip === cfg.network.hostIp) {
         ctx.addIssue({
@@ -232,18 +272,9 @@ export const labConfigSchema = z
       }
     });
 
-    const servers = cfg.nodes.filter((n) => n.role === 'server');
-    if (cfg.nodes.length === 0) {
-      // "must list at least one node" says it already
-    } else if (servers.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['nodes'], message: "has no node with role 'server'; give exactly one node role: server" });
-    } else if (servers.length > 1) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['nodes'],
-        message: `has ${servers.length} servers (${servers.map((s) => s.name).join(', ')}); kubelab supports exactly one until HA exists: make the others role: agent`,
-      });
-    }
+    // With no nodes at all, "must list at least one node" says it already.
+    if (cfg.nodes.length > 0) checkServerCount(cfg.nodes, ctx);
+    checkNotMixed(cfg.nodes, ctx);
 
     const { installer } = cfg.k3s;
     if (installer.source === 'local' && (installer.binary === undefined || installer.script === undefined)) {
@@ -266,12 +297,74 @@ export const labConfigSchema = z
     }
   });
 
+type ParsedNodeShape = z.output<typeof nodeSchema>;
+type RefinementContext = z.core.$RefinementCtx<unknown>;
+
+/** An existing host has the size it has: the VM keys do not apply, and it is not on the host-only network. */
+function checkExistingHostNode(node: ParsedNodeShape, i: number, ctx: RefinementContext): void {
+  for (const key of ['ip', 'cpus', 'memoryMb', 'diskGb'] as const) {
+    if (node[key] === undefined) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['nodes', i, key],
+      message:
+        key === 'ip'
+          ? `node ${node.name} is an existing host: its address is host.address; remove ip (ip is the address of a VM on the host-only network)`
+          : `node ${node.name} is an existing host, which has the size it has; remove ${key} (it sizes VMs only)`,
+    });
+  }
+}
+
+/** 1, 3 or 5 servers: embedded etcd keeps quorum only with an odd number. */
+function checkServerCount(nodes: readonly ParsedNodeShape[], ctx: RefinementContext): void {
+  const servers = nodes.filter((n) => n.role === 'server');
+  if (servers.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['nodes'], message: "has no node with role 'server'; give one node (or 3 or 5 for a highly available control plane) role: server" });
+  } else if (!(SERVER_COUNTS as readonly number[]).includes(servers.length)) {
+    const even = servers.length % 2 === 0;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['nodes'],
+      message:
+        `has ${servers.length} servers (${servers.map((s) => s.name).join(', ')}); allowed are ${SERVER_COUNTS.join(', ')}: ` +
+        (even
+          ? 'embedded etcd needs an odd number of servers to keep a quorum (an even number gains no fault tolerance and can split), so make one of them role: agent or add one'
+          : `more than ${SERVER_COUNTS[SERVER_COUNTS.length - 1]} servers only slow etcd down in a lab; make the others role: agent`),
+    });
+  }
+}
+
+/**
+ * A lab is VMs or existing hosts, not both: the VMs sit on a host-only network that only
+ * this computer reaches, so other machines could not reach them (K3s needs every node to
+ * reach every other on 8472/udp and 10250/tcp, and the servers on 6443/tcp).
+ */
+function checkNotMixed(nodes: readonly ParsedNodeShape[], ctx: RefinementContext): void {
+  const hosts = nodes.filter((n) => n.host).map((n) => n.name);
+  const vms = nodes.filter((n) => !n.host).map((n) => n.name);
+  if (hosts.length > 0 && vms.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['nodes'],
+      message:
+        `mixes existing hosts (${hosts.join(', ')}) with VMs (${vms.join(', ')}); a lab is all VMs or all existing hosts, because the VMs' host-only network is reachable only from this computer ` +
+        'and K3s needs every node to reach every other: give every node host: { address, user }, or none',
+    });
+  }
+}
+
 export type LabConfigInput = z.input<typeof labConfigSchema>;
 type ParsedConfig = z.output<typeof labConfigSchema>;
 type ParsedNode = ParsedConfig['nodes'][number];
 
-/** A node with every size filled in. */
-export interface LabNode extends ParsedNode {
+/**
+ * A node with every default filled in. `ip` is where kubelab and K3s reach it: the VM's
+ * host-only address, or an existing host's address. The sizes apply to VMs only.
+ */
+export interface LabNode extends Omit<ParsedNode, 'host' | 'ip'> {
+  readonly ip: string;
+  /** Set when the node is an existing machine, not a VM. */
+  readonly host?: ExistingHost;
   readonly cpus: number;
   readonly memoryMb: number;
   readonly diskGb: number;
@@ -287,7 +380,10 @@ export function withNodeDefaults(parsed: ParsedConfig): LabConfig {
     ...parsed,
     nodes: parsed.nodes.map((n) => {
       const size = NODE_SIZE_DEFAULTS[n.role];
-      return { ...n, cpus: n.cpus ?? size.cpus, memoryMb: n.memoryMb ?? size.memoryMb, diskGb: n.diskGb ?? size.diskGb };
+      const { host, ip, ...rest } = n;
+      // Validation guarantees: a VM node has ip, an existing host has host (and no ip).
+      const where = host ? { ip: host.address, host: withHostDefaults(host) } : { ip: ip! };
+      return { ...rest, ...where, cpus: n.cpus ?? size.cpus, memoryMb: n.memoryMb ?? size.memoryMb, diskGb: n.diskGb ?? size.diskGb };
     }),
   };
 }
@@ -329,12 +425,12 @@ export function localInstallerProblems(cfg: LabConfig, projectDir: string): stri
 export function configWarnings(cfg: LabConfig, host?: HostResources): string[] {
   const warnings: string[] = [];
   if (host) {
-    for (const node of cfg.nodes) {
+    for (const node of vmNodes(cfg)) {
       if (node.cpus > host.cpus) {
         warnings.push(`nodes ${node.name}: cpus ${node.cpus} is more than this host's ${host.cpus} logical CPUs; VirtualBox may refuse to start the VM. Give it at most ${host.cpus}.`);
       }
     }
-    const totalMb = cfg.nodes.reduce((n, node) => n + node.memoryMb, 0);
+    const totalMb = vmNodes(cfg).reduce((n, node) => n + node.memoryMb, 0);
     if (totalMb > host.memoryMb - HOST_RESERVE_MB) {
       warnings.push(
         `the nodes ask for ${totalMb} MB of memory in all; this host has ${host.memoryMb} MB, and about ${HOST_RESERVE_MB} MB should stay free for it. ` +
@@ -343,14 +439,14 @@ export function configWarnings(cfg: LabConfig, host?: HostResources): string[] {
     }
   }
   const subnet = parseCidr(cfg.network.cidr)!;
-  if (!subnetWithin(subnet, parseCidr(VBOX_DEFAULT_ALLOWED_RANGE)!)) {
+  if (vmNodes(cfg).length > 0 && !subnetWithin(subnet, parseCidr(VBOX_DEFAULT_ALLOWED_RANGE)!)) {
     warnings.push(
       `network.cidr ${cfg.network.cidr} is outside ${VBOX_DEFAULT_ALLOWED_RANGE}, the only range VirtualBox allows for host-only networks on Linux and macOS by default. ` +
         `On those hosts add a line "* ${cfg.network.cidr}" to /etc/vbox/networks.conf (create the file as root), or pick a network inside ${VBOX_DEFAULT_ALLOWED_RANGE}. Windows hosts are not limited.`,
     );
   }
   const dhcpLow = ipv4ToInt(subnet.network) + 100;
-  for (const node of cfg.nodes) {
+  for (const node of vmNodes(cfg)) {
     const value = ipv4ToInt(node.ip);
     if (subnet.prefixLength === 24 && value >= dhcpLow) {
       warnings.push(
@@ -358,12 +454,39 @@ export function configWarnings(cfg: LabConfig, host?: HostResources): string[] {
       );
     }
   }
+  const servers = serverNodes(cfg);
+  if (servers.length > 1) {
+    for (const node of servers.filter((n) => !n.host && n.memoryMb < ETCD_SERVER_SIZING.memoryMb)) {
+      warnings.push(
+        `nodes ${node.name}: memoryMb ${node.memoryMb} is below the ${ETCD_SERVER_SIZING.memoryMb} MB K3s's server sizing guide lists for a server that also runs etcd; ` +
+          `the HA lab starts, but may be slow or evict pods under load. Give the servers memoryMb: ${ETCD_SERVER_SIZING.memoryMb} if this computer has the RAM.`,
+      );
+    }
+  }
   return warnings;
 }
 
-/** The server node (validation guarantees exactly one). */
-export function serverNode(cfg: LabConfig): LabNode {
-  return cfg.nodes.find((n) => n.role === 'server')!;
+/** The servers in config order; validation guarantees 1, 3 or 5. */
+export function serverNodes(cfg: Pick<LabConfig, 'nodes'>): LabNode[] {
+  return cfg.nodes.filter((n) => n.role === 'server');
+}
+
+/**
+ * The first server: it initializes the cluster (with --cluster-init when there are several),
+ * the other servers join it, and agents and the kubeconfig reach the cluster through it.
+ */
+export function serverNode(cfg: Pick<LabConfig, 'nodes'>): LabNode {
+  return serverNodes(cfg)[0];
+}
+
+/** Whether the lab has more than one server (an embedded-etcd HA control plane). */
+export function isHighlyAvailable(cfg: Pick<LabConfig, 'nodes'>): boolean {
+  return serverNodes(cfg).length > 1;
+}
+
+/** The nodes kubelab runs as VirtualBox VMs (all but existing hosts). */
+export function vmNodes(cfg: Pick<LabConfig, 'nodes'>): LabNode[] {
+  return cfg.nodes.filter((n) => !n.host);
 }
 
 export function agentNodes(cfg: LabConfig): LabNode[] {

@@ -214,6 +214,7 @@ function allowedKeysAt(p: readonly PropertyKey[]): string[] {
     schema = unwrap(schema);
     if (schema instanceof z.ZodObject) schema = schema.shape[key as string];
     else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
+    else if (schema instanceof z.ZodRecord) schema = schema.valueType as z.ZodType;
   }
   schema = unwrap(schema);
   return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];

@@ -55,7 +55,7 @@ describe('each bad value gets one message naming the field, the value and what i
     ['a duplicate name', { nodes: threeNodes({ 2: { name: 'w1' } }) }, 'nodes[2].name = "w1": is already used by nodes[1]'],
     ['a name that is not a hostname', { nodes: threeNodes({ 1: { name: 'Worker_1' } }) }, 'nodes[1].name = "Worker_1": a node name must be a valid hostname'],
     ['no server', { nodes: [node('w1', 'agent', '192.168.56.11')] }, "nodes: has no node with role 'server'"],
-    ['two servers', { nodes: threeNodes({ 1: { role: 'server' } }) }, 'nodes: has 2 servers (cp1, w1); kubelab supports exactly one until HA exists'],
+    ['two servers', { nodes: threeNodes({ 1: { role: 'server' } }) }, 'nodes: has 2 servers (cp1, w1); allowed are 1, 3, 5: embedded etcd needs an odd number of servers'],
     ['server RAM below the K3s minimum', { nodes: threeNodes({ 0: { memoryMb: 1024 } }) }, 'nodes[0].memoryMb = 1024: is below the K3s minimum for a server: at least 2048 (MB)'],
     ['server CPUs below the K3s minimum', { nodes: threeNodes({ 0: { cpus: 1 } }) }, 'nodes[0].cpus = 1: is below the K3s minimum for a server: at least 2'],
     ['agent RAM below the K3s minimum', { nodes: threeNodes({ 1: { memoryMb: 256 } }) }, 'nodes[1].memoryMb = 256: is below the K3s minimum for a agent: at least 512 (MB)'],
