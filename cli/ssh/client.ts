@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import { LabPaths } from '../../config/paths';
 import { KubelabError } from '../errors';
@@ -148,7 +149,7 @@ function firstLine(s: string): string {
 /** One login attempt. Rejects with a KubelabError (a changed host key: do not retry) or an Error carrying `failure`. */
 export function connectOnce(options: ConnectOptions): Promise<NodeSession> {
   const { target, paths } = options;
-  const privateKey = readLabPrivateKey(paths);
+  const privateKey = readPrivateKey(paths, target);
   return new Promise((resolve, reject) => {
     const conn = new Client();
     let hostKeyProblem: Error | undefined;
@@ -252,7 +253,14 @@ export function describeFailure(f: ConnectFailure, target: SshTarget): string {
   }
 }
 
-function readLabPrivateKey(paths: LabPaths): Buffer {
+function readPrivateKey(paths: LabPaths, target: SshTarget): Buffer {
+  if (target.keyFile !== undefined) {
+    const file = path.join(paths.stateDir, target.keyFile);
+    if (!fs.existsSync(file)) {
+      throw new KubelabError(`The SSH key ${file} for ${describeTarget(target)} does not exist; put the private key that logs in as ${target.user} there (mode 0600), or leave keyFile out to use the lab's key ${paths.sshPrivateKey}`);
+    }
+    return fs.readFileSync(file);
+  }
   if (!fs.existsSync(paths.sshPrivateKey)) {
     throw new KubelabError(`The lab's SSH key ${paths.sshPrivateKey} does not exist; the VMs were built with it (kubelab vm create makes it). Re-create the VMs: cdktf deploy vms`);
   }

@@ -1,3 +1,4 @@
+import { LabNode } from '../../config/lab-config';
 import { LAB_SSH_USER } from './keys';
 
 /** Where kubelab logs in to reach one node. */
@@ -7,6 +8,11 @@ export interface SshTarget {
   readonly host: string;
   readonly port: number;
   readonly user: string;
+  /**
+   * The private key that logs in, relative to the lab state dir `.kubelab/`.
+   * @default the lab's own key (ssh/id_ed25519)
+   */
+  readonly keyFile?: string;
 }
 
 /** Real nodes listen on 22 and let the lab's `kubelab` user in. */
@@ -30,6 +36,23 @@ export function nodeSshTarget(nodeName: string, ip: string, env: NodeJS.ProcessE
     }
   }
   return { nodeName, host: ip, port: NODE_SSH_PORT, user: LAB_SSH_USER };
+}
+
+/** Where kubelab logs in to a node of the config: its VM, or the existing host as `host:` says. */
+export function labNodeSshTarget(node: Pick<LabNode, 'name' | 'ip' | 'host'>, env: NodeJS.ProcessEnv = process.env): SshTarget {
+  if (!node.host) return nodeSshTarget(node.name, node.ip, env);
+  return existingHostSshTarget(node.name, node.host, env);
+}
+
+/** An existing host's login (the test hook may send its address to a local sshd, which then lets the host's key in). */
+export function existingHostSshTarget(
+  nodeName: string,
+  host: { readonly address: string; readonly user: string; readonly port: number; readonly keyFile: string },
+  env: NodeJS.ProcessEnv = process.env,
+): SshTarget {
+  const hooked = env[TEST_SSH_ENDPOINTS_ENV] ? nodeSshTarget(nodeName, host.address, env) : undefined;
+  if (hooked && hooked.host !== host.address) return { ...hooked, keyFile: host.keyFile };
+  return { nodeName, host: host.address, port: host.port, user: host.user, keyFile: host.keyFile };
 }
 
 /** "cp1 (192.168.56.10)" — or with the port when it is not 22. */

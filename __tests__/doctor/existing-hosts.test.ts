@@ -1,0 +1,113 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { utils } from 'ssh2';
+import { resolveLabConfig } from '../../config/load';
+import { checkExistingHosts } from '../../cli/doctor/existing-hosts';
+import { Finding } from '../../cli/doctor/checks';
+import { TEST_SSH_ENDPOINTS_ENV } from '../../cli/ssh/target';
+import { FakeNode, makeTestLab, sshEndpointsEnv, startFakeNode } from '../support/sshd-fake-node';
+import { requireTool } from '../support/tools';
+
+/** The files a fake existing host shows the probe: an Ubuntu with systemd, 2 CPUs and 4 GB unless said otherwise. */
+function giveHostFiles(node: FakeNode, files: { osRelease?: string; init?: string; cpus?: number; memoryKb?: number } = {}): void {
+  const put = (p: string, text: string) => {
+    fs.mkdirSync(path.dirname(path.join(node.root, p)), { recursive: true });
+    fs.writeFileSync(path.join(node.root, p), text);
+  };
+  put('etc/os-release', files.osRelease ?? 'PRETTY_NAME="Ubuntu 24.04.1 LTS"\nID=ubuntu\nVERSION_ID="24.04"\n');
+  put('proc/1/comm', `${files.init ?? 'systemd'}\n`);
+  put('proc/cpuinfo', Array.from({ length: files.cpus ?? 2 }, (_, i) => `processor\t: ${i}\nmodel name\t: stand-in\n`).join('\n'));
+  put('proc/meminfo', `MemTotal:       ${files.memoryKb ?? 4_026_000} kB\nMemFree:        1000 kB\n`);
+}
+
+const byCheck = (findings: Finding[], node: string) => Object.fromEntries(findings.filter((f) => f.message.startsWith(`${node} (`)).map((f) => [f.check, f]));
+
+requireTool('/usr/sbin/sshd')('doctor on existing hosts (real OpenSSH servers playing the machines)', () => {
+  let lab: ReturnType<typeof makeTestLab>;
+  let good: FakeNode;
+  let noSudo: FakeNode;
+  let foreignK3s: FakeNode;
+
+  beforeAll(async () => {
+    lab = makeTestLab();
+    [good, noSudo, foreignK3s] = await Promise.all([startFakeNode(lab.paths), startFakeNode(lab.paths), startFakeNode(lab.paths)]);
+    giveHostFiles(good);
+    giveHostFiles(noSudo, { osRelease: 'PRETTY_NAME="Fedora Linux 41"\nID=fedora\n' });
+    giveHostFiles(foreignK3s, { cpus: 1, memoryKb: 400_000 });
+    // STAND-IN sudo as on a machine without NOPASSWD: sudo -n refuses at once (message as sudo 1.9 prints it).
+    noSudo.addStandIn('sudo', '#!/bin/bash\necho "sudo: a password is required" >&2\nexit 1\n');
+    fs.writeFileSync(path.join(foreignK3s.root, 'usr', 'local', 'bin', 'k3s'), '#!/bin/sh\n', { mode: 0o755 });
+    // Another key the hosts do not accept, in .kubelab/ as a user would put it.
+    fs.writeFileSync(path.join(lab.paths.stateDir, 'ssh', 'other-key'), utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+    Object.assign(
+      process.env,
+      sshEndpointsEnv({
+        '10.20.0.11': good,
+        '10.20.0.12': noSudo,
+        '10.20.0.13': foreignK3s,
+        '10.20.0.14': good,
+        // Nothing listens on port 1: the "unreachable machine".
+        '10.20.0.15': { sshd: { host: '127.0.0.1', port: 1, user: 'nobody' } } as FakeNode,
+      }),
+    );
+  });
+  afterAll(async () => {
+    delete process.env[TEST_SSH_ENDPOINTS_ENV];
+    await Promise.all([good?.stop(), noSudo?.stop(), foreignK3s?.stop()]);
+    lab?.cleanup();
+  });
+
+  test('SSH, passwordless sudo, OS, size and foreign K3s are each reported with a fix', async () => {
+    const host = (name: string, role: string, address: string, extra: object = {}) => ({ name, role, host: { address, user: 'ubuntu', ...extra } });
+    const { config } = resolveLabConfig({
+      nodes: [
+        host('s1', 'server', '10.20.0.11'),
+        host('a1', 'agent', '10.20.0.12'),
+        host('a2', 'agent', '10.20.0.13'),
+        host('a3', 'agent', '10.20.0.14', { keyFile: 'ssh/other-key' }),
+        host('a4', 'agent', '10.20.0.15'),
+      ],
+    });
+    const findings = await checkExistingHosts(config, lab.paths, 2000);
+
+    const s1 = byCheck(findings, 's1');
+    expect(Object.values(s1).map((f) => [f.check, f.level])).toEqual([
+      ['ssh', 'ok'],
+      ['sudo', 'ok'],
+      ['os', 'ok'],
+      ['resources', 'ok'],
+      ['k3s', 'ok'],
+    ]);
+    expect(s1.os.message).toContain('Ubuntu 24.04.1 LTS');
+
+    const a1 = byCheck(findings, 'a1');
+    expect(a1.sudo.level).toBe('fail');
+    expect(a1.sudo.message).toContain('sudo: a password is required');
+    expect(a1.sudo.fix).toContain("ubuntu ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/kubelab");
+    expect(a1.os).toMatchObject({ level: 'warn', message: expect.stringContaining('Fedora Linux 41') });
+
+    const a2 = byCheck(findings, 'a2');
+    expect(a2.resources).toMatchObject({ level: 'fail', message: expect.stringContaining('1 CPUs, 390 MB of RAM; a K3s agent needs at least 1 CPUs and 512 MB') });
+    expect(a2.k3s).toMatchObject({ level: 'fail', message: expect.stringContaining('kubelab did not install it') });
+
+    const a3 = byCheck(findings, 'a3');
+    expect(Object.keys(a3)).toEqual(['ssh']);
+    expect(a3.ssh.level).toBe('fail');
+    expect(a3.ssh.message).toContain('login failed');
+    expect(a3.ssh.fix).toContain('ssh-copy-id -i .kubelab/ssh/other-key.pub ubuntu@10.20.0.14');
+
+    const a4 = byCheck(findings, 'a4');
+    expect(a4.ssh).toMatchObject({ level: 'fail', message: expect.stringContaining('never answered') });
+  }, 30_000);
+
+  test('an Alpine host with OpenRC fails the OS check (kubelab runs K3s under systemd)', async () => {
+    giveHostFiles(good, { osRelease: 'PRETTY_NAME="Alpine Linux v3.20"\nID=alpine\n', init: 'init' });
+    try {
+      const { config } = resolveLabConfig({ nodes: [{ name: 's1', role: 'server', host: { address: '10.20.0.11', user: 'ubuntu' } }] });
+      const os = byCheck(await checkExistingHosts(config, lab.paths, 2000), 's1').os;
+      expect(os).toMatchObject({ level: 'fail', message: expect.stringContaining("runs 'init' as PID 1, not systemd") });
+    } finally {
+      giveHostFiles(good);
+    }
+  });
+});
