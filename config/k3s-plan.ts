@@ -1,4 +1,5 @@
-import { LabConfig, LabNode, serverNode } from './lab-config';
+import { registrationUrl, serverJoinFlags } from './cluster-join';
+import { LabConfig, LabNode } from './lab-config';
 import { vmProxyEnvironment } from './proxy';
 
 /** The interface of the host-only network inside the Ubuntu VMs (NIC2); NIC1 (enp0s3) is NAT with 10.0.2.15 on every VM. */
@@ -36,7 +37,8 @@ export interface K3sStepPlan {
 /** The plan for a node of the lab. `source` says whether files are uploaded from the host (local or cache). */
 export function k3sStepPlan(cfg: LabConfig, node: LabNode, source: 'online' | 'upload'): K3sStepPlan {
   // Without --node-ip and --flannel-iface, K3s picks the NAT NIC (10.0.2.15 on every VM): logs, exec and metrics break (k3s-io/k3s #72, #1365).
-  const nodeFlags = ['--node-name', node.name, '--node-ip', node.ip, '--flannel-iface', HOST_ONLY_IFACE];
+  // An existing host has no enp0s8; K3s registers it with --node-ip (interface choice there: unverified for multi-NIC hosts).
+  const nodeFlags = ['--node-name', node.name, '--node-ip', node.ip, ...(node.host ? [] : ['--flannel-iface', HOST_ONLY_IFACE])];
   // With `proxy:` in the config, install.sh passes the proxy on to K3s and containerd (see config/proxy.ts).
   const env: Record<string, string> = { K3S_TOKEN_FILE: NODE_TOKEN_FILE, ...vmProxyEnvironment(cfg) };
   if (node.role === 'server') {
@@ -49,6 +51,7 @@ export function k3sStepPlan(cfg: LabConfig, node: LabNode, source: 'online' | 'u
       uninstallScript: 'k3s-uninstall.sh',
       installArgs: [
         'server',
+        ...serverJoinFlags(cfg, node),
         ...nodeFlags,
         '--advertise-address', node.ip,
         '--tls-san', node.ip,
@@ -69,7 +72,7 @@ export function k3sStepPlan(cfg: LabConfig, node: LabNode, source: 'online' | 'u
     service: 'k3s-agent',
     uninstallScript: 'k3s-agent-uninstall.sh',
     installArgs: ['agent', ...nodeFlags],
-    installerEnv: { K3S_URL: k3sServerUrl(serverNode(cfg).ip), ...env },
+    installerEnv: { K3S_URL: registrationUrl(cfg), ...env },
     source,
   };
 }

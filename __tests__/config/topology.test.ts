@@ -1,13 +1,6 @@
 import { ConfigError, resolveLabConfig } from '../../config/load';
 import { isHighlyAvailable, serverNode, serverNodes, vmNodes } from '../../config/lab-config';
-
-const vm = (name: string, role: string, last: number, extra: object = {}) => ({ name, role, ip: `192.168.56.${last}`, ...extra });
-const host = (name: string, role: string, address: string, extra: object = {}) => ({ name, role, host: { address, user: 'ubuntu', ...extra } });
-
-/** Three servers and two agents as VMs: the HA lab of the docs. */
-export const HA_NODES = [vm('cp1', 'server', 10), vm('cp2', 'server', 11), vm('cp3', 'server', 12), vm('w1', 'agent', 21), vm('w2', 'agent', 22)];
-/** A lab made only of machines that already exist. */
-export const HOSTS_ONLY_NODES = [host('pi1', 'server', '10.20.0.11'), host('pi2', 'agent', '10.20.0.12', { port: 2222, keyFile: 'ssh/pi-key' })];
+import { HA_NODES, HOSTS_ONLY_NODES, hostNode, vmNode } from '../support/lab-shapes';
 
 function problemsOf(overrides: unknown): string[] {
   try {
@@ -29,7 +22,7 @@ describe('servers: 1, 3 or 5', () => {
   });
 
   test.each([2, 4, 6])('%i servers are refused with the reason (etcd quorum)', (count) => {
-    const nodes = Array.from({ length: count }, (_, i) => vm(`cp${i + 1}`, 'server', 10 + i));
+    const nodes = Array.from({ length: count }, (_, i) => vmNode(`cp${i + 1}`, 'server', 10 + i));
     const problems = problemsOf({ nodes });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(`nodes: has ${count} servers (`);
@@ -38,7 +31,7 @@ describe('servers: 1, 3 or 5', () => {
   });
 
   test('7 servers are refused as more than a lab needs', () => {
-    const problems = problemsOf({ nodes: Array.from({ length: 7 }, (_, i) => vm(`cp${i + 1}`, 'server', 10 + i)) });
+    const problems = problemsOf({ nodes: Array.from({ length: 7 }, (_, i) => vmNode(`cp${i + 1}`, 'server', 10 + i)) });
     expect(problems).toEqual([expect.stringContaining('more than 5 servers only slow etcd down')]);
   });
 
@@ -67,16 +60,16 @@ describe('existing hosts as nodes', () => {
 
   test.each<[string, unknown, string]>([
     ['a host without address', { nodes: [{ name: 'pi1', role: 'server', host: { user: 'ubuntu' } }] }, 'nodes[0].host.address: is missing'],
-    ['a host address that is not IPv4', { nodes: [host('pi1', 'server', 'pi1.lan')] }, 'nodes[0].host.address = "pi1.lan": must be the IPv4 address of the machine'],
+    ['a host address that is not IPv4', { nodes: [hostNode('pi1', 'server', 'pi1.lan')] }, 'nodes[0].host.address = "pi1.lan": must be the IPv4 address of the machine'],
     ['a host without user', { nodes: [{ name: 'pi1', role: 'server', host: { address: '10.20.0.11' } }] }, 'nodes[0].host.user: is missing'],
-    ['a port out of range', { nodes: [host('pi1', 'server', '10.20.0.11', { port: 70000 })] }, 'nodes[0].host.port = 70000: must be a TCP port, 1 to 65535'],
-    ['a key outside .kubelab/', { nodes: [host('pi1', 'server', '10.20.0.11', { keyFile: '../id_rsa' })] }, 'nodes[0].host.keyFile = "../id_rsa": keyFile must be a path relative to the lab state dir .kubelab/'],
-    ['a key by absolute path', { nodes: [host('pi1', 'server', '10.20.0.11', { keyFile: '/home/me/.ssh/id_rsa' })] }, 'nodes[0].host.keyFile = "/home/me/.ssh/id_rsa": keyFile must be a path relative'],
-    ['a key in the home dir', { nodes: [host('pi1', 'server', '10.20.0.11', { keyFile: '~/.ssh/id_rsa' })] }, 'nodes[0].host.keyFile = "~/.ssh/id_rsa": keyFile must be a path relative'],
-    ['a host with a VM size', { nodes: [host('pi1', 'server', '10.20.0.11'), { ...host('pi2', 'agent', '10.20.0.12'), memoryMb: 4096 }] }, 'nodes[1].memoryMb = 4096: node pi2 is an existing host, which has the size it has'],
+    ['a port out of range', { nodes: [hostNode('pi1', 'server', '10.20.0.11', { port: 70000 })] }, 'nodes[0].host.port = 70000: must be a TCP port, 1 to 65535'],
+    ['a key outside .kubelab/', { nodes: [hostNode('pi1', 'server', '10.20.0.11', { keyFile: '../id_rsa' })] }, 'nodes[0].host.keyFile = "../id_rsa": keyFile must be a path relative to the lab state dir .kubelab/'],
+    ['a key by absolute path', { nodes: [hostNode('pi1', 'server', '10.20.0.11', { keyFile: '/home/me/.ssh/id_rsa' })] }, 'nodes[0].host.keyFile = "/home/me/.ssh/id_rsa": keyFile must be a path relative'],
+    ['a key in the home dir', { nodes: [hostNode('pi1', 'server', '10.20.0.11', { keyFile: '~/.ssh/id_rsa' })] }, 'nodes[0].host.keyFile = "~/.ssh/id_rsa": keyFile must be a path relative'],
+    ['a host with a VM size', { nodes: [hostNode('pi1', 'server', '10.20.0.11'), { ...host('pi2', 'agent', '10.20.0.12'), memoryMb: 4096 }] }, 'nodes[1].memoryMb = 4096: node pi2 is an existing host, which has the size it has'],
     ['a host with a VM ip', { nodes: [{ ...host('pi1', 'server', '10.20.0.11'), ip: '192.168.56.10' }] }, 'nodes[0].ip = "192.168.56.10": node pi1 is an existing host: its address is host.address'],
-    ['two hosts at one address', { nodes: [host('pi1', 'server', '10.20.0.11'), host('pi2', 'agent', '10.20.0.11')] }, 'nodes[1].host.address = "10.20.0.11": is already used by nodes[0] (pi1)'],
-    ['an unknown key in host', { nodes: [host('pi1', 'server', '10.20.0.11', { password: 'x' })] }, 'nodes[0].host.password: unknown key (a typo?); allowed here: address, user, port, keyFile'],
+    ['two hosts at one address', { nodes: [hostNode('pi1', 'server', '10.20.0.11'), hostNode('pi2', 'agent', '10.20.0.11')] }, 'nodes[1].host.address = "10.20.0.11": is already used by nodes[0] (pi1)'],
+    ['an unknown key in host', { nodes: [hostNode('pi1', 'server', '10.20.0.11', { password: 'x' })] }, 'nodes[0].host.password: unknown key (a typo?); allowed here: address, user, port, keyFile'],
     ['a node that is neither VM nor host', { nodes: [{ name: 'cp1', role: 'server' }] }, 'nodes[0].ip: is missing; node cp1 needs ip: (its address on the host-only network) for its VM, or host: { address, user }'],
   ])('%s: one clear line', (_what, overrides, expected) => {
     const problems = problemsOf(overrides);
@@ -85,14 +78,14 @@ describe('existing hosts as nodes', () => {
   });
 
   test('a mixed lab (VMs and existing hosts) is refused, naming both sides and why', () => {
-    const problems = problemsOf({ nodes: [vm('cp1', 'server', 10), host('pi1', 'agent', '10.20.0.12')] });
+    const problems = problemsOf({ nodes: [vmNode('cp1', 'server', 10), hostNode('pi1', 'agent', '10.20.0.12')] });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain('nodes: mixes existing hosts (pi1) with VMs (cp1)');
     expect(problems[0]).toContain('host-only network is reachable only from this computer');
   });
 
   test('3 existing servers + 2 existing agents validate (HA on real machines)', () => {
-    const nodes = [host('s1', 'server', '10.20.0.1'), host('s2', 'server', '10.20.0.2'), host('s3', 'server', '10.20.0.3'), host('a1', 'agent', '10.20.0.4'), host('a2', 'agent', '10.20.0.5')];
+    const nodes = [hostNode('s1', 'server', '10.20.0.1'), hostNode('s2', 'server', '10.20.0.2'), hostNode('s3', 'server', '10.20.0.3'), hostNode('a1', 'agent', '10.20.0.4'), hostNode('a2', 'agent', '10.20.0.5')];
     const { config, warnings } = resolveLabConfig({ nodes });
     expect(serverNodes(config)).toHaveLength(3);
     // Their RAM is the machines': no VM sizing warning.
