@@ -1,0 +1,42 @@
+/**
+ * STAND-IN for K3s's view of an embedded-etcd cluster in kubelab's tests. Nothing here is
+ * K3s or etcd: a `k3s` script answers the kubectl calls kubelab's HA steps make from files in
+ * a shared cluster dir: <cluster>/etcd/<node> holds "<InternalIP>" for each etcd member,
+ * <cluster>/removed/<node> the member name K3s reports as removed.
+ *
+ * The one behaviour it plays follows k3s-io/k3s pkg/etcd/member_controller.go (read at commit
+ * 14cf9632): annotating a server node `etcd.k3s.cattle.io/remove=true` removes its etcd member
+ * and sets `etcd.k3s.cattle.io/removed-node-name` to the member's name. A file
+ * <cluster>/controller-stuck makes it never confirm (a controller that cannot reach quorum).
+ */
+export function standInHaK3s(clusterDir: string): string {
+  return `#!/bin/bash
+# STAND-IN for the k3s binary in an HA cluster (kubelab tests): answers from files, runs nothing.
+cluster='${clusterDir}'
+[ "$1" = kubectl ] || { echo "stand-in k3s: unexpected: $*" >&2; exit 99; }
+shift
+echo "$*" >> "$cluster/kubectl.log"
+case "$1 $2" in
+  "get nodes")
+    [ "$3 $4" = "-l node-role.kubernetes.io/etcd=true" ] || { echo "stand-in k3s: unexpected: kubectl $*" >&2; exit 99; }
+    for f in "$cluster"/etcd/*; do [ -e "$f" ] && echo "$(basename "$f") $(cat "$f") True"; done ;;
+  "get node")
+    if [ ! -e "$cluster/etcd/$3" ] && [ ! -e "$cluster/removed/$3" ]; then echo "Error from server (NotFound): nodes \\"$3\\" not found" >&2; exit 1; fi
+    removed=''
+    [ -e "$cluster/removed/$3" ] && removed=$(cat "$cluster/removed/$3")
+    echo "true $removed" ;;
+  "annotate node")
+    [ "$4 $5" = "etcd.k3s.cattle.io/remove=true --overwrite" ] || { echo "stand-in k3s: unexpected: kubectl $*" >&2; exit 99; }
+    echo "node/$3 annotated"
+    if [ ! -e "$cluster/controller-stuck" ] && [ -e "$cluster/etcd/$3" ]; then
+      mkdir -p "$cluster/removed"
+      echo "$3-standin" > "$cluster/removed/$3"
+      rm "$cluster/etcd/$3"
+    fi ;;
+  "get --raw")
+    if [ -e "$cluster/controller-stuck" ]; then echo "[-]etcd failed: reason withheld" >&2; exit 1; fi
+    echo ok ;;
+  *) echo "stand-in k3s: unexpected: kubectl $*" >&2; exit 99 ;;
+esac
+`;
+}
