@@ -26,7 +26,7 @@ function bootingCluster(log: string[]): LabCluster {
   const nodes = (): ClusterNode[] =>
     config.nodes
       .filter((n) => log.includes(`start ${n.name}`))
-      .map((n) => ({ name: n.name, ready: polls > 2, internalIp: n.ip, kubeletVersion: 'v1.36.4+k3s1' }));
+      .map((n) => ({ name: n.name, ready: polls > 2, internalIp: n.ip, kubeletVersion: 'v1.36.4+k3s1', etcdMember: false }));
   const unused = () => Promise.reject(new Error('not used by start'));
   return {
     server: 'https://192.168.56.10:6443',
@@ -42,6 +42,7 @@ function bootingCluster(log: string[]): LabCluster {
     deletePod: unused,
     podPhase: unused,
     helmReleases: unused,
+    etcdReadiness: unused,
   };
 }
 

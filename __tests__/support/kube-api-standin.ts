@@ -19,6 +19,8 @@ export interface StandInNode {
   kubeletVersion: string;
   cpu: string;
   memory: string;
+  /** A K3s server running embedded etcd: labelled node-role.kubernetes.io/etcd=true. */
+  etcd?: boolean;
 }
 
 export interface StandInHpa {
@@ -54,6 +56,13 @@ export interface StandInLab {
   /** The hpa-demo/php-apache HPA; undefined: it does not exist. */
   hpa?: StandInHpa;
   helmReleases: HelmReleaseSecret[];
+  /**
+   * GET /readyz/etcd, the API server's individual etcd health check (kubernetes.io
+   * docs/reference/using-api/health-checks: /readyz/<healthcheck-name>, HTTP 200 when healthy):
+   * true answers 200 "ok"; false answers 500 with the check's failure line.
+   * @default true
+   */
+  etcdHealthy?: boolean;
 }
 
 /** The lab of the default config (cp1, w1, w2 on 192.168.56.10-12), healthy. */
@@ -151,14 +160,16 @@ export class KubeApiStandIn {
       };
       this.requests.push(recorded);
       const [status, body] = req.headers.authorization === `Bearer ${BEARER}` ? this.route(recorded) : statusBody(401, 'Unauthorized', 'Unauthorized');
-      res.writeHead(status, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify(body));
+      // Health endpoints answer plain text; everything else JSON.
+      res.writeHead(status, { 'Content-Type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json' });
+      res.end(typeof body === 'string' ? body : JSON.stringify(body));
     });
   }
 
   private route(r: RecordedRequest): [number, unknown] {
     const { lab } = this;
     const p = r.path;
+    if (r.method === 'GET' && p === '/readyz/etcd') return lab.etcdHealthy === false ? [500, '[-]etcd failed: reason withheld\nreadyz check failed\n'] : [200, 'ok'];
     if (r.method === 'GET' && p === '/api/v1/nodes') return [200, { kind: 'NodeList', apiVersion: 'v1', metadata: {}, items: lab.nodes.map(nodeJson) }];
     if (r.method === 'GET' && p.startsWith('/apis/metrics.k8s.io/v1beta1/')) {
       if (lab.metricsStatus !== 200) {
@@ -268,7 +279,7 @@ export class KubeApiStandIn {
 
 function nodeJson(n: StandInNode) {
   return {
-    metadata: { name: n.name, labels: { 'kubernetes.io/hostname': n.name } },
+    metadata: { name: n.name, labels: { 'kubernetes.io/hostname': n.name, ...(n.etcd ? { 'node-role.kubernetes.io/etcd': 'true' } : {}) } },
     status: {
       conditions: [
         n.ready

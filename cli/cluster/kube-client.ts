@@ -1,9 +1,12 @@
 import * as fs from 'fs';
+import * as http from 'http';
+import * as https from 'https';
 import type * as K8s from '@kubernetes/client-node';
 import { CliContext } from '../context';
 import { KubelabError } from '../errors';
 import { ClusterApiError, ClusterNode, ClusterUnreachableError, HelmRelease, HpaReading, LabCluster, ResourceUsage } from './lab-cluster';
 import { cpuMillicores, memoryBytes } from './quantity';
+import { ETCD_ROLE_LABEL } from '../k3s/etcd-member';
 
 /** Helm 3 stores each release revision as a Secret of this type, labelled owner=helm. */
 const HELM_RELEASE_SECRETS = { labelSelector: 'owner=helm', fieldSelector: 'type=helm.sh/release.v1' } as const;
@@ -128,7 +131,33 @@ export async function connectLabCluster(ctx: CliContext, opts: { requestTimeoutM
       }),
     helmReleases: () =>
       call('list Helm release Secrets', async () => latestRevisions((await core.listSecretForAllNamespaces(HELM_RELEASE_SECRETS)).items)),
+    etcdReadiness: async () => {
+      try {
+        return await rawGet(kc, `${server}/readyz/etcd`, timeoutMs);
+      } catch (err) {
+        throw new ClusterUnreachableError(server, networkCause(err, timeoutMs));
+      }
+    },
   };
+}
+
+/**
+ * A GET outside the typed API (health endpoints answer text, not JSON), with the lab
+ * kubeconfig's CA, client certificate or token applied.
+ */
+async function rawGet(kc: K8s.KubeConfig, url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+  const options: https.RequestOptions = {};
+  await kc.applyToHTTPSOptions(options);
+  const get = new URL(url).protocol === 'http:' ? http.get : https.get;
+  return new Promise((resolve, reject) => {
+    const req = get(url, { ...options, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString('utf8')));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
 }
 
 function toClusterNode(node: K8s.V1Node): ClusterNode {
@@ -140,6 +169,7 @@ function toClusterNode(node: K8s.V1Node): ClusterNode {
     notReadyReason: isReady ? undefined : ready ? [ready.reason, ready.message].filter(Boolean).join(': ') || `Ready=${ready.status}` : 'no Ready condition yet',
     internalIp: node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address,
     kubeletVersion: node.status?.nodeInfo?.kubeletVersion ?? '?',
+    etcdMember: node.metadata?.labels?.[ETCD_ROLE_LABEL] === 'true',
   };
 }
 

@@ -1,4 +1,4 @@
-import { LabConfig, serverNode } from '../../config/lab-config';
+import { LabConfig, isHighlyAvailable, serverNode, serverNodes } from '../../config/lab-config';
 import { LAB_APPS, LabUrls } from '../../config/urls';
 import { ClusterApiError, ClusterUnreachableError, LabCluster } from './lab-cluster';
 import { formatCpu, formatMemory } from './quantity';
@@ -7,7 +7,7 @@ import { IngressAddress, probeTarget, probeWebApp } from './web-probe';
 /** VirtualBox NAT gives every VM this address; a node reporting it was started without --node-ip. */
 export const VIRTUALBOX_NAT_IP = '10.0.2.15';
 
-export type CheckName = 'nodes' | 'metrics' | 'ingress' | 'dashboard' | 'hpa';
+export type CheckName = 'nodes' | 'etcd' | 'metrics' | 'ingress' | 'dashboard' | 'hpa';
 
 export interface CheckOutcome {
   readonly name: CheckName;
@@ -50,6 +50,8 @@ export async function runLabChecks(d: LabCheckDeps): Promise<CheckOutcome[]> {
   };
   const { components } = d.config;
   await run('nodes', true, () => checkNodes(d));
+  // A single server keeps K3s's default datastore: there is no etcd cluster to check.
+  if (isHighlyAvailable(d.config)) await run('etcd', true, () => checkEtcd(d));
   await run('metrics', true, () => (components.metricsServer.enabled ? checkMetrics(d) : skipped('components.metricsServer')));
   await run('ingress', false, () => (components.ingress.enabled ? checkIngress(d) : skipped('components.ingress')));
   await run('dashboard', false, () => (d.urls.dashboard ? checkDashboard(d) : skipped('components.dashboard')));
@@ -90,6 +92,31 @@ async function checkNodes({ cluster, config }: LabCheckDeps) {
   if (problems.length) return fail(problems.join('; '));
   const versions = [...new Set(seen.map((n) => n.kubeletVersion))].join(', ');
   return ok(`${config.nodes.map((n) => `${n.name} ${n.ip}`).join(', ')}: all Ready (${versions})`);
+}
+
+/**
+ * Every server of the config runs an etcd member and is Ready, no other node still runs
+ * one (a removed server whose member never left), and the API server's etcd health check
+ * answers ok.
+ */
+async function checkEtcd({ cluster, config }: LabCheckDeps) {
+  const seen = await cluster.nodes();
+  const servers = serverNodes(config);
+  const problems: string[] = [];
+  for (const server of servers) {
+    const live = seen.find((n) => n.name === server.name);
+    if (!live) problems.push(`server ${server.name} is not in the cluster`);
+    else if (!live.etcdMember) problems.push(`server ${server.name} runs no etcd member (no node-role.kubernetes.io/etcd label): it did not join the embedded etcd cluster; reinstall it: cdktf deploy k3s`);
+    else if (!live.ready) problems.push(`server ${server.name} is NotReady, so the cluster has ${servers.length - 1} of ${servers.length} etcd members; look on it: kubelab ssh ${server.name} -- sudo journalctl -u k3s`);
+  }
+  const strays = seen.filter((n) => n.etcdMember && !servers.some((s) => s.name === n.name)).map((n) => n.name);
+  if (strays.length) problems.push(`${strays.join(', ')} still run etcd but are not servers in the lab config; remove them from etcd: cdktf deploy k3s`);
+  const health = await cluster.etcdReadiness();
+  if (health.status !== 200 || health.body.trim() !== 'ok') {
+    problems.push(`the API server's etcd check (GET /readyz/etcd on ${cluster.server}) answered ${health.status}: ${health.body.trim().split('\n')[0] || 'no body'}`);
+  }
+  if (problems.length) return fail(problems.join('; '));
+  return ok(`${servers.map((s) => s.name).join(', ')}: ${servers.length} etcd members, all Ready; /readyz/etcd ok`);
 }
 
 async function checkMetrics(d: LabCheckDeps) {

@@ -24,6 +24,8 @@ export interface LabCluster {
   podPhase(namespace: string, name: string): Promise<string | undefined>;
   /** Helm releases, from the Secrets Helm stores them in (labels only; payloads are not decoded). */
   helmReleases(): Promise<HelmRelease[]>;
+  /** The API server's etcd health check, GET /readyz/etcd: HTTP status and body ("ok" when healthy). */
+  etcdReadiness(): Promise<{ status: number; body: string }>;
 }
 
 export interface ClusterNode {
@@ -34,6 +36,8 @@ export interface ClusterNode {
   readonly internalIp?: string;
   /** e.g. v1.36.4+k3s1 */
   readonly kubeletVersion: string;
+  /** K3s labels the servers that run embedded etcd node-role.kubernetes.io/etcd=true. */
+  readonly etcdMember: boolean;
 }
 
 export interface ResourceUsage {
