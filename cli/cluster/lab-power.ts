@@ -1,4 +1,4 @@
-import { LabConfig, agentNodes, serverNode } from '../../config/lab-config';
+import { LabConfig, agentNodes, serverNodes } from '../../config/lab-config';
 import { LabUrls } from '../../config/urls';
 import { KubelabError } from '../errors';
 import { ClusterApiError, ClusterUnreachableError, LabCluster } from './lab-cluster';
@@ -30,7 +30,8 @@ export async function startLab(o: StartOptions): Promise<void> {
   const t0 = Date.now();
   const deadline = t0 + o.timeoutMs;
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  for (const node of [serverNode(o.config), ...agentNodes(o.config)]) await o.vms.start(node);
+  // Servers first (agents rejoin them); existing machines are not kubelab's to power.
+  for (const node of [...serverNodes(o.config), ...agentNodes(o.config)].filter((n) => !n.host)) await o.vms.start(node);
 
   const cluster = await o.connect();
   let lastSeen = '';
@@ -62,8 +63,10 @@ export async function startLab(o: StartOptions): Promise<void> {
 
 /** Shuts every lab VM down cleanly, agents first and the server last. */
 export async function stopLab(o: LabPowerOptions & { readonly force: boolean }): Promise<void> {
-  for (const node of [...agentNodes(o.config).reverse(), serverNode(o.config)]) await o.vms.stop(node, o.force);
-  o.out(`kubelab: the lab's ${o.config.nodes.length} VMs are stopped; start them again with: kubelab start`);
+  const vms = [...agentNodes(o.config).reverse(), ...serverNodes(o.config).reverse()].filter((n) => !n.host);
+  for (const node of vms) await o.vms.stop(node, o.force);
+  if (vms.length < o.config.nodes.length) o.out(`kubelab: the lab's existing machines keep running; kubelab does not power them`);
+  o.out(`kubelab: the lab's ${vms.length} VMs are stopped; start them again with: kubelab start`);
 }
 
 /** "cp1 Ready, w1 NotReady, w2 not joined" (or why the API does not answer yet). */

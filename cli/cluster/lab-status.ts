@@ -25,6 +25,10 @@ type Row = readonly [what: string, name: string, state: string, detail: string];
 export async function labStatusTable(s: StatusSources): Promise<string[]> {
   const rows: Row[] = [['WHAT', 'NAME', 'STATE', 'DETAIL']];
   for (const node of s.config.nodes) {
+    if (node.host) {
+      rows.push(['host', node.name, '-', `${node.role}, existing machine ${node.host.user}@${node.host.address}${node.host.port === 22 ? '' : `:${node.host.port}`}`]);
+      continue;
+    }
     const state = s.vms ? await s.vms.state(node).catch((err: Error) => `unknown (${err.message})`) : 'unknown (VirtualBox not found)';
     rows.push(['vm', vmName(s.config, node), state, `${node.role}, host-only IP ${node.ip}`]);
   }

@@ -4,7 +4,7 @@ import { CliContext } from '../context';
 import { k3sServerUrl } from '../../config/k3s-plan';
 import { SUDO, onNode } from '../k3s/remote';
 import { connectToNode } from '../ssh/client';
-import { nodeSshTarget } from '../ssh/target';
+import { labNodeSshTarget } from '../ssh/target';
 import { writeSecretFile } from '../state-dir';
 import { labKubeconfigFromK3s } from './lab-kubeconfig';
 import { mergeLabIntoUserKubeconfig, mergedInto } from './merge';
@@ -20,7 +20,7 @@ export const K3S_KUBECONFIG_ON_SERVER = '/etc/rancher/k3s/k3s.yaml';
 export async function fetchLabKubeconfig(ctx: CliContext, connectTimeoutMs = 120_000): Promise<void> {
   const cfg = ctx.config;
   const server = serverNode(cfg);
-  const session = await connectToNode({ paths: ctx.paths, target: nodeSshTarget(server.name, server.ip), timeoutMs: connectTimeoutMs, onProgress: ctx.out });
+  const session = await connectToNode({ paths: ctx.paths, target: labNodeSshTarget(server), timeoutMs: connectTimeoutMs, onProgress: ctx.out });
   let k3sYaml: string;
   try {
     k3sYaml = (await session.run(`${SUDO} cat ${onNode(K3S_KUBECONFIG_ON_SERVER)}`, { label: `reading ${K3S_KUBECONFIG_ON_SERVER}` })).stdout;

@@ -1,11 +1,12 @@
 import { Command, CommanderError } from 'commander';
+import * as path from 'path';
 import { findNode } from '../../config/lab-config';
 import { CliContext } from '../context';
 import { KubelabError } from '../errors';
 import { connectToNode } from './client';
 import { forgetNodeHostKey, openSshKnownHostsPath } from './host-keys';
 import { LAB_SSH_USER } from './keys';
-import { nodeSshTarget } from './target';
+import { labNodeSshTarget } from './target';
 
 /** `kubelab ssh`, `ssh-config`, `ssh-forget`: reach the nodes with the lab key, no OpenSSH needed on the host. */
 export function registerSshCommands(program: Command, ctx: CliContext): void {
@@ -28,12 +29,14 @@ export function registerSshCommands(program: Command, ctx: CliContext): void {
       const q = (p: string) => (/\s/.test(p) ? `"${p}"` : p);
       ctx.out(`# kubelab lab "${cfg.name}": paste into ~/.ssh/config. Host keys are pinned by kubelab on first contact (run: kubelab ssh <node> true).`);
       for (const node of cfg.nodes) {
+        const host = node.host;
         ctx.out(
           [
             `Host ${node.name} ${cfg.name}-${node.name}`,
             `  HostName ${node.ip}`,
-            `  User ${LAB_SSH_USER}`,
-            `  IdentityFile ${q(ctx.paths.sshPrivateKey)}`,
+            `  User ${host ? host.user : LAB_SSH_USER}`,
+            ...(host && host.port !== 22 ? [`  Port ${host.port}`] : []),
+            `  IdentityFile ${q(host ? path.join(ctx.paths.stateDir, host.keyFile) : ctx.paths.sshPrivateKey)}`,
             `  IdentitiesOnly yes`,
             `  UserKnownHostsFile ${q(openSshKnownHostsPath(ctx.paths))}`,
             `  StrictHostKeyChecking yes`,
@@ -64,7 +67,7 @@ export async function sshToNode(ctx: CliContext, nodeName: string, command: stri
   } catch (err) {
     throw new KubelabError((err as Error).message);
   }
-  const session = await connectToNode({ paths: ctx.paths, target: nodeSshTarget(node.name, node.ip), timeoutMs: 30_000, onProgress: ctx.warn });
+  const session = await connectToNode({ paths: ctx.paths, target: labNodeSshTarget(node), timeoutMs: 30_000, onProgress: ctx.warn });
   const stdin = process.stdin;
   const tty = stdin.isTTY && process.stdout.isTTY;
   try {
