@@ -52,7 +52,7 @@ const CASES: [string, { file: string; content: Content }, RegExp][] = [
   ['node ip the broadcast', y({ nodes: nodesWith(2, { ip: '192.168.56.255' }) }), /^nodes\[2\]\.ip = "192\.168\.56\.255": .*broadcast/],
   ['node ip the host', y({ nodes: nodesWith(0, { ip: '192.168.56.1' }) }), /^nodes\[0\]\.ip = "192\.168\.56\.1": is the host's own address/],
   ['node ip duplicate', y({ nodes: nodesWith(2, { ip: '192.168.56.11' }) }), /^nodes\[2\]\.ip = "192\.168\.56\.11": is already used by nodes\[1\] \(w1\)/],
-  ['node ip missing', y({ nodes: [{ name: 'cp1', role: 'server' }] }), /^nodes\[0\]\.ip: is missing; must be an IPv4 address/],
+  ['node ip missing', y({ nodes: [{ name: 'cp1', role: 'server' }] }), /^nodes\[0\]\.ip: is missing; node cp1 needs ip: \(its address on the host-only network\) for its VM, or host: \{ address, user \}/],
   // names, roles, lists
   ['node name upper case', y({ nodes: nodesWith(1, { name: 'W1' }) }), /^nodes\[1\]\.name = "W1": a node name must be a valid hostname: lower-case/],
   ['node name with underscore', y({ nodes: nodesWith(1, { name: 'w_1' }) }), /^nodes\[1\]\.name = "w_1": .*valid hostname/],
@@ -65,11 +65,11 @@ const CASES: [string, { file: string; content: Content }, RegExp][] = [
   ['nodes empty', y({ nodes: [] }), /^nodes: must list at least one node/],
   ['nodes a mapping', y({ nodes: { cp1: { role: 'server' } } }), /^nodes = a mapping: must be a list of nodes like/],
   ['a node that is a string', y({ nodes: ['cp1'] }), /^nodes\[0\] = "cp1": must be a mapping like \{ name: w1/],
-  ['unknown key in a node', y({ nodes: nodesWith(1, { memory: 4096 }) }), /^nodes\[1\]\.memory: unknown key \(a typo\?\); allowed here: name, role, ip, cpus, memoryMb, diskGb$/],
+  ['unknown key in a node', y({ nodes: nodesWith(1, { memory: 4096 }) }), /^nodes\[1\]\.memory: unknown key \(a typo\?\); allowed here: name, role, ip, cpus, memoryMb, diskGb, host$/],
   ['lab name upper case', y({ name: 'MyLab' }), /^name = "MyLab": must start with a lower-case letter/],
   ['lab name too long', y({ name: 'a'.repeat(40) }), /^name = "a{40}": .*at most 31 characters/],
   ['lab name a number', y({ name: 7 }), /^name = 7: must start with a lower-case letter/],
-  ['unknown top-level key', y({ nodez: [] }), /^nodez: unknown key \(a typo\?\); allowed here: name, network, image, k3s, nodes, proxy, components$/],
+  ['unknown top-level key', y({ nodez: [] }), /^nodez: unknown key \(a typo\?\); allowed here: name, network, image, k3s, nodes, proxy, components, registries$/],
   // k3s and image
   ['k3s version without v', y({ k3s: { version: '1.36.4+k3s1' } }), /^k3s\.version = "1\.36\.4\+k3s1": must be a K3s release tag like v1\.36\.4\+k3s1$/],
   ['k3s version latest', y({ k3s: { version: 'latest' } }), /^k3s\.version = "latest": must be a K3s release tag/],

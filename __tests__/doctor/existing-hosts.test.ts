@@ -7,6 +7,8 @@ import { Finding } from '../../cli/doctor/checks';
 import { TEST_SSH_ENDPOINTS_ENV } from '../../cli/ssh/target';
 import { FakeNode, makeTestLab, sshEndpointsEnv, startFakeNode } from '../support/sshd-fake-node';
 import { requireTool } from '../support/tools';
+import { CliContext } from '../../cli/context';
+import { main } from '../../cli/main';
 
 /** The files a fake existing host shows the probe: an Ubuntu with systemd, 2 CPUs and 4 GB unless said otherwise. */
 function giveHostFiles(node: FakeNode, files: { osRelease?: string; init?: string; cpus?: number; memoryKb?: number } = {}): void {
@@ -98,6 +100,18 @@ requireTool('/usr/sbin/sshd')('doctor on existing hosts (real OpenSSH servers pl
 
     const a4 = byCheck(findings, 'a4');
     expect(a4.ssh).toMatchObject({ level: 'fail', message: expect.stringContaining('never answered') });
+  }, 30_000);
+
+  test('`kubelab doctor` on a lab of only existing machines checks Terraform and the machines, not VirtualBox', async () => {
+    fs.writeFileSync(path.join(lab.projectDir, 'kubelab.config.yaml'), 'nodes:\n  - { name: s1, role: server, host: { address: 10.20.0.11, user: ubuntu } }\n');
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(['doctor'], lab.projectDir, new CliContext(lab.projectDir, (l) => out.push(l), (l) => err.push(l)));
+    const text = out.join('\n');
+    expect(text).not.toMatch(/virtualbox|VBoxManage|network:|address:/i);
+    expect(text).toMatch(/^(ok {3}|FAIL )terraform: /m);
+    for (const check of ['ssh', 'sudo', 'os', 'resources', 'k3s']) expect(text).toMatch(new RegExp(`^ok {3}${check}: s1 \\(ubuntu@10\\.20\\.0\\.11\\)`, 'm'));
+    expect(code === 0 ? text : err.join('\n')).toMatch(code === 0 ? /this host can run the lab/ : /terraform/);
   }, 30_000);
 
   test('an Alpine host with OpenRC fails the OS check (kubelab runs K3s under systemd)', async () => {

@@ -168,13 +168,7 @@ export async function runChecks(cfg: LabConfig, paths: LabPaths, host: HostFacts
   }
 
   // Terraform runs every step.
-  const tf = await host.terraformVersion();
-  const tfv = tf ? /^(\d+)\.(\d+)/.exec(tf) : null;
-  if (!tf) {
-    add({ level: 'fail', check: 'terraform', message: `Terraform is not installed or does not run (${process.env.TERRAFORM_BINARY_NAME || 'terraform'} version)`, fix: `install Terraform ${MIN_TERRAFORM.join('.')} or later (https://developer.hashicorp.com/terraform/install), or OpenTofu with TERRAFORM_BINARY_NAME=tofu` });
-  } else if (!tfv || Number(tfv[1]) < MIN_TERRAFORM[0] || (Number(tfv[1]) === MIN_TERRAFORM[0] && Number(tfv[2]) < MIN_TERRAFORM[1])) {
-    add({ level: 'fail', check: 'terraform', message: `Terraform ${tf} is older than ${MIN_TERRAFORM.join('.')}`, fix: `install Terraform ${MIN_TERRAFORM.join('.')} or later (https://developer.hashicorp.com/terraform/install)` });
-  } else add({ level: 'ok', check: 'terraform', message: `Terraform ${tf}` });
+  add(await terraformFinding(host));
   if (stop()) return findings;
 
   // Host capacity.
@@ -244,6 +238,19 @@ export async function runChecks(cfg: LabConfig, paths: LabPaths, host: HostFacts
     if (stop()) return findings;
   }
   return findings;
+}
+
+/** Terraform runs every step, whatever the nodes are. */
+export async function terraformFinding(host: Pick<HostFacts, 'terraformVersion'>): Promise<Finding> {
+  const tf = await host.terraformVersion();
+  const tfv = tf ? /^(\d+)\.(\d+)/.exec(tf) : null;
+  if (!tf) {
+    return { level: 'fail', check: 'terraform', message: `Terraform is not installed or does not run (${process.env.TERRAFORM_BINARY_NAME || 'terraform'} version)`, fix: `install Terraform ${MIN_TERRAFORM.join('.')} or later (https://developer.hashicorp.com/terraform/install), or OpenTofu with TERRAFORM_BINARY_NAME=tofu` };
+  }
+  if (!tfv || Number(tfv[1]) < MIN_TERRAFORM[0] || (Number(tfv[1]) === MIN_TERRAFORM[0] && Number(tfv[2]) < MIN_TERRAFORM[1])) {
+    return { level: 'fail', check: 'terraform', message: `Terraform ${tf} is older than ${MIN_TERRAFORM.join('.')}`, fix: `install Terraform ${MIN_TERRAFORM.join('.')} or later (https://developer.hashicorp.com/terraform/install)` };
+  }
+  return { level: 'ok', check: 'terraform', message: `Terraform ${tf}` };
 }
 
 /** Ranges of networks.conf lines like "* 10.0.0.0/8 192.168.0.0/16". */

@@ -1,18 +1,25 @@
 import { Command } from 'commander';
 import { CliContext } from '../context';
 import { KubelabError } from '../errors';
-import { HostFacts, formatFinding, realHostFacts, runChecks } from './checks';
+import { vmNodes } from '../../config/lab-config';
+import { HostFacts, formatFinding, realHostFacts, runChecks, terraformFinding } from './checks';
+import { checkExistingHosts } from './existing-hosts';
 
 /** `kubelab doctor [--preflight]`: can this host run the lab? Terraform runs the preflight before creating anything. */
 export function registerDoctorCommand(program: Command, ctx: CliContext, host: () => HostFacts = realHostFacts): void {
   program
     .command('doctor')
     .description(
-      'Check that this host can run the lab: an x86-64 CPU, VirtualBox >= 7.0 with its kernel module, no KVM holding VT-x/AMD-V (Linux), no Hyper-V slow mode (Windows), Terraform >= 1.5, RAM and CPUs, host-only range allowed, node addresses free',
+      'Check that this host can run the lab: an x86-64 CPU, VirtualBox >= 7.0 with its kernel module, no KVM holding VT-x/AMD-V (Linux), no Hyper-V slow mode (Windows), Terraform >= 1.5, RAM and CPUs, host-only range allowed, node addresses free; for existing machines as nodes: SSH login, passwordless sudo, OS, size',
     )
     .option('--preflight', 'stop at the first failing check (what cdktf deploy runs before creating VMs)')
     .action(async (opts: { preflight?: boolean }) => {
-      const findings = await runChecks(ctx.config, ctx.paths, host(), opts.preflight === true);
+      const cfg = ctx.config;
+      // A lab of existing machines needs no VirtualBox: check Terraform and the machines instead.
+      const findings =
+        vmNodes(cfg).length === 0
+          ? [await terraformFinding(host()), ...(await checkExistingHosts(cfg, ctx.paths))]
+          : await runChecks(cfg, ctx.paths, host(), opts.preflight === true);
       for (const f of findings) ctx.out(formatFinding(f));
       const failed = findings.filter((f) => f.level === 'fail');
       if (failed.length > 0) {
