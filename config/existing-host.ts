@@ -13,12 +13,12 @@ export const LAB_KEY_IN_STATE_DIR = 'ssh/id_ed25519';
  */
 export const stateDirFile = (what: string) =>
   z.string().refine((p) => isInsideStateDir(p), {
-    message: `${what} must be a path relative to the lab state dir .kubelab/ (like ssh/id_ed25519), without '..', a leading '/' or a drive letter: secrets stay in .kubelab/`,
+    message: `${what} must be a path relative to the lab state dir .kubelab/ (like ssh/id_ed25519) of letters, digits and . _ / + = -, without '..' or a leading '/': secrets stay in .kubelab/`,
   });
 
 /** Whether a relative path stays inside the dir it is relative to, on every OS. */
 export function isInsideStateDir(p: string): boolean {
-  if (p.length === 0 || /^[\\/]/.test(p) || /^[A-Za-z]:/.test(p) || p.startsWith('~')) return false;
+  if (p.length === 0 || /^[\\/]/.test(p) || /^[A-Za-z]:/.test(p) || !/^[A-Za-z0-9._/+=-]+$/.test(p)) return false;
   return !p.split(/[\\/]/).some((part) => part === '..' || part === '');
 }
 

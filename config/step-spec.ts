@@ -1,4 +1,4 @@
-import { LabConfig, LabConfigInput, LabNode } from './lab-config';
+import { LabConfig, LabConfigInput, LabNode, serverNode, serverNodes } from './lab-config';
 import { ConfigError } from './load';
 
 /**
@@ -26,17 +26,24 @@ export function decodeStepSpec(word: string): unknown {
   }
 }
 
-/** A node as config input, with every size written out. */
+/** A node as config input, with every size written out; an existing machine as its host: (it has no VM sizes). */
 export function nodeInput(node: LabNode): NonNullable<StepSpec['nodes']>[number] {
+  if (node.host) return { name: node.name, role: node.role, host: { ...node.host } };
   return { name: node.name, role: node.role, ip: node.ip, cpus: node.cpus, memoryMb: node.memoryMb, diskGb: node.diskGb };
 }
 
+/** A node by name, role and where it is reached only (its size stays out of other steps' specs). */
+function nodeBrief(node: LabNode): NonNullable<StepSpec['nodes']>[number] {
+  return node.host ? { name: node.name, role: node.role, host: { ...node.host } } : { name: node.name, role: node.role, ip: node.ip };
+}
+
 /**
- * The nodes a step on `node` needs: the node itself in full, and the server (which every
- * lab must have) by name, role and address only, so that the server's size does not
- * enter the step's spec.
+ * The nodes a step on `node` needs, the node itself in full and others by name, role and
+ * address only (so their size does not enter this step's spec): a server needs every
+ * server in config order (whether it starts the cluster or joins the first one depends on
+ * them); an agent needs the first server, which it registers through.
  */
 export function nodesFor(cfg: LabConfig, node: LabNode): NonNullable<StepSpec['nodes']> {
-  const server = cfg.nodes.find((n) => n.role === 'server')!;
-  return node.role === 'server' ? [nodeInput(node)] : [{ name: server.name, role: 'server', ip: server.ip }, nodeInput(node)];
+  if (node.role === 'server') return serverNodes(cfg).map((s) => (s.name === node.name ? nodeInput(s) : nodeBrief(s)));
+  return [nodeBrief(serverNode(cfg)), nodeInput(node)];
 }

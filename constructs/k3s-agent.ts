@@ -4,23 +4,22 @@ import { K3sNode, K3sNodeProps } from './k3s-node';
 import { K3sServer } from './k3s-server';
 
 export interface K3sAgentProps extends K3sNodeProps {
-  /** The server this agent joins. */
+  /** The server this agent registers through (the lab's first server), which drains it when it goes. */
   readonly server: K3sServer;
   /**
-   * The agent upgraded just before this one: upgrades go one node at a time.
-   * Installs still run in parallel.
-   * @default none (the first agent)
+   * What must be upgraded before this agent: the last server, then the agent before it,
+   * so upgrades go one node at a time, servers first. Installs still run in parallel.
    */
-  readonly upgradeAfter?: K3sAgent;
+  readonly upgradeAfter: readonly ITerraformDependable[];
   /**
-   * What must exist before the agent joins and be removed only after it left: the lab
-   * kubeconfig step, so that a full destroy drains the agents before the kubeconfig goes.
+   * What must exist before the agent joins and be removed only after it left: every server
+   * and the lab kubeconfig step, so that a full destroy drains the agents first.
    * @default none
    */
   readonly joinAfter?: readonly ITerraformDependable[];
 }
 
-/** A K3s agent (worker) joined to the lab's server. */
+/** A K3s agent (worker) joined to the lab's cluster through its first server. */
 export class K3sAgent extends K3sNode {
   readonly server: K3sServer;
 
@@ -28,16 +27,9 @@ export class K3sAgent extends K3sNode {
     super(scope, id, {
       ...props,
       role: 'agent',
-      extraTriggers: {
-        // A re-created server (new VM or new K3s install) is a new cluster: the agent leaves and joins again.
-        server_install: props.server.install.resource.id,
-        server: props.server.vm.labNode.name,
-        server_url: props.server.url,
-        server_ip: props.server.vm.labNode.ip,
-        server_vm: props.server.vm.vmName,
-      },
+      through: props.server.asThroughServer(),
       installAfter: [props.server.version, ...(props.joinAfter ?? [])],
-      upgradeAfter: [props.server.version, ...(props.upgradeAfter ? [props.upgradeAfter.version] : [])],
+      upgradeAfter: [...new Set([props.server.version, ...props.upgradeAfter])],
     });
     this.server = props.server;
   }

@@ -4,24 +4,31 @@ import { LabConfig } from '../config/lab-config';
 import { k3sStepPlan } from '../config/k3s-plan';
 import { nodesFor } from '../config/step-spec';
 import { LabStep } from './lab-step';
-import { LabVm } from './lab-vm';
+import { NodeMachine } from './node-machine';
 
 export interface K3sNodeProps {
   readonly config: LabConfig;
-  /** The VM K3s runs on. */
-  readonly vm: LabVm;
+  /** The machine K3s runs on: a VM of the vms stack, or an existing machine. */
+  readonly machine: NodeMachine;
+}
+
+/** The server another node's uninstall goes through (drain, etcd member removal), as trigger values. */
+export interface ThroughServer {
+  readonly triggers: Readonly<Record<string, string>>;
+  /** `kubelab k3s uninstall` options naming that server, read from the step's own triggers. */
+  readonly options: (self: Readonly<Record<string, string>>) => readonly string[];
 }
 
 /**
- * K3s on one VM, as two steps so that a version bump upgrades in place instead of
- * uninstalling: `install` (replaced only when the VM, or the cluster the node belongs to,
- * is new; runs nothing at create, and its destroy uninstalls K3s) and `version` (runs the
+ * K3s on one machine, as two steps so that a version bump upgrades in place instead of
+ * uninstalling: `install` (replaced only when the machine, or the cluster the node belongs
+ * to, is new; runs nothing at create, and its destroy uninstalls K3s) and `version` (runs the
  * idempotent `kubelab k3s <role>` verb, which installs or upgrades; replaced when the
- * install step is, or when the K3s version, installer or flags change). So the first
- * apply runs each node's K3s step once.
+ * install step is, or when the K3s version, installer, flags or registries change). So the
+ * first apply runs each node's K3s step once.
  */
 export abstract class K3sNode extends Construct {
-  readonly vm: LabVm;
+  readonly machine: NodeMachine;
   readonly install: LabStep;
   /** Depend on this to have the node at the configured K3s version. */
   readonly version: LabStep;
@@ -33,18 +40,21 @@ export abstract class K3sNode extends Construct {
       readonly role: 'server' | 'agent';
       readonly installAfter: readonly ITerraformDependable[];
       readonly upgradeAfter: readonly ITerraformDependable[];
+      /** The server this node's uninstall drains it through (and removes its etcd member through). @default none */
+      readonly through?: ThroughServer;
       readonly extraTriggers?: Readonly<Record<string, string>>;
     },
   ) {
     super(scope, id);
-    const { config, vm, role } = props;
-    this.vm = vm;
-    const node = vm.labNode;
+    const { config, machine, role } = props;
+    this.machine = machine;
+    const node = machine.labNode;
     this.install = new LabStep(this, 'install', {
-      triggers: { lab: config.name, node: node.name, role, ...vm.identity, ...props.extraTriggers },
+      triggers: { lab: config.name, node: node.name, role, ...machine.identity, ...props.through?.triggers, ...props.extraTriggers },
       destroy: (self) => [
         'k3s', 'uninstall', self.node, '--ip', self.ip, '--role', self.role, '--lab', self.lab,
-        ...(role === 'agent' ? ['--server', self.server, '--server-ip', self.server_ip, '--server-vm', self.server_vm] : []),
+        ...(node.host ? ['--ssh', self.ssh] : []),
+        ...(props.through ? props.through.options(self) : []),
       ],
       dependsOn: props.installAfter,
     });
@@ -57,9 +67,11 @@ export abstract class K3sNode extends Construct {
         // Flags and installer variables (no secrets): a change at the same version is applied too.
         flags: plan.installArgs.join(' '),
         env: Object.entries(plan.installerEnv).map(([k, v]) => `${k}=${v}`).join(' '),
+        // Mirrors and the names of credential files only; the credentials stay in .kubelab/.
+        ...(config.registries ? { registries: JSON.stringify(config.registries) } : {}),
       },
       create: ['k3s', role, node.name],
-      spec: { name: config.name, network: config.network, k3s: config.k3s, nodes: nodesFor(config, node) },
+      spec: { name: config.name, network: config.network, k3s: config.k3s, nodes: nodesFor(config, node), ...(config.registries ? { registries: config.registries } : {}) },
       dependsOn: [this.install, ...props.upgradeAfter],
     });
   }

@@ -19,9 +19,9 @@ export class LabKubeconfig extends LabStep {
   constructor(scope: Construct, id: string, props: LabKubeconfigProps) {
     super(scope, id, {
       // Replaced with the server's K3s install (a new cluster has new credentials); the create merges it back where the user had merged it.
-      triggers: { lab: props.config.name, server_url: props.server.url, server_install: props.server.install.resource.id, ...props.server.vm.identity },
+      triggers: { lab: props.config.name, server_url: props.server.url, server_install: props.server.install.resource.id, ...props.server.machine.identity },
       create: ['k3s', 'kubeconfig'],
-      spec: { name: props.config.name, network: props.config.network, nodes: nodesFor(props.config, props.server.vm.labNode) },
+      spec: { name: props.config.name, network: props.config.network, nodes: nodesFor(props.config, props.server.machine.labNode) },
       destroy: (self) => ['k3s', 'kubeconfig', '--remove', '--lab', self.lab],
       dependsOn: [props.server.version],
     });

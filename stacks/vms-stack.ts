@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { NullProvider } from '@cdktf/provider-null/lib/provider';
-import { LabConfig } from '../config/lab-config';
+import { LabConfig, vmNodes } from '../config/lab-config';
 import { HostOnlyNetwork } from '../constructs/host-only-network';
 import { HostPreflight } from '../constructs/host-preflight';
 import { LabVm } from '../constructs/lab-vm';
@@ -12,9 +12,14 @@ export interface VmsStackProps {
   readonly config: LabConfig;
 }
 
-/** `vms`: host checks, the host-only network, the Ubuntu base image and one VM per node. */
+/**
+ * `vms`: host checks, the host-only network, the Ubuntu base image and one VM per node.
+ * Existing machines (host: in the config) get no VM: a lab made only of them has just the
+ * checks here, and needs no VirtualBox.
+ */
 export class VmsStack extends LabStack {
-  readonly network: HostOnlyNetwork;
+  /** Undefined in a lab of existing machines only. */
+  readonly network?: HostOnlyNetwork;
   /** The node VMs, by node name. */
   readonly vms: ReadonlyMap<string, LabVm>;
 
@@ -23,10 +28,16 @@ export class VmsStack extends LabStack {
     const { config } = props;
     new NullProvider(this, 'null');
     const preflight = new HostPreflight(this, 'preflight', { config });
-    this.network = new HostOnlyNetwork(this, 'network', { config, dependsOn: [preflight] });
+    const nodes = vmNodes(config);
+    if (nodes.length === 0) {
+      this.vms = new Map();
+      return;
+    }
+    const network = new HostOnlyNetwork(this, 'network', { config, dependsOn: [preflight] });
     const image = new UbuntuBaseImage(this, 'image', { config, dependsOn: [preflight] });
     // Removed nodes go before new ones come: their memory and addresses are free again.
     const prune = new NodePrune(this, 'prune', { config, dependsOn: [preflight] });
-    this.vms = new Map(config.nodes.map((node) => [node.name, new LabVm(this, `vm-${node.name}`, { config, node, network: this.network, image, after: [prune] })]));
+    this.network = network;
+    this.vms = new Map(nodes.map((node) => [node.name, new LabVm(this, `vm-${node.name}`, { config, node, network, image, after: [prune] })]));
   }
 }

@@ -10,7 +10,7 @@ import { pruneRemovedNodes } from './prune';
 import { DEFAULT_STEP_TIMING, nodeForRole, planK3sStep, runK3sStep } from './step';
 import { vmInfo } from '../virtualbox/lab-vm';
 import { VBoxManage } from '../virtualbox/vboxmanage';
-import { DEFAULT_UNINSTALL_TIMING, DrainingServer, runK3sUninstall } from './uninstall';
+import { DEFAULT_UNINSTALL_TIMING, DrainingServer, parseSshWord, runK3sUninstall } from './uninstall';
 import { ConfigError } from '../../config/load';
 import { serverNode } from '../../config/lab-config';
 
@@ -63,12 +63,18 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--ip <ip>', "the node's host-only IP")
     .addOption(roleOption())
     .requiredOption('--lab <lab>', 'the lab name')
-    .option('--server <node>', "an agent's server node, which drains it (default: the lab config's server)")
-    .option('--server-ip <ip>', "the server's host-only IP (with --server)")
-    .option('--server-vm <vm>', "the server's VirtualBox VM name (with --server)")
+    .option('--ssh <login>', 'for an existing machine: <user>:<port>:<key file in .kubelab/>')
+    .option('--server <node>', "the server the node leaves through (drained there; a server's etcd member removed there first) (default: the lab config's first server)")
+    .option('--server-ip <ip>', "the server's address (with --server)")
+    .option('--server-vm <vm>', "the server's VirtualBox VM name (with --server, when it is a VM)")
+    .option('--server-ssh <login>', 'the server\'s <user>:<port>:<key file> (with --server, when it is an existing machine)')
     .option('--ssh-wait <seconds>', 'how long SSH port 22 may stay silent before the VM counts as gone', positiveNumberOf('--ssh-wait'), DEFAULT_UNINSTALL_TIMING.probeMs / 1000)
-    .action(async (nodeName: string, opts: { ip: string; role: 'server' | 'agent'; lab: string; server?: string; serverIp?: string; serverVm?: string; sshWait: number }) =>
-      runK3sUninstall(ctx, { nodeName, ip: opts.ip, role: opts.role, lab: opts.lab, server: await drainingServer(ctx, opts.role, opts) }, { ...DEFAULT_UNINSTALL_TIMING, probeMs: opts.sshWait * 1000 }),
+    .action(async (nodeName: string, opts: { ip: string; role: 'server' | 'agent'; lab: string; ssh?: string; server?: string; serverIp?: string; serverVm?: string; serverSsh?: string; sshWait: number }) =>
+      runK3sUninstall(
+        ctx,
+        { nodeName, ip: opts.ip, role: opts.role, lab: opts.lab, server: await drainingServer(ctx, nodeName, opts), ...(opts.ssh ? { ssh: parseSshWord(opts.ssh) } : {}) },
+        { ...DEFAULT_UNINSTALL_TIMING, probeMs: opts.sshWait * 1000 },
+      ),
     );
 
   program
@@ -111,14 +117,21 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
 }
 
 /**
- * The server that drains an agent: --server/--server-ip/--server-vm (all three, as Terraform
- * passes them; then with the VM's VirtualBox id, so the host key is checked as that VM's),
- * else the lab config's when it loads (checked against the node's pin).
+ * The server a node leaves through: --server/--server-ip with --server-vm or --server-ssh (as
+ * Terraform passes them; a VM with its VirtualBox id, so the host key is checked as that VM's),
+ * else the lab config's first server when it loads (checked against the node's pin).
  */
-async function drainingServer(ctx: CliContext, role: 'server' | 'agent', opts: { server?: string; serverIp?: string; serverVm?: string }): Promise<DrainingServer | undefined> {
-  if (role === 'server') return undefined;
-  const given = [opts.server, opts.serverIp, opts.serverVm].filter((v) => v !== undefined).length;
-  if (given > 0 && given < 3) throw new KubelabError('--server, --server-ip and --server-vm go together: give all three, or none to use the lab config');
+async function drainingServer(
+  ctx: CliContext,
+  nodeName: string,
+  opts: { server?: string; serverIp?: string; serverVm?: string; serverSsh?: string },
+): Promise<DrainingServer | undefined> {
+  const reach = [opts.serverVm, opts.serverSsh].filter((v) => v !== undefined).length;
+  const given = [opts.server, opts.serverIp].filter((v) => v !== undefined).length + Math.min(reach, 1);
+  if ((given > 0 && given < 3) || reach > 1) {
+    throw new KubelabError('--server and --server-ip go together with one of --server-vm or --server-ssh: give all three, or none to use the lab config');
+  }
+  if (given === 3 && opts.serverSsh !== undefined) return { name: opts.server!, ip: opts.serverIp!, ssh: parseSshWord(opts.serverSsh) };
   if (given === 3) return { name: opts.server!, ip: opts.serverIp!, vmId: (await vmInfo(new VBoxManage(), opts.serverVm!))?.get('UUID') };
   let cfg;
   try {
@@ -129,7 +142,8 @@ async function drainingServer(ctx: CliContext, role: 'server' | 'agent', opts: {
     return undefined;
   }
   const node = serverNode(cfg);
-  return { name: node.name, ip: node.ip };
+  if (node.name === nodeName) return undefined;
+  return { name: node.name, ip: node.ip, ...(node.host ? { ssh: node.host } : {}) };
 }
 
 function report(ctx: CliContext, outcome: MergeOutcome, did: string): void {

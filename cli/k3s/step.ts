@@ -5,7 +5,8 @@ import { LabConfig, LabNode, findNode, serverNode, vmName } from '../../config/l
 import { CliContext } from '../context';
 import { KubelabError } from '../errors';
 import { ConnectionLostError, NodeSession, RemoteCommandError, connectToNode, sleep } from '../ssh/client';
-import { describeTarget, nodeSshTarget } from '../ssh/target';
+import { describeTarget, labNodeSshTarget } from '../ssh/target';
+import { applyRegistries, labRegistriesYaml } from './registries';
 import { answers } from './ssh-port';
 import { InstallerFiles, checksumsFileText, fillCache, resolveInstallerFiles } from './installer-files';
 import { CHECK_INSTALL_NEEDED, STAGED, nodeScriptName, renderK3sNodeScript } from './node-script';
@@ -68,14 +69,21 @@ export async function runK3sStep(ctx: CliContext, role: 'server' | 'agent', node
   }
   const token = ensureK3sToken(ctx.paths);
   const { plan, files, script } = planK3sStep(cfg, ctx, node);
+  // Read now, so a missing credentials file stops the step before anything changes on the node.
+  const registries = labRegistriesYaml(cfg.registries, ctx.paths);
   const connect = (n: LabNode) =>
-    connectToNode({ paths: ctx.paths, target: nodeSshTarget(n.name, n.ip), timeoutMs: timing.connectTimeoutMs, onProgress: ctx.out });
+    connectToNode({ paths: ctx.paths, target: labNodeSshTarget(n), timeoutMs: timing.connectTimeoutMs, onProgress: ctx.out });
   ctx.out(`kubelab: ${node.name}: K3s ${plan.version} ${role}, installer: ${files ? files.origin : 'online (get.k3s.io over the VM NAT)'}`);
-  for (const n of role === 'agent' ? [node, serverNode(cfg)] : [node]) await requireAnswering(cfg, n, timing.answerTimeoutMs ?? 30_000);
+  // Agents and joining servers need the first server, which they register through.
+  const first = serverNode(cfg);
+  for (const n of first.name === node.name ? [node] : [node, first]) await requireAnswering(cfg, n, timing.answerTimeoutMs ?? 30_000);
 
   await retryOnDroppedConnection(ctx, node.name, timing, async () => {
     const session = await connect(node);
     try {
+      // Before K3s (re)starts: it reads registries.yaml only at start.
+      const said = await applyRegistries(session, { nodeName: node.name, service: plan.service, content: registries });
+      if (said) ctx.out(said);
       await installOnNode(ctx, session, plan, script, token, timing, files);
     } finally {
       session.close();
@@ -96,8 +104,11 @@ export async function runK3sStep(ctx: CliContext, role: 'server' | 'agent', node
 
 /** Stops at once, saying what to do, when a node's SSH port is silent (its VM is off or gone) instead of waiting out the login timeout. */
 async function requireAnswering(cfg: LabConfig, node: LabNode, ms: number): Promise<void> {
-  const target = nodeSshTarget(node.name, node.ip);
+  const target = labNodeSshTarget(node);
   if (await answers(target, ms)) return;
+  if (node.host) {
+    throw new KubelabError(`${describeTarget(target)} does not answer on SSH port ${target.port} within ${Math.round(ms / 1000)} s: the existing machine ${node.name} is off or unreachable from here. Check it with kubelab doctor, then deploy again`);
+  }
   throw new KubelabError(
     `${describeTarget(target)} does not answer on SSH port ${target.port} within ${Math.round(ms / 1000)} s: its VM ${vmName(cfg, node)} is off or gone. ` +
       `Check it with kubelab vm status ${node.name}; start it with kubelab vm start ${node.name} (or re-create it with cdktf deploy vms), then deploy again`,

@@ -1,7 +1,8 @@
 import { CliContext } from '../context';
 import { KubelabError } from '../errors';
 import { NodeSession, connectToNode } from '../ssh/client';
-import { describeTarget, nodeSshTarget } from '../ssh/target';
+import { SshTarget, describeTarget, existingHostSshTarget, nodeSshTarget } from '../ssh/target';
+import { removeEtcdMember } from './etcd-member';
 import { answers } from './ssh-port';
 import { UNCHANGED_MARK } from './node-script';
 import { SUDO, kubectlCommand, onNode } from './remote';
@@ -16,6 +17,27 @@ export interface UninstallRequest {
    * from the step's triggers; by hand, the lab config's server). Without it the agent is not drained.
    */
   server?: DrainingServer;
+  /** How to log in when the node is an existing machine (host: in the config). @default the lab's VM login */
+  ssh?: ExistingLogin;
+}
+
+/** An existing machine's login: user, port and key file inside .kubelab/. */
+export interface ExistingLogin {
+  readonly user: string;
+  readonly port: number;
+  readonly keyFile: string;
+}
+
+/** `<user>:<port>:<keyFile>`, the word the K3s steps' triggers carry (constructs/node-machine.ts). */
+export function parseSshWord(word: string): ExistingLogin {
+  const m = /^([a-z_][a-z0-9_.-]{0,31}):(\d{1,5}):([A-Za-z0-9._/+=-]+)$/.exec(word);
+  if (!m) throw new KubelabError(`--ssh ${JSON.stringify(word)} must be <user>:<port>:<key file in .kubelab/>, like ubuntu:22:ssh/id_ed25519`);
+  return { user: m[1], port: Number(m[2]), keyFile: m[3] };
+}
+
+/** The login of a node: its VM, or the existing machine at that address. */
+function targetOf(nodeName: string, ip: string, ssh?: ExistingLogin): SshTarget {
+  return ssh ? existingHostSshTarget(nodeName, { address: ip, ...ssh }) : nodeSshTarget(nodeName, ip);
 }
 
 /** The server that drains an agent, as its VM: the node name, address, and VirtualBox id when the VM exists. */
@@ -23,12 +45,16 @@ export interface DrainingServer {
   readonly name: string;
   readonly ip: string;
   readonly vmId?: string;
+  /** Set when the server is an existing machine. */
+  readonly ssh?: ExistingLogin;
 }
 
 export interface UninstallTiming {
   /** How long a node's SSH port may stay silent before the VM counts as gone. */
   probeMs: number;
   connectTimeoutMs: number;
+  /** How long K3s may take to confirm a server's etcd member removal. @default 120 s */
+  etcdRemovalTimeoutMs?: number;
 }
 
 export const DEFAULT_UNINSTALL_TIMING: UninstallTiming = { probeMs: 10_000, connectTimeoutMs: 30_000 };
@@ -40,9 +66,12 @@ export function uninstallScriptFor(role: 'server' | 'agent'): string {
 
 /** The bash kubelab runs (with sudo) to remove K3s from a node; safe when K3s is not there. */
 export function renderUninstallScript(req: Pick<UninstallRequest, 'nodeName' | 'role'>): string {
+  const other = req.role === 'server' ? 'agent' : 'server';
   return [
     `set -euo pipefail`,
     `uninstall=${onNode(uninstallScriptFor(req.role))}`,
+    // A node removed from the config may be named with the wrong role (prune cannot ask the config): use the script that is there.
+    `[ -x "$uninstall" ] || uninstall=${onNode(uninstallScriptFor(other))}`,
     `if [ -x "$uninstall" ]; then`,
     `  "$uninstall" </dev/null`,
     `  echo "kubelab: removed K3s (${req.role}) from ${req.nodeName}"`,
@@ -62,8 +91,10 @@ export function renderUninstallScript(req: Pick<UninstallRequest, 'nodeName' | '
  * ends that part at once with a message.
  */
 export async function runK3sUninstall(ctx: CliContext, req: UninstallRequest, timing: UninstallTiming = DEFAULT_UNINSTALL_TIMING): Promise<void> {
-  if (req.role === 'agent') await removeFromCluster(ctx, req, timing);
-  const target = nodeSshTarget(req.nodeName, req.ip);
+  // A node leaves through another server; the server the others go through (the first) goes last, with the cluster.
+  if (req.server && req.server.name !== req.nodeName) await removeFromCluster(ctx, req, timing);
+  else if (req.role === 'agent') await removeFromCluster(ctx, req, timing);
+  const target = targetOf(req.nodeName, req.ip, req.ssh);
   if (!(await answers(target, timing.probeMs))) {
     ctx.out(`kubelab: ${describeTarget(target)} does not answer on SSH port ${target.port} within ${Math.round(timing.probeMs / 1000)} s: the VM is gone or stopped; nothing to uninstall`);
     return;
@@ -89,7 +120,7 @@ async function removeFromCluster(ctx: CliContext, req: UninstallRequest, timing:
     ctx.out(`kubelab: the server is not known (no --server, and no lab config to read it from), so ${req.nodeName} is not drained`);
     return;
   }
-  const server = nodeSshTarget(known.name, known.ip);
+  const server = targetOf(known.name, known.ip, known.ssh);
   if (!(await answers(server, timing.probeMs))) {
     ctx.out(`kubelab: the server ${describeTarget(server)} does not answer: the cluster is gone, nothing to drain`);
     return;
@@ -108,6 +139,8 @@ async function removeFromCluster(ctx: CliContext, req: UninstallRequest, timing:
       ctx.out(`kubelab: node ${req.nodeName} is not in the cluster; nothing to drain`);
       return;
     }
+    // A server's etcd member leaves before its K3s goes, while the cluster still has its majority.
+    await removeEtcdMember(session, req.nodeName, { timeoutMs: timing.etcdRemovalTimeoutMs ?? 120_000, pollMs: 2000, onProgress: ctx.out });
     ctx.out(`kubelab: draining ${req.nodeName}`);
     await session.run(kubectlCommand(`drain ${req.nodeName} --ignore-daemonsets --delete-emptydir-data --force --timeout=120s`), { label: `kubectl drain ${req.nodeName}` });
     await session.run(kubectlCommand(`delete node ${req.nodeName} --ignore-not-found`), { label: `kubectl delete node ${req.nodeName}` });
