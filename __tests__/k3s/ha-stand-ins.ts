@@ -33,6 +33,8 @@ case "$1 $2" in
       echo "$3-standin" > "$cluster/removed/$3"
       rm "$cluster/etcd/$3"
     fi ;;
+  "drain "*) echo "node/$2 drained" ;;
+  "delete node") rm -f "$cluster/etcd/$3"; echo "node \\"$3\\" deleted" ;;
   "get --raw")
     if [ -e "$cluster/controller-stuck" ]; then echo "[-]etcd failed: reason withheld" >&2; exit 1; fi
     echo ok ;;

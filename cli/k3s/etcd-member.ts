@@ -60,7 +60,7 @@ export async function removeEtcdMember(survivor: NodeSession, nodeName: string, 
     await survivor.run(kubectlCommand(`annotate node ${nodeName} ${ETCD_REMOVE_ANNOTATION}=true --overwrite`), { label: `annotating ${nodeName} for etcd member removal` });
   }
   const deadline = Date.now() + opts.timeoutMs;
-  for (let s = first; ; s = await state()) {
+  for (let s = first.removed ? first : await state(); ; s = await state()) {
     if (s.removed) {
       opts.onProgress?.(`kubelab: etcd member ${s.removed} of ${nodeName} removed`);
       return 'removed';

@@ -126,8 +126,7 @@ export function renderApplyRegistriesScript(opts: { nodeName: string; service: '
     `if [ "$changed" = true ] && systemctl is-active --quiet "$service"; then`,
     `  systemctl restart "$service"`,
     `  echo "kubelab: ${nodeName}: restarted $service so that K3s reads the new registries"`,
-    `elif [ "$changed" = false ]; then`,
-    `  echo "kubelab: ${nodeName}: registries unchanged"`,
+    ...(content === undefined ? [] : [`elif [ "$changed" = false ]; then`, `  echo "kubelab: ${nodeName}: registries unchanged"`]),
     `fi`,
     ``,
   );

@@ -140,7 +140,8 @@ async function removeFromCluster(ctx: CliContext, req: UninstallRequest, timing:
       return;
     }
     // A server's etcd member leaves before its K3s goes, while the cluster still has its majority.
-    await removeEtcdMember(session, req.nodeName, { timeoutMs: timing.etcdRemovalTimeoutMs ?? 120_000, pollMs: 2000, onProgress: ctx.out });
+    const etcdTimeoutMs = timing.etcdRemovalTimeoutMs ?? 120_000;
+    await removeEtcdMember(session, req.nodeName, { timeoutMs: etcdTimeoutMs, pollMs: Math.min(2000, etcdTimeoutMs / 10), onProgress: ctx.out });
     ctx.out(`kubelab: draining ${req.nodeName}`);
     await session.run(kubectlCommand(`drain ${req.nodeName} --ignore-daemonsets --delete-emptydir-data --force --timeout=120s`), { label: `kubectl drain ${req.nodeName}` });
     await session.run(kubectlCommand(`delete node ${req.nodeName} --ignore-not-found`), { label: `kubectl delete node ${req.nodeName}` });
