@@ -1,22 +1,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ConfigError, loadLabConfig, resolveLabConfig } from '../../config/load';
+import { loadLabConfig, resolveLabConfig } from '../../config/load';
+import { problemsOf } from '../support/config-problems';
 
 const node = (name: string, role: string, ip: string, extra: object = {}) => ({ name, role, ip, ...extra });
 const threeNodes = (overrides: Record<number, object> = {}) =>
   [node('cp1', 'server', '192.168.56.10'), node('w1', 'agent', '192.168.56.11'), node('w2', 'agent', '192.168.56.12')].map((n, i) => ({ ...n, ...overrides[i] }));
 
-/** The problems a config produces, one string each. */
-function problemsOf(overrides: unknown): string[] {
-  try {
-    resolveLabConfig(overrides, 'kubelab.config.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return [...(err as ConfigError).problems];
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 describe('the built-in default', () => {
   test("reproduces the study notes' lab with no file at all", () => {

@@ -1,16 +1,8 @@
-import { ConfigError, resolveLabConfig } from '../../config/load';
+import { resolveLabConfig } from '../../config/load';
 import { isHighlyAvailable, serverNode, serverNodes, vmNodes } from '../../config/lab-config';
 import { HA_NODES, HOSTS_ONLY_NODES, hostNode, vmNode } from '../support/lab-shapes';
+import { problemsOf } from '../support/config-problems';
 
-function problemsOf(overrides: unknown): string[] {
-  try {
-    resolveLabConfig(overrides, 'kubelab.config.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return [...(err as ConfigError).problems];
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 describe('servers: 1, 3 or 5', () => {
   test('3 servers + 2 agents validate; the first server is the one the others join', () => {
