@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { utils } from 'ssh2';
+import { readableKeyPair } from '../../cli/ssh/keys';
 import { resolveLabConfig } from '../../config/load';
 import { checkExistingHosts } from '../../cli/doctor/existing-hosts';
 import { Finding } from '../../cli/doctor/checks';
@@ -40,7 +40,7 @@ requireTool('/usr/sbin/sshd')('doctor on existing hosts (real OpenSSH servers pl
     noSudo.addStandIn('sudo', '#!/bin/bash\necho "sudo: a password is required" >&2\nexit 1\n');
     fs.writeFileSync(path.join(foreignK3s.root, 'usr', 'local', 'bin', 'k3s'), '#!/bin/sh\n', { mode: 0o755 });
     // Another key the hosts do not accept, in .kubelab/ as a user would put it.
-    fs.writeFileSync(path.join(lab.paths.stateDir, 'ssh', 'other-key'), utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+    fs.writeFileSync(path.join(lab.paths.stateDir, 'ssh', 'other-key'), readableKeyPair().private, { mode: 0o600 });
     Object.assign(
       process.env,
       sshEndpointsEnv({

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { utils } from 'ssh2';
+import { readableKeyPair } from '../../cli/ssh/keys';
 
 /** A real OpenSSH server (/usr/sbin/sshd) on 127.0.0.1, started by a test, logging in the current user. */
 export interface TestSshd {
@@ -35,7 +35,7 @@ export async function startSshd(options: StartSshdOptions): Promise<TestSshd> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-sshd-'));
   const hostKeyFile = path.join(dir, 'ssh_host_ed25519_key');
   const writeHostKey = () => {
-    const pair = utils.generateKeyPairSync('ed25519');
+    const pair = readableKeyPair();
     fs.writeFileSync(hostKeyFile, pair.private, { mode: 0o600 });
     return pair.public.trim();
   };

@@ -18,9 +18,22 @@ export interface LabKeyPair {
  */
 export function ensureLabKeyPair(paths: LabPaths): LabKeyPair {
   if (!fs.existsSync(paths.sshPrivateKey) || !fs.existsSync(paths.sshPublicKey)) {
-    const pair = utils.generateKeyPairSync('ed25519', { comment: LAB_SSH_USER });
+    const pair = readableKeyPair(LAB_SSH_USER);
     writeSecretFile(paths.sshPrivateKey, pair.private);
     writeFileAtomic(paths.sshPublicKey, `${pair.public.trim()}\n`);
   }
   return { publicKey: fs.readFileSync(paths.sshPublicKey, 'utf8').trim(), privateKeyPath: paths.sshPrivateKey };
+}
+
+/**
+ * A fresh ed25519 pair that ssh2 can read back. ssh2 1.17.0's keygen drops a leading zero byte
+ * of the public key, so about one pair in 256 is unreadable (mscdex/ssh2 issues #1390, #1513);
+ * such a pair is drawn again. Ten unreadable pairs in a row would be a different bug: say so.
+ */
+export function readableKeyPair(comment?: string): { private: string; public: string } {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const pair = utils.generateKeyPairSync('ed25519', comment === undefined ? {} : { comment });
+    if (!(utils.parseKey(pair.private) instanceof Error) && !(utils.parseKey(pair.public) instanceof Error)) return pair;
+  }
+  throw new Error('ssh2 made 10 ed25519 key pairs in a row that it cannot read back');
 }
