@@ -3,13 +3,10 @@ import { CliContext } from '../context';
 import { baseVmName } from '../virtualbox/base-image';
 import { vbox } from '../virtualbox/commands';
 import { inspectVm, vmInfo } from '../virtualbox/lab-vm';
-import { destroyNodeVm } from '../virtualbox/node-vm';
+import { IP_KEY, destroyNodeVm } from '../virtualbox/node-vm';
 import { parseVmList } from '../virtualbox/parse';
 import { VBoxManage } from '../virtualbox/vboxmanage';
 import { runK3sUninstall } from './uninstall';
-
-/** Where a node VM's host-only address is kept (extradata written by `vm create`). */
-const NODE_IP_KEY = 'kubelab/ip';
 
 export interface PruneRequest {
   readonly lab: string;
@@ -38,7 +35,7 @@ export async function pruneRemovedNodes(ctx: CliContext, req: PruneRequest): Pro
     const view = await inspectVm(vb, name, req.lab, ctx.paths);
     if (!view.ours) continue;
     const nodeName = name.slice(req.lab.length + 1);
-    const ip = view.extraData.get(NODE_IP_KEY);
+    const ip = view.extraData.get(IP_KEY);
     ctx.out(`kubelab: node ${nodeName} is no longer in the lab's node list; removing it`);
     if (ip) {
       const role = nodeName === req.server.name ? 'server' : 'agent';

@@ -15,7 +15,7 @@ import { VBoxManage } from './vboxmanage';
 import { ensurePrivateDir } from '../state-dir';
 
 /** Extradata holding the node's host-only address and disk size, to tell whether an existing VM matches the config. */
-const IP_KEY = 'kubelab/ip';
+export const IP_KEY = 'kubelab/ip';
 const DISK_KEY = 'kubelab/disk-gb';
 
 /** Waits until the freshly started node is usable (SSH up, cloud-init done). */
