@@ -9,12 +9,10 @@
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as http from 'http';
-import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { UBUNTU_OVA_FILE } from '../../cli/image/ubuntu-image';
 import { labPaths } from '../../config/paths';
+import { serveGuestImage } from './guest-image';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const GUEST_DIR = process.env.KUBELAB_TEST_GUEST_DIR;
@@ -51,7 +49,7 @@ guestDescribe()('a lab of real guests: cp1 (server) and w1 (agent)', () => {
   let root: string;
   let project: string;
   let env: NodeJS.ProcessEnv;
-  let server: http.Server;
+  let image: Awaited<ReturnType<typeof serveGuestImage>>;
 
   /** `kubelab <args>` in the lab project, in its own process; killed after boundMs. */
   const kubelab = (args: string[], boundMs = 15 * 60_000): Promise<Run> =>
@@ -120,24 +118,13 @@ guestDescribe()('a lab of real guests: cp1 (server) and w1 (agent)', () => {
     fs.symlinkSync(path.join(REPO, '__tests__', 'support', 'vboxmanage-standin.js'), path.join(bin, 'VBoxManage'));
     fs.copyFileSync(path.join(__dirname, 'install-standin.sh'), path.join(project, 'install.sh'));
     useVersion(OLD);
-    // The image exactly as kubelab downloads the Ubuntu one: the OVA and SHA256SUMS over HTTP.
-    server = http.createServer((req, res) => {
-      const file = path.join(GUEST_DIR!, path.basename(req.url ?? ''));
-      if (![`/${UBUNTU_OVA_FILE}`, '/SHA256SUMS'].includes(req.url ?? '') || !fs.existsSync(file)) {
-        res.statusCode = 404;
-        res.end();
-        return;
-      }
-      res.writeHead(200, { 'Content-Length': fs.statSync(file).size });
-      fs.createReadStream(file).pipe(res);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    image = await serveGuestImage(GUEST_DIR!);
     env = {
       ...process.env,
       PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
       VBOXMANAGE_STANDIN_DIR: path.join(root, 'vbox'),
       VBOXMANAGE_STANDIN_QEMU: GUEST_DIR,
-      KUBELAB_IMAGE_BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+      KUBELAB_IMAGE_BASE_URL: image.baseUrl,
       XDG_CACHE_HOME: path.join(root, 'cache'),
       HOME: root,
     };
@@ -149,7 +136,7 @@ guestDescribe()('a lab of real guests: cp1 (server) and w1 (agent)', () => {
     const stateFile = path.join(root, 'vbox', 'state.json');
     const vms: { qemuPid?: number }[] = fs.existsSync(stateFile) ? JSON.parse(fs.readFileSync(stateFile, 'utf8')).vms : [];
     for (const vm of vms) if (vm.qemuPid) process.kill(vm.qemuPid, 'SIGKILL');
-    await new Promise((resolve) => server.close(resolve));
+    await image.close();
     fs.rmSync(root, { recursive: true, force: true });
     console.log(`guest suite timings (s):\n${timings.map(([what, s]) => `${String(s).padStart(5)}  ${what}`).join('\n')}`);
   });
@@ -215,7 +202,7 @@ guestDescribe()('a lab of real guests: cp1 (server) and w1 (agent)', () => {
     expect(await onGuest('w1', 'systemctl is-active k3s-agent')).toBe('active');
     expect(await onGuest('w1', 'sudo -n sort /etc/systemd/system/k3s-agent.service.env')).toBe('K3S_TOKEN_FILE=/etc/rancher/k3s/kubelab-token\nK3S_URL=https://192.168.56.10:6443');
     expect(await started('w1', 'agent')).toMatchObject({ pid: await mainPid('w1', 'k3s-agent'), version: OLD });
-    expect(await onGuest('cp1', 'sudo -n k3s kubectl get node w1 -o jsonpath=x')).toBe('True 192.168.56.11');
+    expect(await onGuest('cp1', `sudo -n k3s kubectl get node w1 -o jsonpath='{.status.conditions[?(@.type=="Ready")].status} {.status.addresses[?(@.type=="InternalIP")].address}'`)).toBe('True 192.168.56.11');
   });
 
   test('a re-run changes nothing: "unchanged", the same K3s process keeps running', async () => {
