@@ -64,6 +64,19 @@ interface Tfstate {
 
 const timings: [string, number][] = [];
 
+/** Scenarios build on each other: after one fails, the rest fail at once instead of waiting on a broken lab. */
+let failedScenario = '';
+const scenario = (name: string, fn: () => Promise<void>) =>
+  test(name, async () => {
+    if (failedScenario) throw new Error(`skipped: the earlier scenario "${failedScenario}" failed`);
+    try {
+      await fn();
+    } catch (err) {
+      failedScenario = name;
+      throw err;
+    }
+  });
+
 joinedDescribe()('the lab through npm run up/diff/down on real guests: 3 servers (HA) and 1 agent', () => {
   let root: string;
   let project: string;
@@ -90,8 +103,10 @@ joinedDescribe()('the lab through npm run up/diff/down on real guests: 3 servers
         resolve({ code, out, seconds });
       });
     });
+  // cdktf runs `terraform providers lock` after a first init, which asks the registry even when the mirror
+  // installed the provider: the stand-ins are served only from the mirror (as in test:terraform).
   const npmRun = (script: 'up' | 'down' | 'diff', ...extra: string[]) =>
-    run(`npm run ${script}${extra.length ? ` -- ${extra.join(' ')}` : ''}`, 'npm', ['run', script, ...(extra.length ? ['--', ...extra] : [])], 40 * 60_000);
+    run(`npm run ${script}${extra.length ? ` -- ${extra.join(' ')}` : ''}`, 'npm', ['run', script, '--', ...extra, '--skip-provider-lock'], 40 * 60_000);
   const kubelab = (args: string[], boundMs = 20 * 60_000) => run(`kubelab ${args.join(' ')}`, process.execPath, [path.join(project, 'bin', 'kubelab.js'), ...args], boundMs);
   const expectOk = (r: Run) => {
     if (r.code !== 0) throw new Error(`exit ${r.code}:\n${r.out.slice(-8000)}`);
@@ -232,7 +247,7 @@ joinedDescribe()('the lab through npm run up/diff/down on real guests: 3 servers
     console.log(`joined suite timings (s, on a shared machine):\n${timings.map(([what, s]) => `${String(s).padStart(5)}  ${what}`).join('\n')}`);
   });
 
-  test('first up: four guests boot; cp1 starts etcd with --cluster-init, cp2 and cp3 join it with --server, w1 joins as agent; the API lists all four Ready', async () => {
+  scenario('first up: four guests boot; cp1 starts etcd with --cluster-init, cp2 and cp3 join it with --server, w1 joins as agent; the API lists all four Ready', async () => {
     const r = await npmRun('up');
     expectOk(r);
     console.log(`first up: Terraform's steps (Creation complete after):\n${timeline(r.out)}`);
@@ -258,7 +273,7 @@ joinedDescribe()('the lab through npm run up/diff/down on real guests: 3 servers
     expect(fs.readFileSync(env.KUBECONFIG!, 'utf8')).toContain(`name: ${LAB}`);
   });
 
-  test('a second up changes nothing: same Terraform state serials, same K3s processes, same VMs', async () => {
+  scenario('a second up changes nothing: same Terraform state serials, same K3s processes, same VMs', async () => {
     const serials = ['vms', 'k3s'].map((s) => tfstate(s)?.serial);
     const pids = await Promise.all(nodes.map(mainPid));
     const vms = JSON.stringify(nodeVms());
@@ -268,7 +283,7 @@ joinedDescribe()('the lab through npm run up/diff/down on real guests: 3 servers
     expect(JSON.stringify(nodeVms())).toBe(vms);
   });
 
-  test('K3s bump: the diff replaces only the version steps; up restarts K3s one server at a time, then the agent, each on the new version', async () => {
+  scenario('K3s bump: the diff replaces only the version steps; up restarts K3s one server at a time, then the agent, each on the new version', async () => {
     version = NEW;
     configure();
     const diff = await npmRun('diff', 'k3s');
@@ -289,7 +304,7 @@ joinedDescribe()('the lab through npm run up/diff/down on real guests: 3 servers
     expect(await apiNodes()).toEqual(expectedApiNodes());
   });
 
-  test('stop and start: the guests power off (no qemu left) and boot again (new boot id), same node IPs, a file written before is kept, the API answers through the lab kubeconfig', async () => {
+  scenario('stop and start: the guests power off (no qemu left) and boot again (new boot id), same node IPs, a file written before is kept, the API answers through the lab kubeconfig', async () => {
     const boots = await Promise.all(nodes.map((n) => onGuest(n, 'echo kept | sudo -n tee /var/tmp/kept-over-reboot >/dev/null && sync && cat /proc/sys/kernel/random/boot_id')));
     const pids = nodeVms().map((v) => v.qemuPid!);
     expectOk(await kubelab(['stop']));
@@ -307,7 +322,7 @@ joinedDescribe()('the lab through npm run up/diff/down on real guests: 3 servers
     expect(await apiNodes()).toEqual(expectedApiNodes());
   });
 
-  test('snapshot and reset: a change made in a guest after the snapshot is gone after kubelab reset; K3s comes back', async () => {
+  scenario('snapshot and reset: a change made in a guest after the snapshot is gone after kubelab reset; K3s comes back', async () => {
     await onGuest('cp2', 'echo changed | sudo -n tee /etc/kubelab-change >/dev/null && sync');
     expect(await onGuest('cp2', 'cat /etc/kubelab-change')).toBe('changed');
     const boot = await onGuest('cp2', 'cat /proc/sys/kernel/random/boot_id');
@@ -320,7 +335,7 @@ joinedDescribe()('the lab through npm run up/diff/down on real guests: 3 servers
     expect(await apiNodes()).toEqual(expectedApiNodes());
   });
 
-  test('removing the agent from the config: its VM, disk, qemu process, pin and K3s node are gone', async () => {
+  scenario('removing the agent from the config: its VM, disk, qemu process, pin and K3s node are gone', async () => {
     const pid = nodeVms().find((v) => v.name === `${LAB}-w1`)!.qemuPid!;
     nodes = ['cp1', 'cp2', 'cp3'];
     configure();
@@ -336,7 +351,7 @@ joinedDescribe()('the lab through npm run up/diff/down on real guests: 3 servers
     expect(await apiNodes()).toEqual(expectedApiNodes());
   });
 
-  test('removing two servers (3 → 1): their etcd members are removed through cp1 before K3s goes, then their VMs', async () => {
+  scenario('removing two servers (3 → 1): their etcd members are removed through cp1 before K3s goes, then their VMs', async () => {
     nodes = ['cp1'];
     configure();
     expectOk(await npmRun('up'));
@@ -348,7 +363,7 @@ joinedDescribe()('the lab through npm run up/diff/down on real guests: 3 servers
     expect(await apiNodes()).toEqual(expectedApiNodes());
   });
 
-  test('npm run down leaves nothing: no VM, disk, qemu process, pin, lab kubeconfig or merged kubeconfig entry, no Terraform resource', async () => {
+  scenario('npm run down leaves nothing: no VM, disk, qemu process, pin, lab kubeconfig or merged kubeconfig entry, no Terraform resource', async () => {
     const pids = vboxState().vms.map((v) => v.qemuPid).filter((p): p is number => !!p);
     expectOk(await npmRun('down'));
     const state = vboxState();
