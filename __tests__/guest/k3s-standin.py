@@ -373,7 +373,6 @@ def wait_for(url, what):
 def heartbeat(urls, rec, cluster=None):
     """The kubelet's status updates, to every server (each keeps its own view of who is Ready)."""
     while True:
-        time.sleep(HEARTBEAT_S)
         if cluster:
             cluster.status(rec['name'])
             urls = cluster.peers()
@@ -382,6 +381,7 @@ def heartbeat(urls, rec, cluster=None):
                 call(url, '/standin/status', {'token': token(), 'node': rec})
             except OSError:
                 pass
+        time.sleep(HEARTBEAT_S)
 
 
 def server(args):

@@ -231,6 +231,8 @@ joinedDescribe()('the lab through npm run up/diff/down on real guests: 3 servers
       NO_COLOR: '1',
       FORCE_COLOR: '0',
       npm_config_update_notifier: 'false',
+      // Under emulation on a busy machine a first boot can take far longer than kubelab's default 15 minutes.
+      KUBELAB_VM_TIMEOUT: '45',
     };
     delete env.NODE_EXTRA_CA_CERTS;
     delete env.TF_PLUGIN_CACHE_DIR;
