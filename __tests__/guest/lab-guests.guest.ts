@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { labPaths } from '../../config/paths';
-import { serveGuestImage } from './guest-image';
+import { guestDescribe, serveGuestImage, standInK3sInstaller } from './guest-lab';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const GUEST_DIR = process.env.KUBELAB_TEST_GUEST_DIR;
@@ -21,15 +21,6 @@ const OLD = 'v1.36.4+k3s1';
 const NEW = 'v1.36.5+k3s1';
 /** How long the hang test lets K3s take to report ready before kubelab must give up. */
 const READY_TIMEOUT_S = 60;
-
-function guestDescribe(): jest.Describe {
-  const missing = process.env.KUBELAB_TEST_GUEST_MISSING || (GUEST_DIR ? '' : 'KUBELAB_TEST_GUEST_DIR (run it with npm run test:guest, which builds the guest image)');
-  if (!missing) return describe;
-  const reason = `the real-guest suite needs ${missing}, which this machine lacks (CI installs it in .ci/run)`;
-  if (process.env.KUBELAB_REQUIRE_TOOLS === '1') throw new Error(`KUBELAB_REQUIRE_TOOLS=1 but ${reason}`);
-  console.warn(`SKIPPED: ${reason}`);
-  return describe.skip;
-}
 
 interface Run {
   code: number | null;
@@ -45,7 +36,7 @@ const RUN_CLI = `require(${JSON.stringify(path.join(REPO, 'bin', 'run-ts.js'))})
 
 const timings: [string, number][] = [];
 
-guestDescribe()('a lab of real guests: cp1 (server) and w1 (agent)', () => {
+guestDescribe('real-guest suite', 'test:guest')('a lab of real guests: cp1 (server) and w1 (agent)', () => {
   let root: string;
   let project: string;
   let env: NodeJS.ProcessEnv;
@@ -88,19 +79,11 @@ guestDescribe()('a lab of real guests: cp1 (server) and w1 (agent)', () => {
     JSON.parse(await onGuest(node, `cat /run/k3s-standin/${role}.json`)) as { pid: number; version: string; args: string[] };
 
   const useVersion = (version: string) => {
-    const binary = `k3s-${version}`;
-    fs.writeFileSync(
-      path.join(project, binary),
-      fs.readFileSync(path.join(__dirname, 'k3s-standin.py'), 'utf8').replace("VERSION = 'v0.0.0+standin'", `VERSION = '${version}'`),
-      { mode: 0o755 },
-    );
     fs.writeFileSync(
       path.join(project, 'kubelab.config.yaml'),
       [
         `name: ${LAB}`,
-        `k3s:`,
-        `  version: ${version}`,
-        `  installer: { source: local, binary: ${binary}, script: install.sh }`,
+        ...standInK3sInstaller(project, version),
         `nodes:`,
         `  - { name: cp1, role: server, ip: 192.168.56.10, cpus: 2, memoryMb: 2048 }`,
         `  - { name: w1, role: agent, ip: 192.168.56.11, cpus: 1, memoryMb: 1024 }`,
@@ -116,7 +99,6 @@ guestDescribe()('a lab of real guests: cp1 (server) and w1 (agent)', () => {
     fs.mkdirSync(project);
     fs.mkdirSync(bin);
     fs.symlinkSync(path.join(REPO, '__tests__', 'support', 'vboxmanage-standin.js'), path.join(bin, 'VBoxManage'));
-    fs.copyFileSync(path.join(__dirname, 'install-standin.sh'), path.join(project, 'install.sh'));
     useVersion(OLD);
     image = await serveGuestImage(GUEST_DIR!);
     env = {

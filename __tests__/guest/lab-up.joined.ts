@@ -21,7 +21,7 @@ import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
 import { labPaths } from '../../config/paths';
 import { makeLabProject, makeProviderMirror, plannedChanges } from '../terraform/terraform-lab';
-import { serveGuestImage } from './guest-image';
+import { guestDescribe, serveGuestImage, standInK3sInstaller } from './guest-lab';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const GUEST_DIR = process.env.KUBELAB_TEST_GUEST_DIR;
@@ -36,15 +36,6 @@ const NODES = {
 } as const;
 type Node = keyof typeof NODES;
 const SERVERS: Node[] = ['cp1', 'cp2', 'cp3'];
-
-function joinedDescribe(): jest.Describe {
-  const missing = process.env.KUBELAB_TEST_GUEST_MISSING || (GUEST_DIR ? '' : 'KUBELAB_TEST_GUEST_DIR (run it with npm run test:joined, which builds the guest image)');
-  if (!missing) return describe;
-  const reason = `the joined suite needs ${missing}, which this machine lacks (CI installs it in .ci/run)`;
-  if (process.env.KUBELAB_REQUIRE_TOOLS === '1') throw new Error(`KUBELAB_REQUIRE_TOOLS=1 but ${reason}`);
-  console.warn(`SKIPPED: ${reason}`);
-  return describe.skip;
-}
 
 interface Run {
   code: number | null;
@@ -77,7 +68,7 @@ const scenario = (name: string, fn: () => Promise<void>) =>
     }
   });
 
-joinedDescribe()('the lab through npm run up/diff/down on real guests: 3 servers (HA) and 1 agent', () => {
+guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/down on real guests: 3 servers (HA) and 1 agent', () => {
   let root: string;
   let project: string;
   let env: NodeJS.ProcessEnv;
@@ -176,19 +167,11 @@ joinedDescribe()('the lab through npm run up/diff/down on real guests: 3 servers
   const expectedApiNodes = () => nodes.map((n) => ({ name: n, ready: 'True', ip: NODES[n].ip, version })).sort((a, b) => a.name.localeCompare(b.name));
 
   const configure = () => {
-    const binary = `k3s-${version}`;
-    fs.writeFileSync(
-      path.join(project, binary),
-      fs.readFileSync(path.join(__dirname, 'k3s-standin.py'), 'utf8').replace("VERSION = 'v0.0.0+standin'", `VERSION = '${version}'`),
-      { mode: 0o755 },
-    );
     fs.writeFileSync(
       path.join(project, 'kubelab.config.yaml'),
       [
         `name: ${LAB}`,
-        `k3s:`,
-        `  version: ${version}`,
-        `  installer: { source: local, binary: ${binary}, script: install.sh }`,
+        ...standInK3sInstaller(project, version),
         // No chart can deploy offline: the chart stacks stay empty (their providers are stand-ins that serve nothing).
         `components:`,
         `  ingress: { enabled: false }`,
@@ -213,7 +196,6 @@ joinedDescribe()('the lab through npm run up/diff/down on real guests: 3 servers
     const bin = path.join(root, 'bin');
     fs.mkdirSync(bin);
     fs.symlinkSync(path.join(REPO, '__tests__', 'support', 'vboxmanage-standin.js'), path.join(bin, 'VBoxManage'));
-    fs.copyFileSync(path.join(__dirname, 'install-standin.sh'), path.join(project, 'install.sh'));
     configure();
     image = await serveGuestImage(GUEST_DIR!);
     env = {
