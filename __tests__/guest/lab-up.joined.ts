@@ -111,9 +111,29 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
   };
   const unitOf = (node: Node) => (NODES[node].role === 'server' ? 'k3s' : 'k3s-agent');
   /** What the stand-in k3s process wrote when it started: pid, version, arguments, start time. */
-  const started = async (node: Node) =>
-    JSON.parse(await onGuest(node, `cat /run/k3s-standin/${NODES[node].role}.json`)) as { pid: number; version: string; args: string[]; started: number };
-  const mainPid = async (node: Node) => Number(await onGuest(node, `systemctl show -p MainPID --value ${unitOf(node)}`));
+  /**
+   * What a guest says about itself, in one SSH login (each costs seconds under emulation): host name, K3s unit
+   * state and MainPID, boot id, host-only address, a marker file, and what the stand-in k3s wrote when it started.
+   */
+  const facts = async (node: Node) => {
+    const unit = unitOf(node);
+    const text = await onGuest(
+      node,
+      `printf '{"hostname":"%s","active":"%s","mainPid":%s,"bootId":"%s","ip":"%s","kept":"%s","started":%s}' "$(hostname)" "$(systemctl is-active ${unit} || true)" ` +
+        `"$(systemctl show -p MainPID --value ${unit})" "$(cat /proc/sys/kernel/random/boot_id)" "$(ip -4 -o addr show dev enp0s8 | awk '{print $4}')" ` +
+        `"$(cat /var/tmp/kept-over-reboot 2>/dev/null || true)" "$(cat /run/k3s-standin/${NODES[node].role}.json 2>/dev/null || echo null)"`,
+    );
+    return JSON.parse(text) as {
+      hostname: string;
+      active: string;
+      mainPid: number;
+      bootId: string;
+      ip: string;
+      kept: string;
+      started: { pid: number; version: string; args: string[]; started: number } | null;
+    };
+  };
+  const allFacts = () => Promise.all(nodes.map(facts));
   /** The cluster state a server holds (the stand-in's datastore): nodes and etcd members. */
   const datastore = async (server: Node) =>
     JSON.parse(await onGuest(server, 'sudo -n cat /var/lib/rancher/k3s/standin/cluster.json')) as {
@@ -238,9 +258,9 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
     expect(nodeVms().map((v) => [v.name, v.state]).sort()).toEqual(nodes.map((n) => [`${LAB}-${n}`, 'running']));
     for (const v of nodeVms()) expect(qemuRuns(v.qemuPid!)).toBe(true);
     for (const n of nodes) {
-      expect(await onGuest(n, 'hostname; systemctl is-active ' + unitOf(n))).toBe(`${n}\nactive`);
-      const s = await started(n);
-      expect(s).toMatchObject({ pid: await mainPid(n), version: OLD });
+      const f = await facts(n);
+      expect(f).toMatchObject({ hostname: n, active: 'active', ip: `${NODES[n].ip}/24`, started: { pid: f.mainPid, version: OLD } });
+      const s = f.started!;
       const join = n === 'cp1' ? ['--cluster-init'] : n === 'w1' ? [] : ['--server', 'https://192.168.56.10:6443'];
       expect(s.args.slice(0, join.length)).toEqual(join);
       if (n === 'cp1') expect(s.args).not.toContain('--server');
@@ -259,11 +279,11 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
 
   scenario('a second up changes nothing: same Terraform state serials, same K3s processes, same VMs', async () => {
     const serials = ['vms', 'k3s'].map((s) => tfstate(s)?.serial);
-    const pids = await Promise.all(nodes.map(mainPid));
+    const pids = (await allFacts()).map((f) => f.mainPid);
     const vms = JSON.stringify(nodeVms());
     expectOk(await npmRun('up'));
     expect(['vms', 'k3s'].map((s) => tfstate(s)?.serial)).toEqual(serials);
-    expect(await Promise.all(nodes.map(mainPid))).toEqual(pids);
+    expect((await allFacts()).map((f) => f.mainPid)).toEqual(pids);
     expect(JSON.stringify(nodeVms())).toBe(vms);
   });
 
@@ -275,9 +295,9 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
     const planned = plannedChanges(diff.out);
     expect({ create: planned.create, destroy: planned.destroy, update: planned.update }).toEqual({ create: [], destroy: [], update: [] });
     expect(planned.replace).toEqual(nodes.map((n) => `null_resource.${NODES[n].role}-${n}_version`).sort());
-    const before = await Promise.all(nodes.map(mainPid));
+    const before = (await allFacts()).map((f) => f.mainPid);
     expectOk(await npmRun('up'));
-    const after = await Promise.all(nodes.map(started));
+    const after = (await allFacts()).map((f) => f.started!);
     after.forEach((s, i) => {
       expect(s.version).toBe(NEW);
       expect(s.pid).not.toBe(before[i]);
@@ -289,7 +309,8 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
   });
 
   scenario('stop and start: the guests power off (no qemu left) and boot again (new boot id), same node IPs, a file written before is kept, the API answers through the lab kubeconfig', async () => {
-    const boots = await Promise.all(nodes.map((n) => onGuest(n, 'echo kept | sudo -n tee /var/tmp/kept-over-reboot >/dev/null && sync && cat /proc/sys/kernel/random/boot_id')));
+    for (const n of nodes) await onGuest(n, 'echo kept | sudo -n tee /var/tmp/kept-over-reboot >/dev/null && sync');
+    const boots = (await allFacts()).map((f) => f.bootId);
     const pids = nodeVms().map((v) => v.qemuPid!);
     expectOk(await kubelab(['stop']));
     expect(nodeVms().map((v) => v.state)).toEqual(nodes.map(() => 'poweroff'));
@@ -298,24 +319,22 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
     for (const n of nodes) expectOk(await kubelab(['snapshot', 'take', n]));
     expectOk(await kubelab(['start', '--timeout', '20']));
     expect(nodeVms().map((v) => v.state)).toEqual(nodes.map(() => 'running'));
-    for (const [i, n] of nodes.entries()) {
-      expect(await onGuest(n, 'cat /proc/sys/kernel/random/boot_id')).not.toBe(boots[i]);
-      expect(await onGuest(n, 'cat /var/tmp/kept-over-reboot')).toBe('kept');
-      expect(await onGuest(n, 'ip -4 -o addr show dev enp0s8')).toMatch(new RegExp(` inet ${NODES[n].ip.replace(/\./g, '\\.')}/24 `));
+    for (const [i, f] of (await allFacts()).entries()) {
+      expect(f.bootId).not.toBe(boots[i]);
+      expect(f).toMatchObject({ kept: 'kept', ip: `${NODES[nodes[i]].ip}/24`, active: 'active' });
     }
     expect(await apiNodes()).toEqual(expectedApiNodes());
   });
 
   scenario('snapshot and reset: a change made in a guest after the snapshot is gone after kubelab reset; K3s comes back', async () => {
-    await onGuest('cp2', 'echo changed | sudo -n tee /etc/kubelab-change >/dev/null && sync');
-    expect(await onGuest('cp2', 'cat /etc/kubelab-change')).toBe('changed');
-    const boot = await onGuest('cp2', 'cat /proc/sys/kernel/random/boot_id');
+    expect(await onGuest('cp2', 'echo changed | sudo -n tee /etc/kubelab-change >/dev/null && sync && cat /etc/kubelab-change')).toBe('changed');
+    const boot = (await facts('cp2')).bootId;
     expectOk(await kubelab(['reset']));
     // reset starts the VMs; start waits until every node is Ready again.
     expectOk(await kubelab(['start', '--timeout', '20']));
-    expect(await onGuest('cp2', 'cat /proc/sys/kernel/random/boot_id')).not.toBe(boot);
+    expect((await facts('cp2')).bootId).not.toBe(boot);
     expect(await onGuest('cp2', 'test -e /etc/kubelab-change && echo present || echo gone')).toBe('gone');
-    expect(await onGuest('cp2', 'cat /var/tmp/kept-over-reboot')).toBe('kept');
+    expect((await facts('cp2')).kept).toBe('kept');
     expect(await apiNodes()).toEqual(expectedApiNodes());
   });
 
