@@ -39,7 +39,10 @@ const SERVERS: Node[] = ['cp1', 'cp2', 'cp3'];
 
 interface Run {
   code: number | null;
+  /** stdout and stderr together. */
   out: string;
+  /** stdout alone (what a command on a guest printed; kubelab's own warnings go to stderr). */
+  stdout: string;
   seconds: number;
 }
 
@@ -82,7 +85,11 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
       const t0 = Date.now();
       const child = spawn(cmd, args, { env, cwd: project });
       let out = '';
-      child.stdout.on('data', (d) => (out += d));
+      let stdout = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        stdout += d;
+      });
       child.stderr.on('data', (d) => (out += d));
       const timer = setTimeout(() => child.kill('SIGKILL'), boundMs);
       child.on('close', (code) => {
@@ -91,7 +98,7 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
         timings.push([what, seconds]);
         // jest shows console output only when the file ends: KUBELAB_TEST_GUEST_LOG follows the run as it goes.
         if (process.env.KUBELAB_TEST_GUEST_LOG) fs.appendFileSync(process.env.KUBELAB_TEST_GUEST_LOG, `--- ${what} → exit ${code} after ${seconds} s\n${out}\n`);
-        resolve({ code, out, seconds });
+        resolve({ code, out, stdout, seconds });
       });
     });
   // cdktf runs `terraform providers lock` after a first init, which asks the registry even when the mirror
@@ -107,7 +114,7 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
   const onGuest = async (node: Node, command: string): Promise<string> => {
     const r = await kubelab(['ssh', node, '--', command], 5 * 60_000);
     if (r.code !== 0) throw new Error(`kubelab ssh ${node} -- ${command}: exit ${r.code}\n${r.out}`);
-    return r.out.trim();
+    return r.stdout.trim();
   };
   const unitOf = (node: Node) => (NODES[node].role === 'server' ? 'k3s' : 'k3s-agent');
   /** What the stand-in k3s process wrote when it started: pid, version, arguments, start time. */
