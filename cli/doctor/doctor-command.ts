@@ -1,9 +1,16 @@
 import { Command } from 'commander';
 import { CliContext } from '../context';
 import { KubelabError } from '../errors';
-import { vmNodes } from '../../config/lab-config';
-import { HostFacts, formatFinding, realHostFacts, runChecks, terraformFinding } from './checks';
+import { LabConfig, vmNodes } from '../../config/lab-config';
+import { LabPaths } from '../../config/paths';
+import { Finding, HostFacts, formatFinding, realHostFacts, runChecks, terraformFinding } from './checks';
 import { checkExistingHosts } from './existing-hosts';
+
+/** What `kubelab doctor` checks for this lab; `npm run up` runs the same before Terraform. */
+export async function doctorFindings(cfg: LabConfig, paths: LabPaths, host: HostFacts, stopOnFail: boolean): Promise<Finding[]> {
+  // A lab of existing machines needs no VirtualBox: check Terraform and the machines instead.
+  return vmNodes(cfg).length === 0 ? [await terraformFinding(host), ...(await checkExistingHosts(cfg, paths))] : runChecks(cfg, paths, host, stopOnFail);
+}
 
 /** `kubelab doctor [--preflight]`: can this host run the lab? Terraform runs the preflight before creating anything. */
 export function registerDoctorCommand(program: Command, ctx: CliContext, host: () => HostFacts = realHostFacts): void {
@@ -14,12 +21,7 @@ export function registerDoctorCommand(program: Command, ctx: CliContext, host: (
     )
     .option('--preflight', 'stop at the first failing check (what cdktf deploy runs before creating VMs)')
     .action(async (opts: { preflight?: boolean }) => {
-      const cfg = ctx.config;
-      // A lab of existing machines needs no VirtualBox: check Terraform and the machines instead.
-      const findings =
-        vmNodes(cfg).length === 0
-          ? [await terraformFinding(host()), ...(await checkExistingHosts(cfg, ctx.paths))]
-          : await runChecks(cfg, ctx.paths, host(), opts.preflight === true);
+      const findings = await doctorFindings(ctx.config, ctx.paths, host(), opts.preflight === true);
       for (const f of findings) ctx.out(formatFinding(f));
       const failed = findings.filter((f) => f.level === 'fail');
       if (failed.length > 0) {
