@@ -4,6 +4,7 @@ import * as path from 'path';
 import { labStatusTable } from '../../cli/cluster/lab-status';
 import { formatTimings, lastTimings, saveTimings } from '../../cli/deploy/timings';
 import { resolveLabConfig } from '../../config/load';
+import { LabConfig } from '../../config/lab-config';
 import { labPaths } from '../../config/paths';
 import { labUrls } from '../../config/urls';
 import { DEPLOY_STACKS, failureLine, formatStepTimes, parseLabArgs, planRun } from '../../cli/deploy/cdktf-run';
@@ -14,10 +15,13 @@ describe('npm run up / down / diff', () => {
   const all = (_s: string) => true;
   const none = (_s: string) => false;
   // Loose on purpose: each case reads the shape it expects (steps, a stop line, or parseLabArgs's message).
-  const plan = (script: 'up' | 'down' | 'diff', extra: string[], deployed: (s: string) => boolean, config = resolveLabConfig({}).config): any => {
+  // Building the app takes a while: once per config.
+  let defaultStacks: ReturnType<typeof labStacks> | undefined;
+  const plan = (script: 'up' | 'down' | 'diff', extra: string[], deployed: (s: string) => boolean, config?: LabConfig): any => {
     const args = parseLabArgs(script, extra);
     if (typeof args === 'string') return args;
-    return planRun(script, args, { deployed, stacks: args.stacks.length ? labStacks(config) : undefined });
+    const stacks = () => (config ? labStacks(config) : (defaultStacks ??= labStacks(resolveLabConfig({}).config)));
+    return planRun(script, args, { deployed, stacks: args.stacks.length ? stacks() : undefined });
   };
 
   test('the phases cover every stack of the app, in deploy order', () => {
@@ -64,7 +68,7 @@ describe('npm run up / down / diff', () => {
     expect(plan('down', [], none)).toEqual({ stop: 'nothing to remove: no stack of this lab is deployed (no terraform.<stack>.tfstate holds a resource)', code: 0 });
     expect(plan('down', ['ingress'], (s) => s !== 'metrics-server')).toEqual({
       notes: ['dashboard and workloads need ingress, so they go first: removing workloads, dashboard, ingress'],
-      steps: [{ phase: 'charts', args: ['destroy', 'ingress', 'dashboard', 'workloads', '--auto-approve', '--ignore-missing-stack-dependencies'] }],
+      steps: [{ phase: 'charts', args: ['destroy', 'ingress', 'dashboard', 'workloads', '--auto-approve', '--ignore-missing-stack-dependencies', '--parallelism=1'] }],
     });
     const k3s = plan('down', ['k3s'], all) as { notes: string[]; steps: { phase: string; args: string[] }[] };
     expect(k3s.notes).toEqual(['ingress, metrics-server, dashboard and workloads need k3s, so they go first: removing workloads, dashboard, metrics-server, ingress, k3s']);

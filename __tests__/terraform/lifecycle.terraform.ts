@@ -205,6 +205,6 @@ requireTool('terraform')('the vms and k3s stacks through real Terraform (VMs, K3
   test('…and a destroy that has to synth the broken config refuses it and says how to destroy anyway', async () => {
     const refused = await lab.cdktf(destroyArgs);
     expect(refused.code).not.toBe(0);
-    expect(refused.out).toContain("npx cdktf destroy '*' --skip-synth");
+    expect(refused.out).toContain('without fixing the config: npm run down');
   });
 });

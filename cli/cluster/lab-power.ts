@@ -39,7 +39,7 @@ export async function startLab(o: StartOptions): Promise<void> {
     const seen = await nodesState(cluster, o.config);
     if (seen.ready) break;
     if (seen.summary !== lastSeen) o.out(`kubelab: waiting for the nodes: ${(lastSeen = seen.summary)}`);
-    if (Date.now() >= deadline) throw new KubelabError(`the nodes are not all Ready after ${Math.round(o.timeoutMs / 1000)} s: ${seen.summary}; run kubelab verify for details`);
+    if (Date.now() >= deadline) throw new KubelabError(`the nodes are not all Ready after ${Math.round(o.timeoutMs / 1000)} s: ${seen.summary}; run npx kubelab verify for details`);
     await sleep(o.intervalMs);
   }
   o.out(`kubelab: all ${o.config.nodes.length} nodes Ready`);
@@ -52,13 +52,13 @@ export async function startLab(o: StartOptions): Promise<void> {
       // Traefik answers 404 for the bare IP; an app must answer below 400.
       if ('status' in answer && (url === o.urls.ingress || answer.status < 400)) break;
       if (Date.now() >= deadline) {
-        throw new KubelabError(`${url} does not answer after ${Math.round(o.timeoutMs / 1000)} s (${'error' in answer ? answer.error : `HTTP ${answer.status}`}); run kubelab verify for details`);
+        throw new KubelabError(`${url} does not answer after ${Math.round(o.timeoutMs / 1000)} s (${'error' in answer ? answer.error : `HTTP ${answer.status}`}); run npx kubelab verify for details`);
       }
       await sleep(o.intervalMs);
     }
     o.out(`kubelab: ${url} answers`);
   }
-  o.out(`kubelab: the lab is up (${Math.round((Date.now() - t0) / 1000)} s)${o.urls.dashboard ? `; log in to ${o.urls.dashboard.url} with a token from: kubelab dashboard` : ''}`);
+  o.out(`kubelab: the lab is up (${Math.round((Date.now() - t0) / 1000)} s)${o.urls.dashboard ? `; log in to ${o.urls.dashboard.url} with a token from: npx kubelab dashboard` : ''}`);
 }
 
 /** Shuts every lab VM down cleanly, agents first and the server last. */
@@ -66,7 +66,7 @@ export async function stopLab(o: LabPowerOptions & { readonly force: boolean }):
   const vms = [...agentNodes(o.config).reverse(), ...serverNodes(o.config).reverse()].filter((n) => !n.host);
   for (const node of vms) await o.vms.stop(node, o.force);
   if (vms.length < o.config.nodes.length) o.out(`kubelab: the lab's existing machines keep running; kubelab does not power them`);
-  o.out(`kubelab: the lab's ${vms.length} VMs are stopped; start them again with: kubelab start`);
+  o.out(`kubelab: the lab's ${vms.length} VMs are stopped; start them again with: npx kubelab start`);
 }
 
 /** "cp1 Ready, w1 NotReady, w2 not joined" (or why the API does not answer yet). */

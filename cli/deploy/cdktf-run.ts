@@ -102,19 +102,24 @@ const words = (list: readonly string[]) => (list.length === 1 ? list[0] : `${lis
  */
 export function planRun(script: LabScript, args: LabArgs, lab: LabView): RunPlan {
   const synth = lab.synth ?? true;
-  const phaseSteps = (verb: string, stacks: readonly string[], reverse: boolean, always: readonly string[]): CdktfStep[] => {
+  const phaseSteps = (verb: string, stacks: readonly string[], reverse: boolean, partial: boolean): CdktfStep[] => {
     const phases = reverse ? [...DEPLOY_PHASES].reverse() : [...DEPLOY_PHASES];
     return phases
       .map(({ phase, stacks: inPhase }) => ({ phase, stacks: inPhase.filter((s) => stacks.includes(s)) }))
       .filter((p) => p.stacks.length > 0)
-      .map((p, i) => ({ phase: p.phase, args: [verb, ...p.stacks, '--auto-approve', ...(i > 0 || !synth ? ['--skip-synth'] : []), ...(i > 0 || always.length ? ['--ignore-missing-stack-dependencies'] : []), ...args.cdktfOptions].filter((a, j, all) => all.indexOf(a) === j) }));
+      .map((p, i) => {
+        const ignoreMissing = i > 0 || partial;
+        // cdktf 0.21 destroy with --ignore-missing-stack-dependencies starts a running stack again unless stacks run one at a time (see lifecycle.terraform.ts).
+        const oneAtATime = verb === 'destroy' && ignoreMissing && p.stacks.length > 1 ? ['--parallelism=1'] : [];
+        return { phase: p.phase, args: [verb, ...p.stacks, '--auto-approve', ...(i > 0 || !synth ? ['--skip-synth'] : []), ...(ignoreMissing ? ['--ignore-missing-stack-dependencies'] : []), ...oneAtATime, ...args.cdktfOptions] };
+      });
   };
   const single = args.stacks.length > 0;
   switch (script) {
     case 'diff':
       return { notes: [], steps: [{ args: ['diff', ...args.stacks, ...(synth ? [] : ['--skip-synth']), ...args.cdktfOptions] }] };
     case 'up': {
-      if (!single) return { notes: [], steps: phaseSteps('deploy', DEPLOY_STACKS, false, []) };
+      if (!single) return { notes: [], steps: phaseSteps('deploy', DEPLOY_STACKS, false, false) };
       const stacks = lab.stacks!;
       const needs = closure(stacks, args.stacks, false);
       const missing = needs.filter((n) => !lab.deployed(n) && !stacks[n].empty);
@@ -125,20 +130,20 @@ export function planRun(script: LabScript, args: LabArgs, lab: LabView): RunPlan
         };
       }
       const notes = needs.length ? [`${words([...args.stacks])} need${args.stacks.length > 1 ? '' : 's'} ${words(needs)}: deployed`] : [];
-      return { notes, steps: phaseSteps('deploy', args.stacks, false, ['--ignore-missing-stack-dependencies']) };
+      return { notes, steps: phaseSteps('deploy', args.stacks, false, true) };
     }
     case 'down': {
       if (!single) {
         const deployed = DEPLOY_STACKS.filter(lab.deployed);
         if (deployed.length === 0) return { stop: 'nothing to remove: no stack of this lab is deployed (no terraform.<stack>.tfstate holds a resource)', code: 0 };
-        return { notes: [], steps: phaseSteps('destroy', deployed, true, deployed.length < DEPLOY_STACKS.length ? ['--ignore-missing-stack-dependencies'] : []) };
+        return { notes: [], steps: phaseSteps('destroy', deployed, true, deployed.length < DEPLOY_STACKS.length) };
       }
       const dependents = closure(lab.stacks!, args.stacks, true);
       const go = DEPLOY_STACKS.filter((s) => (args.stacks.includes(s) || dependents.includes(s)) && lab.deployed(s));
       if (go.length === 0) return { stop: `nothing to remove: ${words([...args.stacks])} ${args.stacks.length > 1 ? 'are' : 'is'} not deployed`, code: 0 };
       const along = dependents.filter((s) => go.includes(s));
       const notes = along.length ? [`${words(along)} need${along.length > 1 ? '' : 's'} ${words([...args.stacks])}, so ${along.length > 1 ? 'they go' : 'it goes'} first: removing ${[...go].reverse().join(', ')}`] : [];
-      return { notes, steps: phaseSteps('destroy', go, true, ['--ignore-missing-stack-dependencies']) };
+      return { notes, steps: phaseSteps('destroy', go, true, true) };
     }
     default:
       return { stop: `unknown script '${String(script)}'; use up, down or diff`, code: 2 };
@@ -229,7 +234,7 @@ async function runSteps(script: LabScript, again: string, args: LabArgs, steps: 
       const then = before?.command.startsWith(`npm run ${script}`) ? before.phases.find((p) => p.phase === step.phase) : undefined;
       opts.out(`kubelab: phase ${i + 1} of ${steps.length}: ${step.phase} (${stacksOf(step).join(', ')})${then ? `; it took ${formatDuration(then.seconds)} last time` : ''}`);
     }
-    if (args.verbose || !step.phase) opts.out(`kubelab: running npx cdktf ${cdktfArgs.join(' ')}`);
+    if (args.verbose || !step.phase) opts.out(`kubelab: cdktf ${cdktfArgs.join(' ')}`);
     const t0 = now();
     code = await runOnce(entry, cdktfArgs, { ...opts, env: { ...(opts.env ?? process.env), [STEP_TIMELINE_ENV]: timeline, [STEP_PHASE_ENV]: step.phase ?? '' } }, output);
     if (step.phase) phases.push({ phase: step.phase, seconds: Math.round((now() - t0) / 1000) });

@@ -44,7 +44,7 @@ export function nodeForRole(cfg: LabConfig, name: string, role: 'server' | 'agen
     throw new KubelabError((err as Error).message);
   }
   if (node.role !== role) {
-    throw new KubelabError(`Node ${name} has role ${node.role} in the lab config; use: kubelab k3s ${node.role} ${name}`);
+    throw new KubelabError(`Node ${name} has role ${node.role} in the lab config; use: npx kubelab k3s ${node.role} ${name}`);
   }
   return node;
 }
@@ -65,7 +65,7 @@ export async function runK3sStep(ctx: CliContext, role: 'server' | 'agent', node
   const cfg = ctx.config;
   const node = nodeForRole(cfg, nodeName, role);
   if (role === 'agent' && !fs.existsSync(ctx.paths.k3sToken)) {
-    throw new KubelabError(`The lab token ${ctx.paths.k3sToken} does not exist yet; install the server first: kubelab k3s server ${serverNode(cfg).name}`);
+    throw new KubelabError(`The lab token ${ctx.paths.k3sToken} does not exist yet; install the server first: npx kubelab k3s server ${serverNode(cfg).name}`);
   }
   const token = ensureK3sToken(ctx.paths);
   const { plan, files, script } = planK3sStep(cfg, ctx, node);
@@ -107,11 +107,11 @@ async function requireAnswering(cfg: LabConfig, node: LabNode, ms: number): Prom
   const target = labNodeSshTarget(node);
   if (await answers(target, ms)) return;
   if (node.host) {
-    throw new KubelabError(`${describeTarget(target)} does not answer on SSH port ${target.port} within ${Math.round(ms / 1000)} s: the existing machine ${node.name} is off or unreachable from here. Check it with kubelab doctor, then deploy again`);
+    throw new KubelabError(`${describeTarget(target)} does not answer on SSH port ${target.port} within ${Math.round(ms / 1000)} s: the existing machine ${node.name} is off or unreachable from here. Check it with npx kubelab doctor, then run npm run up again`);
   }
   throw new KubelabError(
     `${describeTarget(target)} does not answer on SSH port ${target.port} within ${Math.round(ms / 1000)} s: its VM ${vmName(cfg, node)} is off or gone. ` +
-      `Check it with kubelab vm status ${node.name}; start it with kubelab vm start ${node.name} (or re-create it with cdktf deploy vms), then deploy again`,
+      `Check it with npx kubelab vm status ${node.name}; start it with npx kubelab vm start ${node.name} (or re-create it with npm run up -- vms), then run npm run up again`,
   );
 }
 

@@ -262,7 +262,7 @@ function readPrivateKey(paths: LabPaths, target: SshTarget): Buffer {
     return fs.readFileSync(file);
   }
   if (!fs.existsSync(paths.sshPrivateKey)) {
-    throw new KubelabError(`The lab's SSH key ${paths.sshPrivateKey} does not exist; the VMs were built with it (kubelab vm create makes it). Re-create the VMs: cdktf deploy vms`);
+    throw new KubelabError(`The lab's SSH key ${paths.sshPrivateKey} does not exist; the VMs were built with it (npx kubelab vm create makes it). Re-create the VMs: npm run down -- vms, then npm run up`);
   }
   return fs.readFileSync(paths.sshPrivateKey);
 }

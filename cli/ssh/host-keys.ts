@@ -61,7 +61,7 @@ export function verifyHostKey(paths: LabPaths, target: SshTarget, blob: Buffer, 
       throw new KubelabError(
         `The SSH host key of node ${target.nodeName} (${target.host}) changed: pinned ${pin.fingerprint} on ${pin.pinnedAt}, now ${fingerprintOf(blob)}. ` +
           `The VM was not re-created by kubelab, so another machine may be answering at ${target.host}. ` +
-          `If you re-created the VM yourself, run: kubelab ssh-forget ${target.nodeName}`,
+          `If you re-created the VM yourself, run: npx kubelab ssh-forget ${target.nodeName}`,
       );
     }
   } else if (pin) {

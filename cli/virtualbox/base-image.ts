@@ -90,7 +90,7 @@ export async function removeBaseImage(vb: VBoxManage, lab: string, paths: LabPat
     const clones = [];
     for (const n of nodes) if ((await inspectVm(vb, n, lab, paths)).ours) clones.push(n);
     if (clones.length > 0) {
-      throw new KubelabError(`the lab's VMs ${clones.sort().join(', ')} are linked clones of ${name}; destroy them first (kubelab vm destroy <node> --lab ${lab})`);
+      throw new KubelabError(`the lab's VMs ${clones.sort().join(', ')} are linked clones of ${name}; destroy them first (npx kubelab vm destroy <node> --lab ${lab})`);
     }
     await deleteVm(vb, view, paths, lab);
     out(`kubelab: removed base VM ${name}`);

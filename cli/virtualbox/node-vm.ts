@@ -50,7 +50,7 @@ export async function createNodeVm(d: NodeVmDeps, node: LabNode): Promise<void> 
     const mismatch = differences(view, node);
     if (mismatch.length > 0) {
       throw new KubelabError(
-        `VM ${name} exists with other settings than the config (${mismatch.join('; ')}); recreate it: kubelab vm destroy ${node.name} --lab ${cfg.name}, then kubelab vm create ${node.name}`,
+        `VM ${name} exists with other settings than the config (${mismatch.join('; ')}); recreate it: npx kubelab vm destroy ${node.name} --lab ${cfg.name}, then npx kubelab vm create ${node.name}`,
       );
     }
     if (isOn(view)) {
@@ -83,7 +83,7 @@ export async function createNodeVm(d: NodeVmDeps, node: LabNode): Promise<void> 
 
   const info = parseMachineReadable(await vb.run(vbox.showVmInfo(name)));
   const disk = attachedDisks(info).find((x) => x.controller !== SEED_CONTROLLER);
-  if (!disk) throw new KubelabError(`the clone ${name} has no hard disk; remove the base VM (kubelab image remove --lab ${cfg.name}) and run again`);
+  if (!disk) throw new KubelabError(`the clone ${name} has no hard disk; remove the base VM (npx kubelab image remove --lab ${cfg.name}) and run again`);
   const capacity = parseCapacityMb(await vb.run(vbox.showDiskInfo(disk.uuid))) ?? 0;
   // Only grows: cloud-init's growpart then extends the root partition on first boot.
   if (capacity < node.diskGb * 1024) await vb.run(vbox.resizeDisk(disk.uuid, node.diskGb * 1024));
@@ -190,13 +190,13 @@ export async function nodeVmStatus(vb: VBoxManage, lab: string, nodeName: string
   if (!view.registered) return `${name}: not created`;
   if (!view.ours) return `${name}: exists but is not a VM of lab ${lab}`;
   const ip = view.extraData.get(IP_KEY) ?? 'unknown';
-  return `${name}: ${view.state}, ip ${ip}, ${view.ready ? 'created' : 'create did not finish (run kubelab vm create again)'}`;
+  return `${name}: ${view.state}, ip ${ip}, ${view.ready ? 'created' : 'create did not finish (run npx kubelab vm create again)'}`;
 }
 
 /** The node's VM, which must exist and be the lab's. */
 export async function existingNodeVm(vb: VBoxManage, lab: string, nodeName: string, paths: LabPaths): Promise<VmView> {
   const view = await inspectVm(vb, vmName({ name: lab }, { name: nodeName }), lab, paths);
-  if (!view.registered) throw new KubelabError(`VM ${view.name} does not exist; create it with: kubelab vm create ${nodeName}`);
+  if (!view.registered) throw new KubelabError(`VM ${view.name} does not exist; create it with: npx kubelab vm create ${nodeName}`);
   assertOurs(view, lab);
   return view;
 }
