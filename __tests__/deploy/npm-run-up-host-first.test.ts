@@ -51,12 +51,12 @@ interface Run {
   });
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  function npmRunUp(): Promise<Run> {
+  function npmRun(script: 'up' | 'down', ...extra: string[]): Promise<Run> {
     const env: NodeJS.ProcessEnv = { PATH: bin, HOME: path.join(root, 'home'), CHECKPOINT_DISABLE: '1' };
     const started = Date.now();
     return new Promise((resolve) => {
       // sh and ip by their absolute paths: PATH holds node and terraform only.
-      const child = spawn(which('unshare'), ['--net', '/bin/sh', '-c', `${which('ip')} link set lo up && exec node bin/lab.js up`], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(which('unshare'), ['--net', '/bin/sh', '-c', `${which('ip')} link set lo up && exec node bin/lab.js ${script} ${extra.join(' ')}`], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (out += d));
@@ -66,7 +66,7 @@ interface Run {
   }
 
   test('without VirtualBox: doctor\'s line first, no Terraform started, exit non-zero, kubelab\'s line last, within 10 s', async () => {
-    const run = await npmRunUp();
+    const run = await npmRun('up');
     expect(run.lines[0]).toMatch(/^FAIL virtualbox: VirtualBox is missing/);
     expect(run.lines[1]).toMatch(/^ +fix: install VirtualBox 7/);
     expect(run.lines.at(-1)).toBe('kubelab: npm run up stopped before Terraform: the host check "virtualbox" failed; fix it as said above, then run npm run up again');
@@ -80,7 +80,7 @@ interface Run {
   test('a bad config stops there, once, before the host checks and Terraform', async () => {
     fs.writeFileSync(path.join(project, 'kubelab.config.yaml'), 'nodes:\n  - { name: cp1, role: server, ip: 192.168.56.10, memoryMb: 2G }\n');
     try {
-      const run = await npmRunUp();
+      const run = await npmRun('up');
       const text = run.lines.join('\n');
       expect(run.lines[0]).toBe('kubelab: error: kubelab.config.yaml is not a valid kubelab configuration:');
       expect(run.lines.filter((l) => l.includes('nodes[0].memoryMb'))).toHaveLength(1);
@@ -92,6 +92,21 @@ interface Run {
     } finally {
       fs.rmSync(path.join(project, 'kubelab.config.yaml'));
     }
+  });
+
+  test('up -- <stack> checks first, in one line, that the stacks it needs are deployed', async () => {
+    const run = await npmRun('up', 'k3s');
+    expect(run.lines).toEqual(['kubelab: k3s needs vms, which is not deployed: deploy it first with npm run up -- vms (or the whole lab with npm run up)']);
+    expect(run.code).toBe(1);
+    expect(fs.existsSync(terraformLog())).toBe(false);
+  });
+
+  test('down with nothing deployed says so and exits 0, without Terraform or providers', async () => {
+    const run = await npmRun('down');
+    expect(run.lines).toEqual(['kubelab: nothing to remove: no stack of this lab is deployed (no terraform.<stack>.tfstate holds a resource)']);
+    expect(run.code).toBe(0);
+    expect(fs.existsSync(terraformLog())).toBe(false);
+    expect(fs.existsSync(path.join(project, 'cdktf.out'))).toBe(false);
   });
 });
 

@@ -184,14 +184,6 @@ export async function runCdktf(script: LabScript, extra: readonly string[], opts
     opts.out(`kubelab: removing the lab as last deployed (cdktf.out), without the broken config`);
   }
 
-  if (script === 'up' && loaded) {
-    const failed = await checkHost(loaded, paths, opts);
-    if (failed) {
-      opts.err(`kubelab: ${again} stopped before Terraform: the host check "${failed.check}" failed; fix it as said above, then run ${again} again`);
-      return 1;
-    }
-  }
-
   const plan = planRun(script, args, {
     deployed: (s) => isDeployed(opts.projectDir, s),
     stacks: loaded && args.stacks.length > 0 ? labStacks(loaded.config) : undefined,
@@ -202,6 +194,13 @@ export async function runCdktf(script: LabScript, extra: readonly string[], opts
     return plan.code;
   }
   for (const n of plan.notes) opts.out(`kubelab: ${n}`);
+  if (script === 'up' && loaded) {
+    const failed = await checkHost(loaded, paths, opts);
+    if (failed) {
+      opts.err(`kubelab: ${again} stopped before Terraform: the host check "${failed.check}" failed; fix it as said above, then run ${again} again`);
+      return 1;
+    }
+  }
   return runSteps(script, again, args, plan.steps, paths, opts);
 }
 
