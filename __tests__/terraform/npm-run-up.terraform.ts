@@ -6,25 +6,13 @@ import { runCdktf } from '../../cli/deploy/cdktf-run';
 import { lastTimings } from '../../cli/deploy/timings';
 import { resolveLabConfig } from '../../config/load';
 import { labUrls } from '../../config/urls';
-import { HostFacts } from '../../cli/doctor/checks';
 import { VBoxManage } from '../../cli/virtualbox/vboxmanage';
+import { hostThatFits } from '../support/host-facts';
 import { requireTool } from '../support/tools';
 
 /** A host where every doctor check passes, without asking the real one (no VirtualBox here, and no probes: nothing answers). */
-const HOST_THAT_FITS: HostFacts = {
-  platform: 'linux',
-  totalMemoryMb: 16384,
-  cpus: 8,
-  networksConf: () => undefined,
-  arch: 'x64',
-  hypervisorPresent: async () => false,
-  kvm: () => ({ modules: [], enableVirtAtLoad: undefined }),
-  terraformVersion: async () => '1.11.4',
-  answers: async () => false,
-  // What VBoxManage 7.1.4 prints for --version (as the VBoxManage stand-in does).
-  vboxManage: () => ({ executable: 'VBoxManage', run: async () => '7.1.4r165100\n' }) as unknown as VBoxManage,
-};
-
+// What VBoxManage 7.1.4 prints for --version (as the VBoxManage stand-in does).
+const HOST_THAT_FITS = hostThatFits({ vboxManage: () => ({ executable: 'VBoxManage', run: async () => '7.1.4r165100\n' }) as unknown as VBoxManage });
 /**
  * `npm run up` through the real cdktf CLI and terraform binary (part of `npm run test:terraform`,
  * not `npm test`: the cdktf start-up and synth alone take ~10 s). Providers come only from an
