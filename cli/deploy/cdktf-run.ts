@@ -224,7 +224,8 @@ async function runSteps(script: LabScript, again: string, args: LabArgs, steps: 
   if (script !== 'diff') resetStepTimeline(timeline);
   const started = now();
   const phases: PhaseTiming[] = [];
-  const output = new CdktfOutput(args.verbose);
+  // The plan is what diff is for.
+  const output = new CdktfOutput(args.verbose || script === 'diff');
   let code = 0;
   let failedPhase: string | undefined;
   for (const [i, step] of steps.entries()) {
