@@ -44,7 +44,7 @@ describe('npm run up / down / diff', () => {
     expect(plan('diff', [], none)).toMatch(/^npm run diff needs one stack: npm run diff -- <stack>, where <stack> is one of vms, k3s, ingress/);
     expect(plan('up', ['k8s'], none)).toMatch(/^'k8s' is not a stack of the lab; the stacks are vms, k3s, /);
     // --verbose is ours; other options go on to cdktf.
-    expect(parseLabArgs('up', ['--verbose', 'k3s', '--skip-provider-lock'])).toEqual({ stacks: ['k3s'], verbose: true, cdktfOptions: ['--skip-provider-lock'] });
+    expect(parseLabArgs('up', ['--', '--verbose', 'k3s', '--skip-provider-lock'])).toEqual({ stacks: ['k3s'], verbose: true, cdktfOptions: ['--skip-provider-lock'] });
   });
 
   test('up -- <stack> checks first that the stacks it needs hold resources, in one line', () => {

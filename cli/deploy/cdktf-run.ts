@@ -6,7 +6,8 @@ import { LabPaths, labPaths } from '../../config/paths';
 import { Finding, HostFacts, formatFinding, realHostFacts } from '../doctor/checks';
 import { doctorFindings } from '../doctor/doctor-command';
 import { CdktfOutput } from './cdktf-output';
-import { LabStackInfo, isDeployed, labStacks } from './lab-stacks';
+import type { LabStackInfo } from './lab-stacks';
+import { isDeployed } from './deployed';
 import { STEP_PHASE_ENV, STEP_TIMELINE_ENV, StepRecord, readStepTimeline, resetStepTimeline, stepLabel, stepTimelinePath } from './step-timeline';
 import { DEPLOY_PHASES, DeployTimings, PhaseTiming, formatDuration, formatTimings, lastTimings, saveTimings } from './timings';
 
@@ -67,6 +68,7 @@ export function parseLabArgs(script: LabScript, extra: readonly string[]): LabAr
   const cdktfOptions: string[] = [];
   let verbose = false;
   for (const a of extra) {
+    if (a === '--') continue; // npm takes it away; run directly, bin/lab.js gets it
     if (a === '--verbose') verbose = true;
     else if (a.startsWith('-')) cdktfOptions.push(a);
     else if (a === '*') continue;
@@ -186,7 +188,8 @@ export async function runCdktf(script: LabScript, extra: readonly string[], opts
 
   const plan = planRun(script, args, {
     deployed: (s) => isDeployed(opts.projectDir, s),
-    stacks: loaded && args.stacks.length > 0 ? labStacks(loaded.config) : undefined,
+    // Loaded only for one stack: building the app loads cdktf and the providers (~0.3 s).
+    stacks: loaded && args.stacks.length > 0 ? (await import('./lab-stacks')).labStacks(loaded.config) : undefined,
     synth: loaded !== undefined,
   });
   if ('stop' in plan) {
