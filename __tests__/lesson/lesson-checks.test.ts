@@ -3,6 +3,8 @@
  * it with the message naming what is missing. The state lives in the Kubernetes API stand-in
  * (no controller runs there: each test puts the objects a controller would have left).
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import * as YAML from 'yaml';
 import { LESSONS } from '../../lessons';
 import { resourcePath } from '../../cli/lesson/api-kinds';
@@ -312,6 +314,13 @@ describe('ha-server-down', () => {
     r = await again();
     expect(r.lines[1]).toBe('met      the server is back and an etcd member again: cp2 is Ready with its etcd role');
   });
+});
+
+test('both lessons pages list every lesson', () => {
+  for (const page of ['docs/lessons.md', 'docs/ko/lessons.md']) {
+    const text = fs.readFileSync(path.join(__dirname, '..', '..', page), 'utf8');
+    expect(LESSONS.filter((l) => !text.includes(`| \`${l.id}\` |`)).map((l) => l.id)).toEqual([]);
+  }
 });
 
 test('every lesson has both languages in every text, at least one hint and one check, and a unique id', () => {

@@ -48,8 +48,13 @@ export function scratchProject(api: KubeApiStandIn, configYaml?: string): string
 
 /** `npx kubelab lesson <verb> …` in a CLI child (the Kubernetes client is ESM-only: it cannot load inside jest). */
 export class LessonCli {
-  private readonly cli = new CliInChild();
-  constructor(private readonly ingress: () => string) {}
+  private readonly cli: CliInChild;
+  constructor(
+    private readonly ingress: () => string,
+    env?: NodeJS.ProcessEnv,
+  ) {
+    this.cli = new CliInChild(env);
+  }
 
   async run(project: string, verb: string, ...args: string[]): Promise<LessonRun> {
     const reachesIngress = ['start', 'check', 'reset'].includes(verb) ? ['--ingress-http', this.ingress()] : [];
