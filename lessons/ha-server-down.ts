@@ -1,25 +1,17 @@
 import { LabConfig, serverNodes } from '../config/lab-config';
 import { ETCD_ROLE_LABEL } from '../cli/k3s/etcd-member';
-import { Lesson, Text, text } from '../cli/lesson/lesson';
-import { met, needsServers, nodeReady, notMet } from './lesson-helpers';
+import { Lesson, text } from '../cli/lesson/lesson';
+import { met, needsFailingVm, needsServers, nodeReady, notMet } from './lesson-helpers';
 
 /** The server that fails: the second one (the first started the cluster). */
 const failedServer = (config: LabConfig) => serverNodes(config)[1];
-
-function needs(config: LabConfig): Text | undefined {
-  const servers = needsServers(3)(config);
-  if (servers) return servers;
-  return failedServer(config).host
-    ? text(`${failedServer(config).name} is an existing machine, which kubelab does not power off; this lesson needs VM servers`, `${failedServer(config).name}은(는) 기존 머신이라 kubelab이 전원을 끄지 않습니다. 이 레슨은 VM 서버가 필요합니다`)
-    : undefined;
-}
 
 /** Study note 003 (etcd, the control plane): an HA control plane keeps the API with one server lost. */
 export const haServerDown: Lesson = {
   id: 'ha-server-down',
   title: text('HA: lose one server and keep the API', 'HA: 서버 하나를 잃어도 API는 살아 있다'),
   topic: 'seeds 003 (Control Plane, etcd)',
-  needs,
+  needs: needsFailingVm(needsServers(3), failedServer),
   failedNode: failedServer,
   goal: text(
     'One of three servers was just powered off. Confirm the API and etcd still work with two of three members (quorum), then bring the server back.',

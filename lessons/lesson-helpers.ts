@@ -1,5 +1,5 @@
 /** Reads that several lessons' checks share. Each returns plain facts; the lessons say what they mean. */
-import { LabConfig, agentNodes, serverNodes } from '../config/lab-config';
+import { LabConfig, LabNode, agentNodes, serverNodes } from '../config/lab-config';
 import { KubeObject, LabResources } from '../cli/lesson/lab-resources';
 import { LESSON_BUSYBOX } from '../cli/lesson/lesson-images';
 import { CheckResult, Text, text } from '../cli/lesson/lesson';
@@ -95,4 +95,22 @@ export function webService(name: string, selector: Record<string, string> = { ap
 /** A Node's Ready condition. */
 export function nodeReady(node: KubeObject | undefined): boolean {
   return node?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') === true;
+}
+
+/**
+ * A lesson that powers a node off needs the lab `enough` asks for, and that node to be a
+ * VM: kubelab never powers an existing machine.
+ */
+export function needsFailingVm(enough: (config: LabConfig) => Text | undefined, failing: (config: LabConfig) => LabNode) {
+  return (config: LabConfig): Text | undefined => {
+    const short = enough(config);
+    if (short) return short;
+    const node = failing(config);
+    return node.host
+      ? text(
+          `${node.name} is an existing machine, which kubelab does not power off; this lesson needs it to be a VM`,
+          `${node.name}은(는) 기존 머신이라 kubelab이 전원을 끄지 않습니다. 이 레슨은 해당 노드가 VM이어야 합니다`,
+        )
+      : undefined;
+  };
 }

@@ -1,24 +1,15 @@
-import { LabConfig } from '../config/lab-config';
-import { Lesson, Text, lessonNamespace, text } from '../cli/lesson/lesson';
-import { lastAgent, met, needsAgents, nodeReady, notMet, webDeployment } from './lesson-helpers';
+import { Lesson, lessonNamespace, text } from '../cli/lesson/lesson';
+import { lastAgent, met, needsAgents, needsFailingVm, nodeReady, notMet, webDeployment } from './lesson-helpers';
 
 const ns = lessonNamespace({ id: 'node-down' });
 const REPLICAS = 4;
-
-function needs(config: LabConfig): Text | undefined {
-  const agents = needsAgents(2)(config);
-  if (agents) return agents;
-  return lastAgent(config).host
-    ? text(`${lastAgent(config).name} is an existing machine, which kubelab does not power off; this lesson needs VM nodes`, `${lastAgent(config).name}은(는) 기존 머신이라 kubelab이 전원을 끄지 않습니다. 이 레슨은 VM 노드가 필요합니다`)
-    : undefined;
-}
 
 /** Study note 003 (controllers keep the desired state): a node fails; drain, recover, uncordon. */
 export const nodeDown: Lesson = {
   id: 'node-down',
   title: text('A node fails: where its pods go, drain and uncordon', '노드 장애: 파드는 어디로 가나, drain과 uncordon'),
   topic: 'seeds 003 (controllers, kubelet)',
-  needs,
+  needs: needsFailingVm(needsAgents(2), lastAgent),
   setup: () => [webDeployment('spread', REPLICAS)],
   failedNode: lastAgent,
   goal: text(
