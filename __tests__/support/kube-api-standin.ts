@@ -301,7 +301,7 @@ export class KubeApiStandIn {
       return [before ? 200 : 201, object];
     }
     if (r.method === 'GET' && !name) {
-      if (plural === 'pods' && r.path.startsWith('/api/v1/namespaces/hpa-demo')) return undefined;
+      if (this.legacy(r.path)) return undefined;
       const prefix = `${r.path}/`;
       const wanted = (r.query.labelSelector ?? '').split(',').filter(Boolean).map((pair) => pair.split('='));
       const items = [...this.objects.entries()]
@@ -333,9 +333,9 @@ export class KubeApiStandIn {
     return undefined;
   }
 
-  /** Paths the older routes answer (the HPA demo's pods and HPA). */
+  /** Paths the older routes answer (the HPA demo's pods and HPA, Helm's release Secrets). */
   private legacy(path: string): boolean {
-    return path.startsWith('/api/v1/namespaces/hpa-demo/pods/') || path.startsWith('/apis/autoscaling/v2/namespaces/hpa-demo/');
+    return path.startsWith('/api/v1/namespaces/hpa-demo/pods') || path.startsWith('/apis/autoscaling/v2/namespaces/hpa-demo/') || path === '/api/v1/secrets';
   }
 
   /** A probe pod has already run when it is first read back; anything else starts without status. */
