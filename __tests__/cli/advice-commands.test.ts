@@ -49,7 +49,7 @@ function stringsOf(file: string): SourceString[] {
 const program = buildProgram(new CliContext(ROOT, () => undefined, () => undefined));
 const VERBS = program.commands.map((c) => c.name());
 /** Where a command inside a sentence ends: punctuation, or a word that goes on with the sentence. */
-const COMMAND_END = /[;,()]|: |\.(?=\s|$)| — |\n| (?:then|and|or|to|first|again|if|for|once|after|before|instead|is|are|runs|writes|does|needs|makes|prints|puts|checks)(?= |$)/;
+const COMMAND_END = /[;,()]|: |\.(?=\s|$)| — |\n| (?:then|and|or|to|first|again|if|for|once|after|before|instead|is|are|runs|writes|does|needs|makes|prints|puts|checks|creates|re-creates|removes|starts|stops|shows|takes|works)(?= |$)/;
 /** `kubelab <verb>` typed without npx: "command not found" on a fresh clone. */
 const BARE_KUBELAB = new RegExp(`(?<!npx )\\bkubelab (${VERBS.map((v) => v.replace(/-/g, '\\-')).join('|')})\\b`);
 /** cdktf's own deploy/destroy of one stack fail on its dependencies: the npm scripts check them. */

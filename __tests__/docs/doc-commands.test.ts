@@ -17,7 +17,7 @@ import { hasTool } from '../support/tools';
  * functions that print their arguments, in a directory full of files so an unquoted `*` would show.
  */
 const ROOT = path.resolve(__dirname, '..', '..');
-const DOCS = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`), 'docs/ko/README.md'];
+const DOCS = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`), 'docs/ko/README.md', 'docs/ko/lessons.md'];
 /** Words that start a command line inside a code block (anything else there is output or a diagram). */
 const COMMAND_START = /^(npm|npx|kubelab|kubectl|cdktf)(\s|$)/;
 
