@@ -9,7 +9,8 @@ import { ImageSource } from '../image/ubuntu-image';
 import { vbox } from './commands';
 import { LAB_MARKER_KEY, PROJECT_KEY, READY_KEY, deleteVm, inspectVm, labGroup, labVmsDir, projectIdentity } from './lab-vm';
 import { attachedDisks, parseMachineReadable, parseVmList } from './parse';
-import { VBoxManage, lockStaleMs, withFileLock } from './vboxmanage';
+import { lockStaleMs, withFileLock } from '../file-lock';
+import { VBoxManage } from './vboxmanage';
 
 /** The snapshot every node is a linked clone of. */
 export const BASE_SNAPSHOT = 'kubelab-base';
