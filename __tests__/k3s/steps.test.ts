@@ -139,6 +139,21 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
     expect(out.join('\n')).toMatch(/node w1 is not in the cluster; nothing to drain[\s\S]*K3s \(agent\) is not installed on w1; nothing to uninstall/);
   });
 
+  test('an uninstall script that never ends stops at its deadline with one line naming it, the node and its last output', async () => {
+    // Plays K3s's uninstall script stuck on a mount: it says one line, then never returns (on its own, only after 20 s).
+    const stuck = path.join(w1.root, 'usr', 'local', 'bin', 'k3s-agent-uninstall.sh');
+    fs.writeFileSync(stuck, '#!/bin/bash\necho "umount /var/lib/kubelet/pods/x: target is busy"\nsleep 20\n', { mode: 0o755 });
+    const started = Date.now();
+    try {
+      await expect(
+        runK3sUninstall(ctx, { nodeName: 'w1', ip: '192.168.56.11', role: 'agent', lab: 'kubelab' }, { probeMs: 1000, connectTimeoutMs: 3000, commandTimeoutMs: 1500 }),
+      ).rejects.toThrow(/^gave up waiting for K3s agent uninstall on w1 \(127\.0\.0\.1:\d+\) after 2 s; last seen: umount \/var\/lib\/kubelet\/pods\/x: target is busy\. It may still run on w1$/);
+      expect(Date.now() - started).toBeLessThan(6000);
+    } finally {
+      fs.rmSync(stuck, { force: true });
+    }
+  });
+
   test('a K3s step on a node whose VM is off stops quickly and says what to do', async () => {
     const saved = process.env[TEST_SSH_ENDPOINTS_ENV];
     // w1's address now leads to a closed port, as a powered-off VM's would.
