@@ -45,25 +45,33 @@ function gaveUp(file: string, opts: LockOptions): KubelabError {
   return new KubelabError(`waited ${waited} s for the lock ${opts.lockPath ?? `${file}.lock`}; another kubelab process is still busy (if none runs, delete that folder)`);
 }
 
+/**
+ * Takes the lock of `file` if it is free; resolves to its release, or undefined when another
+ * process holds it. For waits that say who they wait for (see cli/k3s/node-change-lock.ts).
+ */
+export async function tryFileLock(file: string, opts: LockOptions = {}): Promise<(() => Promise<void>) | undefined> {
+  ensurePrivateDir(lockDirOf(file, opts));
+  try {
+    const release = await lockfile.lock(file, lockOptions(opts));
+    return () => release().catch(() => undefined);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOCKED') return undefined;
+    throw err;
+  }
+}
+
 /** Holds the lock of `file` while the async `fn` runs. */
 export async function withFileLock<T>(file: string, opts: LockOptions, fn: () => Promise<T>): Promise<T> {
-  ensurePrivateDir(lockDirOf(file, opts));
   const deadline = Date.now() + (opts.waitMs ?? 60_000);
-  let release: () => Promise<void>;
-  for (;;) {
-    try {
-      release = await lockfile.lock(file, lockOptions(opts));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
-      if (Date.now() > deadline) throw gaveUp(file, opts);
-      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
-    }
+  let release: (() => Promise<void>) | undefined;
+  while (!(release = await tryFileLock(file, opts))) {
+    if (Date.now() > deadline) throw gaveUp(file, opts);
+    await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
   }
   try {
     return await fn();
   } finally {
-    await release().catch(() => undefined);
+    await release();
   }
 }
 

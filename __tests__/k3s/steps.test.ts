@@ -88,6 +88,8 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
     expect(call).toContain('K3S_URL=https://192.168.56.10:6443\n');
     expect(call).toContain('K3S_TOKEN_FILE=/etc/rancher/k3s/kubelab-token\n');
     expect(out.join('\n')).toContain('w1: node is Ready with InternalIP 192.168.56.11');
+    // A first join takes no lab-wide lock: the other agents join at the same time.
+    expect(out.join('\n')).not.toContain('K3s already runs here');
     await runK3sStep(ctx, 'agent', 'w1', FAST);
     expect(records(w1)).toHaveLength(1);
     expect(out.join('\n')).toContain('unchanged: K3s v1.36.4+k3s1 (k3s-agent) on w1');
@@ -103,6 +105,9 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
     expect(calls[1]).toContain('INSTALL_K3S_VERSION=v1.36.5+k3s1\n');
     expect(calls[1]).toContain(`args: ${SERVER_FLAGS}\n`);
     expect(calls[1]).toContain('binary: k3s version v1.36.5+k3s1 (stand-in)');
+    // Changing a K3s that runs holds the lab-wide lock, released once the node is Ready again.
+    expect(out.join('\n')).toMatch(/cp1: K3s already runs here; changing it while no other node changes \(lab-wide lock\)[\s\S]*cp1: node is Ready/);
+    expect(fs.existsSync(path.join(lab.paths.stateDir, 'locks', 'k3s-node-change.lock'))).toBe(false);
   });
 
   test('an agent that registers with the NAT address is an error naming that IP and why', async () => {

@@ -4,7 +4,7 @@ import { CommandOptions, NodeSession, connectToNode } from '../ssh/client';
 import { SshTarget, describeTarget, existingHostSshTarget, nodeSshTarget } from '../ssh/target';
 import { removeEtcdMember } from './etcd-member';
 import { answers } from './ssh-port';
-import { UNCHANGED_MARK } from './node-script';
+import { UNCHANGED_MARK, appliedMarker } from './node-script';
 import { SUDO, kubectlCommand, onNode } from './remote';
 
 export interface UninstallRequest {
@@ -89,7 +89,7 @@ export function renderUninstallScript(req: Pick<UninstallRequest, 'nodeName' | '
     `else`,
     `  echo "${UNCHANGED_MARK} K3s (${req.role}) is not installed on ${req.nodeName}; nothing to uninstall"`,
     `fi`,
-    `rm -f ${onNode(`/var/lib/kubelab/k3s-${req.role}.applied`)} ${onNode('/etc/rancher/k3s/kubelab-token')}`,
+    `rm -f ${onNode(appliedMarker(req.role))} ${onNode('/etc/rancher/k3s/kubelab-token')}`,
     ``,
   ].join('\n');
 }
