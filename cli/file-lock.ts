@@ -3,6 +3,7 @@ import * as path from 'path';
 import * as lockfile from 'proper-lockfile';
 import { KubelabError } from './errors';
 import { ensurePrivateDir, writeFileAtomic } from './state-dir';
+import { Wait, withWait } from './wait-progress';
 
 /**
  * Cross-process locks for files several kubelab processes write: Terraform runs independent
@@ -17,6 +18,11 @@ export interface LockOptions {
   readonly waitMs?: number;
   /** The lock's path. @default `<file>.lock` */
   readonly lockPath?: string;
+  /**
+   * For a lock that may be held for minutes (an import, a download): what the wait is for, said
+   * in progress lines (cli/wait-progress.ts) while another process holds it. @default silent
+   */
+  readonly waiting?: { readonly what: string; readonly out: (line: string) => void; readonly everyMs?: number };
 }
 
 /** How long an unrefreshed lock lives before it is taken over (KUBELAB_LOCK_STALE_MS, min 2000; default 10 s). */
@@ -62,17 +68,31 @@ export async function tryFileLock(file: string, opts: LockOptions = {}): Promise
 
 /** Holds the lock of `file` while the async `fn` runs. */
 export async function withFileLock<T>(file: string, opts: LockOptions, fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + (opts.waitMs ?? 60_000);
-  let release: (() => Promise<void>) | undefined;
-  while (!(release = await tryFileLock(file, opts))) {
-    if (Date.now() > deadline) throw gaveUp(file, opts);
-    await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
-  }
+  const release = (await tryFileLock(file, opts)) ?? (await waitForFileLock(file, opts));
   try {
     return await fn();
   } finally {
     await release();
   }
+}
+
+/** Polls for a lock another process holds, until opts.waitMs; with opts.waiting, saying so every 15 s. */
+async function waitForFileLock(file: string, opts: LockOptions): Promise<() => Promise<void>> {
+  const waitMs = opts.waitMs ?? 60_000;
+  const poll = async (wait?: Wait) => {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const taken = await tryFileLock(file, opts);
+      if (taken) return taken;
+      if (Date.now() > deadline) throw wait ? wait.timedOut('If no other kubelab runs, delete that folder') : gaveUp(file, opts);
+      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
+    }
+  };
+  if (!opts.waiting) return poll();
+  return withWait(opts.waiting.what, { timeoutMs: waitMs, out: opts.waiting.out, everyMs: opts.waiting.everyMs }, (wait) => {
+    wait.seen = `${opts.lockPath ?? `${file}.lock`} held by another kubelab process`;
+    return poll(wait);
+  });
 }
 
 /** Blocks this thread for `ms` (a sync lock wait; only ever milliseconds at a time). */
