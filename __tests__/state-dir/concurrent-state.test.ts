@@ -140,3 +140,14 @@ test(`three processes update one JSON file under the state lock at once: no upda
     expect(JSON.parse(fs.readFileSync(file, 'utf8')).map((r: { racer: number }) => r.racer).sort()).toEqual([0, 1, 2]);
   }
 }, 60_000);
+
+test(`three lessons' progress updated at once: every lesson's record is kept (${TRIALS} trials)`, async () => {
+  for (let trial = 0; trial < TRIALS; trial++) {
+    const paths = labPaths(freshProject(trial));
+    const lessons = ['pods-on-nodes', 'rollout', 'storage'];
+    const results = await racers.race(lessons.map((id) => ({ call: { module: '__tests__/support/race-jobs.ts', fn: 'showLessonHint', args: [paths, id] } })));
+    expect(failures(results)).toEqual([]);
+    const progress = JSON.parse(fs.readFileSync(path.join(paths.stateDir, 'lesson-progress.json'), 'utf8'));
+    expect(Object.keys(progress.lessons).sort()).toEqual(lessons);
+  }
+}, 60_000);

@@ -1,6 +1,7 @@
 import { LabPaths } from '../../config/paths';
 import { updateFileLocked } from '../../cli/file-lock';
 import { takeNodeChangeLock } from '../../cli/k3s/node-change-lock';
+import { updateLesson } from '../../cli/lesson/lesson-progress';
 
 /** A racer job (see racers.ts): appends one record to a JSON array file through updateFileLocked. */
 export function appendRecord(file: string, record: unknown): void {
@@ -20,4 +21,9 @@ export async function changeK3sUnderLock(paths: LabPaths, nodeName: string, hold
   await release();
   appendRecord(log, { nodeName, start, end });
   return out;
+}
+
+/** A racer job: one lesson's progress record updated, as `kubelab lesson hint` does. */
+export function showLessonHint(paths: LabPaths, lessonId: string): void {
+  updateLesson(paths, lessonId, (r) => ({ ...r, hintsShown: r.hintsShown + 1 }));
 }
