@@ -7,7 +7,8 @@ import { KubelabError } from '../errors';
 import { writeFileAtomic } from '../state-dir';
 import { HostOnlyAttachment, vbox } from './commands';
 import { parseHostOnlyIfs, parseHostOnlyNets } from './parse';
-import { VBoxManage, lockStaleMs, withFileLock } from './vboxmanage';
+import { lockStaleMs, withFileLock } from '../file-lock';
+import { VBoxManage } from './vboxmanage';
 import { userCacheDir } from '../image/cache-dir';
 
 /** What `network up` did, kept in the lab state dir so `network down` works without the config. */

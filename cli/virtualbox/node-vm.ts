@@ -13,6 +13,7 @@ import { startVm } from './start-vm';
 import { attachedDisks, listsMediumAt, parseCapacityMb, parseMachineReadable } from './parse';
 import { VBoxManage } from './vboxmanage';
 import { ensurePrivateDir } from '../state-dir';
+import { withWait } from '../wait-progress';
 
 /** Extradata holding the node's host-only address and disk size, to tell whether an existing VM matches the config. */
 export const IP_KEY = 'kubelab/ip';
@@ -166,18 +167,24 @@ export async function stopNodeVm(
   nodeName: string,
   paths: LabPaths,
   out: (line: string) => void,
-  opts: { force?: boolean; graceMs?: number; pollMs?: number } = {},
+  opts: { force?: boolean; graceMs?: number; pollMs?: number; progressEveryMs?: number } = {},
 ): Promise<void> {
   const view = await existingNodeVm(vb, lab, nodeName, paths);
   if (!isOn(view)) return out(`kubelab: VM ${view.name} is already ${view.state}; nothing to do`);
   if (!opts.force && view.state === 'running') {
     await vb.run(vbox.acpiPowerButton(view.name));
-    const deadline = Date.now() + (opts.graceMs ?? 90000);
-    while (Date.now() < deadline) {
-      if (!isOn({ state: await vmState(vb, view.name) })) return out(`kubelab: VM ${view.name} shut down`);
-      await new Promise((r) => setTimeout(r, opts.pollMs ?? 1000));
-    }
-    out(`kubelab: VM ${view.name} did not shut down within ${Math.round((opts.graceMs ?? 90000) / 1000)} s; powering it off`);
+    const graceMs = opts.graceMs ?? 90000;
+    const shutDown = await withWait(`VM ${view.name} to shut down (ACPI power button)`, { timeoutMs: graceMs, out, everyMs: opts.progressEveryMs }, async (wait) => {
+      for (;;) {
+        if (wait.expired()) return false;
+        const state = await vmState(vb, view.name);
+        if (!isOn({ state })) return true;
+        wait.seen = state;
+        await new Promise((r) => setTimeout(r, Math.min(opts.pollMs ?? 1000, wait.remainingMs())));
+      }
+    });
+    if (shutDown) return out(`kubelab: VM ${view.name} shut down`);
+    out(`kubelab: VM ${view.name} did not shut down within ${Math.round(graceMs / 1000)} s; powering it off`);
   }
   await hardPowerOff(vb, view.name);
   out(`kubelab: VM ${view.name} powered off`);
