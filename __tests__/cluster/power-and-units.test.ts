@@ -84,7 +84,7 @@ describe('kubelab start / stop', () => {
       timeoutMs: 200,
       intervalMs: 1,
     });
-    await expect(start).rejects.toThrow(/^gave up waiting for http:\/\/192\.168\.56\.10\/ to answer after 0 s; last seen: ECONNREFUSED\. Run kubelab verify for details$/);
+    await expect(start).rejects.toThrow(/^gave up waiting for http:\/\/192\.168\.56\.10\/ to answer after 0 s; last seen: ECONNREFUSED\. Run npx kubelab verify for details$/);
   });
 
   test('start: nodes that never get Ready: progress lines on a timer, then one line naming what it waited for and saw', async () => {
@@ -102,7 +102,7 @@ describe('kubelab start / stop', () => {
       intervalMs: 20,
       progressEveryMs: 50,
     });
-    await expect(start).rejects.toThrow(/^gave up waiting for the lab's 3 nodes to be Ready after 0 s; last seen: cp1 NotReady, w1 NotReady, w2 NotReady\. Run kubelab verify for details$/);
+    await expect(start).rejects.toThrow(/^gave up waiting for the lab's 3 nodes to be Ready after 0 s; last seen: cp1 NotReady, w1 NotReady, w2 NotReady\. Run npx kubelab verify for details$/);
     expect(out.filter((l) => /^kubelab: waiting for the lab's 3 nodes to be Ready: \d+ s of 0 s \(last seen: cp1 NotReady, w1 NotReady, w2 NotReady\)$/.test(l)).length).toBeGreaterThanOrEqual(2);
   });
 
@@ -120,7 +120,7 @@ describe('kubelab start / stop', () => {
       intervalMs: 20,
     });
     await expect(start).rejects.toThrow(
-      /^gave up waiting for the lab's 3 nodes to be Ready after 0 s; last seen: no answer from the Kubernetes API at https:\/\/192\.168\.56\.10:6443 yet\. Run kubelab verify for details$/,
+      /^gave up waiting for the lab's 3 nodes to be Ready after 0 s; last seen: no answer from the Kubernetes API at https:\/\/192\.168\.56\.10:6443 yet\. Run npx kubelab verify for details$/,
     );
   });
 
