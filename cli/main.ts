@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { PINNED } from '../config/versions';
 import { version } from '../package.json';
 import { ConfigError } from '../config/load';
@@ -10,6 +10,7 @@ import { registerVirtualBoxCommands } from './virtualbox/register';
 import { registerK3sCommands } from './k3s/commands';
 import { registerClusterCommands } from './cluster/register';
 import { registerKubectlCommands } from './kubectl/commands';
+import { addHelpExamples } from './help-examples';
 
 /** Builds the command tree. Each area of the lab registers its own verbs. */
 export function buildProgram(ctx: CliContext): Command {
@@ -20,7 +21,8 @@ export function buildProgram(ctx: CliContext): Command {
     // Options after a verb belong to it, so `kubelab kubectl get pods -A` hands -A to kubectl.
     .enablePositionalOptions()
     .exitOverride()
-    .option('--spec <spec>', 'the step spec Terraform planned (one base64url word); the verb uses it instead of kubelab.config.yaml')
+    // Terraform's steps pass it; a user has no spec to give.
+    .addOption(new Option('--spec <spec>', 'the step spec Terraform planned (one base64url word); the verb uses it instead of kubelab.config.yaml').hideHelp())
     .hook('preAction', () => {
       const spec = program.opts<{ spec?: string }>().spec;
       if (spec !== undefined) ctx.useSpec(decodeStepSpec(spec));
@@ -30,6 +32,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerK3sCommands(program, ctx);
   registerClusterCommands(program, ctx);
   registerKubectlCommands(program, ctx);
+  addHelpExamples(program);
   return program;
 }
 

@@ -14,9 +14,11 @@ export function registerSshCommands(program: Command, ctx: CliContext): void {
     .command('ssh')
     .description('Log in to a node as kubelab with the lab key (interactive shell), or run one command there and exit with its status')
     .argument('<node>', 'node name, e.g. cp1')
-    .argument('[command...]', 'command to run on the node (quote it as one argument or pass words after --)')
-    .action(async (nodeName: string, command: string[]) => {
-      const code = await sshToNode(ctx, nodeName, command.length > 0 ? command.join(' ') : undefined);
+    .argument('[command...]', 'command to run on the node: quoted as one argument, like "sudo journalctl -u k3s -n 50", or as words (options after the node name go to the command)')
+    // Everything after <node> is the node's, options too: no `--` needed (npx in PowerShell may drop it).
+    .passThroughOptions()
+    .action(async (nodeName: string, words: string[]) => {
+      const code = await sshToNode(ctx, nodeName, remoteCommandOf(words));
       // The remote exit status becomes kubelab's; main() turns a CommanderError into the process exit code.
       if (code !== 0) throw new CommanderError(code, 'kubelab.ssh.exit', '');
     });
@@ -57,6 +59,16 @@ export function registerSshCommands(program: Command, ctx: CliContext): void {
           : `kubelab: no host key pinned for ${nodeName}; nothing to do`,
       );
     });
+}
+
+/**
+ * The command line for the node from the words after <node>: one quoted argument or several words;
+ * undefined for an interactive shell. `kubelab ssh w1 -- ls -la` still works: passed through,
+ * the `--` arrives as the first word.
+ */
+export function remoteCommandOf(words: readonly string[]): string | undefined {
+  const command = words[0] === '--' ? words.slice(1) : words;
+  return command.length > 0 ? command.join(' ') : undefined;
 }
 
 /** Runs a command (or an interactive shell when `command` is undefined) on a node; resolves to the exit status. */

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { CliContext } from '../context';
-import { positiveNumberOf } from '../number-option';
+import { durationOption } from '../duration-option';
 import { registerDoctorCommand } from '../doctor/doctor-command';
 import { userCacheDir } from '../image/cache-dir';
 import { fetchVerifiedImage } from '../image/download';
@@ -68,10 +68,10 @@ export function registerVirtualBoxCommands(program: Command, ctx: CliContext): v
   vm.command('create')
     .description('Create and boot a node as a linked clone of the base VM, then wait for SSH and cloud-init (no-op if it exists)')
     .argument('<node>', 'node name from the lab config, e.g. cp1')
-    .option('--timeout <minutes>', 'how long to wait for SSH and cloud-init', positiveNumberOf('--timeout'), 15)
+    .addOption(durationOption('--timeout', 'how long to wait for SSH and cloud-init', 15 * 60_000))
     .action(async (name: string, opts: { timeout: number }) => {
       const node = nodeOf(ctx, name);
-      const timeoutMs = opts.timeout * 60000;
+      const timeoutMs = opts.timeout;
       const waitForGuest: GuestWait = ({ uuid, node: n }) =>
         waitForSshAndCloudInit({ host: n.ip, nodeName: n.name, paths: ctx.paths, timeoutMs, onProgress: ctx.out, vmId: uuid });
       await createNodeVm({ vb: new VBoxManage(), cfg: ctx.config, paths: ctx.paths, source: ubuntuImageSource(), out: ctx.out, progress, waitForGuest }, node);
