@@ -30,6 +30,7 @@ export const HELP_EXAMPLES: Readonly<Record<string, string>> = {
   ssh: 'npx kubelab ssh w1 "sudo journalctl -u k3s-agent -n 50"',
   'ssh-config': 'npx kubelab ssh-config',
   'ssh-forget': 'npx kubelab ssh-forget w1',
+  'ssh-key': 'npx kubelab ssh-key',
   verify: 'npx kubelab verify --load --timeout 5m',
   dashboard: 'npx kubelab dashboard --open',
   'load start': 'npx kubelab load start',

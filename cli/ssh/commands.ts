@@ -5,7 +5,7 @@ import { CliContext } from '../context';
 import { KubelabError } from '../errors';
 import { connectToNode } from './client';
 import { forgetNodeHostKey, openSshKnownHostsPath } from './host-keys';
-import { LAB_SSH_USER } from './keys';
+import { LAB_SSH_USER, authorizeKeyCommand, ensureLabKeyPair, publicKeyLineOf } from './keys';
 import { labNodeSshTarget } from './target';
 
 /** `kubelab ssh`, `ssh-config`, `ssh-forget`: reach the nodes with the lab key, no OpenSSH needed on the host. */
@@ -46,6 +46,27 @@ export function registerSshCommands(program: Command, ctx: CliContext): void {
           ].join('\n'),
         );
       }
+    });
+
+  program
+    .command('ssh-key')
+    .description("Print the lab's SSH public key; for an existing machine, the line to run on it once so kubelab logs in there (what ssh-copy-id does, on every host)")
+    .argument('[node]', 'an existing machine of the lab config, e.g. pi1')
+    .action((nodeName?: string) => {
+      if (nodeName === undefined) return ctx.out(ensureLabKeyPair(ctx.paths).publicKey);
+      let node;
+      try {
+        node = findNode(ctx.config, nodeName);
+      } catch (err) {
+        throw new KubelabError((err as Error).message);
+      }
+      const host = node.host;
+      if (!host) return ctx.out(`kubelab: ${node.name} is a VM: cloud-init puts this key on it when the VM is made; nothing to do`);
+      const keyFile = path.join(ctx.paths.stateDir, host.keyFile);
+      const publicKey = keyFile === ctx.paths.sshPrivateKey ? ensureLabKeyPair(ctx.paths).publicKey : publicKeyLineOf(keyFile);
+      const login = `ssh ${host.port === 22 ? '' : `-p ${host.port} `}${host.user}@${host.address}`;
+      ctx.out(`kubelab: log in to ${node.name} (${host.user}@${host.address}) with its password (${login}) or at its console, and run this line there once; it lets .kubelab/${host.keyFile} log in:`);
+      ctx.out(authorizeKeyCommand(publicKey));
     });
 
   program

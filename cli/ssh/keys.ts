@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import { utils } from 'ssh2';
 import { LabPaths } from '../../config/paths';
+import { KubelabError } from '../errors';
 import { writeFileAtomic, writeSecretFile } from '../state-dir';
 
 /** The user cloud-init creates on every node; the lab's key logs in as it. */
@@ -36,4 +37,23 @@ export function readableKeyPair(comment?: string): { private: string; public: st
     if (!(utils.parseKey(pair.private) instanceof Error) && !(utils.parseKey(pair.public) instanceof Error)) return pair;
   }
   throw new Error('ssh2 made 10 ed25519 key pairs in a row that it cannot read back');
+}
+
+/** The OpenSSH public key line ("ssh-ed25519 AAAA… comment") of a private key file, as authorized_keys wants it. */
+export function publicKeyLineOf(privateKeyFile: string): string {
+  const key = utils.parseKey(fs.readFileSync(privateKeyFile));
+  if (key instanceof Error) throw new KubelabError(`${privateKeyFile} is not a private key kubelab can read (${key.message})`);
+  return [key.type, key.getPublicSSH().toString('base64'), key.comment].filter(Boolean).join(' ');
+}
+
+/**
+ * The line to run once on a machine so the key logs in there: what ssh-copy-id does, for hosts
+ * without it (Windows' OpenSSH). Idempotent; the modes are the ones sshd's StrictModes accepts.
+ */
+export function authorizeKeyCommand(publicKeyLine: string): string {
+  const quoted = `'${publicKeyLine.replace(/'/g, `'\\''`)}'`;
+  return (
+    'mkdir -p ~/.ssh && chmod 700 ~/.ssh && touch ~/.ssh/authorized_keys && chmod 600 ~/.ssh/authorized_keys && ' +
+    `(grep -qxF ${quoted} ~/.ssh/authorized_keys || echo ${quoted} >> ~/.ssh/authorized_keys)`
+  );
 }
