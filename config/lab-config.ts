@@ -118,7 +118,7 @@ export const labConfigSchema = z
     /** Lab name: VirtualBox group, VM name prefix, kubeconfig cluster/context/user name. */
     name: text(LAB_NAME_MESSAGE)
       .regex(LAB_NAME, { message: LAB_NAME_MESSAGE })
-      .refine((v) => !(v in RESERVED_LAB_NAMES), { error: (issue) => `is reserved: ${RESERVED_LAB_NAMES[issue.input as string]}; pick another name, like kubelab` }),
+      .refine((v) => !RESERVED_LAB_NAMES.has(v), { error: (issue) => `is reserved: ${RESERVED_LAB_NAMES.get(issue.input as string)}; pick another name, like kubelab` }),
     network: z.strictObject(
       {
         /** The host-only network, e.g. 192.168.56.0/24. */
@@ -231,12 +231,9 @@ export const labConfigSchema = z
     const seenNames = new Map<string, number>();
     const seenIps = new Map<string, number>();
     cfg.nodes.forEach((node, i) => {
-      if (node.name in RESERVED_NODE_NAMES && (node.name !== 'base' || !node.host)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['nodes', i, 'name'],
-          message: `is reserved: ${RESERVED_NODE_NAMES[node.name](cfg.name)}; allowed: any other hostname, e.g. cp1, w1`,
-        });
+      const reserved = RESERVED_NODE_NAMES.get(node.name);
+      if (reserved && (node.name !== 'base' || !node.host)) {
+        ctx.addIssue({ code: 'custom', path: ['nodes', i, 'name'], message: `is reserved: ${reserved(cfg.name)}; allowed: any other hostname, e.g. cp1, w1` });
       }
       if (node.host) {
         checkExistingHostNode(node, i, ctx);
@@ -538,15 +535,15 @@ export function findNode(cfg: LabConfig, name: string): LabNode {
 }
 
 /** Node names the system or kubelab uses, and why (as a function of the lab name). */
-export const RESERVED_NODE_NAMES: Readonly<Record<string, (lab: string) => string>> = {
-  base: (lab) => `the VM ${lab}-base is the base image every node is cloned from`,
-  localhost: () => 'every system resolves localhost to itself (127.0.0.1), so no other machine could be reached by that name',
-};
+export const RESERVED_NODE_NAMES: ReadonlyMap<string, (lab: string) => string> = new Map([
+  ['base', (lab: string) => `the VM ${lab}-base is the base image every node is cloned from`],
+  ['localhost', () => 'every system resolves localhost to itself (127.0.0.1), so no other machine could be reached by that name'],
+]);
 
 /** Lab names that would collide with names others use. */
-const RESERVED_LAB_NAMES: Readonly<Record<string, string>> = {
-  default: "K3s and other tools name their kubeconfig cluster, context and user default, so merging the lab into your kubeconfig would replace theirs",
-};
+const RESERVED_LAB_NAMES: ReadonlyMap<string, string> = new Map([
+  ['default', 'K3s and other tools name their kubeconfig cluster, context and user default, so merging the lab into your kubeconfig would replace theirs'],
+]);
 
 /**
  * Networks the lab's VMs and K3s already use, which the host-only network (or an existing

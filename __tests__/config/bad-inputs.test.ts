@@ -215,6 +215,16 @@ describe('sizes against this host are warnings, not errors', () => {
     }
   });
 
+  test('names that are only Object properties in JavaScript are ordinary names', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-names-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'kubelab.config.yaml'), json({ name: 'constructor', nodes: nodesWith(1, { name: 'constructor' }) }));
+      expect(loadLabConfig(dir).config.nodes[1].name).toBe('constructor');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('local installer files that exist pass validation', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-local-'));
     try {
