@@ -132,7 +132,7 @@ export const labConfigSchema = z
             if (special) ctx.addIssue({ code: 'custom', message: `overlaps ${special}, which a host-only network cannot use; pick a private range like 192.168.56.0/24` });
             const taken = parseCidr(v) && TAKEN_NETWORKS.filter((t) => subnetsOverlap(parseCidr(v)!, parseCidr(t.cidr)!));
             if (taken && taken.length > 0) {
-              ctx.addIssue({ code: 'custom', message: `overlaps ${joinAnd(taken.map((t) => `${t.cidr} (${t.what})`))}; pick a network that overlaps none of them, like 192.168.56.0/24` });
+              ctx.addIssue({ code: 'custom', message: `overlaps ${joinAnd(taken.map((t) => `${t.cidr} (${t.what})`))}; pick a network outside ${taken.length > 1 ? 'all of them' : 'it'}, like 192.168.56.0/24` });
             }
           }),
         /** The host's own address on that network (VirtualBox host-only adapter). */

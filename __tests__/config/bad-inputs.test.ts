@@ -100,10 +100,10 @@ const CASES: [string, { file: string; content: Content }, RegExp][] = [
   // networks K3s or VirtualBox already use (k3s-io/docs docs/cli/server.md at 02434960: --cluster-cidr
   // default 10.42.0.0/16, --service-cidr default 10.43.0.0/16; VirtualBox NAT on a VM's first
   // adapter: 10.0.2.0/24, the guest 10.0.2.15 — VirtualBox manual, "Network Address Translation", unverified at a tag)
-  ['network inside K3s pod network', y({ network: { cidr: '10.42.7.0/24', hostIp: '10.42.7.1' }, nodes: [n('cp1', 'server', '10.42.7.10')] }), /^network\.cidr = "10\.42\.7\.0\/24": overlaps 10\.42\.0\.0\/16 \(.*pod.*\); pick a network that overlaps none of them, like 192\.168\.56\.0\/24$/],
+  ['network inside K3s pod network', y({ network: { cidr: '10.42.7.0/24', hostIp: '10.42.7.1' }, nodes: [n('cp1', 'server', '10.42.7.10')] }), /^network\.cidr = "10\.42\.7\.0\/24": overlaps 10\.42\.0\.0\/16 \(.*pod.*\); pick a network outside it, like 192\.168\.56\.0\/24$/],
   ['network inside K3s service network', y({ network: { cidr: '10.43.0.0/24', hostIp: '10.43.0.1' }, nodes: [n('cp1', 'server', '10.43.0.10')] }), /^network\.cidr = "10\.43\.0\.0\/24": overlaps 10\.43\.0\.0\/16 \(.*[Ss]ervice.*\); pick/],
   ['network on VirtualBox NAT', y({ network: { cidr: '10.0.2.0/24', hostIp: '10.0.2.1' }, nodes: [n('cp1', 'server', '10.0.2.10')] }), /^network\.cidr = "10\.0\.2\.0\/24": overlaps 10\.0\.2\.0\/24 \(.*NAT.*\); pick/],
-  ['network around all three', y({ network: { cidr: '10.0.0.0/8', hostIp: '10.200.0.1' }, nodes: [n('cp1', 'server', '10.200.0.10')] }), /^network\.cidr = "10\.0\.0\.0\/8": overlaps 10\.0\.2\.0\/24 .*, 10\.42\.0\.0\/16 .* and 10\.43\.0\.0\/16 /],
+  ['network around all three', y({ network: { cidr: '10.0.0.0/8', hostIp: '10.200.0.1' }, nodes: [n('cp1', 'server', '10.200.0.10')] }), /^network\.cidr = "10\.0\.0\.0\/8": overlaps 10\.0\.2\.0\/24 .*, 10\.42\.0\.0\/16 .* and 10\.43\.0\.0\/16 .*; pick a network outside all of them, like 192\.168\.56\.0\/24$/],
   ['existing host inside K3s pod network', y({ nodes: [{ name: 'pi1', role: 'server', host: { address: '10.42.0.5', user: 'ubuntu' } }] }), /^nodes\[0\]\.host\.address = "10\.42\.0\.5": is inside 10\.42\.0\.0\/16 \(.*pod.*\)/],
   // every wrong value says how to write it right
   ['memory as "2G" says it in MB', y({ nodes: nodesWith(0, { memoryMb: '2G' }) }), /^nodes\[0\]\.memoryMb = "2G": .*; write it in MB as a plain number: memoryMb: 2048$/],
