@@ -179,7 +179,19 @@ export function resolveLabConfig(overrides: unknown, source = 'config', options:
     const missing = localInstallerProblems(config, options.projectDir);
     if (missing.length > 0) throw new ConfigError(source, missing);
   }
-  return { config, warnings: configWarnings(config, options.host), source };
+  return { config, warnings: [...configWarnings(config, options.host), ...ignoredComponentKeys(overrides, config)], source };
+}
+
+/** Keys written for a component that is switched off: valid, but they do nothing until it is on again. */
+function ignoredComponentKeys(overrides: Record<string, unknown>, config: LabConfig): string[] {
+  const written = isPlainObject(overrides.components) ? overrides.components : {};
+  return (Object.keys(config.components) as (keyof LabConfig['components'])[])
+    .filter((name) => !config.components[name].enabled && isPlainObject(written[name]))
+    .flatMap((name) =>
+      Object.keys(written[name] as object)
+        .filter((key) => key !== 'enabled')
+        .map((key) => `components.${name}.${key} is ignored while components.${name}.enabled is false; remove it, or set enabled: true to use it`),
+    );
 }
 
 /** What a JSON value is, in words, for "must be … (got …)". */

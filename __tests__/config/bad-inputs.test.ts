@@ -253,6 +253,18 @@ describe('a chart version other than the pin loads, with a warning that says how
     }
   });
 
+  test('a key of a switched-off component is said to do nothing', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-chart-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'kubelab.config.yaml'), json({ components: { dashboard: { enabled: false, kind: 'kubernetes-dashboard' } } }));
+      expect(loadLabConfig(dir, { cpus: 64, memoryMb: 1_048_576 }).warnings).toEqual([
+        'components.dashboard.kind is ignored while components.dashboard.enabled is false; remove it, or set enabled: true to use it',
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('the pinned versions warn about nothing', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-chart-'));
     try {
