@@ -112,6 +112,13 @@ export function parseConfigText(text: string, file: string): unknown {
       problems.push(`${where}: the key ${key} appears twice in the same mapping; keep one (each key is allowed once)`);
     } else problems.push(`cannot be parsed as ${file.endsWith('.json') ? 'JSON' : 'YAML'} at ${where}: ${err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`);
   }
+  for (const warning of doc.warnings) {
+    // An unknown tag (!foo) is dropped silently by the parser: the value would not mean what was written.
+    if (warning.code === 'TAG_RESOLVE_FAILED') {
+      const tag = /tag: (\S+)/.exec(warning.message)?.[1] ?? 'a tag';
+      problems.push(`line ${lineOf(text, warning.pos[0])}, column ${columnOf(text, warning.pos[0])}: the tag ${tag} means nothing to kubelab; remove it and write the value plainly`);
+    }
+  }
   visit(doc, {
     Alias(_, alias) {
       // An alias must follow its anchor; the parser only finds out when it builds the value.

@@ -145,6 +145,7 @@ const CASES: [string, { file: string; content: Content }, RegExp][] = [
   ['only comments', raw('kubelab.config.yaml', '# name: mylab\n#nodes: []\n'), /^holds only comments, so the built-in default would apply unchanged; uncomment the keys you want to change, or delete the file to use the default on purpose$/],
   ['an alias with no anchor', raw('kubelab.config.yaml', 'name: *lab\n'), /^line 1, column 7: the alias \*lab refers to no anchor &lab before it; write the value out \(or define &lab first\)$/],
   ['aliases that expand without end', raw('kubelab.config.yaml', ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefg'.split('').map((k, i) => `${k}: &${k} [${Array(10).fill(`*${'abcdefg'[i]}`).join(', ')}]`)].join('\n')), /^uses aliases \(\*name\) that expand to too much data; write the values out instead$/],
+  ['an unknown YAML tag', raw('kubelab.config.yaml', 'name: !lab mylab\n'), /^line 1, column 7: the tag !lab means nothing to kubelab; remove it and write the value plainly$/],
   ['a YAML merge key', raw('kubelab.config.yaml', 'x: &s { role: agent }\nnodes:\n  - { <<: *s, name: w1, ip: 192.168.56.11 }\n'), /^line 3: the merge key << is not supported \(YAML 1\.2 has none\); write the keys out$/],
   ['a mapping as a key', raw('kubelab.config.yaml', '? {a: 1}\n: x\n'), /^line 1: a key must be plain text/],
 ];
