@@ -15,7 +15,7 @@ import { addHelpExamples } from './help-examples';
 /** Builds the command tree. Each area of the lab registers its own verbs. */
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('kubelab')
-    .description('Stand up, use and tear down the kubelab VirtualBox + K3s lab. Terraform (cdktf deploy) runs these verbs; you can too.')
+    .description('Use and inspect the kubelab VirtualBox + K3s lab. npm run up and npm run down stand it up and tear it down, running these verbs through Terraform; you can run them too. Start with: npx kubelab doctor')
     .version(versionLine(), '-V, --version', 'print the kubelab version and the K3s release it installs')
     .showHelpAfterError()
     // Options after a verb belong to it, so `kubelab kubectl get pods -A` hands -A to kubectl.
