@@ -41,6 +41,11 @@ export const HELP_EXAMPLES: Readonly<Record<string, string>> = {
   stop: 'npx kubelab stop',
   kubectl: 'npx kubelab kubectl get nodes -o wide',
   env: 'npx kubelab env --shell powershell',
+  'lesson list': 'npx kubelab lesson list --lang ko',
+  'lesson start': 'npx kubelab lesson start rollout',
+  'lesson check': 'npx kubelab lesson check',
+  'lesson hint': 'npx kubelab lesson hint',
+  'lesson reset': 'npx kubelab lesson reset rollout',
 };
 
 /** Adds each verb's example to its help; a verb without one is a mistake the help test names. */

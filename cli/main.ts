@@ -11,6 +11,7 @@ import { registerK3sCommands } from './k3s/commands';
 import { registerClusterCommands } from './cluster/register';
 import { registerKubectlCommands } from './kubectl/commands';
 import { addHelpExamples } from './help-examples';
+import { registerLessonCommands } from './lesson/register';
 
 /** Builds the command tree. Each area of the lab registers its own verbs. */
 export function buildProgram(ctx: CliContext): Command {
@@ -32,6 +33,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerK3sCommands(program, ctx);
   registerClusterCommands(program, ctx);
   registerKubectlCommands(program, ctx);
+  registerLessonCommands(program, ctx);
   addHelpExamples(program);
   return program;
 }
