@@ -69,7 +69,7 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('prune', { hidden: true })
-    .description("Remove the lab's node VMs that are not in the node list, draining and uninstalling K3s first (cdktf deploy runs this when the node list changes)")
+    .description("Remove the lab's node VMs that are not in the node list, draining and uninstalling K3s first (npm run up runs this when the node list changes)")
     .requiredOption('--lab <lab>', 'the lab name')
     .requiredOption('--keep <nodes>', 'the nodes the lab keeps, joined with +, e.g. cp1+w1+w2')
     .requiredOption('--server <node>', 'the server node, which drains removed agents')
@@ -145,7 +145,7 @@ interface KubeconfigOptions {
 
 /** `--remove --lab`: what the destroy of the kubeconfig step runs; not for users (npm run down does it). */
 const removeOption = () =>
-  new Option('--remove', 'delete the lab kubeconfig and remove the lab from the user kubeconfig if it was merged (cdktf destroy runs this); the next fetch merges it back there').hideHelp();
+  new Option('--remove', 'delete the lab kubeconfig and remove the lab from the user kubeconfig if it was merged (npm run down runs this); the next fetch merges it back there').hideHelp();
 const labOption = () => new Option('--lab <lab>', 'the lab name (with --remove; the config may be gone)').hideHelp();
 
 /** The one kubeconfig verb: remove (Terraform's destroy), or fetch and/or merge or unmerge, or say where things are. */
