@@ -17,7 +17,7 @@ import { registerLessonCommands } from './lesson/register';
 /** Builds the command tree. Each area of the lab registers its own verbs. */
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('kubelab')
-    .description('Use and inspect the kubelab VirtualBox + K3s lab. npm run up and npm run down stand it up and tear it down, running these verbs through Terraform; you can run them too. Start with: npx kubelab doctor')
+    .description('Use and inspect the kubelab VirtualBox + K3s lab. The npm scripts up and down stand it up and tear it down, running these verbs through Terraform; you can run them too. Start with: npx kubelab doctor')
     .version(versionLine(), '-V, --version', 'print the kubelab version and the K3s release it installs')
     .showHelpAfterError()
     // Options after a verb belong to it, so `kubelab kubectl get pods -A` hands -A to kubectl.

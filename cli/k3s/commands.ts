@@ -40,7 +40,7 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
   // `kubelab kubeconfig --fetch`, out of the help so users meet one kubeconfig verb.
   k3s
     .command('kubeconfig', { hidden: true })
-    .description('Same as kubelab kubeconfig --fetch (or --remove); the k3s stack runs it')
+    .description('Same as npx kubelab kubeconfig --fetch (or --remove); the k3s stack runs it')
     .addOption(removeOption())
     .addOption(labOption())
     .action((opts: KubeconfigOptions) => kubeconfigVerb(ctx, opts.remove ? opts : { ...opts, fetch: true }));
