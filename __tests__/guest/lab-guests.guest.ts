@@ -15,6 +15,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { UBUNTU_OVA_FILE } from '../../cli/image/ubuntu-image';
 import { labPaths } from '../../config/paths';
+import { LoopbackProxy, startLoopbackProxy } from '../support/loopback-proxy';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const GUEST_DIR = process.env.KUBELAB_TEST_GUEST_DIR;
@@ -23,6 +24,8 @@ const OLD = 'v1.36.4+k3s1';
 const NEW = 'v1.36.5+k3s1';
 /** How long the hang test lets K3s take to report ready before kubelab must give up. */
 const READY_TIMEOUT_S = 60;
+/** The host's address on the suite's host-only bridge, where the lab's proxy listens. */
+const HOST_IP = '192.168.56.1';
 
 function guestDescribe(): jest.Describe {
   const missing = process.env.KUBELAB_TEST_GUEST_MISSING || (GUEST_DIR ? '' : 'KUBELAB_TEST_GUEST_DIR (run it with npm run test:guest, which builds the guest image)');
@@ -52,6 +55,8 @@ guestDescribe()('a lab of real guests: cp1 (server) and w1 (agent)', () => {
   let project: string;
   let env: NodeJS.ProcessEnv;
   let server: http.Server;
+  /** The lab's `proxy:`: it forwards nothing (this namespace has no internet), it answers 502 and records what it was asked. */
+  let proxy: LoopbackProxy | undefined;
 
   /** `kubelab <args>` in the lab project, in its own process; killed after boundMs. */
   const kubelab = (args: string[], boundMs = 15 * 60_000): Promise<Run> =>
@@ -89,7 +94,7 @@ guestDescribe()('a lab of real guests: cp1 (server) and w1 (agent)', () => {
   const started = async (node: string, role: 'server' | 'agent') =>
     JSON.parse(await onGuest(node, `cat /run/k3s-standin/${role}.json`)) as { pid: number; version: string; args: string[] };
 
-  const useVersion = (version: string) => {
+  const useVersion = (version: string, installer: 'local' | 'online' = 'local') => {
     const binary = `k3s-${version}`;
     fs.writeFileSync(
       path.join(project, binary),
@@ -102,7 +107,8 @@ guestDescribe()('a lab of real guests: cp1 (server) and w1 (agent)', () => {
         `name: ${LAB}`,
         `k3s:`,
         `  version: ${version}`,
-        `  installer: { source: local, binary: ${binary}, script: install.sh }`,
+        installer === 'local' ? `  installer: { source: local, binary: ${binary}, script: install.sh }` : `  installer: { source: online }`,
+        ...(proxy ? [`proxy: { http: ${proxy.url} }`] : []),
         `nodes:`,
         `  - { name: cp1, role: server, ip: 192.168.56.10, cpus: 2, memoryMb: 2048 }`,
         `  - { name: w1, role: agent, ip: 192.168.56.11, cpus: 1, memoryMb: 1024 }`,
@@ -150,6 +156,7 @@ guestDescribe()('a lab of real guests: cp1 (server) and w1 (agent)', () => {
     const vms: { qemuPid?: number }[] = fs.existsSync(stateFile) ? JSON.parse(fs.readFileSync(stateFile, 'utf8')).vms : [];
     for (const vm of vms) if (vm.qemuPid) process.kill(vm.qemuPid, 'SIGKILL');
     await new Promise((resolve) => server.close(resolve));
+    await proxy?.close();
     fs.rmSync(root, { recursive: true, force: true });
     console.log(`guest suite timings (s):\n${timings.map(([what, s]) => `${String(s).padStart(5)}  ${what}`).join('\n')}`);
   });
@@ -164,6 +171,9 @@ guestDescribe()('a lab of real guests: cp1 (server) and w1 (agent)', () => {
       ip.on('close', () => resolve(out));
     });
     expect(addr).toContain('inet 192.168.56.1/24');
+    // The lab's proxy on the bridge; the VMs get it from their seed, K3s from its installer.
+    proxy = await startLoopbackProxy({}, HOST_IP);
+    useVersion(OLD);
   });
 
   test('image import: the guest OVA is downloaded over loopback, checked against SHA256SUMS and imported', async () => {
@@ -189,31 +199,62 @@ guestDescribe()('a lab of real guests: cp1 (server) and w1 (agent)', () => {
     expect(await onGuest('w1', "timeout 10 bash -c '</dev/tcp/192.168.56.10/22' && echo reached")).toBe('reached');
   });
 
+  test('proxy: apt and login shells in the guests use the lab proxy, and the proxy sees their requests', async () => {
+    for (const node of ['cp1', 'w1']) {
+      expect((await onGuest(node, 'apt-config dump')).split('\n').filter((l) => /^Acquire::https?::Proxy /i.test(l))).toEqual([
+        `Acquire::http::Proxy "${proxy!.url}";`,
+        `Acquire::https::Proxy "${proxy!.url}";`,
+      ]);
+    }
+    // apt fetches its indexes through the proxy (which answers 502: no internet here).
+    await onGuest('cp1', 'sudo -n apt-get -o Acquire::Retries=0 update >/dev/null 2>&1 || true');
+    expect(proxy!.seen.filter((r) => /^GET http:\/\/\S+\/dists\/\S+/.test(r))).not.toEqual([]);
+    // A login shell has the proxy from /etc/environment; the lab's own network goes direct.
+    expect(await onGuest('w1', 'echo "$HTTP_PROXY $https_proxy $NO_PROXY"')).toBe(`${proxy!.url} ${proxy!.url} 127.0.0.1,localhost,192.168.56.0/24`);
+    expect(await onGuest('w1', "curl -s -o /dev/null -w '%{http_code}' http://proxy-check.invalid/ || true")).toBe('502');
+    expect(proxy!.seen).toContain('GET http://proxy-check.invalid/');
+  });
+
   test('kubelab ssh: runs the command as kubelab and exits with its status', async () => {
     expect(await onGuest('cp1', 'echo "$USER on $(hostname)"')).toBe('kubelab on cp1');
     const r = await kubelab(['ssh', 'cp1', '--', 'exit 3']);
     expect(r.code).toBe(3);
   });
 
-  test('k3s server cp1: Type=notify unit with the node flags, env file 0600 holding only the token path, token 0600, K3s is the unit\'s running MainPID', async () => {
+  test("an online install asks the lab proxy: the installer's curl goes to it for get.k3s.io", async () => {
+    useVersion(OLD, 'online');
+    const r = await kubelab(['k3s', 'server', 'cp1']);
+    useVersion(OLD);
+    expect(r.code).not.toBe(0);
+    expect(r.text).toContain('cannot download the K3s installer from https://get.k3s.io on cp1');
+    expect(proxy!.seen).toContain('CONNECT get.k3s.io:443');
+  });
+
+  test('k3s server cp1: Type=notify unit with the node flags, env file 0600 holding the token path and the lab proxy, token 0600, K3s is the unit\'s running MainPID', async () => {
     const r = await kubelab(['k3s', 'server', 'cp1']);
     expect(r).toMatchObject({ code: 0 });
     const unit = await onGuest('cp1', 'cat /etc/systemd/system/k3s.service');
     expect(unit).toMatch(/^Type=notify$/m);
     expect(unit).toMatch(/^ExecStart=\/usr\/local\/bin\/k3s server .*'--node-ip' '192\.168\.56\.10' .*'--flannel-iface' 'enp0s8'/m);
     expect(await onGuest('cp1', 'sudo -n stat -c "%a %U" /etc/systemd/system/k3s.service.env /etc/rancher/k3s/kubelab-token')).toBe('600 root\n600 root');
-    expect(await onGuest('cp1', 'sudo -n cat /etc/systemd/system/k3s.service.env')).toBe('K3S_TOKEN_FILE=/etc/rancher/k3s/kubelab-token');
+    // The token path and, from `proxy:`, the proxy for K3s and containerd (the lab's own network goes direct).
+    const proxyEnv = [`HTTPS_PROXY=${proxy!.url}`, `HTTP_PROXY=${proxy!.url}`, 'NO_PROXY=127.0.0.1,localhost,192.168.56.0/24'];
+    expect(await onGuest('cp1', 'sudo -n cat /etc/systemd/system/k3s.service.env | LC_ALL=C sort')).toBe(['K3S_TOKEN_FILE=/etc/rancher/k3s/kubelab-token', ...proxyEnv].join('\n'));
     expect(await onGuest('cp1', 'systemctl is-active k3s')).toBe('active');
     const pid = await mainPid('cp1', 'k3s');
     expect(await started('cp1', 'server')).toMatchObject({ pid, version: OLD });
     expect(await onGuest('cp1', `ps -o args= -p ${pid}`)).toContain('/usr/local/bin/k3s server');
+    // The running K3s has the proxy in its environment (systemd read the env file).
+    expect(await onGuest('cp1', `sudo -n cat /proc/${pid}/environ | tr '\\0' '\\n' | grep _PROXY= | LC_ALL=C sort`)).toBe(proxyEnv.join('\n'));
   });
 
   test('k3s agent w1: joins with the lab token; its unit runs; the server lists w1 with its host-only IP', async () => {
     const r = await kubelab(['k3s', 'agent', 'w1']);
     expect(r).toMatchObject({ code: 0 });
     expect(await onGuest('w1', 'systemctl is-active k3s-agent')).toBe('active');
-    expect(await onGuest('w1', 'sudo -n sort /etc/systemd/system/k3s-agent.service.env')).toBe('K3S_TOKEN_FILE=/etc/rancher/k3s/kubelab-token\nK3S_URL=https://192.168.56.10:6443');
+    expect(await onGuest('w1', 'sudo -n cat /etc/systemd/system/k3s-agent.service.env | LC_ALL=C sort')).toBe(
+      [`HTTPS_PROXY=${proxy!.url}`, `HTTP_PROXY=${proxy!.url}`, 'K3S_TOKEN_FILE=/etc/rancher/k3s/kubelab-token', 'K3S_URL=https://192.168.56.10:6443', 'NO_PROXY=127.0.0.1,localhost,192.168.56.0/24'].join('\n'),
+    );
     expect(await started('w1', 'agent')).toMatchObject({ pid: await mainPid('w1', 'k3s-agent'), version: OLD });
     expect(await onGuest('cp1', 'sudo -n k3s kubectl get node w1 -o jsonpath=x')).toBe('True 192.168.56.11');
   });
