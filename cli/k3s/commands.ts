@@ -64,7 +64,7 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
     .addOption(roleOption())
     .requiredOption('--lab <lab>', 'the lab name')
     .option('--ssh <login>', 'for an existing machine: <user>:<port>:<key file in .kubelab/>')
-    .option('--server <node>', "the server the node leaves through (drained there; a server's etcd member removed there first) (default: the lab config's first server)")
+    .option('--server <node>', "the server the node leaves through (drained there; a server's etcd member removed there first); the lab's first server names itself and leaves with the cluster (default: the lab config's first server)")
     .option('--server-ip <ip>', "the server's address (with --server)")
     .option('--server-vm <vm>', "the server's VirtualBox VM name (with --server, when it is a VM)")
     .option('--server-ssh <login>', 'the server\'s <user>:<port>:<key file> (with --server, when it is an existing machine)')
