@@ -33,7 +33,8 @@ export function registerVirtualBoxCommands(program: Command, ctx: CliContext): v
     .option('--cidr <cidr>', 'the network, e.g. 192.168.56.0/24 (with --lab and --host-ip)')
     .option('--host-ip <ip>', "the host's address on it, e.g. 192.168.56.1 (with --lab and --cidr)")
     .action(async (opts: { lab?: string; cidr?: string; hostIp?: string }) => {
-      await networkUp(new VBoxManage(), plannedNetwork(opts) ?? ctx.config, ctx.paths, ctx.out);
+      const planned = plannedNetwork(opts) ?? ctx.config;
+      await networkUp(new VBoxManage(), planned, ctx.paths, ctx.out);
     });
   network
     .command('down')
