@@ -8,7 +8,7 @@
  *               nodes, roles), with the planned arguments;
  *   configured: in a project whose kubelab.config.yaml is the lab that was planned, with the same
  *               arguments less `--spec` (the verb as a user runs it from the config).
- * What each does must be the same: its output, the VBoxManage calls it makes (against the
+ * A step never reads kubelab.config.yaml, and what each does must be the same: its output, the VBoxManage calls it makes (against the
  * stand-in, ../support/vboxmanage-standin.js), what it sends over SSH (the node scripts, the
  * registries file, which node it logs in to), where it waits for a VM, what it probes, and the
  * files it leaves in .kubelab/ (seed ISOs, kubeconfig, network record).
@@ -37,8 +37,19 @@ import { K3S_STYLE_KUBECONFIG } from '../k3s/stand-ins';
 import { hostNode, vmNode } from '../support/lab-shapes';
 import { StandInEnv, standInEnv } from '../support/vboxmanage-standin-env';
 
-/** What the recorder seams saw during one verb. */
-const mockSeen: { lines: string[]; nodeIps: Map<string, string> } = { lines: [], nodeIps: new Map() };
+/** What the recorder seams saw during one verb, and whether it read kubelab.config.yaml. */
+const mockSeen: { lines: string[]; nodeIps: Map<string, string>; configReads: number } = { lines: [], nodeIps: new Map(), configReads: 0 };
+
+jest.mock('../../config/load', () => {
+  const actual = jest.requireActual('../../config/load');
+  return {
+    ...actual,
+    loadLabConfig: jest.fn((...args: unknown[]) => {
+      mockSeen.configReads++;
+      return actual.loadLabConfig(...args);
+    }),
+  };
+});
 
 jest.mock('../../cli/ssh/client', () => {
   const actual = jest.requireActual('../../cli/ssh/client');
@@ -71,7 +82,12 @@ function where(t: SshTarget): string {
 
 const done = (stdout = '', code = 0) => ({ code, stdout, stderr: code ? 'recorded: not found' : '', durationMs: 0 });
 
-/** The recorder's answer to one command: see the file comment for what it plays. */
+/**
+ * The recorder's answer to one command: see the file comment for what it plays. `/readyz`
+ * answers "ok" as kube-apiserver's health endpoints do (kubernetes.io, "Kubernetes API health
+ * endpoints"); the node query prints what kubectl prints for readiness.ts's jsonpath on a Node
+ * whose Ready condition is True and whose InternalIP is the node's address (core/v1 Node status).
+ */
 function mockAnswer(command: string) {
   if (/^mktemp -d/.test(command)) return done('/tmp/kubelab.recorded\n');
   if (/ --check$/.test(command)) return done('kubelab: unchanged: recorded\n');
@@ -255,9 +271,10 @@ function stateChanges(before: Map<string, string>, after: Map<string, string>): 
 }
 
 /** Runs one verb in a world, in this process (so the recorder seams see it); what it did, with the world's own paths made neutral. */
-async function runIn(world: World, argv: string[]): Promise<{ code: number; did: string[] }> {
+async function runIn(world: World, argv: string[]): Promise<{ code: number; did: string[]; readConfig: boolean }> {
   const out: string[] = [];
   mockSeen.lines = [];
+  mockSeen.configReads = 0;
   const callsBefore = world.standIn.calls().length;
   const filesBefore = stateFiles(world.project);
   const saved = process.env;
@@ -284,6 +301,7 @@ async function runIn(world: World, argv: string[]): Promise<{ code: number; did:
       ...mockSeen.lines.map((l) => `ssh: ${neutral(l)}`),
       ...stateChanges(filesBefore, stateFiles(world.project)),
     ],
+    readConfig: mockSeen.configReads > 0,
   };
 }
 
@@ -350,8 +368,8 @@ describe.each(Object.entries(LABS))('%s: every step Terraform runs does what the
   test.each(steps.map((s) => [`${s.stack} ${s.resource} (${s.phase}): kubelab ${s.argv[0].startsWith('--spec=') ? '--spec=… ' : ''}${s.argv.filter((a) => !a.startsWith('--spec=')).join(' ')}`, s] as const))(
     '%s',
     (_name, step) => {
-      const r = results.get(step)!;
-      expect(r.planned).toEqual(r.configured);
+      const { planned: p, configured: c } = results.get(step)!;
+      expect({ readConfig: p.readConfig, code: p.code, did: p.did }).toEqual({ readConfig: false, code: c.code, did: c.did });
     },
   );
 
