@@ -242,8 +242,9 @@ guestDescribe()('a lab of real guests: cp1 (server) and w1 (agent)', () => {
     expect(unit).toMatch(/^ExecStart=\/usr\/local\/bin\/k3s server .*'--node-ip' '192\.168\.56\.10' .*'--flannel-iface' 'enp0s8'/m);
     expect(await onGuest('cp1', 'sudo -n stat -c "%a %U" /etc/systemd/system/k3s.service.env /etc/rancher/k3s/kubelab-token')).toBe('600 root\n600 root');
     // The token path and, from `proxy:`, the proxy for K3s and containerd (the lab's own network goes direct).
-    const proxyEnv = [`HTTPS_PROXY=${proxy!.url}`, `HTTP_PROXY=${proxy!.url}`, 'NO_PROXY=127.0.0.1,localhost,192.168.56.0/24'];
-    expect(await onGuest('cp1', 'sudo -n cat /etc/systemd/system/k3s.service.env | LC_ALL=C sort')).toBe(['K3S_TOKEN_FILE=/etc/rancher/k3s/kubelab-token', ...proxyEnv].join('\n'));
+    // (Sorted in C order, as the guest's `LC_ALL=C sort` does.)
+    const proxyEnv = [`HTTP_PROXY=${proxy!.url}`, `HTTPS_PROXY=${proxy!.url}`, 'NO_PROXY=127.0.0.1,localhost,192.168.56.0/24'].sort();
+    expect(await onGuest('cp1', 'sudo -n cat /etc/systemd/system/k3s.service.env | LC_ALL=C sort')).toBe(['K3S_TOKEN_FILE=/etc/rancher/k3s/kubelab-token', ...proxyEnv].sort().join('\n'));
     expect(await onGuest('cp1', 'systemctl is-active k3s')).toBe('active');
     const pid = await mainPid('cp1', 'k3s');
     expect(await started('cp1', 'server')).toMatchObject({ pid, version: OLD });
@@ -257,7 +258,7 @@ guestDescribe()('a lab of real guests: cp1 (server) and w1 (agent)', () => {
     expect(r).toMatchObject({ code: 0 });
     expect(await onGuest('w1', 'systemctl is-active k3s-agent')).toBe('active');
     expect(await onGuest('w1', 'sudo -n cat /etc/systemd/system/k3s-agent.service.env | LC_ALL=C sort')).toBe(
-      [`HTTPS_PROXY=${proxy!.url}`, `HTTP_PROXY=${proxy!.url}`, 'K3S_TOKEN_FILE=/etc/rancher/k3s/kubelab-token', 'K3S_URL=https://192.168.56.10:6443', 'NO_PROXY=127.0.0.1,localhost,192.168.56.0/24'].join('\n'),
+      [`HTTP_PROXY=${proxy!.url}`, `HTTPS_PROXY=${proxy!.url}`, 'K3S_TOKEN_FILE=/etc/rancher/k3s/kubelab-token', 'K3S_URL=https://192.168.56.10:6443', 'NO_PROXY=127.0.0.1,localhost,192.168.56.0/24'].sort().join('\n'),
     );
     expect(await started('w1', 'agent')).toMatchObject({ pid: await mainPid('w1', 'k3s-agent'), version: OLD });
     expect(await onGuest('cp1', 'sudo -n k3s kubectl get node w1 -o jsonpath=x')).toBe('True 192.168.56.11');
