@@ -29,7 +29,7 @@ export function registerVirtualBoxCommands(program: Command, ctx: CliContext): v
   network
     .command('up')
     .description('Create the host-only interface (macOS: host-only network) with the host address, or reuse a matching one')
-    .option('--lab <lab>', "the lab's name (with --cidr and --host-ip, as cdktf deploy passes them; default: the lab config)")
+    .option('--lab <lab>', "the lab's name (with --cidr and --host-ip, as the vms stack's network step passes them; default: the lab config)")
     .option('--cidr <cidr>', 'the network, e.g. 192.168.56.0/24 (with --lab and --host-ip)')
     .option('--host-ip <ip>', "the host's address on it, e.g. 192.168.56.1 (with --lab and --cidr)")
     .action(async (opts: { lab?: string; cidr?: string; hostIp?: string }) => {
