@@ -54,7 +54,7 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--lab <lab>', 'the lab name')
     .option('--ssh <login>', 'for an existing machine: <user>:<port>:<key file in .kubelab/>')
     // Terraform names the draining server exactly; by hand, the lab config's first server is the one.
-    .addOption(new Option('--server <node>', "the server the node leaves through (drained there; a server's etcd member removed there first)").hideHelp())
+    .addOption(new Option('--server <node>', "the server the node leaves through (drained there; a server's etcd member removed there first); the lab's first server names itself and leaves with the cluster (default: the lab config's first server)").hideHelp())
     .addOption(new Option('--server-ip <ip>', "the server's address (with --server)").hideHelp())
     .addOption(new Option('--server-vm <vm>', "the server's VirtualBox VM name (with --server, when it is a VM)").hideHelp())
     .addOption(new Option('--server-ssh <login>', "the server's <user>:<port>:<key file> (with --server, when it is an existing machine)").hideHelp())

@@ -9,11 +9,14 @@ import { ubuntuImageSource } from '../image/ubuntu-image';
 import { registerSeedCommand } from '../seed/seed-command';
 import { waitForSshAndCloudInit } from '../ssh/wait';
 import { ensureBaseImage, removeBaseImage } from './base-image';
-import { networkDown, networkUp } from './network';
+import { HostOnlySpec, networkDown, networkUp } from './network';
 import { nodeOf } from './node-arg';
 import { GuestWait, createNodeVm, destroyNodeVm, nodeVmStatus, startNodeVm, stopNodeVm } from './node-vm';
 import { BOOTSTRAPPED_SNAPSHOT, restoreSnapshot, takeSnapshot } from './snapshots';
 import { VBoxManage } from './vboxmanage';
+import { KubelabError } from '../errors';
+import { labConfigSchema } from '../../config/lab-config';
+import { parseCidr, subnetContains } from '../../config/ipv4';
 
 const progress = (text: string) => process.stderr.write(text);
 const LAB_OPTION = ['--lab <lab>', "the lab's name (default: from the lab config); lets teardown work after the config changed"] as const;
@@ -30,8 +33,12 @@ export function registerVirtualBoxCommands(program: Command, ctx: CliContext): v
   network
     .command('up')
     .description('Create the host-only interface (macOS: host-only network) with the host address, or reuse a matching one')
-    .action(async () => {
-      await networkUp(new VBoxManage(), ctx.config, ctx.paths, ctx.out);
+    .option('--lab <lab>', "the lab's name (with --cidr and --host-ip, as the vms stack's network step passes them; default: the lab config)")
+    .option('--cidr <cidr>', 'the network, e.g. 192.168.56.0/24 (with --lab and --host-ip)')
+    .option('--host-ip <ip>', "the host's address on it, e.g. 192.168.56.1 (with --lab and --cidr)")
+    .action(async (opts: { lab?: string; cidr?: string; hostIp?: string }) => {
+      const planned = plannedNetwork(opts) ?? ctx.config;
+      await networkUp(new VBoxManage(), planned, ctx.paths, ctx.out);
     });
   network
     .command('down')
@@ -57,8 +64,9 @@ export function registerVirtualBoxCommands(program: Command, ctx: CliContext): v
   image
     .command('import')
     .description('Import the image once as the base VM <lab>-base with the snapshot nodes are linked clones of (fetches it first if needed)')
-    .action(async () => {
-      await ensureBaseImage({ vb: new VBoxManage(), lab: ctx.config.name, paths: ctx.paths, source: ubuntuImageSource(), out: ctx.out, progress });
+    .option(...LAB_OPTION)
+    .action(async (opts: { lab?: string }) => {
+      await ensureBaseImage({ vb: new VBoxManage(), lab: labOf(opts), paths: ctx.paths, source: ubuntuImageSource(), out: ctx.out, progress });
     });
   image
     .command('remove')
@@ -142,4 +150,25 @@ export function registerVirtualBoxCommands(program: Command, ctx: CliContext): v
 
   registerSeedCommand(program, ctx);
   registerDoctorCommand(program, ctx);
+}
+
+/**
+ * The network `network up` makes from its arguments (what Terraform planned), or undefined
+ * without them (then the lab config says). The node addresses a macOS host-only network must
+ * not lease are checked by each `vm create`, whose spec holds its node.
+ */
+function plannedNetwork(opts: { lab?: string; cidr?: string; hostIp?: string }): HostOnlySpec | undefined {
+  const { lab, cidr, hostIp } = opts;
+  if (lab === undefined && cidr === undefined && hostIp === undefined) return undefined;
+  if (lab === undefined || cidr === undefined || hostIp === undefined) {
+    throw new KubelabError('--lab, --cidr and --host-ip go together: give all three, or none to use the lab config');
+  }
+  const checked = labConfigSchema.shape.network.safeParse({ cidr, hostIp });
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    const [option, value] = issue.path[0] === 'hostIp' ? ['--host-ip', hostIp] : ['--cidr', cidr];
+    throw new KubelabError(`${option} ${JSON.stringify(value)} ${issue.message}`);
+  }
+  if (!subnetContains(parseCidr(cidr)!, hostIp)) throw new KubelabError(`--host-ip ${JSON.stringify(hostIp)} must lie inside --cidr ${cidr}`);
+  return { name: lab, network: { cidr, hostIp }, nodes: [] };
 }
