@@ -37,7 +37,7 @@ requireTool('qemu-img')('qcow2 images as qemu-img writes them', () => {
     expect(facts).toMatchObject({ version: 3, virtualSizeBytes: 4 * MB, clusterBits: 16, compressedClusters: 0, zeroFlagClusters: 0, problems: [] });
   });
 
-  test('compressed clusters (qemu-img convert -c, as Ubuntu publishes its cloud images): readable, the compressed ones counted', async () => {
+  test('zlib-compressed clusters (qemu-img convert -c; Ubuntu\'s cloud images may carry them): readable, the compressed ones counted', async () => {
     const facts = await inspectQcow2(converted('v3c.qcow2', '-c'));
     expect(facts.problems).toEqual([]);
     // The text half compresses; qemu-img stores a cluster uncompressed when compressing does not shrink it.
