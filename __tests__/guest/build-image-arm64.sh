@@ -58,6 +58,17 @@ debootstrap --arch=arm64 --foreign --variant=minbase --include="$include" trixie
   tail -n 30 "$work/debootstrap.log" >&2
   exit 1
 }
+# The second stage looks packages up in the suite's whole Packages index (some 56 MB) with
+# perl, which under emulation takes minutes per lookup: keep only the stanzas of the
+# packages the first stage fetched (debootstrap/debpaths), filtered natively.
+python3 - "$root/debootstrap/debpaths" "$root"/var/lib/apt/lists/*_Packages <<'PY'
+import sys
+wanted = {line.split()[0] for line in open(sys.argv[1]) if line.strip()}
+for index in sys.argv[2:]:
+    stanzas = open(index, encoding='utf-8').read().split('\n\n')
+    kept = [s for s in stanzas if any(l.startswith('Package: ') and l[9:] in wanted for l in s.split('\n'))]
+    open(index, 'w', encoding='utf-8').write('\n\n'.join(kept) + '\n')
+PY
 echo "build-image-arm64: second stage under qemu-user-static" >&2
 chroot "$root" /debootstrap/debootstrap --second-stage >"$work/second-stage.log" 2>&1 || {
   tail -n 30 "$work/second-stage.log" "$root/debootstrap/debootstrap.log" >&2 2>/dev/null
