@@ -143,7 +143,7 @@ guestDescribe('real-guest suite', 'test:guest')('a lab of real guests: cp1 (serv
 
   test('vm create cp1 and w1 boot real guests: hostname, kubelab user with sudo, static IP on enp0s8, default route only on enp0s3', async () => {
     // Under emulation on a busy machine a first boot can take far longer than kubelab's default 15 minutes.
-    const runs = await Promise.all(['cp1', 'w1'].map((n) => kubelab(['vm', 'create', n, '--timeout', '30'], 35 * 60_000)));
+    const runs = await Promise.all(['cp1', 'w1'].map((n) => kubelab(['vm', 'create', n, '--timeout', '30m'], 35 * 60_000)));
     for (const r of runs) expect({ code: r.code, text: r.text }).toEqual({ code: 0, text: expect.stringContaining('cloud-init finished') });
     for (const [node, ip] of [['cp1', '192.168.56.10'], ['w1', '192.168.56.11']]) {
       expect(await onGuest(node, 'hostname')).toBe(node);

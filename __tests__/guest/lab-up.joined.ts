@@ -241,7 +241,7 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
       FORCE_COLOR: '0',
       npm_config_update_notifier: 'false',
       // Under emulation on a busy machine a first boot can take far longer than kubelab's default 15 minutes.
-      KUBELAB_VM_TIMEOUT: '45',
+      KUBELAB_VM_TIMEOUT: '45m',
     };
     delete env.NODE_EXTRA_CA_CERTS;
     delete env.TF_PLUGIN_CACHE_DIR;

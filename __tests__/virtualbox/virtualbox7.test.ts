@@ -271,7 +271,7 @@ describe('the stand-in follows VirtualBox', () => {
 describe('config: node names that collide with kubelab’s own VMs', () => {
   test("a node named 'base' is refused with one line naming the field, value and what is allowed", () => {
     expect(() => resolveLabConfig({ nodes: [{ name: 'cp1', role: 'server', ip: '192.168.56.10' }, { name: 'base', role: 'agent', ip: '192.168.56.11' }] })).toThrow(
-      /nodes\[1\]\.name.*'base' is reserved: the VM kubelab-base is the base image every node is cloned from; allowed: any other hostname/,
+      /nodes\[1\]\.name = "base": is reserved: the VM kubelab-base is the base image every node is cloned from; allowed: any other hostname/,
     );
   });
 });
