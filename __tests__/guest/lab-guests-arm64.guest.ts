@@ -138,7 +138,7 @@ guestDescribe()('an arm64 lab of real guests: cp1 (server) and w1 (agent)', () =
   });
 
   test('vm create cp1 and w1 boot arm64 guests: cloud-init done, SSH, and the host-only address on the NIC matched by its MAC', async () => {
-    const runs = await Promise.all(['cp1', 'w1'].map((n) => kubelab(['vm', 'create', n, '--timeout', '40'], 45 * 60_000)));
+    const runs = await Promise.all(['cp1', 'w1'].map((n) => kubelab(['vm', 'create', n, '--timeout', '40m'], 45 * 60_000)));
     for (const r of runs) expect({ code: r.code, text: r.text }).toEqual({ code: 0, text: expect.stringContaining('cloud-init finished') });
     for (const [node, ip] of [['cp1', '192.168.56.10'], ['w1', '192.168.56.11']]) {
       expect(await onGuest(node, 'uname -m; hostname; cloud-init status')).toMatch(new RegExp(`^aarch64\\n${node}\\n[\\s\\S]*status: done`));
