@@ -139,7 +139,7 @@ describe('verify --load', () => {
     expect(run.text).toContain('kubelab: load generator stopped');
     expect(run.text).toContain('verify passed (5 checks and the load test)');
     const created = api.requests.find((r) => r.method === 'POST' && r.path === '/api/v1/namespaces/hpa-demo/pods');
-    expect(created?.body.spec.containers[0]).toMatchObject({ image: 'busybox:1.28', command: ['/bin/sh', '-c', expect.stringContaining('wget -q -O /dev/null http://php-apache')] });
+    expect(created?.body.spec.containers[0]).toMatchObject({ image: 'busybox:1.32.0', command: ['/bin/sh', '-c', expect.stringContaining('wget -q -O /dev/null --post-data= "http://php-apache/ConsumeCPU?')] });
     expect(api.requests.some((r) => r.method === 'DELETE' && r.path === '/api/v1/namespaces/hpa-demo/pods/load-generator')).toBe(true);
     expect(api.createdPods.size).toBe(0);
   });

@@ -276,14 +276,14 @@ describe('config: node names that collide with kubelab’s own VMs', () => {
   });
 });
 
-test('image import on an arm64 host: refused before any download or VirtualBox call', async () => {
+test('image import on a Linux arm64 host: refused before any download or VirtualBox call', async () => {
   const { ensureBaseImage } = await import('../../cli/virtualbox/base-image');
   const { ubuntuImageSource } = await import('../../cli/image/ubuntu-image');
   const requests = server.ranges.length;
   const err = await withEnv(s.env, () =>
-    ensureBaseImage({ vb: new VBoxManage(), lab: 'kubelab', paths: labPaths(project), source: ubuntuImageSource(s.env), out: () => undefined, progress: () => undefined, arch: 'arm64' }).catch((e: Error) => e),
+    ensureBaseImage({ vb: new VBoxManage(), lab: 'kubelab', paths: labPaths(project), source: ubuntuImageSource(s.env), out: () => undefined, progress: () => undefined, host: { platform: 'linux', arch: 'arm64' } }).catch((e: Error) => e),
   );
-  expect((err as Error).message).toMatch(/arm64 CPU.*nothing was downloaded/);
+  expect((err as Error).message).toMatch(/no Linux host package for arm64 CPUs.*nothing was downloaded/);
   expect(s.calls()).toEqual([]);
   expect(server.ranges.length).toBe(requests);
 });
