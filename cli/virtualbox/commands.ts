@@ -10,6 +10,7 @@ export const vbox = {
   version: () => ['--version'],
   listVms: () => ['list', 'vms'],
   listDvds: () => ['list', 'dvds'],
+  listHdds: () => ['list', 'hdds'],
   listHostOnlyIfs: () => ['list', 'hostonlyifs'],
   listHostOnlyNets: () => ['list', 'hostonlynets'],
   showVmInfo: (vm: string) => ['showvminfo', vm, '--machinereadable'],
