@@ -397,6 +397,18 @@ const commands = {
       s.hostonlynets.push({ name, id: uuid(), mask: last(opts['--netmask']), lower: last(opts['--lower-ip']), upper: last(opts['--upper-ip']), enabled: !opts['--disable'] });
       return '';
     }
+    if (sub === 'modify') {
+      // VBoxManageHostonly.cpp handleNetModify: the network found by --name (else --id), then each given setting applied.
+      const { opts } = parseOptions(rest, { '--name': 1, '--id': 1, '--netmask': 1, '--lower-ip': 1, '--upper-ip': 1, '--enable': 0, '--disable': 0 });
+      const n = s.hostonlynets.find((x) => (opts['--name'] ? x.name === last(opts['--name']) : x.id === last(opts['--id'])));
+      if (!n) fail(`Host-only network '${last(opts['--name']) || last(opts['--id'])}' could not be found`);
+      if (opts['--netmask']) n.mask = last(opts['--netmask']);
+      if (opts['--lower-ip']) n.lower = last(opts['--lower-ip']);
+      if (opts['--upper-ip']) n.upper = last(opts['--upper-ip']);
+      if (opts['--enable']) n.enabled = true;
+      if (opts['--disable']) n.enabled = false;
+      return '';
+    }
     if (sub === 'remove') {
       const { opts } = parseOptions(rest, { '--name': 1, '--id': 1 });
       const name = last(opts['--name']);

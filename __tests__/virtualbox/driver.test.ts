@@ -3,7 +3,7 @@ import * as path from 'path';
 import { resolveLabConfig } from '../../config/load';
 import { labPaths } from '../../config/paths';
 import { locateVBoxManage } from '../../cli/virtualbox/locate';
-import { networkDown, networkUp, readNetworkRecord } from '../../cli/virtualbox/network';
+import { networkDown, networkRecordPath, networkUp, readNetworkRecord } from '../../cli/virtualbox/network';
 import { attachedDisks, parseExtraDataList, parseHostOnlyIfs, parseMachineReadable, parseVersion, parseVmList, snapshotNames } from '../../cli/virtualbox/parse';
 import { VBOXMANAGE_MISSING, VBoxManage, VBoxManageError } from '../../cli/virtualbox/vboxmanage';
 import { StandInEnv, standInEnv, withEnv } from '../support/vboxmanage-standin-env';
@@ -120,6 +120,24 @@ describe('host-only network (against the stand-in)', () => {
       ]);
       await networkUp(vb, cfg, labPaths(project), out, 'darwin');
       expect(s.state().hostonlynets).toHaveLength(1);
+      await networkDown(vb, 'kubelab', labPaths(project), out);
+      expect(s.state().hostonlynets).toEqual([]);
+    });
+  });
+
+  test('macOS: a network an interrupted add left with its name only gets its mask and range on the next up, and down removes it', async () => {
+    // VBoxManageHostonly.cpp handleNetAdd (VirtualBox/virtualbox 4908d8d1) makes the network by name first and sets
+    // mask, range and enabled one call each after: a VBoxManage stopped in between leaves this (settings empty).
+    const file = path.join(s.stateDir, 'state.json');
+    fs.mkdirSync(s.stateDir, { recursive: true });
+    fs.writeFileSync(file, JSON.stringify({ vms: [], media: [], hostonlyifs: [], hostonlynets: [{ name: 'kubelab-net', id: 'x', mask: '', lower: '', upper: '', enabled: false }], counters: {} }));
+    // kubelab recorded it as its own before the add.
+    fs.mkdirSync(labPaths(project).stateDir, { recursive: true });
+    fs.writeFileSync(networkRecordPath(labPaths(project)), JSON.stringify({ lab: 'kubelab', kind: 'hostonlynet', name: 'kubelab-net', created: true, cidr: '192.168.56.0/24', hostIp: '192.168.56.1' }));
+    await withEnv(s.env, async () => {
+      const vb = new VBoxManage();
+      await networkUp(vb, cfg, labPaths(project), out, 'darwin');
+      expect(s.state().hostonlynets).toEqual([{ name: 'kubelab-net', id: 'x', mask: '255.255.255.0', lower: '192.168.56.1', upper: '192.168.56.1', enabled: true }]);
       await networkDown(vb, 'kubelab', labPaths(project), out);
       expect(s.state().hostonlynets).toEqual([]);
     });

@@ -64,6 +64,15 @@ async function bringUp(vb: VBoxManage, cfg: LabConfig, paths: LabPaths, out: (li
     const name = `${cfg.name}-net`;
     const nets = parseHostOnlyNets(await vb.run(vbox.listHostOnlyNets()));
     const existing = nets.find((n) => n.name === name);
+    const ours = recorded?.name === name && recorded.kind === kind && recorded.created;
+    if (existing && ours && (existing.netmask !== subnet.netmask || existing.lowerIp !== cfg.network.hostIp || existing.upperIp !== cfg.network.hostIp)) {
+      // `hostonlynet add` makes the network by name, then sets mask, range and enabled one call each
+      // (VBoxManageHostonly.cpp handleNetAdd, VirtualBox/virtualbox commit 4908d8d1): stopped in between,
+      // it leaves this lab's network without them.
+      await vb.run(vbox.hostOnlyNetModify(name, subnet.netmask, cfg.network.hostIp, cfg.network.hostIp));
+      out(`kubelab: host-only network ${name} was left half made by an interrupted network up; set it to ${cfg.network.cidr}`);
+      return recorded!;
+    }
     if (existing) {
       const leased = cfg.nodes.filter((n) => inRange(n.ip, existing.lowerIp, existing.upperIp));
       if (leased.length > 0) {
