@@ -143,6 +143,47 @@ describe('host-only network (against the stand-in)', () => {
     });
   });
 
+  describe('an interface a network up made but could not note (stopped right after hostonlyif create)', () => {
+    /** What kubelab records before `hostonlyif create`: the interfaces there were. */
+    const pending = (before: string[]) => {
+      fs.mkdirSync(labPaths(project).stateDir, { recursive: true });
+      fs.writeFileSync(networkRecordPath(labPaths(project)), JSON.stringify({ lab: 'kubelab', kind: 'hostonlyif', name: '', created: true, cidr: '192.168.56.0/24', hostIp: '192.168.56.1', creating: { before } }));
+    };
+    test('the next up adopts it, sets its address and records it as the lab’s', async () => {
+      await withEnv(s.env, async () => {
+        const vb = new VBoxManage();
+        await vb.run(['hostonlyif', 'create']);
+        pending([]);
+        const rec = await networkUp(vb, cfg, labPaths(project), out, 'linux');
+        expect(rec).toEqual({ lab: 'kubelab', kind: 'hostonlyif', name: 'vboxnet0', created: true, cidr: '192.168.56.0/24', hostIp: '192.168.56.1' });
+        expect(lines).toContain('kubelab: host-only interface vboxnet0 was made by a network up that was interrupted; using it');
+        expect(s.calls().filter((c) => c.startsWith('hostonlyif'))).toEqual(['hostonlyif create', 'hostonlyif ipconfig vboxnet0 --ip 192.168.56.1 --netmask 255.255.255.0']);
+      });
+    });
+    test('network down removes it', async () => {
+      await withEnv(s.env, async () => {
+        const vb = new VBoxManage();
+        await vb.run(['hostonlyif', 'create']);
+        await vb.run(['hostonlyif', 'create']);
+        pending(['vboxnet0']);
+        await networkDown(vb, 'kubelab', labPaths(project), out);
+        expect(s.state().hostonlyifs.map((i) => i.name)).toEqual(['vboxnet0']);
+        expect(readNetworkRecord(labPaths(project))).toBeUndefined();
+      });
+    });
+    test('two new interfaces: neither is taken, and the error names both', async () => {
+      await withEnv(s.env, async () => {
+        const vb = new VBoxManage();
+        await vb.run(['hostonlyif', 'create']);
+        await vb.run(['hostonlyif', 'create']);
+        pending([]);
+        await expect(networkUp(vb, cfg, labPaths(project), out, 'linux')).rejects.toThrow(/host-only interfaces vboxnet0, vboxnet1 appeared after a network up of lab kubelab was interrupted .*cannot tell which/);
+        await expect(networkDown(vb, 'kubelab', labPaths(project), out)).rejects.toThrow(/cannot tell which/);
+        expect(s.state().hostonlyifs).toHaveLength(2);
+      });
+    });
+  });
+
   test('an interface that was there before the lab is reused and left in place by down', async () => {
     await withEnv(s.env, async () => {
       const vb = new VBoxManage();
