@@ -13,8 +13,11 @@
  * Every behaviour follows VirtualBox's own source, cited beside it. "VBoxManage*.cpp"
  * means src/VBox/Frontends/VBoxManage/ of VirtualBox/virtualbox at commit 4908d8d1
  * (VirtualBox 7.x, Oracle's public repository), VBoxManageInfo.cpp at 44a0f07f ($Id
- * r109948); "MachineImpl.cpp"/"VirtualBoxImpl.cpp" are src/VBox/Main/src-server/ at
- * 4908d8d1. Where a detail could not be read there, the comment says "unverified".
+ * r109948); "MachineImpl.cpp"/"VirtualBoxImpl.cpp"/"MediumImpl.cpp"/
+ * "HostNetworkInterfaceImpl.cpp" are src/VBox/Main/src-server/ at 4908d8d1, netif.h is
+ * src/VBox/Main/include/ there. 4908d8d1 is on the 7.1 line (Version.kmk 7.1.5, r106320):
+ * the index holds no 7.2 tag of these files, so their 7.2 behaviour is unverified. Where a
+ * detail could not be read there, the comment says "unverified".
  *
  * Told by environment variables to misbehave:
  *   VBOXMANAGE_STANDIN_FAIL=<subcommand>[:exit0]   that subcommand fails (with :exit0, prints the error but exits 0)
