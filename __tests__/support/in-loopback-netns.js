@@ -21,7 +21,8 @@ if (!suite || command.length === 0) {
 }
 
 function run(argv) {
-  const r = spawnSync(argv[0], argv.slice(1), { stdio: 'inherit' });
+  // Windows finds jest.cmd only through a shell.
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: 'inherit', shell: process.platform === 'win32' });
   if (r.error) {
     process.stderr.write(`${suite}: cannot run ${argv[0]}: ${r.error.message}\n`);
     process.exit(1);
