@@ -10,6 +10,7 @@ import { registerVirtualBoxCommands } from './virtualbox/register';
 import { registerK3sCommands } from './k3s/commands';
 import { registerClusterCommands } from './cluster/register';
 import { registerKubectlCommands } from './kubectl/commands';
+import { registerLessonCommands } from './lesson/register';
 
 /** Builds the command tree. Each area of the lab registers its own verbs. */
 export function buildProgram(ctx: CliContext): Command {
@@ -30,6 +31,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerK3sCommands(program, ctx);
   registerClusterCommands(program, ctx);
   registerKubectlCommands(program, ctx);
+  registerLessonCommands(program, ctx);
   return program;
 }
 

@@ -20,7 +20,7 @@ import { hasTool } from '../support/tools';
  * functions that print their arguments, in a directory full of files so an unquoted `*` would show.
  */
 const ROOT = path.resolve(__dirname, '..', '..');
-const DOCS = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`), 'docs/ko/README.md'];
+const DOCS = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`), 'docs/ko/README.md', 'docs/ko/lessons.md'];
 const SCRIPTS = Object.keys((JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts);
 const CDKTF_VERBS = ['deploy', 'destroy', 'diff', 'synth', 'output', 'list'];
 /** Words that start a command line inside a code block (anything else there is output or a diagram). */
