@@ -9,12 +9,10 @@
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as http from 'http';
-import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { UBUNTU_OVA_FILE } from '../../cli/image/ubuntu-image';
 import { labPaths } from '../../config/paths';
+import { guestDescribe, serveGuestImage, standInK3sInstaller } from './guest-lab';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const GUEST_DIR = process.env.KUBELAB_TEST_GUEST_DIR;
@@ -23,15 +21,6 @@ const OLD = 'v1.36.4+k3s1';
 const NEW = 'v1.36.5+k3s1';
 /** How long the hang test lets K3s take to report ready before kubelab must give up. */
 const READY_TIMEOUT_S = 60;
-
-function guestDescribe(): jest.Describe {
-  const missing = process.env.KUBELAB_TEST_GUEST_MISSING || (GUEST_DIR ? '' : 'KUBELAB_TEST_GUEST_DIR (run it with npm run test:guest, which builds the guest image)');
-  if (!missing) return describe;
-  const reason = `the real-guest suite needs ${missing}, which this machine lacks (CI installs it in .ci/run)`;
-  if (process.env.KUBELAB_REQUIRE_TOOLS === '1') throw new Error(`KUBELAB_REQUIRE_TOOLS=1 but ${reason}`);
-  console.warn(`SKIPPED: ${reason}`);
-  return describe.skip;
-}
 
 interface Run {
   code: number | null;
@@ -47,11 +36,11 @@ const RUN_CLI = `require(${JSON.stringify(path.join(REPO, 'bin', 'run-ts.js'))})
 
 const timings: [string, number][] = [];
 
-guestDescribe()('a lab of real guests: cp1 (server) and w1 (agent)', () => {
+guestDescribe('real-guest suite', 'test:guest')('a lab of real guests: cp1 (server) and w1 (agent)', () => {
   let root: string;
   let project: string;
   let env: NodeJS.ProcessEnv;
-  let server: http.Server;
+  let image: Awaited<ReturnType<typeof serveGuestImage>>;
 
   /** `kubelab <args>` in the lab project, in its own process; killed after boundMs. */
   const kubelab = (args: string[], boundMs = 15 * 60_000): Promise<Run> =>
@@ -90,19 +79,11 @@ guestDescribe()('a lab of real guests: cp1 (server) and w1 (agent)', () => {
     JSON.parse(await onGuest(node, `cat /run/k3s-standin/${role}.json`)) as { pid: number; version: string; args: string[] };
 
   const useVersion = (version: string) => {
-    const binary = `k3s-${version}`;
-    fs.writeFileSync(
-      path.join(project, binary),
-      fs.readFileSync(path.join(__dirname, 'k3s-standin.py'), 'utf8').replace("VERSION = 'v0.0.0+standin'", `VERSION = '${version}'`),
-      { mode: 0o755 },
-    );
     fs.writeFileSync(
       path.join(project, 'kubelab.config.yaml'),
       [
         `name: ${LAB}`,
-        `k3s:`,
-        `  version: ${version}`,
-        `  installer: { source: local, binary: ${binary}, script: install.sh }`,
+        ...standInK3sInstaller(project, version),
         `nodes:`,
         `  - { name: cp1, role: server, ip: 192.168.56.10, cpus: 2, memoryMb: 2048 }`,
         `  - { name: w1, role: agent, ip: 192.168.56.11, cpus: 1, memoryMb: 1024 }`,
@@ -118,26 +99,14 @@ guestDescribe()('a lab of real guests: cp1 (server) and w1 (agent)', () => {
     fs.mkdirSync(project);
     fs.mkdirSync(bin);
     fs.symlinkSync(path.join(REPO, '__tests__', 'support', 'vboxmanage-standin.js'), path.join(bin, 'VBoxManage'));
-    fs.copyFileSync(path.join(__dirname, 'install-standin.sh'), path.join(project, 'install.sh'));
     useVersion(OLD);
-    // The image exactly as kubelab downloads the Ubuntu one: the OVA and SHA256SUMS over HTTP.
-    server = http.createServer((req, res) => {
-      const file = path.join(GUEST_DIR!, path.basename(req.url ?? ''));
-      if (![`/${UBUNTU_OVA_FILE}`, '/SHA256SUMS'].includes(req.url ?? '') || !fs.existsSync(file)) {
-        res.statusCode = 404;
-        res.end();
-        return;
-      }
-      res.writeHead(200, { 'Content-Length': fs.statSync(file).size });
-      fs.createReadStream(file).pipe(res);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    image = await serveGuestImage(GUEST_DIR!);
     env = {
       ...process.env,
       PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
       VBOXMANAGE_STANDIN_DIR: path.join(root, 'vbox'),
       VBOXMANAGE_STANDIN_QEMU: GUEST_DIR,
-      KUBELAB_IMAGE_BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+      KUBELAB_IMAGE_BASE_URL: image.baseUrl,
       XDG_CACHE_HOME: path.join(root, 'cache'),
       HOME: root,
     };
@@ -149,7 +118,7 @@ guestDescribe()('a lab of real guests: cp1 (server) and w1 (agent)', () => {
     const stateFile = path.join(root, 'vbox', 'state.json');
     const vms: { qemuPid?: number }[] = fs.existsSync(stateFile) ? JSON.parse(fs.readFileSync(stateFile, 'utf8')).vms : [];
     for (const vm of vms) if (vm.qemuPid) process.kill(vm.qemuPid, 'SIGKILL');
-    await new Promise((resolve) => server.close(resolve));
+    await image.close();
     fs.rmSync(root, { recursive: true, force: true });
     console.log(`guest suite timings (s):\n${timings.map(([what, s]) => `${String(s).padStart(5)}  ${what}`).join('\n')}`);
   });
@@ -215,7 +184,7 @@ guestDescribe()('a lab of real guests: cp1 (server) and w1 (agent)', () => {
     expect(await onGuest('w1', 'systemctl is-active k3s-agent')).toBe('active');
     expect(await onGuest('w1', 'sudo -n sort /etc/systemd/system/k3s-agent.service.env')).toBe('K3S_TOKEN_FILE=/etc/rancher/k3s/kubelab-token\nK3S_URL=https://192.168.56.10:6443');
     expect(await started('w1', 'agent')).toMatchObject({ pid: await mainPid('w1', 'k3s-agent'), version: OLD });
-    expect(await onGuest('cp1', 'sudo -n k3s kubectl get node w1 -o jsonpath=x')).toBe('True 192.168.56.11');
+    expect(await onGuest('cp1', `sudo -n k3s kubectl get node w1 -o jsonpath='{.status.conditions[?(@.type=="Ready")].status} {.status.addresses[?(@.type=="InternalIP")].address}'`)).toBe('True 192.168.56.11');
   });
 
   test('a re-run changes nothing: "unchanged", the same K3s process keeps running', async () => {

@@ -70,7 +70,7 @@ export class TerraformLab {
   }
 
   async start(): Promise<void> {
-    this.makeProject();
+    makeLabProject(this.project);
     fs.mkdirSync(this.clusterDir);
     ensureLabKeyPair(this.paths);
     const standIns = { systemctl: STAND_IN_SYSTEMCTL, 'cloud-init': STAND_IN_CLOUD_INIT };
@@ -92,7 +92,7 @@ export class TerraformLab {
       HOME: path.join(this.root, 'home'),
       CHECKPOINT_DISABLE: '1',
       CI: '1',
-      TF_CLI_CONFIG_FILE: this.makeProviderMirror(),
+      TF_CLI_CONFIG_FILE: makeProviderMirror(this.root),
       TF_IN_AUTOMATION: '1',
       NO_COLOR: '1',
       FORCE_COLOR: '0',
@@ -160,6 +160,28 @@ export class TerraformLab {
     });
   }
 
+  /**
+   * `npm run <script> -- <extra>` as a user runs it (bin/lab.js, what package.json's scripts run).
+   * cdktf gets --skip-provider-lock (see cdktf() above).
+   */
+  npmRun(script: 'up' | 'down' | 'diff', extra: string[] = [], timeoutMs = 280_000): Promise<Run> {
+    const started = Date.now();
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [path.join(this.project, 'bin', 'lab.js'), script, ...extra, '--skip-provider-lock'], { cwd: this.project, env: this.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      this.running = child;
+      let out = '';
+      const onData = (d: Buffer) => (out += d.toString().replace(/\x1b\[[0-9;]*[A-Za-z]/g, ''));
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), timeoutMs);
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        this.running = undefined;
+        resolve({ code, signal, out, ms: Date.now() - started });
+      });
+    });
+  }
+
   /** `terraform show -json` of a stack's state: the addresses and triggers Terraform keeps. */
   stateOf(stack: 'vms' | 'k3s'): { address: string; triggers: Record<string, string> }[] {
     const file = path.join(this.project, `terraform.${stack}.tfstate`);
@@ -204,37 +226,50 @@ export class TerraformLab {
     }
   }
 
-  /** The project: the app's sources linked from the repo; bin/ copied, because the CLI finds the project from its own path. */
-  private makeProject(): void {
-    fs.mkdirSync(this.project);
-    for (const entry of ['cli', 'config', 'constructs', 'stacks', 'node_modules']) fs.symlinkSync(path.join(REPO, entry), path.join(this.project, entry));
-    for (const file of ['main.ts', 'lab.ts', 'cdktf.json', 'package.json', 'tsconfig.json']) fs.copyFileSync(path.join(REPO, file), path.join(this.project, file));
-    fs.cpSync(path.join(REPO, 'bin'), path.join(this.project, 'bin'), { recursive: true });
-  }
+}
 
-  /**
-   * A Terraform CLI config whose only provider source is a filesystem mirror (unpacked
-   * layout: <host>/<namespace>/<type>/<version>/<os>_<arch>/terraform-provider-<type>_…)
-   * holding the null provider stand-in. The provider's host name is asked of terraform
-   * itself (`terraform providers` prints provider[<host>/hashicorp/null]), not written here.
-   */
-  private makeProviderMirror(): string {
-    const probe = path.join(this.root, 'provider-probe');
-    fs.mkdirSync(probe);
-    fs.writeFileSync(path.join(probe, 'main.tf.json'), JSON.stringify({ terraform: { required_providers: { null: { source: 'hashicorp/null' } } } }));
-    const emptyConfig = path.join(this.root, 'empty.tfrc');
-    fs.writeFileSync(emptyConfig, '');
-    const listed = execFileSync('terraform', ['providers'], { cwd: probe, env: { ...process.env, TF_CLI_CONFIG_FILE: emptyConfig, CHECKPOINT_DISABLE: '1' }, encoding: 'utf8' });
-    const address = /provider\[([^\]]+\/hashicorp\/null)\]/.exec(listed)?.[1];
-    if (!address) throw new Error(`terraform providers did not name the null provider's address:\n${listed}`);
-    const platform = `${process.platform}_${process.arch === 'x64' ? 'amd64' : process.arch}`;
-    const dir = path.join(this.root, 'provider-mirror', address, NULL_PROVIDER_VERSION, platform);
+/** A lab project in `project`: the app's sources linked from the repo; bin/ copied, because the CLI finds the project from its own path. */
+export function makeLabProject(project: string): void {
+  fs.mkdirSync(project);
+  for (const entry of ['cli', 'config', 'constructs', 'stacks', 'node_modules']) fs.symlinkSync(path.join(REPO, entry), path.join(project, entry));
+  for (const file of ['main.ts', 'lab.ts', 'cdktf.json', 'package.json', 'tsconfig.json']) fs.copyFileSync(path.join(REPO, file), path.join(project, file));
+  fs.cpSync(path.join(REPO, 'bin'), path.join(project, 'bin'), { recursive: true });
+}
+
+/**
+ * The providers of the chart stacks, as their @cdktf/provider-* packages pin them
+ * (package.json cdktf.provider.version of @cdktf/provider-kubernetes 12.1.1 and -helm 12.1.2).
+ * Served by the stand-in only while those stacks are empty (all components off).
+ */
+export const CHART_PROVIDERS = { kubernetes: '2.38.0', helm: '3.1.1' } as const;
+
+/**
+ * A Terraform CLI config (written under `root`) whose only provider source is a filesystem
+ * mirror (unpacked layout: <host>/<namespace>/<type>/<version>/<os>_<arch>/terraform-provider-<type>_…)
+ * holding the null provider stand-in, and with `chartProviders` the same stand-in as the
+ * kubernetes and helm providers (KUBELAB_PROVIDER_STANDIN). The providers' host name is asked
+ * of terraform itself (`terraform providers` prints provider[<host>/hashicorp/null]), not written here.
+ */
+export function makeProviderMirror(root: string, opts: { chartProviders?: boolean } = {}): string {
+  const probe = path.join(root, 'provider-probe');
+  fs.mkdirSync(probe);
+  fs.writeFileSync(path.join(probe, 'main.tf.json'), JSON.stringify({ terraform: { required_providers: { null: { source: 'hashicorp/null' } } } }));
+  const emptyConfig = path.join(root, 'empty.tfrc');
+  fs.writeFileSync(emptyConfig, '');
+  const listed = execFileSync('terraform', ['providers'], { cwd: probe, env: { ...process.env, TF_CLI_CONFIG_FILE: emptyConfig, CHECKPOINT_DISABLE: '1' }, encoding: 'utf8' });
+  const address = /provider\[([^\]]+\/hashicorp\/null)\]/.exec(listed)?.[1];
+  if (!address) throw new Error(`terraform providers did not name the null provider's address:\n${listed}`);
+  const platform = `${process.platform}_${process.arch === 'x64' ? 'amd64' : process.arch}`;
+  const served: [string, string][] = [['null', NULL_PROVIDER_VERSION], ...(opts.chartProviders ? Object.entries(CHART_PROVIDERS) : [])];
+  for (const [type, version] of served) {
+    const dir = path.join(root, 'provider-mirror', address.replace(/\/null$/, `/${type}`), version, platform);
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, `terraform-provider-null_v${NULL_PROVIDER_VERSION}_x5`), `#!/bin/sh\nexec '${process.execPath}' '${PROVIDER_STANDIN}' "$@"\n`, { mode: 0o755 });
-    const config = path.join(this.root, 'provider-mirror.tfrc');
-    fs.writeFileSync(config, `provider_installation {\n  filesystem_mirror {\n    path = "${path.join(this.root, 'provider-mirror')}"\n  }\n}\n`);
-    return config;
+    const as = type === 'null' ? '' : `export KUBELAB_PROVIDER_STANDIN=${type}\n`;
+    fs.writeFileSync(path.join(dir, `terraform-provider-${type}_v${version}_x5`), `#!/bin/sh\n${as}exec '${process.execPath}' '${PROVIDER_STANDIN}' "$@"\n`, { mode: 0o755 });
   }
+  const config = path.join(root, 'provider-mirror.tfrc');
+  fs.writeFileSync(config, `provider_installation {\n  filesystem_mirror {\n    path = "${path.join(root, 'provider-mirror')}"\n  }\n}\n`);
+  return config;
 }
 
 /** STAND-IN for cloud-init on the fake nodes: first boot is always done (cloud-init's `status --wait` exit 0). */

@@ -106,4 +106,13 @@ describe('a base import that failed half-way', () => {
     // Not marked ready, so the next create rebuilds it rather than trusting it.
     expect(s.state().vms.find((v) => v.name === 'kubelab-cp1')!.extradata['kubelab/ready']).toBeUndefined();
 });
+  test("Terraform's VM steps run vm create without --timeout: KUBELAB_VM_TIMEOUT (minutes) sets the wait for them; a bad value is one clear error", async () => {
+    const env = { ...s.env, [TEST_SSH_ENDPOINTS_ENV]: JSON.stringify({ '192.168.56.10': { host: '127.0.0.1', port: 9 } }) };
+    const fromEnv = await kubelab({ ...env, KUBELAB_VM_TIMEOUT: '0.05' }, project, 'vm', 'create', 'cp1');
+    expect(fromEnv.code).toBe(1);
+    expect(fromEnv.stderr).toMatch(/was not ready within 3 s/);
+    const bad = await kubelab({ ...env, KUBELAB_VM_TIMEOUT: 'soon' }, project, 'vm', 'create', 'cp1');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("KUBELAB_VM_TIMEOUT 'soon' must be a positive number");
+  }, 120_000);
 });

@@ -130,7 +130,7 @@ export async function loadLabKubeConfig(ctx: CliContext): Promise<{ k8s: typeof 
   const file = ctx.paths.kubeconfig;
   if (!fs.existsSync(file)) {
     throw new KubelabError(
-      `no kubeconfig at ${file} yet: the k3s stack writes it when it installs K3s. Run \`cdktf deploy '*'\` first (or \`kubelab k3s kubeconfig\` if K3s is already installed).`,
+      `no kubeconfig at ${file} yet: the k3s stack writes it when it installs K3s. Run npm run up first (or npx kubelab k3s kubeconfig if K3s is already installed).`,
     );
   }
   const k8s = await import('@kubernetes/client-node');
@@ -143,7 +143,7 @@ export async function loadLabKubeConfig(ctx: CliContext): Promise<{ k8s: typeof 
   const context = ctx.config.name;
   if (!kc.getContexts().some((c) => c.name === context)) {
     throw new KubelabError(
-      `the kubeconfig ${file} has no context '${context}' (the lab's name); it has: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}. Rewrite it with: kubelab k3s kubeconfig`,
+      `the kubeconfig ${file} has no context '${context}' (the lab's name); it has: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}. Rewrite it with: npx kubelab k3s kubeconfig`,
     );
   }
   kc.setCurrentContext(context);

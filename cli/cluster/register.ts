@@ -100,7 +100,7 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
     .action(async () => {
       requireHpaDemo();
       const started = await startLoad(await connectLabCluster(ctx));
-      ctx.out(started === 'created' ? 'kubelab: load generator started; watch the HPA with: kubelab load watch' : 'kubelab: the load generator is already running; nothing to do');
+      ctx.out(started === 'created' ? 'kubelab: load generator started; watch the HPA with: npx kubelab load watch' : 'kubelab: the load generator is already running; nothing to do');
     });
   load
     .command('stop')

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { LabPaths } from '../../config/paths';
+import { withFileLockSync } from '../file-lock';
 import { writeFileAtomic } from '../state-dir';
 
 /** Where a learner is: the lesson started last, hints shown, and what checks kept. */
@@ -31,7 +32,10 @@ export function updateLesson(
   change: (record: { hintsShown: number; memory: Record<string, string> }) => { hintsShown: number; memory: Record<string, string> },
   current?: string,
 ): void {
-  const progress = readProgress(paths);
-  const record = progress.lessons[id] ?? { hintsShown: 0, memory: {} };
-  writeProgress(paths, { current: current ?? progress.current, lessons: { ...progress.lessons, [id]: change({ hintsShown: record.hintsShown, memory: { ...record.memory } }) } });
+  // Read and written under the file's lock: two kubelab commands at once each keep their change.
+  withFileLockSync(progressFile(paths), () => {
+    const progress = readProgress(paths);
+    const record = progress.lessons[id] ?? { hintsShown: 0, memory: {} };
+    writeProgress(paths, { current: current ?? progress.current, lessons: { ...progress.lessons, [id]: change({ hintsShown: record.hintsShown, memory: { ...record.memory } }) } });
+  });
 }

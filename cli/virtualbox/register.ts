@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { CliContext } from '../context';
-import { positiveNumberOf } from '../number-option';
+import { positiveNumber, positiveNumberOf } from '../number-option';
 import { registerDoctorCommand } from '../doctor/doctor-command';
 import { userCacheDir } from '../image/cache-dir';
 import { fetchVerifiedImage } from '../image/download';
@@ -17,6 +17,10 @@ import { VBoxManage } from './vboxmanage';
 
 const progress = (text: string) => process.stderr.write(text);
 const LAB_OPTION = ['--lab <lab>', "the lab's name (default: from the lab config); lets teardown work after the config changed"] as const;
+
+/** How long `vm create` waits for SSH and cloud-init, in minutes, unless --timeout or the environment variable says otherwise. */
+const VM_TIMEOUT_MINUTES = 15;
+const VM_TIMEOUT_ENV = 'KUBELAB_VM_TIMEOUT';
 
 /** The VirtualBox side of the lab: host-only network, base image, node VMs, snapshots, seed ISOs, doctor. */
 export function registerVirtualBoxCommands(program: Command, ctx: CliContext): void {
@@ -68,10 +72,13 @@ export function registerVirtualBoxCommands(program: Command, ctx: CliContext): v
   vm.command('create')
     .description('Create and boot a node as a linked clone of the base VM, then wait for SSH and cloud-init (no-op if it exists)')
     .argument('<node>', 'node name from the lab config, e.g. cp1')
-    .option('--timeout <minutes>', 'how long to wait for SSH and cloud-init', positiveNumberOf('--timeout'), 15)
-    .action(async (name: string, opts: { timeout: number }) => {
+    .option('--timeout <minutes>', `how long to wait for SSH and cloud-init (default: $${VM_TIMEOUT_ENV}, else ${VM_TIMEOUT_MINUTES})`, positiveNumberOf('--timeout'))
+    .action(async (name: string, opts: { timeout?: number }) => {
       const node = nodeOf(ctx, name);
-      const timeoutMs = opts.timeout * 60000;
+      // Terraform's VM steps run `vm create` without --timeout: on a slow host the environment sets it for `npm run up`.
+      const fromEnv = process.env[VM_TIMEOUT_ENV];
+      const minutes = opts.timeout ?? (fromEnv ? positiveNumber(fromEnv, VM_TIMEOUT_ENV) : VM_TIMEOUT_MINUTES);
+      const timeoutMs = minutes * 60000;
       const waitForGuest: GuestWait = ({ uuid, node: n }) =>
         waitForSshAndCloudInit({ host: n.ip, nodeName: n.name, paths: ctx.paths, timeoutMs, onProgress: ctx.out, vmId: uuid });
       await createNodeVm({ vb: new VBoxManage(), cfg: ctx.config, paths: ctx.paths, source: ubuntuImageSource(), out: ctx.out, progress, waitForGuest }, node);
