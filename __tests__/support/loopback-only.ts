@@ -11,6 +11,7 @@ export function requireLoopbackOnly(what: string, npmScript: string): jest.Descr
   if (onlyLoopback()) return describe;
   const reason = `REFUSED: ${what} reaches node addresses (192.168.56.x) and 203.0.113.1, and this process has network interfaces besides loopback; run it with npm run ${npmScript}, which makes a loopback-only network namespace`;
   if (process.env.KUBELAB_REQUIRE_TOOLS === '1') throw new Error(reason);
-  console.warn(reason);
+  // Straight to stderr: jest shows no console output of a file whose tests are all skipped.
+  process.stderr.write(`${reason}\n`);
   return describe.skip;
 }
