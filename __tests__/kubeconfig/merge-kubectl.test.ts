@@ -155,7 +155,8 @@ requireTool('kubectl')('kubeconfig merge and unmerge, read back with the real ku
 
   test('foreign entries keep their layout, also in a file kubectl itself wrote', async () => {
     const file = path.join(home, '.kube', 'config');
-    kubectl(file, 'config', 'set-cluster', 'other', '--server=https://10.9.8.7:6443');
+    // kubectl reaches the current context's server even for `config` commands: a loopback port nobody listens on.
+    kubectl(file, 'config', 'set-cluster', 'other', '--server=https://127.0.0.1:1');
     kubectl(file, 'config', 'set-credentials', 'other-admin', '--token=t0k3n');
     kubectl(file, 'config', 'set-context', 'other', '--cluster=other', '--user=other-admin', '--namespace=dev');
     kubectl(file, 'config', 'use-context', 'other');

@@ -13,8 +13,11 @@
  * Every behaviour follows VirtualBox's own source, cited beside it. "VBoxManage*.cpp"
  * means src/VBox/Frontends/VBoxManage/ of VirtualBox/virtualbox at commit 4908d8d1
  * (VirtualBox 7.x, Oracle's public repository), VBoxManageInfo.cpp at 44a0f07f ($Id
- * r109948); "MachineImpl.cpp"/"VirtualBoxImpl.cpp" are src/VBox/Main/src-server/ at
- * 4908d8d1. Where a detail could not be read there, the comment says "unverified".
+ * r109948); "MachineImpl.cpp"/"VirtualBoxImpl.cpp"/"MediumImpl.cpp"/
+ * "HostNetworkInterfaceImpl.cpp" are src/VBox/Main/src-server/ at 4908d8d1, netif.h is
+ * src/VBox/Main/include/ there. 4908d8d1 is on the 7.1 line (Version.kmk 7.1.5, r106320):
+ * the index holds no 7.2 tag of these files, so their 7.2 behaviour is unverified. Where a
+ * detail could not be read there, the comment says "unverified".
  *
  * Told by environment variables to misbehave:
  *   VBOXMANAGE_STANDIN_FAIL=<subcommand>[:exit0]   that subcommand fails (with :exit0, prints the error but exits 0)
@@ -22,6 +25,8 @@
  *   VBOXMANAGE_STANDIN_START_ERROR=<VERR_…>        startvm fails with that VirtualBox status (host problems: KVM, kernel module)
  *   VBOXMANAGE_STANDIN_LOCKED=<subcommand>:<n>     its first n calls report a session lock
  *   VBOXMANAGE_STANDIN_KILL_PARENT=<subcommand>    kills the calling process (a crash half-way), then exits
+ *   VBOXMANAGE_STANDIN_INTERRUPT=<n>:<signal>      once its n-th call (the n-th line of calls) has done its work and saved it,
+ *                                                  sends <signal> (SIGINT: a Ctrl-C; SIGKILL: a crash) to the calling process
  *   VBOXMANAGE_STANDIN_NETWORKS=<cidr> ...         ranges allowed for host-only addresses (default 192.168.56.0/21)
  *   VBOXMANAGE_STANDIN_KERNEL_MODULE=missing       the Linux wrapper's kernel-module WARNING before every output
  *   VBOXMANAGE_STANDIN_KERNEL=<release>            the kernel release that WARNING names (default 5.15.0-91-generic)
@@ -103,7 +108,7 @@ const OFF_STATES = ['poweroff', 'saved', 'aborted', 'aborted-saved', 'teleported
  * interface %ls"; the hex values below are VirtualBox's, from VBox/com/defs.h and
  * the XPCOM codes, unverified in this file).
  */
-const HEX = { VBOX_E_OBJECT_NOT_FOUND: '0x80bb0001', VBOX_E_INVALID_VM_STATE: '0x80bb0002', VBOX_E_INVALID_OBJECT_STATE: '0x80bb0007', VBOX_E_OBJECT_IN_USE: '0x80bb000c', E_FAIL: '0x80004005', NS_ERROR_FAILURE: '0x80004005', NS_ERROR_INVALID_ARG: '0x80070057', E_ACCESSDENIED: '0x80070005' };
+const HEX = { VBOX_E_OBJECT_NOT_FOUND: '0x80bb0001', VBOX_E_INVALID_VM_STATE: '0x80bb0002', VBOX_E_INVALID_OBJECT_STATE: '0x80bb0007', VBOX_E_OBJECT_IN_USE: '0x80bb000c', E_FAIL: '0x80004005', NS_ERROR_FAILURE: '0x80004005', NS_ERROR_INVALID_ARG: '0x80070057', E_INVALIDARG: '0x80070057', E_ACCESSDENIED: '0x80070005' };
 function comError(message, code, component = 'MachineWrap', iface = 'IMachine') {
   return `${message}\nVBoxManage: error: Details: code ${code} (${HEX[code]}), component ${component}, interface ${iface}`;
 }
@@ -383,7 +388,11 @@ const commands = {
       parseOptions(rest, {});
       let n = 0;
       while (s.hostonlyifs.some((i) => i.name === `vboxnet${n}`)) n++;
-      s.hostonlyifs.push({ name: `vboxnet${n}`, guid: uuid(), ip: '', mask: '' });
+      // A new interface is listed with a default address before any ipconfig: on hosts other than Windows,
+      // HostNetworkInterfaceImpl.cpp i_setVirtualBox takes extradata HostOnly/<name>/IPAddress, else
+      // getDefaultIPv4Address(<name>) = 192.168.56.1 + (N << 16) in network order, i.e. 192.168.(56+N).1, with
+      // VBOXNET_IPV4MASK_DEFAULT 255.255.255.0 (src/VBox/Main/include/netif.h); getIPAddress reports that one.
+      s.hostonlyifs.push({ name: `vboxnet${n}`, guid: uuid(), ip: `192.168.${56 + n}.1`, mask: '255.255.255.0' });
       // VBoxManageHostonly.cpp handleCreate: HostOnly::tr("Interface '%ls' was successfully created\n").
       return `0%...10%...20%...30%...40%...50%...60%...70%...80%...90%...100%\n${tr("Interface '%s' was successfully created", `vboxnet${n}`)}\n`;
     }
@@ -415,6 +424,18 @@ const commands = {
       const name = last(opts['--name']);
       if (s.hostonlynets.some((n) => n.name === name)) fail(`Host-only network '${name}' already exists`);
       s.hostonlynets.push({ name, id: uuid(), mask: last(opts['--netmask']), lower: last(opts['--lower-ip']), upper: last(opts['--upper-ip']), enabled: !opts['--disable'] });
+      return '';
+    }
+    if (sub === 'modify') {
+      // VBoxManageHostonly.cpp handleNetModify: the network found by --name (else --id), then each given setting applied.
+      const { opts } = parseOptions(rest, { '--name': 1, '--id': 1, '--netmask': 1, '--lower-ip': 1, '--upper-ip': 1, '--enable': 0, '--disable': 0 });
+      const n = s.hostonlynets.find((x) => (opts['--name'] ? x.name === last(opts['--name']) : x.id === last(opts['--id'])));
+      if (!n) fail(`Host-only network '${last(opts['--name']) || last(opts['--id'])}' could not be found`);
+      if (opts['--netmask']) n.mask = last(opts['--netmask']);
+      if (opts['--lower-ip']) n.lower = last(opts['--lower-ip']);
+      if (opts['--upper-ip']) n.upper = last(opts['--upper-ip']);
+      if (opts['--enable']) n.enabled = true;
+      if (opts['--disable']) n.enabled = false;
       return '';
     }
     if (sub === 'remove') {
@@ -496,6 +517,13 @@ const commands = {
     if (fs.existsSync(target)) fail(`Cannot create the medium storage unit '${target}': already exists`);
     fs.writeFileSync(target, 'stand-in disk (converted)\n');
     const format = last(opts['--format']) || m.format;
+    // The copy is made first and registered as the last step (MediumImpl.cpp i_taskCloneHandler: "leaving an
+    // orphan file is better than breaking media registry consistency"); VirtualBoxImpl.cpp i_registerMedium refuses
+    // a location that a registered medium already has (i_checkMediaForConflicts), even one whose file is gone.
+    const taken = s.media.find((x) => x.location === target);
+    if (taken) {
+      fail(comError(`Cannot register the hard disk '${target}' {${uuid()}} because a hard disk '${target}' with UUID {${taken.uuid}} already exists`, 'E_INVALIDARG', 'VirtualBoxWrap', 'IVirtualBox'));
+    }
     s.media.push({ uuid: uuid(), kind: 'hdd', location: target, format, capacityMb: m.capacityMb, parent: null });
     return `0%...100%\nClone medium created in format '${format}'. UUID: ${s.media[s.media.length - 1].uuid}\n`;
   },
@@ -864,6 +892,12 @@ function kernelModuleWarning() {
 `;
 }
 
+/** VBOXMANAGE_STANDIN_INTERRUPT: the caller is interrupted right after this call's work is done and saved. */
+function interruptCallerAfter(callNumber) {
+  const [n, signal] = (process.env.VBOXMANAGE_STANDIN_INTERRUPT || '').split(':');
+  if (n && Number(n) === callNumber) process.kill(process.ppid, signal || 'SIGINT');
+}
+
 /** A pending ACPI shutdown that has had its time finishes: the guest powered itself off. */
 function finishShutdowns(s) {
   for (const vm of s.vms) {
@@ -878,6 +912,7 @@ function main() {
   const args = process.argv.slice(2);
   process.stdout.write(kernelModuleWarning());
   fs.appendFileSync(path.join(DIR, 'calls'), `${args.join(' ')}\n`);
+  const callNumber = fs.readFileSync(path.join(DIR, 'calls'), 'utf8').split('\n').length - 1;
   if (args[0] === '--version' || args[0] === '-v' || args[0] === '-V') {
     // VBoxManage.cpp: "--version" prints VBOX_VERSION_STRING "r" revision on a line of its own.
     process.stdout.write(`${VERSION}\n`);
@@ -920,6 +955,7 @@ function main() {
     if (qemuMode) qemuMode.after(sub, args.slice(1), s, { fail });
     save(s);
     process.stdout.write(output);
+    interruptCallerAfter(callNumber);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`VBoxManage: error: ${err.message}\n`);

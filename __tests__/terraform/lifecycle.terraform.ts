@@ -5,11 +5,13 @@
  * state, and what the stand-ins saw (VBoxManage stand-in state, the stand-in cluster, the
  * fake nodes' install records, the lab's and the user's kubeconfig).
  *
- * Run by `npm run test:terraform` inside a loopback-only network namespace.
+ * Run by `npm run test:terraform`, which makes a loopback-only network namespace for it
+ * (../support/in-loopback-netns.js); outside one these scenarios refuse to run.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
+import { requireLoopbackOnly } from '../support/loopback-only';
 import { requireTool } from '../support/tools';
 import { LabSpec, Run, TerraformLab, applyEvent, firstLine, lastLine, plannedChanges } from './terraform-lab';
 
@@ -17,7 +19,9 @@ const V1 = 'v1.36.4+k3s1';
 const V2 = 'v1.36.5+k3s1';
 const V3 = 'v1.36.6+k3s1';
 
-requireTool('terraform')('the vms and k3s stacks through real Terraform (VMs, K3s and the null provider are stand-ins)', () => {
+// The vms stack runs `kubelab doctor --preflight`, which probes TCP 22 on the node addresses and on 203.0.113.1.
+const isolated = requireLoopbackOnly('the real-Terraform lifecycle', 'test:terraform') === describe;
+(isolated ? requireTool('terraform') : describe.skip)('the vms and k3s stacks through real Terraform (VMs, K3s and the null provider are stand-ins)', () => {
   const lab = new TerraformLab();
   let spec: LabSpec = { nodes: ['cp1', 'w1', 'w2'], k3sVersion: V1 };
   const configure = (change: Partial<LabSpec>) => {

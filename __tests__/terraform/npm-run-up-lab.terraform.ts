@@ -5,17 +5,16 @@
  * Terraform's state.
  *
  * Doctor (npm run up's host check and the vms preflight) probes node addresses: run only
- * inside a loopback-only network namespace, as `.ci/run` runs `npm run test:terraform`.
+ * inside a loopback-only network namespace, which `npm run test:terraform` makes for itself.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { lastTimings } from '../../cli/deploy/timings';
+import { requireLoopbackOnly } from '../support/loopback-only';
 import { requireTool } from '../support/tools';
 import { TerraformLab } from './terraform-lab';
 
-const isolated = Object.keys(os.networkInterfaces()).every((name) => name === 'lo');
-if (!isolated) console.warn('SKIPPED: npm run up on the stand-in lab: not inside a loopback-only network namespace (doctor probes node addresses); run npm run test:terraform under unshare --net');
+const isolated = requireLoopbackOnly('npm run up on the stand-in lab', 'test:terraform') === describe;
 
 (isolated ? requireTool('terraform') : describe.skip)('npm run up / down on the vms and k3s stacks', () => {
   const lab = new TerraformLab();

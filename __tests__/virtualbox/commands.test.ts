@@ -18,7 +18,13 @@ describe('VBoxManage command lines', () => {
       vbox.hostOnlyNetAdd('kubelab-net', '255.255.255.0', '192.168.56.1', '192.168.56.1'),
       'hostonlynet add --name kubelab-net --netmask 255.255.255.0 --lower-ip 192.168.56.1 --upper-ip 192.168.56.1 --enable',
     ],
+    [
+      'hostonlynet modify',
+      vbox.hostOnlyNetModify('kubelab-net', '255.255.255.0', '192.168.56.1', '192.168.56.1'),
+      'hostonlynet modify --name kubelab-net --netmask 255.255.255.0 --lower-ip 192.168.56.1 --upper-ip 192.168.56.1 --enable',
+    ],
     ['hostonlynet remove', vbox.hostOnlyNetRemove('kubelab-net'), 'hostonlynet remove --name kubelab-net'],
+    ['list hdds', vbox.listHdds(), 'list hdds'],
     ['import', vbox.importOva('/c/x.ova', 'kubelab-base', '/p/.kubelab/vms', '/kubelab'), 'import /c/x.ova --vsys 0 --vmname kubelab-base --group /kubelab --basefolder /p/.kubelab/vms'],
     ['clonemedium', vbox.cloneDiskToVdi('/v/a.vmdk', '/v/a.vdi'), 'clonemedium disk /v/a.vmdk /v/a.vdi --format VDI'],
     ['storageattach disk', vbox.attachDisk('b', 'SCSI', 0, 0, '/v/a.vdi'), 'storageattach b --storagectl SCSI --port 0 --device 0 --type hdd --medium /v/a.vdi'],

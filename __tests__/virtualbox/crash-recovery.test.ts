@@ -73,6 +73,18 @@ describe('a base import that failed half-way', () => {
     expect(state.media.map((m) => m.format).sort()).toEqual(['VDI', 'VDI']);
     expect((await cli(s, project, 'image', 'import')).out).toMatch(/already imported; nothing to do/);
   });
+  test('stopped between clonemedium and storageattach: the converted disk left registered is closed, and the import runs again', async () => {
+    expect((await cli(s, project, 'image', 'remove')).code).toBe(0);
+    const half = await cli({ ...s, env: { ...s.env, VBOXMANAGE_STANDIN_FAIL: 'storageattach' } }, project, 'image', 'import');
+    expect(half.code).toBe(1);
+    const vdi = s.state().media.find((m) => m.location.endsWith('kubelab-base.vdi'))!;
+    expect(vdi).toBeDefined();
+    // unregistervm --delete deletes the attached disks only; that one stays registered, and a clonemedium onto its path would fail.
+    const again = await cli(s, project, 'image', 'import');
+    expect(again).toEqual({ code: 0, out: expect.stringMatching(/base VM kubelab-base is ready/) });
+    expect(s.state().media.filter((m) => m.location === vdi.location).map((m) => m.uuid)).not.toContain(vdi.uuid);
+    expect(s.calls()).toContain(`closemedium disk ${vdi.location}`);
+  });
   test('a node that never becomes reachable: the real vm create waits --timeout at the node address, then says what it saw, the VM state and the serial log', async () => {
     // The node's address leads to a local port nobody listens on (no packet leaves the host).
     const closed = await new Promise<number>((resolve) => {

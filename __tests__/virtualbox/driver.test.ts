@@ -3,7 +3,7 @@ import * as path from 'path';
 import { resolveLabConfig } from '../../config/load';
 import { labPaths } from '../../config/paths';
 import { locateVBoxManage } from '../../cli/virtualbox/locate';
-import { networkDown, networkUp, readNetworkRecord } from '../../cli/virtualbox/network';
+import { networkDown, networkRecordPath, networkUp, readNetworkRecord } from '../../cli/virtualbox/network';
 import { attachedDisks, parseExtraDataList, parseHostOnlyIfs, parseMachineReadable, parseVersion, parseVmList, snapshotNames } from '../../cli/virtualbox/parse';
 import { VBOXMANAGE_MISSING, VBoxManage, VBoxManageError } from '../../cli/virtualbox/vboxmanage';
 import { StandInEnv, standInEnv, withEnv } from '../support/vboxmanage-standin-env';
@@ -122,6 +122,65 @@ describe('host-only network (against the stand-in)', () => {
       expect(s.state().hostonlynets).toHaveLength(1);
       await networkDown(vb, 'kubelab', labPaths(project), out);
       expect(s.state().hostonlynets).toEqual([]);
+    });
+  });
+
+  test('macOS: a network an interrupted add left with its name only gets its mask and range on the next up, and down removes it', async () => {
+    // VBoxManageHostonly.cpp handleNetAdd (VirtualBox/virtualbox 4908d8d1) makes the network by name first and sets
+    // mask, range and enabled one call each after: a VBoxManage stopped in between leaves this (settings empty).
+    const file = path.join(s.stateDir, 'state.json');
+    fs.mkdirSync(s.stateDir, { recursive: true });
+    fs.writeFileSync(file, JSON.stringify({ vms: [], media: [], hostonlyifs: [], hostonlynets: [{ name: 'kubelab-net', id: 'x', mask: '', lower: '', upper: '', enabled: false }], counters: {} }));
+    // kubelab recorded it as its own before the add.
+    fs.mkdirSync(labPaths(project).stateDir, { recursive: true });
+    fs.writeFileSync(networkRecordPath(labPaths(project)), JSON.stringify({ lab: 'kubelab', kind: 'hostonlynet', name: 'kubelab-net', created: true, cidr: '192.168.56.0/24', hostIp: '192.168.56.1' }));
+    await withEnv(s.env, async () => {
+      const vb = new VBoxManage();
+      await networkUp(vb, cfg, labPaths(project), out, 'darwin');
+      expect(s.state().hostonlynets).toEqual([{ name: 'kubelab-net', id: 'x', mask: '255.255.255.0', lower: '192.168.56.1', upper: '192.168.56.1', enabled: true }]);
+      await networkDown(vb, 'kubelab', labPaths(project), out);
+      expect(s.state().hostonlynets).toEqual([]);
+    });
+  });
+
+  describe('an interface a network up made but could not note (stopped right after hostonlyif create)', () => {
+    /** What kubelab records before `hostonlyif create`: the interfaces there were. */
+    const pending = (before: string[]) => {
+      fs.mkdirSync(labPaths(project).stateDir, { recursive: true });
+      fs.writeFileSync(networkRecordPath(labPaths(project)), JSON.stringify({ lab: 'kubelab', kind: 'hostonlyif', name: '', created: true, cidr: '192.168.56.0/24', hostIp: '192.168.56.1', creating: { before } }));
+    };
+    test('the next up adopts it, sets its address and records it as the lab’s', async () => {
+      await withEnv(s.env, async () => {
+        const vb = new VBoxManage();
+        await vb.run(['hostonlyif', 'create']);
+        pending([]);
+        const rec = await networkUp(vb, cfg, labPaths(project), out, 'linux');
+        expect(rec).toEqual({ lab: 'kubelab', kind: 'hostonlyif', name: 'vboxnet0', created: true, cidr: '192.168.56.0/24', hostIp: '192.168.56.1' });
+        expect(lines).toContain('kubelab: host-only interface vboxnet0 was made by a network up that was interrupted; using it');
+        expect(s.calls().filter((c) => c.startsWith('hostonlyif'))).toEqual(['hostonlyif create', 'hostonlyif ipconfig vboxnet0 --ip 192.168.56.1 --netmask 255.255.255.0']);
+      });
+    });
+    test('network down removes it', async () => {
+      await withEnv(s.env, async () => {
+        const vb = new VBoxManage();
+        await vb.run(['hostonlyif', 'create']);
+        await vb.run(['hostonlyif', 'create']);
+        pending(['vboxnet0']);
+        await networkDown(vb, 'kubelab', labPaths(project), out);
+        expect(s.state().hostonlyifs.map((i) => i.name)).toEqual(['vboxnet0']);
+        expect(readNetworkRecord(labPaths(project))).toBeUndefined();
+      });
+    });
+    test('two new interfaces: neither is taken, and the error names both', async () => {
+      await withEnv(s.env, async () => {
+        const vb = new VBoxManage();
+        await vb.run(['hostonlyif', 'create']);
+        await vb.run(['hostonlyif', 'create']);
+        pending([]);
+        await expect(networkUp(vb, cfg, labPaths(project), out, 'linux')).rejects.toThrow(/host-only interfaces vboxnet0, vboxnet1 appeared after a network up of lab kubelab was interrupted .*cannot tell which/);
+        await expect(networkDown(vb, 'kubelab', labPaths(project), out)).rejects.toThrow(/cannot tell which/);
+        expect(s.state().hostonlyifs).toHaveLength(2);
+      });
     });
   });
 

@@ -67,7 +67,9 @@ export function realHostFacts(): HostFacts {
     kvm: () => readKvm(),
     terraformVersion: () =>
       new Promise((resolve) =>
-        execFile(process.env.TERRAFORM_BINARY_NAME || 'terraform', ['version', '-json'], { windowsHide: true, timeout: 60000 }, (err, stdout) => {
+        // Only the version is wanted: CHECKPOINT_DISABLE keeps terraform from asking HashiCorp's checkpoint
+        // service for a newer one (hashicorp/go-checkpoint check.go Check), a lookup that stalls offline.
+        execFile(process.env.TERRAFORM_BINARY_NAME || 'terraform', ['version', '-json'], { windowsHide: true, timeout: 60000, env: { ...process.env, CHECKPOINT_DISABLE: '1' } }, (err, stdout) => {
           if (err) return resolve(undefined);
           try {
             resolve(String(JSON.parse(String(stdout)).terraform_version));

@@ -10,6 +10,7 @@ export const vbox = {
   version: () => ['--version'],
   listVms: () => ['list', 'vms'],
   listDvds: () => ['list', 'dvds'],
+  listHdds: () => ['list', 'hdds'],
   listHostOnlyIfs: () => ['list', 'hostonlyifs'],
   listHostOnlyNets: () => ['list', 'hostonlynets'],
   showVmInfo: (vm: string) => ['showvminfo', vm, '--machinereadable'],
@@ -23,19 +24,9 @@ export const vbox = {
    * macOS with VirtualBox 7: host-only networks replace host-only interfaces. The host
    * takes the lower address, and the range is also what the network's DHCP server leases.
    */
-  hostOnlyNetAdd: (name: string, netmask: string, lowerIp: string, upperIp: string) => [
-    'hostonlynet',
-    'add',
-    '--name',
-    name,
-    '--netmask',
-    netmask,
-    '--lower-ip',
-    lowerIp,
-    '--upper-ip',
-    upperIp,
-    '--enable',
-  ],
+  hostOnlyNetAdd: (name: string, netmask: string, lowerIp: string, upperIp: string) => hostOnlyNetSettings('add', name, netmask, lowerIp, upperIp),
+  /** The same settings for an existing network (one an interrupted add left half made). */
+  hostOnlyNetModify: (name: string, netmask: string, lowerIp: string, upperIp: string) => hostOnlyNetSettings('modify', name, netmask, lowerIp, upperIp),
   hostOnlyNetRemove: (name: string) => ['hostonlynet', 'remove', '--name', name],
 
   /**
@@ -176,4 +167,8 @@ export interface NodeHardware {
   readonly memoryMb: number;
   readonly hostOnly: HostOnlyAttachment;
   readonly serialLog: string;
+}
+
+function hostOnlyNetSettings(verb: 'add' | 'modify', name: string, netmask: string, lowerIp: string, upperIp: string): string[] {
+  return ['hostonlynet', verb, '--name', name, '--netmask', netmask, '--lower-ip', lowerIp, '--upper-ip', upperIp, '--enable'];
 }

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { LabPaths } from '../../config/paths';
 import { KubelabError } from '../errors';
 import { vbox } from './commands';
-import { parseExtraDataList, parseMachineReadable } from './parse';
+import { mediaInside, parseExtraDataList, parseMachineReadable } from './parse';
 import { VBoxManage, VBoxManageError, sleep } from './vboxmanage';
 import { OFF_STATES } from './vm-states';
 
@@ -144,9 +144,25 @@ export async function deleteVm(vb: VBoxManage, view: VmView, paths: LabPaths, la
     await vb.run(vbox.unregisterAndDelete(view.name));
   }
   const folder = vmFolder(paths, lab, view.name);
+  if (view.registered || fs.existsSync(folder)) await closeDisksLeftIn(vb, folder);
   fs.rmSync(folder, { recursive: true, force: true });
   // The group folder goes with the lab's last VM.
   if (fs.existsSync(path.dirname(folder)) && fs.readdirSync(path.dirname(folder)).length === 0) fs.rmdirSync(path.dirname(folder));
+}
+
+/**
+ * Closes the disks still registered inside a deleted VM's folder. `unregistervm --delete`
+ * deletes only the disks attached to the VM (VBoxManageMisc.cpp handleUnregisterVM:
+ * Unregister(CleanupMode_DetachAllReturnHardDisksOnly) returns them to DeleteConfig). A disk
+ * `clonemedium` made and nothing attached yet — an import stopped between clonemedium and
+ * storageattach — stays in VirtualBox's global media registry (VirtualBoxImpl.cpp
+ * i_registerMedium: a medium in no machine's registry goes there), and the next clonemedium
+ * to that path fails (i_checkMediaForConflicts). Every disk kubelab makes for a VM lies in
+ * that VM's folder, chosen before the call that makes it: so the folder is what finds them.
+ * Read at VirtualBox/virtualbox commit 4908d8d1.
+ */
+async function closeDisksLeftIn(vb: VBoxManage, folder: string): Promise<void> {
+  for (const disk of mediaInside(await vb.run(vbox.listHdds()), folder, isInside)) await vb.run(vbox.closeDisk(disk, false));
 }
 
 function isInside(file: string, dir: string): boolean {

@@ -18,6 +18,12 @@ export interface NetworkRecord extends HostOnlyAttachment {
   readonly created: boolean;
   readonly cidr: string;
   readonly hostIp: string;
+  /**
+   * Written before `hostonlyif create` (name still empty), whose interface VirtualBox names:
+   * the interfaces there were. One that is new afterwards is the one that create made,
+   * even when kubelab was stopped before it could note the name.
+   */
+  readonly creating?: { readonly before: readonly string[] };
 }
 
 export function networkRecordPath(paths: LabPaths): string {
@@ -62,6 +68,15 @@ async function bringUp(vb: VBoxManage, cfg: HostOnlySpec, paths: LabPaths, out: 
     const name = `${cfg.name}-net`;
     const nets = parseHostOnlyNets(await vb.run(vbox.listHostOnlyNets()));
     const existing = nets.find((n) => n.name === name);
+    const ours = recorded?.name === name && recorded.kind === kind && recorded.created;
+    if (existing && ours && (existing.netmask !== subnet.netmask || existing.lowerIp !== cfg.network.hostIp || existing.upperIp !== cfg.network.hostIp)) {
+      // `hostonlynet add` makes the network by name, then sets mask, range and enabled one call each
+      // (VBoxManageHostonly.cpp handleNetAdd, VirtualBox/virtualbox commit 4908d8d1): stopped in between,
+      // it leaves this lab's network without them.
+      await vb.run(vbox.hostOnlyNetModify(name, subnet.netmask, cfg.network.hostIp, cfg.network.hostIp));
+      out(`kubelab: host-only network ${name} was left half made by an interrupted network up; set it to ${cfg.network.cidr}`);
+      return recorded!;
+    }
     if (existing) {
       const leased = cfg.nodes.filter((n) => inRange(n.ip, existing.lowerIp, existing.upperIp));
       if (leased.length > 0) {
@@ -83,9 +98,15 @@ async function bringUp(vb: VBoxManage, cfg: HostOnlySpec, paths: LabPaths, out: 
   }
 
   const ifs = parseHostOnlyIfs(await vb.run(vbox.listHostOnlyIfs()));
-  const mine = recorded && recorded.kind === kind ? ifs.find((i) => i.name === recorded.name) : undefined;
+  let mine = recorded && recorded.kind === kind ? ifs.find((i) => i.name === recorded.name) : undefined;
+  const adopted = recorded?.creating ? madeByInterruptedCreate(recorded, ifs, paths) : undefined;
+  if (adopted) {
+    mine = ifs.find((i) => i.name === adopted);
+    out(`kubelab: host-only interface ${adopted} was made by a network up that was interrupted; using it`);
+  }
   const byAddress = ifs.find((i) => i.ip === cfg.network.hostIp && i.netmask === subnet.netmask);
-  if (byAddress && (!mine || mine.name === byAddress.name)) {
+  // An adopted interface may show VirtualBox's default address without having been set up: it gets its ipconfig.
+  if (!adopted && byAddress && (!mine || mine.name === byAddress.name)) {
     out(`kubelab: host-only interface ${byAddress.name} already has ${cfg.network.hostIp}/${subnet.netmask}; nothing to do`);
     return mine ? recorded! : record({ lab: cfg.name, kind, name: byAddress.name, created: false, cidr: cfg.network.cidr, hostIp: cfg.network.hostIp });
   }
@@ -98,10 +119,14 @@ async function bringUp(vb: VBoxManage, cfg: HostOnlySpec, paths: LabPaths, out: 
   let name = mine?.name;
   let created = recorded?.created ?? false;
   if (!name) {
-    // Which interface `hostonlyif create` made is read from the list, not from its (translated) sentence.
-    const before = new Set(ifs.map((i) => i.name));
+    // Recorded before the create: VirtualBox makes the interface even when kubelab (or VBoxManage) is stopped
+    // right after asking for it (VBoxManageHostonly.cpp handleCreate: Host::CreateHostOnlyNetworkInterface runs in
+    // VBoxSVC behind a progress object; VirtualBox/virtualbox commit 4908d8d1), so the next run adopts it and
+    // network down removes it. Which interface it is is read from the list, not from its (translated) sentence.
+    const before = ifs.map((i) => i.name);
+    record({ lab: cfg.name, kind, name: '', created: true, cidr: cfg.network.cidr, hostIp: cfg.network.hostIp, creating: { before } });
     await vb.run(vbox.hostOnlyIfCreate());
-    const made = parseHostOnlyIfs(await vb.run(vbox.listHostOnlyIfs())).find((i) => !before.has(i.name))?.name;
+    const made = parseHostOnlyIfs(await vb.run(vbox.listHostOnlyIfs())).find((i) => !before.includes(i.name))?.name;
     if (!made) throw new KubelabError("VBoxManage hostonlyif create succeeded but no new interface is listed; run 'VBoxManage list hostonlyifs' to look");
     name = made;
     created = true;
@@ -121,7 +146,13 @@ export async function networkDown(vb: VBoxManage, lab: string, paths: LabPaths, 
     return;
   }
   if (r.lab !== lab) throw new KubelabError(`${networkRecordPath(paths)} belongs to lab '${r.lab}', not '${lab}'; pass --lab ${r.lab}`);
-  if (!r.created) {
+  if (r.creating) {
+    const made = madeByInterruptedCreate(r, parseHostOnlyIfs(await vb.run(vbox.listHostOnlyIfs())), paths);
+    if (made) {
+      await vb.run(vbox.hostOnlyIfRemove(made));
+      out(`kubelab: removed host-only interface ${made} (made by a network up that was interrupted)`);
+    } else out(`kubelab: the interrupted network up of lab ${lab} made no host-only interface; nothing to do`);
+  } else if (!r.created) {
     out(`kubelab: host-only ${r.kind === 'hostonlynet' ? 'network' : 'interface'} ${r.name} was there before the lab; leaving it`);
   } else if (r.kind === 'hostonlynet') {
     if (parseHostOnlyNets(await vb.run(vbox.listHostOnlyNets())).some((n) => n.name === r.name)) {
@@ -133,6 +164,20 @@ export async function networkDown(vb: VBoxManage, lab: string, paths: LabPaths, 
     out(`kubelab: removed host-only interface ${r.name}`);
   } else out(`kubelab: host-only interface ${r.name} is already gone`);
   fs.rmSync(networkRecordPath(paths), { force: true });
+}
+
+/**
+ * The interface an interrupted `hostonlyif create` made: the one not listed before it.
+ * Refuses to guess when several appeared since (someone else made one meanwhile).
+ */
+function madeByInterruptedCreate(r: NetworkRecord, ifs: readonly { name: string }[], paths: LabPaths): string | undefined {
+  const made = ifs.filter((i) => !r.creating!.before.includes(i.name)).map((i) => i.name);
+  if (made.length > 1) {
+    throw new KubelabError(
+      `host-only interfaces ${made.join(', ')} appeared after a network up of lab ${r.lab} was interrupted (${networkRecordPath(paths)}); kubelab made one of them and cannot tell which. Remove the one(s) you did not make (VirtualBox > File > Tools > Network Manager, or VBoxManage hostonlyif remove <name>) and run again.`,
+    );
+  }
+  return made[0];
 }
 
 function inRange(ip: string, lower: string, upper: string): boolean {

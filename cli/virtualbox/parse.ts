@@ -71,6 +71,14 @@ export function listsMediumAt(text: string, file: string, same: (a: string, b: s
   });
 }
 
+/** The medium locations in a `list hdds`/`list dvds` listing that lie inside dir (any label, any language). */
+export function mediaInside(text: string, dir: string, inside: (file: string, dir: string) => boolean): string[] {
+  return text
+    .split(/\r?\n/)
+    .map(valueOf)
+    .filter((v): v is string => v !== undefined && v !== '' && inside(v, dir));
+}
+
 /**
  * `--version`: VBoxManage prints "7.1.4r165100" on a line of its own. On Linux the
  * VBox.sh wrapper may print a WARNING first (kernel module not loaded) that names the
