@@ -84,7 +84,7 @@ export async function createNodeVm(d: NodeVmDeps, node: LabNode): Promise<void> 
 
   const info = parseMachineReadable(await vb.run(vbox.showVmInfo(name)));
   const macs = { nat: info.get('macaddress1'), hostOnly: info.get('macaddress2') };
-  if (!macs.nat || !macs.hostOnly) throw new KubelabError(`VirtualBox reports no MAC address for NIC${macs.nat ? 2 : 1} of ${name}; recreate it: kubelab vm destroy ${node.name} --lab ${cfg.name}, then kubelab vm create ${node.name}`);
+  if (!macs.nat || !macs.hostOnly) throw new KubelabError(`VirtualBox reports no MAC address for NIC${macs.nat ? 2 : 1} of ${name}; recreate it: npx kubelab vm destroy ${node.name} --lab ${cfg.name}, then npx kubelab vm create ${node.name}`);
   const disk = attachedDisks(info).find((x) => x.controller !== SEED_CONTROLLER);
   if (!disk) throw new KubelabError(`the clone ${name} has no hard disk; remove the base VM (npx kubelab image remove --lab ${cfg.name}) and run again`);
   const capacity = parseCapacityMb(await vb.run(vbox.showDiskInfo(disk.uuid))) ?? 0;
