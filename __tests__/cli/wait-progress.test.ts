@@ -5,7 +5,7 @@ describe('withWait: every wait on a node says what, how long, and its deadline',
     const lines: string[] = [];
     const result = await withWait('cp1 to answer', { timeoutMs: 10_000, out: (l) => lines.push(l), everyMs: 40 }, async (wait) => {
       wait.seen = 'port 22 closed';
-      await new Promise((r) => setTimeout(r, 150)); // one long call: no polling of ours in between
+      await new Promise((r) => setTimeout(r, 400)); // one long call: no polling of ours in between (long enough for two ticks on a loaded machine)
       return 'done';
     });
     expect(result).toBe('done');
