@@ -75,7 +75,10 @@ def server(args):
     os.makedirs('/etc/rancher/k3s', exist_ok=True)
     kubeconfig = '/etc/rancher/k3s/k3s.yaml'
     with open(kubeconfig, 'w') as f:
-        f.write('apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://127.0.0.1:6443\n  name: default\n')
+        # As K3s writes it: one cluster, context and user, each named default (no credentials in this stand-in).
+        f.write('apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://127.0.0.1:6443\n  name: default\n'
+                'contexts:\n- context:\n    cluster: default\n    user: default\n  name: default\ncurrent-context: default\n'
+                'users:\n- name: default\n  user: {}\n')
     os.chmod(kubeconfig, mode)
     register(name, ip)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -150,6 +153,20 @@ def kubectl(args):
         else:
             with open(path) as f:
                 print(f.read().strip())
+        return
+    # What kubelab's uninstall asks when a node leaves: drain it (no pods here), then delete the node object.
+    if args[:1] == ['drain'] and len(args) >= 2:
+        if not os.path.exists(os.path.join(NODES_DIR, args[1])):
+            sys.exit('Error from server (NotFound): nodes "%s" not found' % args[1])
+        print('node/%s drained' % args[1])
+        return
+    if args[:2] == ['delete', 'node'] and len(args) >= 3:
+        path = os.path.join(NODES_DIR, args[2])
+        if os.path.exists(path):
+            os.remove(path)
+            print('node "%s" deleted' % args[2])
+        elif '--ignore-not-found' not in args:
+            sys.exit('Error from server (NotFound): nodes "%s" not found' % args[2])
         return
     sys.stderr.write('k3s stand-in: kubectl %s is not something the stand-in answers\n' % ' '.join(args))
     sys.exit(99)

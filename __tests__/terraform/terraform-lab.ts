@@ -16,14 +16,11 @@ import { ImageServer, startImageServer } from '../image/image-server';
 import { STAND_IN_SYSTEMCTL, recordingStandInInstallScript, standInK3sBinary } from '../k3s/stand-ins';
 import { FakeNode, sshEndpointsEnv, startFakeNode } from '../support/sshd-fake-node';
 import { StandInEnv, StandInState, standInEnv } from '../support/vboxmanage-standin-env';
+import { writeProviderMirror } from './provider-mirror';
 
 const REPO = path.resolve(__dirname, '..', '..');
-const PROVIDER_STANDIN = path.join(__dirname, 'null-provider-standin', 'null-provider-standin.js');
 const VBOXMANAGE_WRAPPER = path.join(__dirname, 'vboxmanage-with-disks.js');
 const CDKTF = path.join(REPO, 'node_modules', '.bin', 'cdktf');
-
-/** The provider version @cdktf/provider-null 11.0.1 pins (its package.json cdktf.provider.version). */
-const NULL_PROVIDER_VERSION = '3.2.4';
 
 /** Every node a scenario may have; each gets its own fake node. */
 export const NODES = {
@@ -92,7 +89,7 @@ export class TerraformLab {
       HOME: path.join(this.root, 'home'),
       CHECKPOINT_DISABLE: '1',
       CI: '1',
-      TF_CLI_CONFIG_FILE: this.makeProviderMirror(),
+      TF_CLI_CONFIG_FILE: writeProviderMirror(this.root),
       TF_IN_AUTOMATION: '1',
       NO_COLOR: '1',
       FORCE_COLOR: '0',
@@ -210,30 +207,6 @@ export class TerraformLab {
     for (const entry of ['cli', 'config', 'constructs', 'stacks', 'node_modules']) fs.symlinkSync(path.join(REPO, entry), path.join(this.project, entry));
     for (const file of ['main.ts', 'lab.ts', 'cdktf.json', 'package.json', 'tsconfig.json']) fs.copyFileSync(path.join(REPO, file), path.join(this.project, file));
     fs.cpSync(path.join(REPO, 'bin'), path.join(this.project, 'bin'), { recursive: true });
-  }
-
-  /**
-   * A Terraform CLI config whose only provider source is a filesystem mirror (unpacked
-   * layout: <host>/<namespace>/<type>/<version>/<os>_<arch>/terraform-provider-<type>_…)
-   * holding the null provider stand-in. The provider's host name is asked of terraform
-   * itself (`terraform providers` prints provider[<host>/hashicorp/null]), not written here.
-   */
-  private makeProviderMirror(): string {
-    const probe = path.join(this.root, 'provider-probe');
-    fs.mkdirSync(probe);
-    fs.writeFileSync(path.join(probe, 'main.tf.json'), JSON.stringify({ terraform: { required_providers: { null: { source: 'hashicorp/null' } } } }));
-    const emptyConfig = path.join(this.root, 'empty.tfrc');
-    fs.writeFileSync(emptyConfig, '');
-    const listed = execFileSync('terraform', ['providers'], { cwd: probe, env: { ...process.env, TF_CLI_CONFIG_FILE: emptyConfig, CHECKPOINT_DISABLE: '1' }, encoding: 'utf8' });
-    const address = /provider\[([^\]]+\/hashicorp\/null)\]/.exec(listed)?.[1];
-    if (!address) throw new Error(`terraform providers did not name the null provider's address:\n${listed}`);
-    const platform = `${process.platform}_${process.arch === 'x64' ? 'amd64' : process.arch}`;
-    const dir = path.join(this.root, 'provider-mirror', address, NULL_PROVIDER_VERSION, platform);
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, `terraform-provider-null_v${NULL_PROVIDER_VERSION}_x5`), `#!/bin/sh\nexec '${process.execPath}' '${PROVIDER_STANDIN}' "$@"\n`, { mode: 0o755 });
-    const config = path.join(this.root, 'provider-mirror.tfrc');
-    fs.writeFileSync(config, `provider_installation {\n  filesystem_mirror {\n    path = "${path.join(this.root, 'provider-mirror')}"\n  }\n}\n`);
-    return config;
   }
 }
 

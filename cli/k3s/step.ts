@@ -15,6 +15,7 @@ import { ReadinessOptions, waitForApiReady, waitForNodeReady } from './readiness
 import { SUDO, withStagingDir } from './remote';
 import { waitForK3sService } from './service-ready';
 import { ensureK3sToken } from './token';
+import { recordMachine } from './machine-records';
 
 /** Timing of a step; tests shorten it. */
 export interface K3sStepTiming {
@@ -77,6 +78,8 @@ export async function runK3sStep(ctx: CliContext, role: 'server' | 'agent', node
   // Agents and joining servers need the first server, which they register through.
   const first = serverNode(cfg);
   for (const n of first.name === node.name ? [node] : [node, first]) await requireAnswering(cfg, n, timing.answerTimeoutMs ?? 30_000);
+  // An existing machine is found again through this record once it leaves the config (kubelab prune).
+  recordMachine(ctx.paths, node);
 
   await retryOnDroppedConnection(ctx, node.name, timing, async () => {
     const session = await connect(node);

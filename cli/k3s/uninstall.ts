@@ -6,6 +6,7 @@ import { removeEtcdMember } from './etcd-member';
 import { answers } from './ssh-port';
 import { UNCHANGED_MARK } from './node-script';
 import { SUDO, kubectlCommand, onNode } from './remote';
+import { forgetMachine } from './machine-records';
 
 export interface UninstallRequest {
   nodeName: string;
@@ -78,7 +79,9 @@ export function renderUninstallScript(req: Pick<UninstallRequest, 'nodeName' | '
     `else`,
     `  echo "${UNCHANGED_MARK} K3s (${req.role}) is not installed on ${req.nodeName}; nothing to uninstall"`,
     `fi`,
-    `rm -f ${onNode(`/var/lib/kubelab/k3s-${req.role}.applied`)} ${onNode('/etc/rancher/k3s/kubelab-token')}`,
+    // kubelab's own files: its record of what it installed and started, and the token; then its dirs when nothing else is in them.
+    `rm -f ${onNode(`/var/lib/kubelab/k3s-${req.role}.applied`)} ${onNode(`/var/lib/kubelab/k3s-${req.role}.started`)} ${onNode('/etc/rancher/k3s/kubelab-token')}`,
+    `rmdir ${onNode('/var/lib/kubelab')} 2>/dev/null || true`,
     ``,
   ].join('\n');
 }
@@ -96,6 +99,14 @@ export async function runK3sUninstall(ctx: CliContext, req: UninstallRequest, ti
   else if (req.role === 'agent') await removeFromCluster(ctx, req, timing);
   const target = targetOf(req.nodeName, req.ip, req.ssh);
   if (!(await answers(target, timing.probeMs))) {
+    if (req.ssh) {
+      forgetMachine(ctx.paths, req.nodeName);
+      ctx.out(
+        `kubelab: ${describeTarget(target)} does not answer on SSH port ${target.port} within ${Math.round(timing.probeMs / 1000)} s: the existing machine ${req.nodeName} is off or unreachable, so K3s stays there; ` +
+          `remove it there with sudo ${uninstallScriptFor(req.role)}`,
+      );
+      return;
+    }
     ctx.out(`kubelab: ${describeTarget(target)} does not answer on SSH port ${target.port} within ${Math.round(timing.probeMs / 1000)} s: the VM is gone or stopped; nothing to uninstall`);
     return;
   }
@@ -104,6 +115,7 @@ export async function runK3sUninstall(ctx: CliContext, req: UninstallRequest, ti
   try {
     const r = await session.run(`${SUDO} bash -s`, { stdin: renderUninstallScript(req), label: `K3s ${req.role} uninstall` });
     ctx.out(r.stdout.trim().split('\n').slice(-1)[0]);
+    if (req.ssh) forgetMachine(ctx.paths, req.nodeName);
   } finally {
     session.close();
   }
