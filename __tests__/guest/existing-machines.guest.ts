@@ -193,6 +193,33 @@ guestDescribe()('existing machines as nodes: plain guests prepared as the docs s
     }
   });
 
+  test('kubelab doctor: each machine fits, the default route on the NAT NIC is said (kubelab passes --flannel-iface), and the ports K3s needs are reached both ways', async () => {
+    const r = await kubelab(['doctor']);
+    expect({ code: r.code, text: r.text }).toEqual({ code: 0, text: expect.stringContaining('this host can run the lab') });
+    for (const [m, address] of [['m1', '10.20.0.11'], ['m2', '10.20.0.12']]) {
+      for (const check of ['ssh', 'sudo', 'os', 'resources', 'k3s', 'hostname', 'swap']) expect(r.text).toMatch(new RegExp(`^ok {3}${check}: ${m} \\(learner@`, 'm'));
+      expect(r.text).toMatch(new RegExp(`^ok {3}interfaces: ${m} .*the default route leaves through enp0s3, while ${address.replace(/\./g, '\\.')} is on enp0s8.*--flannel-iface enp0s8$`, 'm'));
+    }
+    expect(r.text).toMatch(/^ok {3}ports: m2 → m1 \(10\.20\.0\.11\): 6443\/tcp, 8472\/udp, 10250\/tcp reached$/m);
+    expect(r.text).toMatch(/^ok {3}ports: m1 → m2 \(10\.20\.0\.12\): 8472\/udp, 10250\/tcp reached$/m);
+  });
+
+  test('kubelab doctor on a machine that drops VXLAN and calls itself otherwise: the blocked port fails, the hostname warns', async () => {
+    // A firewall rule as tc (iproute2) writes it: drop UDP to port 8472 arriving on enp0s8.
+    const dropVxlan = 'sudo -n tc qdisc add dev enp0s8 ingress && sudo -n tc filter add dev enp0s8 parent ffff: protocol ip u32 match ip protocol 17 0xff match ip dport 8472 0xffff action drop';
+    await onMachine('m2', `${dropVxlan} && sudo -n hostname pi-m2`);
+    try {
+      const r = await kubelab(['doctor']);
+      expect(r.code).not.toBe(0);
+      expect(r.text).toMatch(/^FAIL ports: m1 → m2 \(10\.20\.0\.12\): 8472\/udp \(flannel VXLAN\) not reached within \d+ s/m);
+      expect(r.text).toMatch(/fix: allow 8472\/udp from 10\.20\.0\.11 in m2's firewall/);
+      expect(r.text).toMatch(/^ok {3}ports: m2 → m1 /m);
+      expect(r.text).toMatch(/^WARN hostname: m2 .*the hostname is 'pi-m2', not the node name 'm2'/m);
+    } finally {
+      await onMachine('m2', 'sudo -n tc qdisc del dev enp0s8 ingress; sudo -n hostname m2');
+    }
+  });
+
   test('npm run up: K3s server on m1 and agent on m2 over SSH, registered with the addresses the config names, flannel on the NIC holding them', async () => {
     const r = await npmRun('up');
     expect({ code: r.code, tail: r.text.slice(-3000) }).toEqual({ code: 0, tail: expect.anything() });
