@@ -32,11 +32,13 @@ export function shQuote(word: string): string {
 
 /**
  * On an existing machine, the interface flannel carries pod traffic over. Without
- * --flannel-iface, K3s leaves flannel's interface unset (k3s-io/k3s pkg/agent/run.go: it
- * looks one up only `if len(cfg.FlannelIface) > 0`) and flannel takes the interface of the
- * first IPv4 default route (pkg/agent/flannel/flannel.go LookupExtInterface: `if iface == nil`
- * → ip.GetDefaultGatewayInterface(); flannel-io/flannel pkg/ip/iface.go: the first route
- * whose Dst is nil or 0.0.0.0/0), whatever --node-ip says. On a machine whose lab address
+ * --flannel-iface, K3s leaves flannel's interface unset (k3s-io/k3s, the agent config:
+ * `if len(cfg.FlannelIface) > 0 { nodeConfig.Flannel.Iface, err = net.InterfaceByName(...) }`,
+ * overridden only by a VPN), pkg/agent/flannel/setup.go passes that nil on, and
+ * pkg/agent/flannel/flannel.go LookupExtInterface takes `if iface == nil` the interface of
+ * ip.GetDefaultGatewayInterface() (flannel-io/flannel pkg/ip/iface.go: the first IPv4 route
+ * whose Dst is nil or 0.0.0.0/0), whatever --node-ip says. (Read in the newest versions the
+ * search index holds; not confirmed at the tag v1.36.4+k3s1, whose snapshot is too large to fetch.) On a machine whose lab address
  * sits on another NIC (a NAT NIC holds the default route), every node would then announce
  * its NAT address to the others. So the script names the interface that holds the node's
  * address whenever the default route leaves through another one; when no interface holds it
