@@ -165,7 +165,7 @@ guestDescribe()('existing machines as nodes: plain guests prepared as the docs s
     };
     delete env.TF_PLUGIN_CACHE_DIR;
     delete env.NODE_EXTRA_CA_CERTS;
-    await Promise.all(machines.map((m) => waitForSsh(m.address, BOOT_TIMEOUT_MS)));
+    await Promise.all(booted.map((b) => waitForSsh(b.machine.address, BOOT_TIMEOUT_MS, b.serialLog)));
     for (const m of machines) expect(await onMachine(m.name, 'cloud-init status --wait >/dev/null; cloud-init status')).toContain('status: done');
     timings.push(['boot both machines to SSH and cloud-init done', Math.round((Date.now() - t0) / 1000)]);
   }, BOOT_TIMEOUT_MS + 5 * 60_000);

@@ -83,6 +83,8 @@ export function baseDisk(guestDir: string, workDir: string): string {
 function seed(m: PlainMachine, prefix: number): Buffer {
   const userData = [
     '#cloud-config',
+    // Host keys of one type: generating RSA and ECDSA keys too takes minutes under emulation.
+    'ssh_genkeytypes: [ed25519]',
     'users:',
     `  - name: ${m.user}`,
     '    shell: /bin/bash',
@@ -167,8 +169,8 @@ export function bootPlainMachine(guestDir: string, workDir: string, n: PlainNetw
   return { machine: m, pid: Number(fs.readFileSync(pidFile, 'utf8').trim()), serialLog };
 }
 
-/** Waits until the machine's SSH port answers with an SSH banner. */
-export async function waitForSsh(address: string, timeoutMs: number): Promise<void> {
+/** Waits until the machine's SSH port answers with an SSH banner; on timeout the error quotes the machine's console. */
+export async function waitForSsh(address: string, timeoutMs: number, serialLog?: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const banner = await new Promise<string>((resolve) => {
@@ -183,7 +185,10 @@ export async function waitForSsh(address: string, timeoutMs: number): Promise<vo
       s.on('close', () => resolve(got));
     });
     if (banner.startsWith('SSH-')) return;
-    if (Date.now() > deadline) throw new Error(`${address}: no SSH banner within ${Math.round(timeoutMs / 1000)} s`);
+    if (Date.now() > deadline) {
+      const console = serialLog && fs.existsSync(serialLog) ? fs.readFileSync(serialLog, 'utf8').split('\n').slice(-15).join('\n') : '(no console log)';
+      throw new Error(`${address}: no SSH banner within ${Math.round(timeoutMs / 1000)} s; the console's last lines:\n${console}`);
+    }
     await new Promise((r) => setTimeout(r, 2000));
   }
 }
