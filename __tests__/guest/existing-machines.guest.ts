@@ -18,6 +18,7 @@ import { ensureLabKeyPair } from '../../cli/ssh/keys';
 import { labPaths } from '../../config/paths';
 import { HELM_PROVIDER, KUBERNETES_PROVIDER, NULL_PROVIDER, writeProviderMirror } from '../terraform/provider-mirror';
 import { Booted, PlainMachine, PlainNetwork, bootPlainMachine, bridgeDown, bridgeUp, stopPlainMachine, waitForSsh } from './plain-machines';
+import { guestDescribe } from './guest-describe';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const GUEST_DIR = process.env.KUBELAB_TEST_GUEST_DIR;
@@ -26,15 +27,6 @@ const VERSION = 'v1.36.4+k3s1';
 const NETWORK: PlainNetwork = { bridge: 'pmbr0', hostCidr: '10.20.0.1/24' };
 /** Under emulation on a busy machine a first boot can take minutes. */
 const BOOT_TIMEOUT_MS = 20 * 60_000;
-
-function guestDescribe(): jest.Describe {
-  const missing = process.env.KUBELAB_TEST_GUEST_MISSING || (GUEST_DIR ? '' : 'KUBELAB_TEST_GUEST_DIR (run it with npm run test:guest, which builds the guest image)');
-  if (!missing) return describe;
-  const reason = `the existing-machines guest scenario needs ${missing}, which this machine lacks (CI installs it in .ci/run)`;
-  if (process.env.KUBELAB_REQUIRE_TOOLS === '1') throw new Error(`KUBELAB_REQUIRE_TOOLS=1 but ${reason}`);
-  console.warn(`SKIPPED: ${reason}`);
-  return describe.skip;
-}
 
 interface Run {
   code: number | null;
@@ -62,7 +54,7 @@ const SNAPSHOT = [
   'sudo -n find /etc /usr /opt /srv /home /root /var/lib -xdev \\( -path /var/lib/systemd -o -path /var/lib/dhcp -o -path /var/lib/private -o -path /var/cache \\) -prune -o -print | LC_ALL=C sort',
 ].join('\n');
 
-guestDescribe()('existing machines as nodes: plain guests prepared as the docs say, from npm run up to removal', () => {
+guestDescribe('the existing-machines guest scenario')('existing machines as nodes: plain guests prepared as the docs say, from npm run up to removal', () => {
   let root: string;
   let project: string;
   let env: NodeJS.ProcessEnv;

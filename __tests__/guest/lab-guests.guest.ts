@@ -15,6 +15,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { UBUNTU_OVA_FILE } from '../../cli/image/ubuntu-image';
 import { labPaths } from '../../config/paths';
+import { guestDescribe } from './guest-describe';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const GUEST_DIR = process.env.KUBELAB_TEST_GUEST_DIR;
@@ -23,15 +24,6 @@ const OLD = 'v1.36.4+k3s1';
 const NEW = 'v1.36.5+k3s1';
 /** How long the hang test lets K3s take to report ready before kubelab must give up. */
 const READY_TIMEOUT_S = 60;
-
-function guestDescribe(): jest.Describe {
-  const missing = process.env.KUBELAB_TEST_GUEST_MISSING || (GUEST_DIR ? '' : 'KUBELAB_TEST_GUEST_DIR (run it with npm run test:guest, which builds the guest image)');
-  if (!missing) return describe;
-  const reason = `the real-guest suite needs ${missing}, which this machine lacks (CI installs it in .ci/run)`;
-  if (process.env.KUBELAB_REQUIRE_TOOLS === '1') throw new Error(`KUBELAB_REQUIRE_TOOLS=1 but ${reason}`);
-  console.warn(`SKIPPED: ${reason}`);
-  return describe.skip;
-}
 
 interface Run {
   code: number | null;
@@ -47,7 +39,7 @@ const RUN_CLI = `require(${JSON.stringify(path.join(REPO, 'bin', 'run-ts.js'))})
 
 const timings: [string, number][] = [];
 
-guestDescribe()('a lab of real guests: cp1 (server) and w1 (agent)', () => {
+guestDescribe('the real-guest suite')('a lab of real guests: cp1 (server) and w1 (agent)', () => {
   let root: string;
   let project: string;
   let env: NodeJS.ProcessEnv;

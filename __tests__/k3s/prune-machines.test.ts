@@ -9,7 +9,7 @@ import { TEST_SSH_ENDPOINTS_ENV } from '../../cli/ssh/target';
 import { FakeNode, makeTestLab, sshEndpointsEnv, startFakeNode } from '../support/sshd-fake-node';
 import { hostNode } from '../support/lab-shapes';
 import { requireTool } from '../support/tools';
-import { STAND_IN_SYSTEMCTL, recordingStandInInstallScript, standInK3sBinary } from './stand-ins';
+import { STAND_IN_SYSTEMCTL, installRecordsOn, recordingStandInInstallScript, standInK3sBinary } from './stand-ins';
 
 const FAST: K3sStepTiming = { connectTimeoutMs: 3000, readyTimeoutMs: 1500, pollMs: 50, attempts: 2, retryDelayMs: 50 };
 
@@ -27,10 +27,7 @@ requireTool('/usr/sbin/sshd')('an existing machine taken out of the config (real
       }),
     );
   const kubelab = (...args: string[]) => main(args, lab.projectDir, new CliContext(lab.projectDir, (l) => out.push(l), (l) => out.push(l)));
-  const records = (name: string) => {
-    const file = path.join(nodes[name].root, 'install-record.log');
-    return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('--- ').filter(Boolean) : [];
-  };
+  const records = (name: string) => installRecordsOn(nodes[name].root);
 
   beforeAll(async () => {
     lab = makeTestLab();
