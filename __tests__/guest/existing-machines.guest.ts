@@ -26,7 +26,7 @@ const LAB = 'exlab';
 const VERSION = 'v1.36.4+k3s1';
 const NETWORK: PlainNetwork = { bridge: 'pmbr0', hostCidr: '10.20.0.1/24' };
 /** Under emulation on a busy machine a first boot can take minutes. */
-const BOOT_TIMEOUT_MS = 20 * 60_000;
+const BOOT_TIMEOUT_MS = 30 * 60_000;
 
 interface Run {
   code: number | null;

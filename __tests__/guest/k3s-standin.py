@@ -62,6 +62,18 @@ def record_start(role, args):
         json.dump({'pid': os.getpid(), 'version': VERSION, 'args': args}, f)
 
 
+def node_password():
+    """K3s keeps the node's password in /etc/rancher/node/password (pkg/agent/config, nodeConfigPath
+    under "/" when not rootless; read in the search index's newest k3s-io/k3s, not confirmed at the
+    pinned tag); its uninstall script leaves it (install.sh create_uninstall)."""
+    os.makedirs('/etc/rancher/node', exist_ok=True)
+    path = '/etc/rancher/node/password'
+    if not os.path.exists(path):
+        with open(path, 'w') as f:
+            f.write(os.urandom(16).hex() + '\n')
+        os.chmod(path, 0o600)
+
+
 def register(name, ip):
     os.makedirs(NODES_DIR, exist_ok=True)
     with open(os.path.join(NODES_DIR, name), 'w') as f:
@@ -69,6 +81,7 @@ def register(name, ip):
 
 
 def server(args):
+    node_password()
     name = flag(args, '--node-name', socket.gethostname())
     ip = flag(args, '--node-ip', '10.0.2.15')
     mode = int(flag(args, '--write-kubeconfig-mode', '600'), 8)
@@ -103,6 +116,7 @@ def server(args):
 
 
 def agent(args):
+    node_password()
     url = os.environ.get('K3S_URL') or flag(args, '--server', '')
     name = flag(args, '--node-name', socket.gethostname())
     ip = flag(args, '--node-ip', '10.0.2.15')

@@ -75,6 +75,11 @@ export function renderUninstallScript(req: Pick<UninstallRequest, 'nodeName' | '
     `[ -x "$uninstall" ] || uninstall=${onNode(uninstallScriptFor(other))}`,
     `if [ -x "$uninstall" ]; then`,
     `  "$uninstall" </dev/null`,
+    // K3s's uninstall script removes /etc/rancher/k3s and /var/lib/rancher/k3s but not the node password K3s keeps in
+    // /etc/rancher/node (k3s-io/k3s install.sh create_uninstall; the agent config writes <root>/etc/rancher/node/password),
+    // nor the parents: gone too, when nothing else is in them.
+    `  rm -rf ${onNode('/etc/rancher/node')}`,
+    `  rmdir ${onNode('/etc/rancher')} ${onNode('/var/lib/rancher')} 2>/dev/null || true`,
     `  echo "kubelab: removed K3s (${req.role}) from ${req.nodeName}"`,
     `else`,
     `  echo "${UNCHANGED_MARK} K3s (${req.role}) is not installed on ${req.nodeName}; nothing to uninstall"`,
