@@ -85,6 +85,8 @@ function seed(m: PlainMachine, prefix: number): Buffer {
     '#cloud-config',
     // Host keys of one type: generating RSA and ECDSA keys too takes minutes under emulation.
     'ssh_genkeytypes: [ed25519]',
+    // The machine resolves its own name, as an installed Debian or Ubuntu does (127.0.1.1 in /etc/hosts).
+    'manage_etc_hosts: true',
     'users:',
     `  - name: ${m.user}`,
     '    shell: /bin/bash',
