@@ -1,4 +1,6 @@
-import { inboundRules, judgeMachineNet, parseNetProbe, portProbeScript } from '../../cli/doctor/machine-network';
+import { spawnSync } from 'child_process';
+import * as net from 'net';
+import { inboundRules, judgeMachineNet, parseNetProbe, portProbeScript, portsBoundScript } from '../../cli/doctor/machine-network';
 import { resolveLabConfig } from '../../config/load';
 import { findNode } from '../../config/lab-config';
 
@@ -65,5 +67,19 @@ describe('what breaks a cluster of existing machines', () => {
     expect(script).toContain('tcp 10.20.0.11 6443 &');
     expect(script).toContain('udp 10.20.0.11 8472 &');
     expect(script).toContain('"kubelab a1"');
+  });
+
+  test('senders start once the receiver listens: the kernel\'s socket tables say when a port is bound', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const bound = spawnSync('bash', ['-s'], { input: portsBoundScript([{ proto: 'tcp', port, why: '' }], 1), encoding: 'utf8' });
+      const free = spawnSync('bash', ['-s'], { input: portsBoundScript([{ proto: 'tcp', port, why: '' }, { proto: 'udp', port: 1, why: '' }], 1), encoding: 'utf8' });
+      // Without python3 on the receiver there is no listener: 2, said as "not checked".
+      expect([bound.status, free.status]).toEqual(spawnSync('bash', ['-c', 'command -v python3']).status === 0 ? [0, 1] : [2, 2]);
+    } finally {
+      server.close();
+    }
   });
 });

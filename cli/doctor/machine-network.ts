@@ -179,36 +179,64 @@ while socks and time.time() < end and not expected <= seen:
             print('udp %d %s %s' % (port, name, addr[0]), flush=True)
 `;
 
-/** On a sending machine: tries each TCP port until it connects or the window ends; sends a datagram naming itself every second. */
+/**
+ * On a receiving machine, before anyone sends: waits until each port is bound (by the
+ * listener, or by K3s already running there), reading the kernel's socket tables (LISTEN is
+ * 0A for TCP, 07 is a bound UDP socket; IPv4 and IPv6 tables, as Go's listeners are dual-stack).
+ * Exit 0 ready, 2 without python3 (no listener), 1 not ready within `seconds`.
+ */
+export function portsBoundScript(ports: readonly PortRule[], seconds: number): string {
+  const checks = ports.map((r) =>
+    r.proto === 'tcp'
+      ? `awk -v p=':${r.port.toString(16).toUpperCase().padStart(4, '0')}' 'substr($2, length($2) - 4) == p && $4 == "0A" { f = 1 } END { exit !f }' /proc/net/tcp /proc/net/tcp6 || bound=no`
+      : `awk -v p=':${r.port.toString(16).toUpperCase().padStart(4, '0')}' 'substr($2, length($2) - 4) == p && $4 == "07" { f = 1 } END { exit !f }' /proc/net/udp /proc/net/udp6 || bound=no`,
+  );
+  return [
+    `command -v python3 >/dev/null 2>&1 || exit 2`,
+    `for _ in $(seq ${seconds * 2}); do`,
+    `  bound=yes`,
+    ...checks.map((c) => `  ${c}`),
+    `  [ "$bound" = yes ] && exit 0`,
+    `  sleep 0.5`,
+    `done`,
+    `exit 1`,
+    ``,
+  ].join('\n');
+}
+
+/** On a sending machine, once every port listens: tries each TCP port until it connects or the window ends; sends three datagrams naming itself. */
 export function portProbeScript(self: string, targets: readonly { address: string; rule: PortRule }[], windowS = PORT_PROBE_WINDOW_S): string {
   return [
     `deadline=$((SECONDS + ${windowS}))`,
-    `tcp() { while [ $SECONDS -lt $deadline ]; do if timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; then echo "tcp $1 $2 open"; return; fi; sleep 1; done; echo "tcp $1 $2 unanswered"; }`,
-    `udp() { while [ $SECONDS -lt $deadline ]; do echo "kubelab ${self}" 2>/dev/null >/dev/udp/$1/$2 || true; sleep 1; done; }`,
+    `tcp() { while [ $SECONDS -lt $deadline ]; do if timeout 5 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; then echo "tcp $1 $2 open"; return; fi; sleep 1; done; echo "tcp $1 $2 unanswered"; }`,
+    `udp() { for _ in 1 2 3; do echo "kubelab ${self}" 2>/dev/null >/dev/udp/$1/$2 || true; sleep 1; done; }`,
     ...targets.map((t) => `${t.rule.proto} ${shQuote(t.address)} ${t.rule.port} &`),
     `wait`,
     ``,
   ].join('\n');
 }
 
+/** How long a listener may take to start (python3 under a loaded machine is slow). */
+const LISTENER_START_S = 60;
+
 /**
  * Whether each machine reaches the others on the ports K3s needs: every machine listens on
- * its inbound ports while every other one tries them, all at once (one window of
- * PORT_PROBE_WINDOW_S seconds). A TCP port counts as reachable when the sender connected; a
- * UDP port when the receiver saw the sender's datagram. A firewall that drops or rejects the
- * traffic shows as not reached; a port already in use by K3s is reported as such for UDP.
+ * its inbound ports; once all listen, every other one tries them, all at once (a window of
+ * PORT_PROBE_WINDOW_S seconds; the listeners end as soon as they saw every sender). A TCP
+ * port counts as reachable when the sender connected; a UDP port when the receiver saw the
+ * sender's datagram. A firewall that drops or rejects the traffic shows as not reached; a
+ * UDP port already in use by K3s is reported as not checked.
  */
 export async function checkMachinePorts(cfg: LabConfig, sessions: ReadonlyMap<string, NodeSession>): Promise<Finding[]> {
   const nodes = cfg.nodes.filter((n) => sessions.has(n.name));
   if (nodes.length < 2) return [];
+  const inbound = (to: LabNode) => [...new Map(nodes.filter((n) => n !== to).flatMap((f) => inboundRules(cfg, to, f)).map((r) => [`${r.proto}${r.port}`, r])).values()];
   const listeners = nodes.map((to) => {
-    const from = nodes.filter((n) => n !== to);
-    const ports = [...new Map(from.flatMap((f) => inboundRules(cfg, to, f)).map((r) => [`${r.proto[0]}${r.port}`, r])).keys()];
-    const expected = from.flatMap((f) => inboundRules(cfg, to, f).map((r) => `${r.port}:${r.proto === 'udp' ? f.name : f.ip}`));
-    const cmd = `python3 - ${PORT_PROBE_WINDOW_S + 5} ${ports.join(',')} ${expected.join(',')}`;
+    const expected = nodes.filter((n) => n !== to).flatMap((f) => inboundRules(cfg, to, f).map((r) => `${r.port}:${r.proto === 'udp' ? f.name : f.ip}`));
+    const cmd = `python3 - ${LISTENER_START_S + PORT_PROBE_WINDOW_S + 5} ${inbound(to).map((r) => `${r.proto[0]}${r.port}`).join(',')} ${expected.join(',')}`;
     return sessions.get(to.name)!.exec(cmd, { stdin: PORT_LISTENER });
   });
-  // The listeners start first; the senders retry through their window, so a slow start only costs a retry.
+  const ready = await Promise.all(nodes.map((to) => sessions.get(to.name)!.exec('bash -s', { stdin: portsBoundScript(inbound(to), LISTENER_START_S) })));
   const senders = nodes.map((from) =>
     sessions.get(from.name)!.exec(`bash -s`, {
       stdin: portProbeScript(from.name, nodes.filter((n) => n !== from).flatMap((to) => inboundRules(cfg, to, from).map((rule) => ({ address: to.ip, rule })))),
@@ -218,7 +246,8 @@ export async function checkMachinePorts(cfg: LabConfig, sessions: ReadonlyMap<st
   const findings: Finding[] = [];
   nodes.forEach((to, i) => {
     const listener = heard[i];
-    const noPython = listener.code === 127 || /python3: (command )?not found/.test(listener.stderr);
+    const noPython = ready[i].code === 2;
+    const notListening = ready[i].code === 1;
     for (const [j, from] of nodes.entries()) {
       if (from === to) continue;
       const reached: string[] = [];
@@ -226,7 +255,8 @@ export async function checkMachinePorts(cfg: LabConfig, sessions: ReadonlyMap<st
       const unchecked: string[] = [];
       for (const rule of inboundRules(cfg, to, from)) {
         const label = `${rule.port}/${rule.proto}`;
-        if (rule.proto === 'tcp') {
+        if (notListening) unchecked.push(`${label} (the listener there did not start within ${LISTENER_START_S} s)`);
+        else if (rule.proto === 'tcp') {
           if (sent[j].stdout.includes(`tcp ${to.ip} ${rule.port} open`)) reached.push(label);
           else if (noPython) unchecked.push(`${label} (nothing listens, and no python3 there to listen)`);
           else blocked.push(rule);
