@@ -104,13 +104,18 @@ def server(args):
     want = token()
     while True:
         conn, _ = listener.accept()
+        # Anything else that reaches 6443 (a TLS client such as `kubelab status`, a port probe) gets
+        # DENIED and the server keeps serving, as a real API server outlives a bad client.
         try:
-            words = conn.makefile().readline().split()
+            conn.settimeout(10)
+            words = conn.makefile('rb').readline(4096).decode('ascii', 'replace').split()
             if len(words) == 4 and words[0] == 'JOIN' and words[1] == want:
                 register(words[2], words[3])
                 conn.sendall(b'OK\n')
             else:
                 conn.sendall(b'DENIED\n')
+        except OSError:
+            pass
         finally:
             conn.close()
 
