@@ -9,7 +9,7 @@
  * (install-standin.sh) are stand-ins. Every assertion reads what happened on the machines,
  * over `kubelab ssh`, or in Terraform's state.
  */
-import { spawn } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -112,9 +112,13 @@ guestDescribe('the existing-machines guest scenario')('existing machines as node
     if (r.code !== 0) throw new Error(`kubelab ssh ${node} -- ${command}: exit ${r.code}\n${r.text}`);
     return r.text.trim();
   };
+  /** A command on a machine the lab config no longer names: plain OpenSSH with the user's key, as the user would log in. */
+  const overOpenSsh = (m: PlainMachine, keyFile: string, command: string): string =>
+    execFileSync('ssh', ['-i', path.join(labPaths(project).stateDir, keyFile), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${path.join(root, 'known_hosts')}`, `${m.user}@${m.address}`, command], { encoding: 'utf8', timeout: 120_000 }).trim();
   const mainPid = async (node: string, unit: string) => Number(await onMachine(node, `systemctl show -p MainPID --value ${unit}`));
   const started = async (node: string, role: 'server' | 'agent') => JSON.parse(await onMachine(node, `cat /run/k3s-standin/${role}.json`)) as { pid: number; version: string; args: string[] };
-  const kubelabPathsOn = (node: string) => onMachine(node, `for p in ${KUBELAB_PATHS.join(' ')} /tmp/kubelab.*; do [ -e "$p" ] && echo "$p"; done; true`);
+  const KUBELAB_PATHS_PRESENT = `for p in ${KUBELAB_PATHS.join(' ')} /tmp/kubelab.*; do [ -e "$p" ] && echo "$p"; done; true`;
+  const kubelabPathsOn = (node: string) => onMachine(node, KUBELAB_PATHS_PRESENT);
   const stateAddresses = () => {
     const file = path.join(project, 'terraform.k3s.tfstate');
     const state = JSON.parse(fs.readFileSync(file, 'utf8')) as { resources: { name: string }[] };
@@ -258,9 +262,11 @@ guestDescribe('the existing-machines guest scenario')('existing machines as node
     expect({ code: r.code, tail: r.text.slice(-3000) }).toEqual({ code: 0, tail: expect.anything() });
     expect(r.text).toContain('kubelab: drained and deleted node m2');
     expect(await onMachine('m1', 'sudo -n k3s kubectl get node m2 -o name 2>&1 || true')).toContain('NotFound');
-    expect(await onMachine('m2', 'systemctl is-active k3s-agent || true')).not.toBe('active');
-    expect(await kubelabPathsOn('m2')).toBe('');
-    expect(await onMachine('m2', SNAPSHOT)).toBe(baseline.m2);
+    // m2 is no longer in the lab: read it as its user logs in.
+    const m2 = machines[1];
+    expect(overOpenSsh(m2, 'ssh/m2-key', 'systemctl is-active k3s-agent || true')).not.toBe('active');
+    expect(overOpenSsh(m2, 'ssh/m2-key', KUBELAB_PATHS_PRESENT)).toBe('');
+    expect(overOpenSsh(m2, 'ssh/m2-key', SNAPSHOT)).toBe(baseline.m2);
     expect(recorded()).toEqual(['m1.json']);
     expect(await onMachine('m1', 'systemctl is-active k3s')).toBe('active');
   });
