@@ -233,7 +233,8 @@ export async function checkMachinePorts(cfg: LabConfig, sessions: ReadonlyMap<st
   const inbound = (to: LabNode) => [...new Map(nodes.filter((n) => n !== to).flatMap((f) => inboundRules(cfg, to, f)).map((r) => [`${r.proto}${r.port}`, r])).values()];
   const listeners = nodes.map((to) => {
     const expected = nodes.filter((n) => n !== to).flatMap((f) => inboundRules(cfg, to, f).map((r) => `${r.port}:${r.proto === 'udp' ? f.name : f.ip}`));
-    const cmd = `python3 - ${LISTENER_START_S + PORT_PROBE_WINDOW_S + 5} ${inbound(to).map((r) => `${r.proto[0]}${r.port}`).join(',')} ${expected.join(',')}`;
+    // Its clock starts once it listens; the senders start after every receiver listens, which the wait below sees within seconds.
+    const cmd = `python3 - ${PORT_PROBE_WINDOW_S + 20} ${inbound(to).map((r) => `${r.proto[0]}${r.port}`).join(',')} ${expected.join(',')}`;
     return sessions.get(to.name)!.exec(cmd, { stdin: PORT_LISTENER });
   });
   const ready = await Promise.all(nodes.map((to) => sessions.get(to.name)!.exec('bash -s', { stdin: portsBoundScript(inbound(to), LISTENER_START_S) })));
