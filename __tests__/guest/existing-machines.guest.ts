@@ -114,7 +114,7 @@ guestDescribe('the existing-machines guest scenario')('existing machines as node
   };
   /** A command on a machine the lab config no longer names: plain OpenSSH with the user's key, as the user would log in. */
   const overOpenSsh = (m: PlainMachine, keyFile: string, command: string): string =>
-    execFileSync('ssh', ['-i', path.join(labPaths(project).stateDir, keyFile), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${path.join(root, 'known_hosts')}`, `${m.user}@${m.address}`, command], { encoding: 'utf8', timeout: 120_000 }).trim();
+    execFileSync('ssh', ['-i', path.join(labPaths(project).stateDir, keyFile), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${path.join(root, 'known_hosts')}`, `${m.user}@${m.address}`, command], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }).trim();
   const mainPid = async (node: string, unit: string) => Number(await onMachine(node, `systemctl show -p MainPID --value ${unit}`));
   const started = async (node: string, role: 'server' | 'agent') => JSON.parse(await onMachine(node, `cat /run/k3s-standin/${role}.json`)) as { pid: number; version: string; args: string[] };
   const KUBELAB_PATHS_PRESENT = `for p in ${KUBELAB_PATHS.join(' ')} /tmp/kubelab.*; do [ -e "$p" ] && echo "$p"; done; true`;
