@@ -10,7 +10,7 @@ try {
   if (!(err instanceof ConfigError)) throw err;
   console.error(`kubelab: error: ${err.message}`);
   // Every destroy step takes what it needs from its own triggers, so the last synthesized stacks can still tear the lab down.
-  console.error("kubelab: to remove the lab as last deployed without fixing the config: npx cdktf destroy '*' --skip-synth");
+  console.error('kubelab: to remove the lab as last deployed without fixing the config: npm run down');
   process.exit(1);
 }
 for (const warning of loaded.warnings) console.error(`kubelab: warning: ${warning}`);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 'use strict';
-// `npm run up`, `npm run down`, `npm run diff -- <stack>`: the cdktf CLI for the whole lab,
-// with plain lines on every terminal and the phase timings at the end.
+// `npm run up`, `npm run down`, `npm run diff -- <stack>` (up and down also take stacks, and --verbose):
+// the config and host checked first, then the cdktf CLI phase by phase with plain lines on every
+// terminal, and the phase and step timings at the end (cli/deploy/cdktf-run.ts).
 const path = require('path');
 const projectDir = path.resolve(__dirname, '..');
 const { runCdktf } = require('./run-ts').loadTs(path.join(projectDir, 'cli', 'deploy', 'cdktf-run.ts'));

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { STATE_DIR_NAME } from '../config/paths';
+import { KubelabError } from './errors';
 
 /**
  * Creates a directory readable by the user only (0700), whatever the umask. Inside the lab
@@ -37,4 +38,32 @@ export function writeFileAtomic(file: string, content: string | Buffer, mode = 0
   fs.writeFileSync(tmp, content, { mode });
   fs.chmodSync(tmp, mode); // the umask or an existing file can leave other bits
   fs.renameSync(tmp, file);
+}
+
+/**
+ * Creates `file` with the content `make()` returns, unless it exists: an exclusive create for
+ * what is made once and then only read (the lab key, the K3s token), safe when several processes
+ * make it at once. The content goes to a temp file first and is hard-linked to the final name,
+ * which fails if the name exists (link(2); CreateHardLinkW on Windows), so exactly one process
+ * wins and nobody ever reads a half-written file. Returns whether this call created the file.
+ */
+export function writeFileOnce(file: string, make: () => string | Buffer, mode = 0o600): boolean {
+  if (fs.existsSync(file)) return false;
+  ensurePrivateDir(path.dirname(file));
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    fs.writeFileSync(tmp, make(), { mode });
+    fs.chmodSync(tmp, mode);
+    fs.linkSync(tmp, file);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS') {
+      throw new KubelabError(`cannot create ${file}: the file system of ${path.dirname(file)} refuses hard links (${code}); keep the project on a local disk (NTFS, APFS, ext4)`);
+    }
+    throw err;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
 }

@@ -14,6 +14,11 @@ export interface Wait {
   expired(): boolean;
   /** The error for a wait that ran out of time: what, how long, and the last thing seen. */
   timedOut(hint?: string): KubelabError;
+  /**
+   * `p`, or timedOut(hint) once the deadline passes while `p` is still pending: for one call
+   * that may never answer (an API request, a remote command), so the wait ends on time anyway.
+   */
+  within<T>(p: Promise<T>, hint?: string): Promise<T>;
 }
 
 export interface WaitOptions {
@@ -41,6 +46,11 @@ export async function withWait<T>(what: string, opts: WaitOptions, body: (wait: 
     expired: () => Date.now() >= deadline,
     timedOut: (hint) =>
       new KubelabError(`gave up waiting for ${what} after ${limitS} s${wait.seen ? `; last seen: ${wait.seen}` : ''}${hint ? `. ${hint}` : ''}`),
+    within: (p, hint) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(wait.timedOut(hint)), wait.remainingMs())));
+      return Promise.race([p, late]).finally(() => clearTimeout(timer));
+    },
   };
   const timer = setInterval(() => {
     const elapsedS = Math.round((Date.now() - started) / 1000);

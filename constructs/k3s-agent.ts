@@ -7,8 +7,9 @@ export interface K3sAgentProps extends K3sNodeProps {
   /** The server this agent registers through (the lab's first server), which drains it when it goes. */
   readonly server: K3sServer;
   /**
-   * What must be upgraded before this agent: the last server, then the agent before it,
-   * so upgrades go one node at a time, servers first. Installs still run in parallel.
+   * What must be upgraded before this agent: the last server, so servers change first. Agents
+   * do not wait for each other here: kubelab's lab-wide lock changes a running K3s one node at
+   * a time (cli/k3s/node-change-lock.ts), while first installs run in parallel.
    */
   readonly upgradeAfter: readonly ITerraformDependable[];
   /**

@@ -32,7 +32,7 @@ export class DashboardStack extends ClusterStack {
       https: url.kind === 'kubernetes-dashboard',
       onBareIp: url.fallbackUrl !== undefined,
     });
-    new TerraformOutput(this, 'url', { value: url.url, description: 'The dashboard; `kubelab dashboard` prints a login token' });
+    new TerraformOutput(this, 'url', { value: url.url, description: 'The dashboard; npx kubelab dashboard prints a login token' });
     if (url.fallbackUrl) {
       new TerraformOutput(this, 'fallback_url', { value: url.fallbackUrl, description: 'The dashboard on the bare IP, for when sslip.io DNS is unreachable' });
     }

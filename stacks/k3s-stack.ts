@@ -15,7 +15,8 @@ export interface K3sStackProps {
 
 /**
  * `k3s`: the servers (the first starts the cluster, the others join it one at a time), the
- * agents registered through the first server, and the lab kubeconfig the cluster stacks use.
+ * agents registered through the first server (all at once on a first install), and the lab
+ * kubeconfig the cluster stacks use.
  */
 export class K3sStack extends LabStack {
   /** The first server: agents and the kubeconfig reach the cluster through it. */
@@ -40,13 +41,16 @@ export class K3sStack extends LabStack {
     const kubeconfig = new LabKubeconfig(this, 'kubeconfig', { config, server: first });
     const agents: K3sAgent[] = [];
     for (const node of agentNodes(config)) {
-      const previous = agents[agents.length - 1];
       agents.push(
         new K3sAgent(this, `agent-${node.name}`, {
           config,
           machine: machineOf(node.name),
           server: first,
-          upgradeAfter: [last.version, ...(previous ? [previous.version] : [])],
+          // No agent waits for another in Terraform: a first install joins them all at once, and a
+          // change of a running K3s goes one node at a time through kubelab's lab-wide lock
+          // (cli/k3s/node-change-lock.ts), which Terraform's order could not do without also
+          // serializing the first joins.
+          upgradeAfter: [last.version],
           joinAfter: [...servers.slice(1).map((s) => s.version), kubeconfig],
         }),
       );

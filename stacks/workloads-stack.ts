@@ -13,6 +13,6 @@ export class WorkloadsStack extends ClusterStack {
     if (!url) return;
     const namespace = new LabNamespace(this, 'namespace', { name: LAB_APPS.hpaDemo.namespace });
     new HpaDemo(this, 'hpa-demo', { namespace, host: url.host });
-    new TerraformOutput(this, 'hpa_demo_url', { value: url.url, description: 'The HPA demo app; `kubelab load start` puts it under load' });
+    new TerraformOutput(this, 'hpa_demo_url', { value: url.url, description: 'The HPA demo app; npx kubelab load start puts it under load' });
   }
 }

@@ -72,7 +72,7 @@ describe('the synthesized lab', () => {
     }
   });
 
-  test('K3s: agents install after the server, upgrade one at a time, and a version bump touches only the version steps', () => {
+  test('K3s: agents install after the server, all at once, and a version bump touches only the version steps', () => {
     const steps = resourcesOf(lab.stacks.k3s, 'null_resource');
     // Agents join after the lab kubeconfig exists, so a full destroy drains them before it goes.
     expect(steps['agent-w1_install'].depends_on).toEqual(['null_resource.server-cp1_version', 'null_resource.kubeconfig']);
@@ -84,9 +84,10 @@ describe('the synthesized lab', () => {
     expect(steps['server-cp1_install'].provisioner.map((p: any) => p['local-exec'].when)).toEqual(['destroy']);
     expect(steps['server-cp1_version'].triggers.install).toBe('${null_resource.server-cp1_install.id}');
     expect(steps['server-cp1_version'].triggers.flags).toContain('--disable traefik');
-    expect(steps['agent-w2_version'].depends_on).toEqual(
-      expect.arrayContaining(['null_resource.agent-w2_install', 'null_resource.server-cp1_version', 'null_resource.agent-w1_version']),
-    );
+    // Agents wait for the server, never for each other: a first install joins them all at once
+    // (a change of a running K3s goes one node at a time through kubelab's lab-wide lock instead).
+    expect(steps['agent-w1_version'].depends_on).toEqual(['null_resource.agent-w1_install', 'null_resource.server-cp1_version']);
+    expect(steps['agent-w2_version'].depends_on).toEqual(['null_resource.agent-w2_install', 'null_resource.server-cp1_version']);
     expect(steps.kubeconfig.depends_on).toEqual(['null_resource.server-cp1_version']);
 
     const bumped = resourcesOf(synthLab({ k3s: { version: 'v1.36.5+k3s1' } }).stacks.k3s, 'null_resource');

@@ -26,3 +26,14 @@ describe('withWait: every wait on a node says what, how long, and its deadline',
     ).rejects.toThrow('gave up waiting for k3s-agent on w1 to report ready after 0 s; last seen: activating (start). Check the server.');
   });
 });
+
+test('within: a call that never answers ends the wait at its deadline, saying what was awaited and seen', async () => {
+  const started = Date.now();
+  await expect(
+    withWait('the Kubernetes API to list the nodes', { timeoutMs: 100 }, async (wait) => {
+      wait.seen = 'no answer to GET /api/v1/nodes yet';
+      return wait.within(new Promise(() => undefined));
+    }),
+  ).rejects.toThrow('gave up waiting for the Kubernetes API to list the nodes after 0 s; last seen: no answer to GET /api/v1/nodes yet');
+  expect(Date.now() - started).toBeLessThan(1000);
+});

@@ -19,8 +19,9 @@ export class CliInChild {
   private next = 0;
   private readonly waiting = new Map<number, (run: CliRun) => void>();
 
-  constructor() {
-    this.child = fork(path.join(__dirname, 'cli-child.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
+  /** @param env the child's environment (e.g. a VBoxManage stand-in on PATH); default this process's. */
+  constructor(env?: NodeJS.ProcessEnv) {
+    this.child = fork(path.join(__dirname, 'cli-child.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [], env });
     this.ready = new Promise((resolve, reject) => {
       this.child.once('error', reject);
       this.child.once('exit', (code) => reject(new Error(`the CLI child exited (${code}) before it was ready`)));

@@ -79,7 +79,7 @@ describe('kubelab dashboard', () => {
 describe('kubelab load', () => {
   test('start creates the walkthrough load generator once; stop deletes it once', async () => {
     const first = await cli.run(['load', 'start'], project);
-    expect(first.out).toEqual(['kubelab: load generator started; watch the HPA with: kubelab load watch']);
+    expect(first.out).toEqual(['kubelab: load generator started; watch the HPA with: npx kubelab load watch']);
     const pod = api.createdPods.get('hpa-demo/load-generator');
     expect(pod.spec).toMatchObject({
       restartPolicy: 'Never',
@@ -105,7 +105,7 @@ describe('kubelab load', () => {
     api.reset({ ...healthyLab(), hpa: undefined });
     const run = await cli.run(['load', 'watch', '--samples', '1'], project);
     expect(run.code).toBe(1);
-    expect(run.err.join('\n')).toContain('HPA hpa-demo/php-apache not found: the workloads stack is not deployed; run: cdktf deploy workloads');
+    expect(run.err.join('\n')).toContain('HPA hpa-demo/php-apache not found: the workloads stack is not deployed; run: npm run up -- workloads');
   });
 });
 

@@ -65,11 +65,11 @@ describe('kubelab start / stop', () => {
       intervalMs: 1,
     });
     expect(log).toEqual(['start cp1', 'start w1', 'start w2']);
-    expect(out).toContain('kubelab: waiting for the nodes: the API does not answer yet (cannot reach the Kubernetes API at https://192.168.56.10:6443 (ECONNREFUSED); is the lab running? Start it with: kubelab start)');
+    expect(out).toContain('kubelab: waiting for the nodes: the API does not answer yet (cannot reach the Kubernetes API at https://192.168.56.10:6443 (ECONNREFUSED); is the lab running? Start it with: npx kubelab start)');
     expect(out).toContain('kubelab: waiting for the nodes: cp1 NotReady, w1 NotReady, w2 NotReady');
     expect(out).toContain('kubelab: all 3 nodes Ready');
     expect(out).toContain('kubelab: http://headlamp.192.168.56.10.sslip.io/headlamp/ answers');
-    expect(out[out.length - 1]).toMatch(/^kubelab: the lab is up \(\d+ s\); log in to http:\/\/headlamp\.192\.168\.56\.10\.sslip\.io\/headlamp\/ with a token from: kubelab dashboard$/);
+    expect(out[out.length - 1]).toMatch(/^kubelab: the lab is up \(\d+ s\); log in to http:\/\/headlamp\.192\.168\.56\.10\.sslip\.io\/headlamp\/ with a token from: npx kubelab dashboard$/);
   });
 
   test('start: URLs that never answer fail at the time limit, naming the URL', async () => {
@@ -84,7 +84,44 @@ describe('kubelab start / stop', () => {
       timeoutMs: 200,
       intervalMs: 1,
     });
-    await expect(start).rejects.toThrow(/http:\/\/192\.168\.56\.10\/ does not answer after 0 s \(ECONNREFUSED\)/);
+    await expect(start).rejects.toThrow(/^gave up waiting for http:\/\/192\.168\.56\.10\/ to answer after 0 s; last seen: ECONNREFUSED\. Run npx kubelab verify for details$/);
+  });
+
+  test('start: nodes that never get Ready: progress lines on a timer, then one line naming what it waited for and saw', async () => {
+    const log: string[] = [];
+    const out: string[] = [];
+    const cluster = { ...bootingCluster(log), nodes: async () => config.nodes.map((n) => ({ name: n.name, ready: false, internalIp: n.ip, kubeletVersion: 'v1.36.4+k3s1', etcdMember: false })) };
+    const start = startLab({
+      config,
+      vms: recordingVms(log),
+      out: (l) => out.push(l),
+      connect: async () => cluster,
+      urls: labUrls(config),
+      ingress: ingressAddressOf('192.168.56.10', { http: await closedPort() }),
+      timeoutMs: 300,
+      intervalMs: 20,
+      progressEveryMs: 50,
+    });
+    await expect(start).rejects.toThrow(/^gave up waiting for the lab's 3 nodes to be Ready after 0 s; last seen: cp1 NotReady, w1 NotReady, w2 NotReady\. Run npx kubelab verify for details$/);
+    expect(out.filter((l) => /^kubelab: waiting for the lab's 3 nodes to be Ready: \d+ s of 0 s \(last seen: cp1 NotReady, w1 NotReady, w2 NotReady\)$/.test(l)).length).toBeGreaterThanOrEqual(2);
+  });
+
+  test('start: an API that never answers a request ends at the time limit instead of hanging', async () => {
+    const log: string[] = [];
+    const cluster = { ...bootingCluster(log), nodes: () => new Promise<ClusterNode[]>(() => undefined) };
+    const start = startLab({
+      config,
+      vms: recordingVms(log),
+      out: () => undefined,
+      connect: async () => cluster,
+      urls: labUrls(config),
+      ingress: ingressAddressOf('192.168.56.10', { http: await closedPort() }),
+      timeoutMs: 200,
+      intervalMs: 20,
+    });
+    await expect(start).rejects.toThrow(
+      /^gave up waiting for the lab's 3 nodes to be Ready after 0 s; last seen: no answer from the Kubernetes API at https:\/\/192\.168\.56\.10:6443 yet\. Run npx kubelab verify for details$/,
+    );
   });
 
   test('stop: agents first, the server last', async () => {

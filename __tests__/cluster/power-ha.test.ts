@@ -23,5 +23,5 @@ test('stop of a lab of existing machines powers nothing and says so', async () =
   const out: string[] = [];
   await stopLab({ config: resolveLabConfig({ nodes: HOSTS_ONLY_NODES }).config, vms: recordingVms(log), out: (l) => out.push(l), force: false });
   expect(log).toEqual([]);
-  expect(out).toEqual(["kubelab: the lab's existing machines keep running; kubelab does not power them", "kubelab: the lab's 0 VMs are stopped; start them again with: kubelab start"]);
+  expect(out).toEqual(["kubelab: the lab's existing machines keep running; kubelab does not power them", "kubelab: the lab's 0 VMs are stopped; start them again with: npx kubelab start"]);
 });

@@ -59,7 +59,7 @@ test('a NotReady node fails the nodes check, naming the node and where to look',
   api.reset(lab);
   const run = await verify();
   expect(run.code).toBe(1);
-  expect(line(run.text, 'nodes')).toMatch(/^FAIL .*node w1 is NotReady \(NodeStatusUnknown: Kubelet stopped posting node status\.\).*kubelab ssh w1 -- sudo systemctl status k3s-agent/);
+  expect(line(run.text, 'nodes')).toMatch(/^FAIL .*node w1 is NotReady \(NodeStatusUnknown: Kubelet stopped posting node status\.\).*npx kubelab ssh w1 "sudo systemctl status k3s-agent"/);
   expect(run.err.join('\n')).toContain('verify failed: first broken check: nodes');
 });
 
@@ -79,14 +79,14 @@ test('a metrics API answering 503 fails the metrics check with its own message',
   expect(run.code).toBe(1);
   expect(line(run.text, 'nodes')).toMatch(/^OK /);
   expect(line(run.text, 'metrics')).toMatch(/^FAIL .*answered 503 Service Unavailable for node metrics: metrics-server is not ready .*port 10250/);
-  expect(line(run.text, 'metrics')).toContain('kubelab ssh cp1 -- sudo k3s kubectl -n kube-system logs deploy/metrics-server');
+  expect(line(run.text, 'metrics')).toContain('npx kubelab ssh cp1 "sudo k3s kubectl -n kube-system logs deploy/metrics-server"');
   expect(run.err.join('\n')).toContain('first broken check: metrics');
 });
 
 test('a metrics API that is not registered says to deploy the metrics-server stack', async () => {
   api.reset({ ...healthyLab(), metricsStatus: 404 });
   const run = await verify();
-  expect(line(run.text, 'metrics')).toMatch(/^FAIL .*not registered.*cdktf deploy metrics-server/);
+  expect(line(run.text, 'metrics')).toMatch(/^FAIL .*not registered.*npm run up -- metrics-server/);
 });
 
 test('an HPA showing <unknown> fails the hpa check with the HPA\'s own reason', async () => {
@@ -100,7 +100,7 @@ test('an HPA showing <unknown> fails the hpa check with the HPA\'s own reason', 
 test('a missing HPA says which stack to deploy', async () => {
   api.reset({ ...healthyLab(), hpa: undefined });
   const run = await verify();
-  expect(line(run.text, 'hpa')).toMatch(/^FAIL .*HPA hpa-demo\/php-apache not found.*cdktf deploy workloads/);
+  expect(line(run.text, 'hpa')).toMatch(/^FAIL .*HPA hpa-demo\/php-apache not found.*npm run up -- workloads/);
 });
 
 test('an ingress that does not answer fails the ingress check first, then the dashboard', async () => {
@@ -116,7 +116,7 @@ test('an unreachable API fails the API checks without waiting on each', async ()
   fs.mkdirSync(path.join(dead, '.kubelab'));
   fs.writeFileSync(path.join(dead, '.kubelab', 'kubeconfig'), fs.readFileSync(path.join(project, '.kubelab', 'kubeconfig'), 'utf8').replace(api.url, `http://${await closedPort()}`));
   const run = await cli.run(['verify', '--ingress-http', ingress.address], dead);
-  expect(line(run.text, 'nodes')).toMatch(/^FAIL .*cannot reach the Kubernetes API at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\).*kubelab start/);
+  expect(line(run.text, 'nodes')).toMatch(/^FAIL .*cannot reach the Kubernetes API at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\).*npx kubelab start/);
   expect(line(run.text, 'metrics')).toMatch(/^FAIL\s+metrics\s+not checked: cannot reach/);
   fs.rmSync(dead, { recursive: true, force: true });
 });
@@ -125,7 +125,7 @@ test('no kubeconfig yet: one clear error saying to deploy first', async () => {
   const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-verify-empty-'));
   const run = await cli.run(['verify'], empty);
   expect(run.code).toBe(1);
-  expect(run.err.join('\n')).toMatch(/no kubeconfig at .*kubeconfig yet.*cdktf deploy '\*'/);
+  expect(run.err.join('\n')).toMatch(/no kubeconfig at .*kubeconfig yet.*Run npm run up first/);
   fs.rmSync(empty, { recursive: true, force: true });
 });
 

@@ -7,6 +7,7 @@ import { CliContext } from '../../cli/context';
 import { main } from '../../cli/main';
 import { Finding, HostFacts, MIN_TERRAFORM, allowedRanges, formatFinding, realHostFacts, runChecks } from '../../cli/doctor/checks';
 import { VBoxManage } from '../../cli/virtualbox/vboxmanage';
+import { hostThatFits } from '../support/host-facts';
 import { requireTool } from '../support/tools';
 import { StandInEnv, standInEnv, withEnv } from '../support/vboxmanage-standin-env';
 
@@ -18,21 +19,7 @@ beforeEach(() => (s = standInEnv()));
 afterEach(() => s.cleanup());
 
 /** A host that can run the default lab, with the VBoxManage stand-in as its VirtualBox. */
-function host(over: Partial<HostFacts> = {}): HostFacts {
-  return {
-    platform: 'linux',
-    totalMemoryMb: 16384,
-    cpus: 8,
-    networksConf: () => undefined,
-    arch: 'x64',
-    hypervisorPresent: async () => false,
-    kvm: () => ({ modules: [], enableVirtAtLoad: undefined }),
-    terraformVersion: async () => '1.11.4',
-    answers: async () => false,
-    vboxManage: () => new VBoxManage(),
-    ...over,
-  };
-}
+const host = hostThatFits;
 const check = (h: HostFacts, stopOnFail = false, env: NodeJS.ProcessEnv = s.env) => withEnv(env, () => runChecks(cfg, paths, h, stopOnFail));
 const levels = (found: Finding[]) => found.map((f) => `${f.level} ${f.check}`);
 

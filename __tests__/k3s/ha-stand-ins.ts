@@ -8,6 +8,12 @@
  * 14cf9632): annotating a server node `etcd.k3s.cattle.io/remove=true` removes its etcd member
  * and sets `etcd.k3s.cattle.io/removed-node-name` to the member's name. A file
  * <cluster>/controller-stuck makes it never confirm (a controller that cannot reach quorum).
+ *
+ * It answers only the queries whose fields it serves, written in kubectl's JSONPath syntax
+ * (kubernetes.io "JSONPath Support": dots inside a label or annotation key escaped with \,
+ * filters as [?(@.type=="…")]): the etcd servers' name, InternalIP and Ready status, and one
+ * node's etcd role label and the removed-node-name annotation. A query for another key (a
+ * misspelt annotation) is refused, as a real cluster would answer it with an empty string.
  */
 export function standInHaK3s(clusterDir: string): string {
   return `#!/bin/bash
@@ -19,9 +25,13 @@ echo "$*" >> "$cluster/kubectl.log"
 case "$1 $2" in
   "get nodes")
     [ "$3 $4" = "-l node-role.kubernetes.io/etcd=true" ] || { echo "stand-in k3s: unexpected: kubectl $*" >&2; exit 99; }
+    [ "$5 $6" = '-o jsonpath={range .items[*]}{.metadata.name} {.status.addresses[?(@.type=="InternalIP")].address} {.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}' ] || { echo "stand-in k3s: unexpected query: kubectl $*" >&2; exit 99; }
     for f in "$cluster"/etcd/*; do [ -e "$f" ] && echo "$(basename "$f") $(cat "$f") True"; done ;;
   "get node")
     if [ ! -e "$cluster/etcd/$3" ] && [ ! -e "$cluster/removed/$3" ]; then echo "Error from server (NotFound): nodes \\"$3\\" not found" >&2; exit 1; fi
+    # -o name prints <resource>/<name> (kubectl's name printer).
+    if [ "$4 $5" = "-o name" ]; then echo "node/$3"; exit 0; fi
+    [ "$4 $5" = '-o jsonpath={.metadata.labels.node-role\\.kubernetes\\.io/etcd} {.metadata.annotations.etcd\\.k3s\\.cattle\\.io/removed-node-name}' ] || { echo "stand-in k3s: unexpected query: kubectl $*" >&2; exit 99; }
     removed=''
     [ -e "$cluster/removed/$3" ] && removed=$(cat "$cluster/removed/$3")
     echo "true $removed" ;;

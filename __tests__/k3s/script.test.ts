@@ -73,7 +73,7 @@ requireTool('shellcheck')('k3s script: what the steps run on the nodes', () => {
   test('the wrong role for a node says which verb to use', async () => {
     const { code, err } = await run('k3s', 'script', 'agent', 'cp1');
     expect(code).toBe(1);
-    expect(err).toContain('Node cp1 has role server in the lab config; use: kubelab k3s server cp1');
+    expect(err).toContain('Node cp1 has role server in the lab config; use: npx kubelab k3s server cp1');
   });
 
   test('the uninstall scripts are shellcheck-clean', () => {

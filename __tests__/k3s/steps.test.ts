@@ -88,6 +88,8 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
     expect(call).toContain('K3S_URL=https://192.168.56.10:6443\n');
     expect(call).toContain('K3S_TOKEN_FILE=/etc/rancher/k3s/kubelab-token\n');
     expect(out.join('\n')).toContain('w1: node is Ready with InternalIP 192.168.56.11');
+    // A first join takes no lab-wide lock: the other agents join at the same time.
+    expect(out.join('\n')).not.toContain('K3s already runs here');
     await runK3sStep(ctx, 'agent', 'w1', FAST);
     expect(records(w1)).toHaveLength(1);
     expect(out.join('\n')).toContain('unchanged: K3s v1.36.4+k3s1 (k3s-agent) on w1');
@@ -103,6 +105,9 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
     expect(calls[1]).toContain('INSTALL_K3S_VERSION=v1.36.5+k3s1\n');
     expect(calls[1]).toContain(`args: ${SERVER_FLAGS}\n`);
     expect(calls[1]).toContain('binary: k3s version v1.36.5+k3s1 (stand-in)');
+    // Changing a K3s that runs holds the lab-wide lock, released once the node is Ready again.
+    expect(out.join('\n')).toMatch(/cp1: K3s already runs here; changing it while no other node changes \(lab-wide lock\)[\s\S]*cp1: node is Ready/);
+    expect(fs.existsSync(path.join(lab.paths.stateDir, 'locks', 'k3s-node-change.lock'))).toBe(false);
   });
 
   test('an agent that registers with the NAT address is an error naming that IP and why', async () => {
@@ -137,6 +142,21 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
     expect(out.join('\n')).toContain('removed K3s (agent) from w1');
     await runK3sUninstall(ctx, req, { probeMs: 1000, connectTimeoutMs: 3000 });
     expect(out.join('\n')).toMatch(/node w1 is not in the cluster; nothing to drain[\s\S]*K3s \(agent\) is not installed on w1; nothing to uninstall/);
+  });
+
+  test('an uninstall script that never ends stops at its deadline with one line naming it, the node and its last output', async () => {
+    // Plays K3s's uninstall script stuck on a mount: it says one line, then never returns (on its own, only after 20 s).
+    const stuck = path.join(w1.root, 'usr', 'local', 'bin', 'k3s-agent-uninstall.sh');
+    fs.writeFileSync(stuck, '#!/bin/bash\necho "umount /var/lib/kubelet/pods/x: target is busy"\nsleep 20\n', { mode: 0o755 });
+    const started = Date.now();
+    try {
+      await expect(
+        runK3sUninstall(ctx, { nodeName: 'w1', ip: '192.168.56.11', role: 'agent', lab: 'kubelab' }, { probeMs: 1000, connectTimeoutMs: 3000, commandTimeoutMs: 1500 }),
+      ).rejects.toThrow(/^gave up waiting for K3s agent uninstall on w1 \(127\.0\.0\.1:\d+\) after 2 s; last seen: umount \/var\/lib\/kubelet\/pods\/x: target is busy\. It may still run on w1$/);
+      expect(Date.now() - started).toBeLessThan(6000);
+    } finally {
+      fs.rmSync(stuck, { force: true });
+    }
   });
 
   test('a K3s step on a node whose VM is off stops quickly and says what to do', async () => {

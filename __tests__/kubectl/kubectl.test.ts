@@ -138,6 +138,39 @@ requireTool('kubectl')('kubelab kubectl: downloaded once from a loopback server,
     60_000,
   );
 
+  (process.platform === 'linux' && process.arch === 'x64' ? test : test.skip)(
+    "after kubeconfig --merge, kubectl config use-context switches the user's kubeconfig, not the lab's own",
+    async () => {
+      const userConfig = path.join(dir, '.kube', 'config');
+      fs.mkdirSync(path.dirname(userConfig));
+      fs.writeFileSync(userConfig, 'apiVersion: v1\nkind: Config\nclusters:\n- name: work\n  cluster: {server: "https://10.9.9.9:6443"}\nusers:\n- name: work\n  user: {token: t}\ncontexts:\n- name: work\n  context: {cluster: work, user: work}\ncurrent-context: work\n');
+      const merged = await kubelab(projectDir, ['kubeconfig', '--merge'], env());
+      expect(merged.code).toBe(0);
+      const labOwn = fs.readFileSync(path.join(projectDir, '.kubelab', 'kubeconfig'), 'utf8');
+      const run = await kubelab(projectDir, ['kubectl', 'config', 'use-context', 'kubelab'], env());
+      expect(run.code).toBe(0);
+      expect(run.stderr).toContain(`kubelab: kubectl config works on ${userConfig}, where kubeconfig --merge put the lab`);
+      expect(fs.readFileSync(userConfig, 'utf8')).toMatch(/^current-context: kubelab$/m);
+      expect(fs.readFileSync(path.join(projectDir, '.kubelab', 'kubeconfig'), 'utf8')).toBe(labOwn);
+      // Other kubectl verbs still use the lab's own file (one that contacts no cluster).
+      const client = await kubelab(projectDir, ['kubectl', 'version', '--client'], env());
+      expect(client.code).toBe(0);
+      expect(client.stderr).not.toContain('kubectl config works on');
+    },
+    60_000,
+  );
+
+  (process.platform === 'linux' && process.arch === 'x64' ? test : test.skip)('kubectl --help before a deploy: kubectl\'s help; offline, kubelab\'s own', async () => {
+    fs.rmSync(path.join(projectDir, '.kubelab', 'kubeconfig'));
+    const run = await kubelab(projectDir, ['kubectl', '--help'], env());
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/kubectl controls the Kubernetes cluster manager/);
+    const offline = await kubelab(projectDir, ['kubectl', '--help'], env({ KUBELAB_KUBECTL_BASE_URL: 'http://127.0.0.1:9/', XDG_CACHE_HOME: path.join(dir, 'empty-cache') }));
+    expect(offline.code).toBe(0);
+    expect(offline.stdout).toMatch(/^Usage: kubelab kubectl \[args\.\.\.\]/);
+    expect(offline.stdout).toMatch(/kubectl's own help comes with kubectl, which could not be downloaded/);
+  }, 60_000);
+
   requireTool('/usr/sbin/sshd')('when kubectl cannot be had', () => {
     let node: FakeNode;
     let lab: ReturnType<typeof makeTestLab>;

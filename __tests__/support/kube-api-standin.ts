@@ -4,6 +4,14 @@
  * the kubelab day-two verbs call (nodes, metrics.k8s.io, the demo HPA, TokenRequest,
  * pods in hpa-demo, Helm release Secrets) with responses constructed from the state
  * a test sets, shaped like the real API's JSON, and records every request.
+ *
+ * For the lessons it also keeps a plain object store (see `objects`): server-side apply,
+ * get, list with an equality label selector, delete, as kubernetes.io's "Kubernetes API
+ * Concepts" (resource URIs, list responses) and "Server-Side Apply" (PATCH with
+ * Content-Type application/apply-patch+yaml and a fieldManager creates or updates the
+ * object) describe them. No controller runs: a test sets the status fields a controller
+ * would (a Deployment's replicas, a claim's phase) with `put`, and decides how a probe
+ * pod's command ends with `probeOutcome` (no container runs here).
  */
 import * as fs from 'fs';
 import * as http from 'http';
@@ -21,6 +29,8 @@ export interface StandInNode {
   memory: string;
   /** A K3s server running embedded etcd: labelled node-role.kubernetes.io/etcd=true. */
   etcd?: boolean;
+  /** Cordoned: spec.unschedulable, what `kubectl cordon`/`drain` set. */
+  unschedulable?: boolean;
 }
 
 export interface StandInHpa {
@@ -99,7 +109,22 @@ export class KubeApiStandIn {
   /** Pods created through the API, by namespace/name. */
   readonly createdPods = new Map<string, any>();
   lab: StandInLab = healthyLab();
+  /** The lessons' objects by their API path (…/namespaces/<ns>/<plural>/<name>). */
+  readonly objects = new Map<string, any>();
+  /**
+   * How a probe pod (label kubelab/probe=true) ends: the phase the kubelet would report
+   * once its container exited (kubernetes.io "Pod Lifecycle": Succeeded when every
+   * container exited 0, Failed otherwise). Tests decide it; nothing runs here.
+   */
+  probeOutcome: (pod: any) => 'Succeeded' | 'Failed' = () => 'Succeeded';
+  /**
+   * How many reads a deleted namespace stays Terminating (kubernetes.io "Namespaces": the
+   * namespace is removed only after every object in it is gone).
+   * @default 2
+   */
+  namespaceTerminationReads = 2;
   private hpaReadsUnderLoad = 0;
+  private uids = 0;
   private tokens = 0;
   private server?: http.Server;
 
@@ -122,7 +147,14 @@ export class KubeApiStandIn {
     this.lab = lab;
     this.requests.length = 0;
     this.createdPods.clear();
+    this.objects.clear();
+    this.probeOutcome = () => 'Succeeded';
     this.hpaReadsUnderLoad = 0;
+  }
+
+  /** Puts an object into the store as a controller would leave it (status included); its path comes from apiPath. */
+  put(apiPath: string, object: any): void {
+    this.objects.set(apiPath, { ...object, metadata: { uid: `uid-${++this.uids}`, generation: 1, ...object.metadata } });
   }
 
   /** Writes <projectDir>/.kubelab/kubeconfig pointing at this stand-in, with the lab's context name. */
@@ -208,6 +240,13 @@ export class KubeApiStandIn {
         },
       ];
     }
+    const node = /^\/api\/v1\/nodes\/([^/]+)$/.exec(p);
+    if (r.method === 'GET' && node) {
+      const found = lab.nodes.find((n) => n.name === node[1]);
+      return found ? [200, nodeJson(found)] : statusBody(404, 'NotFound', `nodes "${node[1]}" not found`);
+    }
+    const stored = this.store(r);
+    if (stored) return stored;
     const pods = /^\/api\/v1\/namespaces\/([^/]+)\/pods(?:\/([^/]+))?$/.exec(p);
     if (pods) {
       const key = `${pods[1]}/${pods[2] ?? r.body?.metadata?.name}`;
@@ -239,6 +278,71 @@ export class KubeApiStandIn {
       return [200, { kind: 'SecretList', apiVersion: 'v1', metadata: {}, items }];
     }
     return statusBody(404, 'NotFound', `the stand-in does not serve ${r.method} ${p}`);
+  }
+
+  /** The object store's answer, or undefined when the request is not the store's (a legacy route answers it). */
+  private store(r: RecordedRequest): [number, unknown] | undefined {
+    const m = /^(\/api\/v1|\/apis\/[^/]+\/[^/]+)(?:\/namespaces\/([^/]+))?\/([a-z]+)(?:\/([^/]+))?$/.exec(r.path);
+    if (!m) return undefined;
+    const [, , namespace, plural, name] = m;
+    if (r.method === 'PATCH' && name) {
+      if (!r.query.fieldManager) return statusBody(422, 'Invalid', 'fieldManager is required for apply requests');
+      const before = this.objects.get(r.path);
+      const body = r.body;
+      const specChanged = JSON.stringify(before?.spec) !== JSON.stringify(body.spec);
+      const generation = (before?.metadata?.generation ?? 0) + (before && !specChanged ? 0 : 1);
+      const object = {
+        ...before,
+        ...body,
+        metadata: { ...before?.metadata, ...body.metadata, ...(namespace ? { namespace } : {}), uid: before?.metadata?.uid ?? `uid-${++this.uids}`, generation },
+        status: before?.status ?? this.initialStatus(body),
+      };
+      this.objects.set(r.path, object);
+      return [before ? 200 : 201, object];
+    }
+    if (r.method === 'GET' && !name) {
+      if (this.legacy(r.path)) return undefined;
+      const prefix = `${r.path}/`;
+      const wanted = (r.query.labelSelector ?? '').split(',').filter(Boolean).map((pair) => pair.split('='));
+      const items = [...this.objects.entries()]
+        .filter(([key, o]) => key.startsWith(prefix) && !key.slice(prefix.length).includes('/') && wanted.every(([k, v]) => o.metadata?.labels?.[k] === v))
+        .map(([, o]) => o);
+      return [200, { kind: 'List', apiVersion: 'v1', metadata: {}, items }];
+    }
+    const object = name ? this.objects.get(r.path) : undefined;
+    if (!object) return r.method === 'GET' && name && !this.legacy(r.path) ? statusBody(404, 'NotFound', `${plural} "${name}" not found`) : undefined;
+    if (r.method === 'GET') {
+      if (object.metadata.deletionTimestamp && plural === 'namespaces' && --object.terminationReads < 0) {
+        this.objects.delete(r.path);
+        return statusBody(404, 'NotFound', `namespaces "${name}" not found`);
+      }
+      const { terminationReads: _, ...shown } = object;
+      return [200, shown];
+    }
+    if (r.method === 'DELETE') {
+      if (plural === 'namespaces') {
+        for (const key of [...this.objects.keys()]) if (key.includes(`/namespaces/${name}/`)) this.objects.delete(key);
+        object.metadata.deletionTimestamp = '2026-08-20T12:00:00Z';
+        object.status = { phase: 'Terminating' };
+        object.terminationReads = this.namespaceTerminationReads;
+      } else {
+        this.objects.delete(r.path);
+      }
+      return [200, object];
+    }
+    return undefined;
+  }
+
+  /** Paths the older routes answer (the HPA demo's pods and HPA, Helm's release Secrets). */
+  private legacy(path: string): boolean {
+    return path.startsWith('/api/v1/namespaces/hpa-demo/pods') || path.startsWith('/apis/autoscaling/v2/namespaces/hpa-demo/') || path === '/api/v1/secrets';
+  }
+
+  /** A probe pod has already run when it is first read back; anything else starts without status. */
+  private initialStatus(body: any): unknown {
+    if (body.kind === 'Pod' && body.metadata?.labels?.['kubelab/probe'] === 'true') return { phase: this.probeOutcome(body) };
+    if (body.kind === 'Namespace') return { phase: 'Active' };
+    return {};
   }
 
   private hpaJson(hpa: StandInHpa) {
@@ -280,6 +384,7 @@ export class KubeApiStandIn {
 function nodeJson(n: StandInNode) {
   return {
     metadata: { name: n.name, labels: { 'kubernetes.io/hostname': n.name, ...(n.etcd ? { 'node-role.kubernetes.io/etcd': 'true' } : {}) } },
+    spec: n.unschedulable ? { unschedulable: true } : {},
     status: {
       conditions: [
         n.ready

@@ -55,8 +55,13 @@ requireTool('terraform')('the vms and k3s stacks through real Terraform (VMs, K3
       // The first apply installs each node once; no second step re-checks what was just installed.
       expect(k3sRuns(run.out, n)).toBe(1);
     }
-    // Agents join after the server is up.
+    // Agents join after the server is up, both at once: neither's K3s step waits for the other's.
     expect(firstLine(run.out, applyEvent('agent-w1_install', 'Creating'))).toBeGreaterThan(lastLine(run.out, applyEvent('server-cp1_install', 'Creation complete')));
+    const joining = (n: string) => [firstLine(run.out, applyEvent(`agent-${n}_version`, 'Creating')), lastLine(run.out, applyEvent(`agent-${n}_version`, 'Creation complete'))];
+    const [w1From, w1To] = joining('w1');
+    const [w2From, w2To] = joining('w2');
+    expect(w2From < w1To && w1From < w2To).toBe(true);
+    expect(run.out).not.toContain('K3s already runs here');
     // The user merges the lab into their kubeconfig by hand (a verb run by hand reads the config).
     expect(lab.kubelab('kubeconfig', '--merge').code).toBe(0);
     expect(userContexts()).toContain('kubelab');
@@ -85,7 +90,17 @@ requireTool('terraform')('the vms and k3s stacks through real Terraform (VMs, K3
     const created = (step: string) => firstLine(run.out, applyEvent(`${step}_version`, 'Creating'));
     const done = (step: string) => lastLine(run.out, applyEvent(`${step}_version`, 'Creation complete'));
     expect(created('agent-w1')).toBeGreaterThan(done('server-cp1'));
-    expect(created('agent-w2')).toBeGreaterThan(done('agent-w1'));
+    expect(created('agent-w2')).toBeGreaterThan(done('server-cp1'));
+    // Terraform runs both agents' steps at once; kubelab's lab-wide lock upgrades one, then the other:
+    // each holds it from "changing it" until its node is Ready again, and the two spans do not overlap.
+    const lines = run.out.split('\n');
+    const span = (n: string) => [
+      lines.findIndex((l) => l.includes(`kubelab: ${n}: K3s already runs here; changing it while no other node changes`)),
+      lines.findIndex((l) => l.includes(`kubelab: ${n}: node is Ready`)),
+    ];
+    const [a, b] = [span('w1'), span('w2')].sort((x, y) => x[0] - y[0]);
+    expect(a[0]).toBeGreaterThanOrEqual(0);
+    expect(b[0]).toBeGreaterThan(a[1]);
     for (const n of ['cp1', 'w1', 'w2'] as const) expect(lab.installRecords(n).at(-1)).toContain(`INSTALL_K3S_VERSION=${V2}`);
   });
 
@@ -205,6 +220,6 @@ requireTool('terraform')('the vms and k3s stacks through real Terraform (VMs, K3
   test('…and a destroy that has to synth the broken config refuses it and says how to destroy anyway', async () => {
     const refused = await lab.cdktf(destroyArgs);
     expect(refused.code).not.toBe(0);
-    expect(refused.out).toContain("npx cdktf destroy '*' --skip-synth");
+    expect(refused.out).toContain('without fixing the config: npm run down');
   });
 });

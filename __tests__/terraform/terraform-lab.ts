@@ -157,6 +157,28 @@ export class TerraformLab {
     });
   }
 
+  /**
+   * `npm run <script> -- <extra>` as a user runs it (bin/lab.js, what package.json's scripts run).
+   * cdktf gets --skip-provider-lock (see cdktf() above).
+   */
+  npmRun(script: 'up' | 'down' | 'diff', extra: string[] = [], timeoutMs = 280_000): Promise<Run> {
+    const started = Date.now();
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [path.join(this.project, 'bin', 'lab.js'), script, ...extra, '--skip-provider-lock'], { cwd: this.project, env: this.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      this.running = child;
+      let out = '';
+      const onData = (d: Buffer) => (out += d.toString().replace(/\x1b\[[0-9;]*[A-Za-z]/g, ''));
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), timeoutMs);
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        this.running = undefined;
+        resolve({ code, signal, out, ms: Date.now() - started });
+      });
+    });
+  }
+
   /** `terraform show -json` of a stack's state: the addresses and triggers Terraform keeps. */
   stateOf(stack: 'vms' | 'k3s'): { address: string; triggers: Record<string, string> }[] {
     const file = path.join(this.project, `terraform.${stack}.tfstate`);

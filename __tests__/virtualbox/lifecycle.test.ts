@@ -83,7 +83,7 @@ requireTool('/usr/sbin/sshd')('create → snapshot → reset → destroy', () =>
       const r = await cli(s, project, 'vm', 'create', 'w2');
       expect(r.code).toBe(1);
       expect(r.out).toContain('VM kubelab-w2 exists with other settings than the config (cpus 2, config 1; disk 20 GB, config 30 GB)');
-      expect(r.out).toContain('kubelab vm destroy w2 --lab kubelab, then kubelab vm create w2');
+      expect(r.out).toContain('npx kubelab vm destroy w2 --lab kubelab, then npx kubelab vm create w2');
       expect(JSON.stringify(s.state())).toBe(before);
     } finally {
       fs.rmSync(config);

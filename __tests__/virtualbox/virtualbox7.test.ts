@@ -153,6 +153,16 @@ describe('retries: only for a held session', () => {
     expect(lines[lines.length - 1]).toBe('kubelab: VM kubelab-cp1 powered off');
   });
 
+  test('a slow ACPI shutdown: the wait says what it waits for and what it sees, then powers off at its deadline', async () => {
+    await nodeVm('cp1');
+    const lines: string[] = [];
+    const env = { ...s.env, VBOXMANAGE_STANDIN_ACPI_DELAY_MS: '60000' };
+    await withEnv(env, () => stopNodeVm(new VBoxManage(), 'kubelab', 'cp1', labPaths(project), (l) => lines.push(l), { graceMs: 1000, pollMs: 50, progressEveryMs: 300 }));
+    expect(lines.filter((l) => /^kubelab: waiting for VM kubelab-cp1 to shut down \(ACPI power button\): \d s of 1 s \(last seen: running\)$/.test(l)).length).toBeGreaterThanOrEqual(1);
+    expect(lines.slice(-2)).toEqual(['kubelab: VM kubelab-cp1 did not shut down within 1 s; powering it off', 'kubelab: VM kubelab-cp1 powered off']);
+    expect(vmOf('cp1')!.state).toBe('poweroff');
+  });
+
   test('the ACPI shutdown takes its time: vm stop waits for it', async () => {
     await nodeVm('cp1');
     const r = await cli({ ...s, env: { ...s.env, VBOXMANAGE_STANDIN_ACPI_DELAY_MS: '400' } }, project, 'vm', 'stop', 'cp1');

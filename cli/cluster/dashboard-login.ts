@@ -34,6 +34,6 @@ export async function dashboardLogin(cluster: LabCluster, dashboard: DashboardUr
     headlamp
       ? 'Log in: open the URL, paste the token into the token field and press Authenticate.'
       : 'Log in: the Kubernetes Dashboard accepts a token only over https, so the URL is https; your browser warns about the ingress\'s self-signed certificate: accept it for this lab, choose "Token" and paste it.',
-    'The token is not stored anywhere: run `kubelab dashboard` again for a new one.',
+    'The token is not stored anywhere: run npx kubelab dashboard again for a new one.',
   ];
 }

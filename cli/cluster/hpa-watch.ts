@@ -32,7 +32,7 @@ export function renderHpaLine(history: readonly HpaSample[], width = CHART_WIDTH
 export async function readDemoHpa(cluster: LabCluster): Promise<HpaReading> {
   const { namespace, name } = LAB_APPS.hpaDemo;
   const hpa = await cluster.hpa(namespace, name);
-  if (!hpa) throw new KubelabError(`HPA ${namespace}/${name} not found: the workloads stack is not deployed; run: cdktf deploy workloads`);
+  if (!hpa) throw new KubelabError(`HPA ${namespace}/${name} not found: the workloads stack is not deployed; run: npm run up -- workloads`);
   return hpa;
 }
 

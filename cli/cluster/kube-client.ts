@@ -17,26 +17,7 @@ const HELM_RELEASE_SECRETS = { labelSelector: 'owner=helm', fieldSelector: 'type
  * loaded with import() here, on first use, never at the top of a module.
  */
 export async function connectLabCluster(ctx: CliContext, opts: { requestTimeoutMs?: number } = {}): Promise<LabCluster> {
-  const file = ctx.paths.kubeconfig;
-  if (!fs.existsSync(file)) {
-    throw new KubelabError(
-      `no kubeconfig at ${file} yet: the k3s stack writes it when it installs K3s. Run \`cdktf deploy '*'\` first (or \`kubelab k3s kubeconfig\` if K3s is already installed).`,
-    );
-  }
-  const k8s = await import('@kubernetes/client-node');
-  const kc = new k8s.KubeConfig();
-  try {
-    kc.loadFromFile(file);
-  } catch (err) {
-    throw new KubelabError(`cannot read the kubeconfig ${file}: ${(err as Error).message}`);
-  }
-  const context = ctx.config.name;
-  if (!kc.getContexts().some((c) => c.name === context)) {
-    throw new KubelabError(
-      `the kubeconfig ${file} has no context '${context}' (the lab's name); it has: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}. Rewrite it with: kubelab k3s kubeconfig`,
-    );
-  }
-  kc.setCurrentContext(context);
+  const { k8s, kc } = await loadLabKubeConfig(ctx);
   const server = kc.getCurrentCluster()?.server ?? '(no server)';
   const timeoutMs = opts.requestTimeoutMs ?? 10000;
   // Each request gets its own deadline: an unreachable host-only IP would otherwise
@@ -133,7 +114,7 @@ export async function connectLabCluster(ctx: CliContext, opts: { requestTimeoutM
       call('list Helm release Secrets', async () => latestRevisions((await core.listSecretForAllNamespaces(HELM_RELEASE_SECRETS)).items)),
     etcdReadiness: async () => {
       try {
-        return await rawGet(kc, `${server}/readyz/etcd`, timeoutMs);
+        return await rawRequest(kc, `${server}/readyz/etcd`, timeoutMs);
       } catch (err) {
         throw new ClusterUnreachableError(server, networkCause(err, timeoutMs));
       }
@@ -142,21 +123,56 @@ export async function connectLabCluster(ctx: CliContext, opts: { requestTimeoutM
 }
 
 /**
- * A GET outside the typed API (health endpoints answer text, not JSON), with the lab
- * kubeconfig's CA, client certificate or token applied.
+ * The lab's kubeconfig (.kubelab/kubeconfig) with the lab's context selected, and the
+ * client module it was read with (ESM-only, so loaded with import() on first use).
  */
-async function rawGet(kc: K8s.KubeConfig, url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+export async function loadLabKubeConfig(ctx: CliContext): Promise<{ k8s: typeof K8s; kc: K8s.KubeConfig }> {
+  const file = ctx.paths.kubeconfig;
+  if (!fs.existsSync(file)) {
+    throw new KubelabError(
+      `no kubeconfig at ${file} yet: the k3s stack writes it when it installs K3s. Run npm run up first (or npx kubelab k3s kubeconfig if K3s is already installed).`,
+    );
+  }
+  const k8s = await import('@kubernetes/client-node');
+  const kc = new k8s.KubeConfig();
+  try {
+    kc.loadFromFile(file);
+  } catch (err) {
+    throw new KubelabError(`cannot read the kubeconfig ${file}: ${(err as Error).message}`);
+  }
+  const context = ctx.config.name;
+  if (!kc.getContexts().some((c) => c.name === context)) {
+    throw new KubelabError(
+      `the kubeconfig ${file} has no context '${context}' (the lab's name); it has: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}. Rewrite it with: npx kubelab k3s kubeconfig`,
+    );
+  }
+  kc.setCurrentContext(context);
+  return { k8s, kc };
+}
+
+/**
+ * A request outside the typed API (health endpoints answer text; the lessons reach
+ * any kind by its path), with the lab kubeconfig's CA, client certificate or token applied.
+ */
+export async function rawRequest(
+  kc: K8s.KubeConfig,
+  url: string,
+  timeoutMs: number,
+  send: { method?: string; body?: string; contentType?: string } = {},
+): Promise<{ status: number; body: string }> {
   const options: https.RequestOptions = {};
   await kc.applyToHTTPSOptions(options);
-  const get = new URL(url).protocol === 'http:' ? http.get : https.get;
+  const request = new URL(url).protocol === 'http:' ? http.request : https.request;
+  const headers = { ...(options.headers ?? {}), ...(send.contentType ? { 'Content-Type': send.contentType } : {}) };
   return new Promise((resolve, reject) => {
-    const req = get(url, { ...options, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
+    const req = request(url, { ...options, headers, method: send.method ?? 'GET', signal: AbortSignal.timeout(timeoutMs) }, (res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString('utf8')));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       res.on('error', reject);
     });
     req.on('error', reject);
+    req.end(send.body);
   });
 }
 
@@ -232,7 +248,7 @@ function apiErrorDetail(body: unknown): string {
   return typeof message === 'string' ? message : '';
 }
 
-function networkCause(err: unknown, timeoutMs: number): string {
+export function networkCause(err: unknown, timeoutMs: number): string {
   const e = err as { name?: string; code?: string; type?: string; message?: string };
   if (e?.name === 'AbortError' || e?.type === 'aborted') return `no answer within ${Math.round(timeoutMs / 1000)} s`;
   return e?.code ?? e?.message ?? String(err);

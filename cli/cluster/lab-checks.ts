@@ -23,9 +23,9 @@ export interface LabCheckDeps {
   readonly probeTimeoutMs?: number;
 }
 
-/** `kubelab ssh <server> -- sudo k3s kubectl …`: kubectl as K3s bundles it on the server, for hints. */
+/** `npx kubelab ssh <server> "sudo k3s kubectl …"`: kubectl as K3s bundles it on the server, for hints (one quoted word: no `--` to lose in npx's PowerShell shim). */
 export function onServer(config: LabConfig, kubectlArgs: string): string {
-  return `kubelab ssh ${serverNode(config).name} -- sudo k3s kubectl ${kubectlArgs}`;
+  return `npx kubelab ssh ${serverNode(config).name} "sudo k3s kubectl ${kubectlArgs}"`;
 }
 
 /**
@@ -77,16 +77,16 @@ async function checkNodes({ cluster, config }: LabCheckDeps) {
     const live = seen.find((n) => n.name === node.name);
     const service = node.role === 'server' ? 'k3s' : 'k3s-agent';
     if (!live) {
-      problems.push(`node ${node.name} has not joined the cluster (nodes there: ${seen.map((n) => n.name).join(', ') || 'none'}); is its VM running? kubelab status`);
+      problems.push(`node ${node.name} has not joined the cluster (nodes there: ${seen.map((n) => n.name).join(', ') || 'none'}); is its VM running? npx kubelab status`);
     } else if (!live.ready) {
-      problems.push(`node ${node.name} is NotReady (${live.notReadyReason}); look on it: kubelab ssh ${node.name} -- sudo systemctl status ${service}`);
+      problems.push(`node ${node.name} is NotReady (${live.notReadyReason}); look on it: npx kubelab ssh ${node.name} "sudo systemctl status ${service}"`);
     } else if (live.internalIp === VIRTUALBOX_NAT_IP) {
       problems.push(
         `node ${node.name} reports InternalIP ${VIRTUALBOX_NAT_IP}, the VirtualBox NAT address every VM shares, instead of its host-only ${node.ip}: ` +
-          `K3s runs there without --node-ip ${node.ip} --flannel-iface enp0s8, so logs, exec and metrics break. Reinstall K3s on it: cdktf deploy k3s`,
+          `K3s runs there without --node-ip ${node.ip} --flannel-iface enp0s8, so logs, exec and metrics break. Reinstall K3s on it: npm run up -- k3s`,
       );
     } else if (live.internalIp !== node.ip) {
-      problems.push(`node ${node.name} reports InternalIP ${live.internalIp ?? 'none'}, not its host-only ${node.ip} from the lab config; reinstall K3s on it: cdktf deploy k3s`);
+      problems.push(`node ${node.name} reports InternalIP ${live.internalIp ?? 'none'}, not its host-only ${node.ip} from the lab config; reinstall K3s on it: npm run up -- k3s`);
     }
   }
   if (problems.length) return fail(problems.join('; '));
@@ -106,11 +106,11 @@ async function checkEtcd({ cluster, config }: LabCheckDeps) {
   for (const server of servers) {
     const live = seen.find((n) => n.name === server.name);
     if (!live) problems.push(`server ${server.name} is not in the cluster`);
-    else if (!live.etcdMember) problems.push(`server ${server.name} runs no etcd member (no node-role.kubernetes.io/etcd label): it did not join the embedded etcd cluster; reinstall it: cdktf deploy k3s`);
-    else if (!live.ready) problems.push(`server ${server.name} is NotReady, so the cluster has ${servers.length - 1} of ${servers.length} etcd members; look on it: kubelab ssh ${server.name} -- sudo journalctl -u k3s`);
+    else if (!live.etcdMember) problems.push(`server ${server.name} runs no etcd member (no node-role.kubernetes.io/etcd label): it did not join the embedded etcd cluster; reinstall it: npm run up -- k3s`);
+    else if (!live.ready) problems.push(`server ${server.name} is NotReady, so the cluster has ${servers.length - 1} of ${servers.length} etcd members; look on it: npx kubelab ssh ${server.name} "sudo journalctl -u k3s"`);
   }
   const strays = seen.filter((n) => n.etcdMember && !servers.some((s) => s.name === n.name)).map((n) => n.name);
-  if (strays.length) problems.push(`${strays.join(', ')} still run etcd but are not servers in the lab config; remove them from etcd: cdktf deploy k3s`);
+  if (strays.length) problems.push(`${strays.join(', ')} still run etcd but are not servers in the lab config; remove them from etcd: npm run up -- k3s`);
   const health = await cluster.etcdReadiness();
   if (health.status !== 200 || health.body.trim() !== 'ok') {
     problems.push(`the API server's etcd check (GET /readyz/etcd on ${cluster.server}) answered ${health.status}: ${health.body.trim().split('\n')[0] || 'no body'}`);
@@ -127,7 +127,7 @@ async function checkMetrics(d: LabCheckDeps) {
       );
     }
     if (err instanceof ClusterApiError && err.status === 404) {
-      return fail(`the metrics API (metrics.k8s.io) is not registered: the metrics-server stack is not deployed; run: cdktf deploy metrics-server`);
+      return fail(`the metrics API (metrics.k8s.io) is not registered: the metrics-server stack is not deployed; run: npm run up -- metrics-server`);
     }
     throw err;
   };
@@ -170,7 +170,7 @@ async function checkDashboard(d: LabCheckDeps) {
     if (answer.status >= 400) {
       const why =
         answer.status === 404
-          ? 'Traefik has no route for it: is the dashboard stack deployed? cdktf deploy dashboard'
+          ? 'Traefik has no route for it: is the dashboard stack deployed? npm run up -- dashboard'
           : answer.status >= 500
             ? `the route exists but the dashboard is not serving; look: ${onServer(d.config, `-n ${dashboard.namespace} get pods`)}`
             : 'unexpected answer';
@@ -184,7 +184,7 @@ async function checkDashboard(d: LabCheckDeps) {
 async function checkHpa({ cluster }: LabCheckDeps) {
   const { namespace, name } = LAB_APPS.hpaDemo;
   const hpa = await cluster.hpa(namespace, name);
-  if (!hpa) return fail(`HPA ${namespace}/${name} not found: the workloads stack is not deployed; run: cdktf deploy workloads`);
+  if (!hpa) return fail(`HPA ${namespace}/${name} not found: the workloads stack is not deployed; run: npm run up -- workloads`);
   if (hpa.cpuUtilization === undefined) {
     return fail(
       `HPA ${name} shows CPU <unknown>${hpa.problem ? ` (${hpa.problem})` : ''}: it needs metrics-server serving pod metrics and CPU requests on the ${name} pods; a fresh HPA needs about 30 s for its first reading`,

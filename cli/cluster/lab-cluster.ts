@@ -87,7 +87,7 @@ export class ClusterApiError extends KubelabError {
 /** The API server could not be reached at all. */
 export class ClusterUnreachableError extends KubelabError {
   constructor(server: string, cause: string) {
-    super(`cannot reach the Kubernetes API at ${server} (${cause}); is the lab running? Start it with: kubelab start`);
+    super(`cannot reach the Kubernetes API at ${server} (${cause}); is the lab running? Start it with: npx kubelab start`);
     this.name = 'ClusterUnreachableError';
   }
 }

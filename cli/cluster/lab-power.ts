@@ -1,6 +1,6 @@
 import { LabConfig, agentNodes, serverNodes } from '../../config/lab-config';
 import { LabUrls } from '../../config/urls';
-import { KubelabError } from '../errors';
+import { Wait, withWait } from '../wait-progress';
 import { ClusterApiError, ClusterUnreachableError, LabCluster } from './lab-cluster';
 import { LabVms } from './lab-vms';
 import { IngressAddress, probeWebApp } from './web-probe';
@@ -19,6 +19,8 @@ export interface StartOptions extends LabPowerOptions {
   readonly ingress: IngressAddress;
   readonly timeoutMs: number;
   readonly intervalMs: number;
+  /** How often a wait says it still waits. @default PROGRESS_EVERY_MS (15 s) */
+  readonly progressEveryMs?: number;
 }
 
 /**
@@ -34,31 +36,39 @@ export async function startLab(o: StartOptions): Promise<void> {
   for (const node of [...serverNodes(o.config), ...agentNodes(o.config)].filter((n) => !n.host)) await o.vms.start(node);
 
   const cluster = await o.connect();
-  let lastSeen = '';
-  for (;;) {
-    const seen = await nodesState(cluster, o.config);
-    if (seen.ready) break;
-    if (seen.summary !== lastSeen) o.out(`kubelab: waiting for the nodes: ${(lastSeen = seen.summary)}`);
-    if (Date.now() >= deadline) throw new KubelabError(`the nodes are not all Ready after ${Math.round(o.timeoutMs / 1000)} s: ${seen.summary}; run kubelab verify for details`);
-    await sleep(o.intervalMs);
-  }
+  // One deadline for the whole start; each wait prints progress and ends with what it saw last, even when a call never answers.
+  const waitFor = (what: string, body: (wait: Wait) => Promise<void>) =>
+    withWait(what, { timeoutMs: Math.max(0, deadline - Date.now()), out: o.out, everyMs: o.progressEveryMs }, body);
+  await waitFor(`the lab's ${o.config.nodes.length} nodes to be Ready`, async (wait) => {
+    wait.seen = `no answer from the Kubernetes API at ${cluster.server} yet`;
+    for (;;) {
+      const seen = await wait.within(nodesState(cluster, o.config), 'Run npx kubelab verify for details');
+      if (seen.ready) return;
+      if (seen.summary !== wait.seen) o.out(`kubelab: waiting for the nodes: ${seen.summary}`);
+      wait.seen = seen.summary;
+      if (wait.expired()) throw wait.timedOut('Run npx kubelab verify for details');
+      await sleep(Math.min(o.intervalMs, wait.remainingMs()));
+    }
+  });
   o.out(`kubelab: all ${o.config.nodes.length} nodes Ready`);
 
   const urls = [o.urls.ingress, o.urls.dashboard?.url, o.urls.hpaDemo?.url].filter((u): u is string => u !== undefined);
   const withIngress = o.config.components.ingress.enabled;
   for (const url of withIngress ? urls : []) {
-    for (;;) {
-      const answer = await probeWebApp(url, o.ingress);
-      // Traefik answers 404 for the bare IP; an app must answer below 400.
-      if ('status' in answer && (url === o.urls.ingress || answer.status < 400)) break;
-      if (Date.now() >= deadline) {
-        throw new KubelabError(`${url} does not answer after ${Math.round(o.timeoutMs / 1000)} s (${'error' in answer ? answer.error : `HTTP ${answer.status}`}); run kubelab verify for details`);
+    await waitFor(`${url} to answer`, async (wait) => {
+      wait.seen = 'no answer yet';
+      for (;;) {
+        const answer = await wait.within(probeWebApp(url, o.ingress), 'Run npx kubelab verify for details');
+        // Traefik answers 404 for the bare IP; an app must answer below 400.
+        if ('status' in answer && (url === o.urls.ingress || answer.status < 400)) return;
+        wait.seen = 'error' in answer ? answer.error : `HTTP ${answer.status}`;
+        if (wait.expired()) throw wait.timedOut('Run npx kubelab verify for details');
+        await sleep(Math.min(o.intervalMs, wait.remainingMs()));
       }
-      await sleep(o.intervalMs);
-    }
+    });
     o.out(`kubelab: ${url} answers`);
   }
-  o.out(`kubelab: the lab is up (${Math.round((Date.now() - t0) / 1000)} s)${o.urls.dashboard ? `; log in to ${o.urls.dashboard.url} with a token from: kubelab dashboard` : ''}`);
+  o.out(`kubelab: the lab is up (${Math.round((Date.now() - t0) / 1000)} s)${o.urls.dashboard ? `; log in to ${o.urls.dashboard.url} with a token from: npx kubelab dashboard` : ''}`);
 }
 
 /** Shuts every lab VM down cleanly, agents first and the server last. */
@@ -66,7 +76,7 @@ export async function stopLab(o: LabPowerOptions & { readonly force: boolean }):
   const vms = [...agentNodes(o.config).reverse(), ...serverNodes(o.config).reverse()].filter((n) => !n.host);
   for (const node of vms) await o.vms.stop(node, o.force);
   if (vms.length < o.config.nodes.length) o.out(`kubelab: the lab's existing machines keep running; kubelab does not power them`);
-  o.out(`kubelab: the lab's ${vms.length} VMs are stopped; start them again with: kubelab start`);
+  o.out(`kubelab: the lab's ${vms.length} VMs are stopped; start them again with: npx kubelab start`);
 }
 
 /** "cp1 Ready, w1 NotReady, w2 not joined" (or why the API does not answer yet). */

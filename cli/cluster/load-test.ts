@@ -43,7 +43,7 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
     if (last.currentReplicas <= 1) {
       throw new KubelabError(
         `load: php-apache stayed at ${last.currentReplicas} replica for ${seconds} s under load (CPU ${last.cpuUtilization ?? '<unknown>'}%, target ${last.targetCpuUtilization ?? '?'}%)` +
-          `${last.problem ? `; the HPA says: ${last.problem}` : ''}; give it longer with --timeout, or look: kubelab load watch`,
+          `${last.problem ? `; the HPA says: ${last.problem}` : ''}; give it longer with --timeout, or look: npx kubelab load watch`,
       );
     }
     return { seconds, replicas: last.currentReplicas, cpuUtilization: last.cpuUtilization };

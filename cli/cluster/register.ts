@@ -16,13 +16,13 @@ import { startLoad, stopLoad } from './load-generator';
 import { runLoadTest } from './load-test';
 import { IngressAddress, ingressAddressOf } from './web-probe';
 
-interface IngressOptions {
+export interface IngressOptions {
   ingressHttp?: string;
   ingressHttps?: string;
 }
 
 /** --ingress-http/--ingress-https: where the checks reach Traefik (a NAT port-forward, an SSH tunnel). */
-function withIngressOptions(command: Command): Command {
+export function withIngressOptions(command: Command): Command {
   return command
     .addOption(new Option('--ingress-http <host:port>', "reach the ingress's http entrypoint here instead of <server ip>:80 (the Host header still names the app)"))
     .addOption(new Option('--ingress-https <host:port>', "reach the ingress's https entrypoint here instead of <server ip>:443"));
@@ -100,7 +100,7 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
     .action(async () => {
       requireHpaDemo();
       const started = await startLoad(await connectLabCluster(ctx));
-      ctx.out(started === 'created' ? 'kubelab: load generator started; watch the HPA with: kubelab load watch' : 'kubelab: the load generator is already running; nothing to do');
+      ctx.out(started === 'created' ? 'kubelab: load generator started; watch the HPA with: npx kubelab load watch' : 'kubelab: the load generator is already running; nothing to do');
     });
   load
     .command('stop')

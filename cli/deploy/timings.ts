@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { LabPaths } from '../../config/paths';
 import { writeFileAtomic } from '../state-dir';
+import { StepRecord } from './step-timeline';
 
 /** The phases a learner waits through, and the stacks each one is (see lab.ts). */
 export const DEPLOY_PHASES = [
@@ -22,6 +23,8 @@ export interface DeployTimings {
   readonly seconds: number;
   readonly exitCode: number;
   readonly phases: readonly PhaseTiming[];
+  /** What each kubelab verb Terraform ran took (the stand-up timeline). @default none recorded */
+  readonly steps?: readonly StepRecord[];
 }
 
 export function formatDuration(seconds: number): string {

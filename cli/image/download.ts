@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { KubelabError } from '../errors';
 import { httpGet, httpGetText } from '../net/http-get';
-import { lockStaleMs, withFileLock } from '../virtualbox/vboxmanage';
+import { lockStaleMs, withFileLock } from '../file-lock';
 import { assertHostRunsImage } from './host-arch';
 import { ImageSource } from './ubuntu-image';
 

@@ -41,7 +41,7 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
   k3s
     .command('kubeconfig')
     .description("Fetch the cluster's kubeconfig from the server into the lab state dir (0600), pointed at the server IP and named after the lab")
-    .option('--remove', 'delete the lab kubeconfig and remove the lab from the user kubeconfig if it was merged (cdktf destroy runs this); the next fetch merges it back there')
+    .option('--remove', 'delete the lab kubeconfig and remove the lab from the user kubeconfig if it was merged (npm run down runs this); the next fetch merges it back there')
     .option('--lab <lab>', 'the lab name (with --remove; the config may be gone)')
     .action(async (opts: { remove?: boolean; lab?: string }) => {
       if (!opts.remove) return fetchLabKubeconfig(ctx);
@@ -79,7 +79,7 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('prune')
-    .description("Remove the lab's nodes that are not in the node list: drain them, uninstall K3s, and remove their VMs (cdktf deploy runs this when the node list changes)")
+    .description("Remove the lab's nodes that are not in the node list: drain them, uninstall K3s, and remove their VMs (npm run up runs this when the node list changes)")
     .requiredOption('--lab <lab>', 'the lab name')
     .requiredOption('--keep <nodes>', 'the nodes the lab keeps, joined with +, e.g. cp1+w1+w2')
     .requiredOption('--server <node>', 'the server node, which drains removed nodes')
@@ -112,8 +112,8 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
       if (opts.merge && opts.unmerge) throw new KubelabError('choose one of --merge and --unmerge');
       if (opts.merge) return report(ctx, mergeLabIntoUserKubeconfig(ctx.paths, lab), 'merged the lab entries into');
       if (opts.unmerge) return report(ctx, unmergeLabFromUserKubeconfig(ctx.paths, lab), 'removed the lab entries from');
-      ctx.out(`lab kubeconfig: ${ctx.paths.kubeconfig}${fs.existsSync(ctx.paths.kubeconfig) ? '' : ' (not fetched yet: kubelab k3s kubeconfig)'}`);
-      ctx.out(`your kubeconfig: ${userKubeconfigPath()}; lab merged there: ${mergedInto(ctx.paths) ? 'yes' : 'no'} (kubelab kubeconfig --merge | --unmerge)`);
+      ctx.out(`lab kubeconfig: ${ctx.paths.kubeconfig}${fs.existsSync(ctx.paths.kubeconfig) ? '' : ' (not fetched yet: npx kubelab k3s kubeconfig)'}`);
+      ctx.out(`your kubeconfig: ${userKubeconfigPath()}; lab merged there: ${mergedInto(ctx.paths) ? 'yes' : 'no'} (npx kubelab kubeconfig --merge, or --unmerge)`);
     });
 
   registerSshCommands(program, ctx);

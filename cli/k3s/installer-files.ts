@@ -4,6 +4,7 @@ import * as path from 'path';
 import { LabConfig } from '../../config/lab-config';
 import { LabPaths } from '../../config/paths';
 import { KubelabError } from '../errors';
+import { withFileLockSync } from '../file-lock';
 import { STAGED } from './node-script';
 
 /** K3s files on the host that a step uploads instead of downloading on the node. */
@@ -68,20 +69,29 @@ export function resolveInstallerFiles(cfg: LabConfig, paths: LabPaths): Installe
   return { installScript, binary, origin: `the host's cache ${path.relative(paths.projectDir, dir)} (sha256 checked)` };
 }
 
-/** Stores the install script and binary a node just installed online, with their checksums, as this version's cache. */
+/**
+ * Stores the install script and binary a node just installed online, with their checksums, as
+ * this version's cache. Agents joining at once each store the same files: under the cache's lock,
+ * the first fills it and the others find it already there (a damaged cache is replaced whole).
+ */
 export function fillCache(paths: LabPaths, version: string, fetched: { installScript: string; binary: string }): string {
   const dir = k3sCacheDir(paths, version);
-  const tmp = `${dir}.${process.pid}.tmp`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp, { recursive: true });
-  fs.copyFileSync(fetched.installScript, path.join(tmp, STAGED.installScript));
-  fs.copyFileSync(fetched.binary, path.join(tmp, STAGED.binary));
-  fs.chmodSync(path.join(tmp, STAGED.binary), 0o755);
-  fs.writeFileSync(
-    path.join(tmp, STAGED.checksums),
-    checksumsFileText({ [STAGED.installScript]: path.join(tmp, STAGED.installScript), [STAGED.binary]: path.join(tmp, STAGED.binary) }),
-  );
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.renameSync(tmp, dir);
-  return dir;
+  const sums = (files: { installScript: string; binary: string }) => checksumsFileText({ [STAGED.installScript]: files.installScript, [STAGED.binary]: files.binary });
+  return withFileLockSync(dir, () => {
+    const cached = { installScript: path.join(dir, STAGED.installScript), binary: path.join(dir, STAGED.binary) };
+    const checks = path.join(dir, STAGED.checksums);
+    const want = sums(fetched);
+    if ([checks, cached.installScript, cached.binary].every((f) => fs.existsSync(f)) && fs.readFileSync(checks, 'utf8') === want && sums(cached) === want) return dir;
+    const tmp = `${dir}.${process.pid}.tmp`;
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.mkdirSync(tmp, { recursive: true });
+    const staged = { installScript: path.join(tmp, STAGED.installScript), binary: path.join(tmp, STAGED.binary) };
+    fs.copyFileSync(fetched.installScript, staged.installScript);
+    fs.copyFileSync(fetched.binary, staged.binary);
+    fs.chmodSync(staged.binary, 0o755);
+    fs.writeFileSync(path.join(tmp, STAGED.checksums), want);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(tmp, dir);
+    return dir;
+  });
 }

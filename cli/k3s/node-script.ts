@@ -11,6 +11,11 @@ export const STAGED = {
   checksums: 'SHA256SUMS',
 } as const;
 
+/** Written on the node by each K3s install kubelab ran (what it applied); removed by the uninstall. */
+export function appliedMarker(role: 'server' | 'agent'): string {
+  return `/var/lib/kubelab/k3s-${role}.applied`;
+}
+
 /** Exit status of `--check` when the node needs the install to run. */
 export const CHECK_INSTALL_NEEDED = 3;
 
@@ -118,7 +123,7 @@ export function renderK3sNodeScript(plan: K3sStepPlan, options: { images?: boole
     `install_args=(${plan.installArgs.map(shQuote).join(' ')})`,
     ...(node.host ? existingMachineFlannelIface(node.ip) : []),
     `k3s_bin="$root/usr/local/bin/k3s"`,
-    `applied_file="$root/var/lib/kubelab/k3s-${plan.role}.applied"`,
+    `applied_file="$root${appliedMarker(plan.role)}"`,
     `# The files K3s runs from (binary, unit with the flags, env file, token) as they were when kubelab last started it.`,
     `started_file="$root/var/lib/kubelab/k3s-${plan.role}.started"`,
     `unit_file="$root/etc/systemd/system/$service.service"`,

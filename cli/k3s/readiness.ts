@@ -64,6 +64,6 @@ function wrongAddress(node: LabNode, got: string): KubelabError {
       : `K3s did not use the host-only interface ${HOST_ONLY_IFACE}; check that the VM's second NIC is on the host-only network with ${node.ip}.`;
   return new KubelabError(
     `Node ${node.name} joined with InternalIP ${got}, not its host-only address ${node.ip}. ${why} ` +
-      `Check /etc/systemd/system/k3s*.service on the node (kubelab ssh ${node.name} systemctl cat 'k3s*'), then re-install: kubelab k3s uninstall ${node.name} --ip ${node.ip} --role ${node.role} --lab <lab> and run the step again.`,
+      `Check /etc/systemd/system/k3s*.service on the node (npx kubelab ssh ${node.name} "systemctl cat k3s*"), then re-install: npx kubelab k3s uninstall ${node.name} --ip ${node.ip} --role ${node.role} --lab <lab> and run the step again.`,
   );
 }

@@ -29,10 +29,10 @@ export async function waitForK3sService(
     const lines = lastLines(log.stdout.trim(), 6).replace(/\n/g, ' | ') || '(no log lines)';
     const hint =
       plan.role === 'agent'
-        ? `An agent reports ready only after it reached the server: check that the server runs (kubelab k3s server <server>) and answers on port 6443. `
+        ? `An agent reports ready only after it reached the server: check that the server runs (npx kubelab k3s server <server>) and answers on port 6443. `
         : '';
     throw new KubelabError(
-      `${wait.timedOut().message}. Its last log lines: ${lines}. ${hint}Look further with: kubelab ssh ${node.name} sudo journalctl -u ${service}`,
+      `${wait.timedOut().message}. Its last log lines: ${lines}. ${hint}Look further with: npx kubelab ssh ${node.name} "sudo journalctl -u ${service}"`,
     );
   });
 }

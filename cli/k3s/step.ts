@@ -9,10 +9,11 @@ import { describeTarget, labNodeSshTarget } from '../ssh/target';
 import { applyRegistries, labRegistriesYaml } from './registries';
 import { answers } from './ssh-port';
 import { InstallerFiles, checksumsFileText, fillCache, resolveInstallerFiles } from './installer-files';
-import { CHECK_INSTALL_NEEDED, STAGED, nodeScriptName, renderK3sNodeScript } from './node-script';
+import { CHECK_INSTALL_NEEDED, STAGED, appliedMarker, nodeScriptName, renderK3sNodeScript } from './node-script';
+import { NodeChangeLockOptions, takeNodeChangeLock } from './node-change-lock';
 import { K3sStepPlan, k3sStepPlan } from '../../config/k3s-plan';
 import { ReadinessOptions, waitForApiReady, waitForNodeReady } from './readiness';
-import { SUDO, withStagingDir } from './remote';
+import { SUDO, onNode, withStagingDir } from './remote';
 import { waitForK3sService } from './service-ready';
 import { ensureK3sToken } from './token';
 import { recordMachine } from './machine-records';
@@ -32,6 +33,8 @@ export interface K3sStepTiming {
   /** Attempts of the whole step when the SSH connection drops mid-way (the script is safe to re-run). */
   attempts: number;
   retryDelayMs: number;
+  /** How a change of a running K3s waits for the other nodes' changes. @default takeNodeChangeLock's */
+  changeLock?: NodeChangeLockOptions;
 }
 
 export const DEFAULT_STEP_TIMING: K3sStepTiming = { connectTimeoutMs: 180_000, readyTimeoutMs: 300_000, pollMs: 3000, attempts: 3, retryDelayMs: 3000 };
@@ -45,7 +48,7 @@ export function nodeForRole(cfg: LabConfig, name: string, role: 'server' | 'agen
     throw new KubelabError((err as Error).message);
   }
   if (node.role !== role) {
-    throw new KubelabError(`Node ${name} has role ${node.role} in the lab config; use: kubelab k3s ${node.role} ${name}`);
+    throw new KubelabError(`Node ${name} has role ${node.role} in the lab config; use: npx kubelab k3s ${node.role} ${name}`);
   }
   return node;
 }
@@ -66,7 +69,7 @@ export async function runK3sStep(ctx: CliContext, role: 'server' | 'agent', node
   const cfg = ctx.config;
   const node = nodeForRole(cfg, nodeName, role);
   if (role === 'agent' && !fs.existsSync(ctx.paths.k3sToken)) {
-    throw new KubelabError(`The lab token ${ctx.paths.k3sToken} does not exist yet; install the server first: kubelab k3s server ${serverNode(cfg).name}`);
+    throw new KubelabError(`The lab token ${ctx.paths.k3sToken} does not exist yet; install the server first: npx kubelab k3s server ${serverNode(cfg).name}`);
   }
   const token = ensureK3sToken(ctx.paths);
   const { plan, files, script } = planK3sStep(cfg, ctx, node);
@@ -81,28 +84,39 @@ export async function runK3sStep(ctx: CliContext, role: 'server' | 'agent', node
   // An existing machine is found again through this record once it leaves the config (kubelab prune).
   recordMachine(ctx.paths, node);
 
-  await retryOnDroppedConnection(ctx, node.name, timing, async () => {
-    const session = await connect(node);
-    try {
-      // Before K3s (re)starts: it reads registries.yaml only at start.
-      const said = await applyRegistries(session, { nodeName: node.name, service: plan.service, content: registries });
-      if (said) ctx.out(said);
-      await installOnNode(ctx, session, plan, script, token, timing, files);
-    } finally {
-      session.close();
-    }
-  });
+  // A first install runs beside the other nodes' (all agents join at once); a change to a K3s that
+  // already runs holds the lab-wide lock until the node is Ready again (see node-change-lock.ts).
+  let releaseChangeLock: (() => Promise<void>) | undefined;
+  try {
+    await retryOnDroppedConnection(ctx, node.name, timing, async () => {
+      const session = await connect(node);
+      const lockIfRunning = async () => {
+        if (releaseChangeLock || (await session.exec(`${SUDO} test -e ${onNode(appliedMarker(role))}`)).code !== 0) return;
+        releaseChangeLock = await takeNodeChangeLock(ctx.paths, node.name, ctx.out, timing.changeLock);
+      };
+      try {
+        // Before K3s (re)starts: it reads registries.yaml only at start.
+        const said = await applyRegistries(session, { nodeName: node.name, service: plan.service, content: registries });
+        if (said) ctx.out(said);
+        await installOnNode(ctx, session, plan, script, token, timing, files, lockIfRunning);
+      } finally {
+        session.close();
+      }
+    });
 
-  const ready: ReadinessOptions = { timeoutMs: timing.readyTimeoutMs, pollMs: timing.pollMs, onProgress: ctx.out };
-  await retryOnDroppedConnection(ctx, node.name, timing, async () => {
-    const server = await connect(serverNode(cfg));
-    try {
-      if (role === 'server') await waitForApiReady(server, ready);
-      await waitForNodeReady(server, node, ready);
-    } finally {
-      server.close();
-    }
-  });
+    const ready: ReadinessOptions = { timeoutMs: timing.readyTimeoutMs, pollMs: timing.pollMs, onProgress: ctx.out };
+    await retryOnDroppedConnection(ctx, node.name, timing, async () => {
+      const server = await connect(serverNode(cfg));
+      try {
+        if (role === 'server') await waitForApiReady(server, ready);
+        await waitForNodeReady(server, node, ready);
+      } finally {
+        server.close();
+      }
+    });
+  } finally {
+    await releaseChangeLock?.();
+  }
 }
 
 /** Stops at once, saying what to do, when a node's SSH port is silent (its VM is off or gone) instead of waiting out the login timeout. */
@@ -110,11 +124,11 @@ async function requireAnswering(cfg: LabConfig, node: LabNode, ms: number): Prom
   const target = labNodeSshTarget(node);
   if (await answers(target, ms)) return;
   if (node.host) {
-    throw new KubelabError(`${describeTarget(target)} does not answer on SSH port ${target.port} within ${Math.round(ms / 1000)} s: the existing machine ${node.name} is off or unreachable from here. Check it with kubelab doctor, then deploy again`);
+    throw new KubelabError(`${describeTarget(target)} does not answer on SSH port ${target.port} within ${Math.round(ms / 1000)} s: the existing machine ${node.name} is off or unreachable from here. Check it with npx kubelab doctor, then run npm run up again`);
   }
   throw new KubelabError(
     `${describeTarget(target)} does not answer on SSH port ${target.port} within ${Math.round(ms / 1000)} s: its VM ${vmName(cfg, node)} is off or gone. ` +
-      `Check it with kubelab vm status ${node.name}; start it with kubelab vm start ${node.name} (or re-create it with cdktf deploy vms), then deploy again`,
+      `Check it with npx kubelab vm status ${node.name}; start it with npx kubelab vm start ${node.name} (or re-create it with npm run up -- vms), then run npm run up again`,
   );
 }
 
@@ -130,7 +144,17 @@ async function retryOnDroppedConnection(ctx: CliContext, nodeName: string, timin
   }
 }
 
-async function installOnNode(ctx: CliContext, session: NodeSession, plan: K3sStepPlan, script: string, token: string, timing: K3sStepTiming, files?: InstallerFiles): Promise<void> {
+/** Installs or changes K3s on the node when its check says so; `beforeChange` runs first in that case. */
+async function installOnNode(
+  ctx: CliContext,
+  session: NodeSession,
+  plan: K3sStepPlan,
+  script: string,
+  token: string,
+  timing: K3sStepTiming,
+  files: InstallerFiles | undefined,
+  beforeChange: () => Promise<void>,
+): Promise<void> {
   const name = nodeScriptName(plan);
   await withStagingDir(session, async (staging) => {
     await session.upload(`${staging}/${name}`, { data: script }, 0o700);
@@ -140,6 +164,7 @@ async function installOnNode(ctx: CliContext, session: NodeSession, plan: K3sSte
       return;
     }
     if (check.code !== CHECK_INSTALL_NEEDED) throw new RemoteCommandError(session.target, `${name} --check`, check);
+    await beforeChange();
 
     if (files) {
       ctx.out(`kubelab: ${plan.node.name}: uploading the K3s installer and binary`);

@@ -1,13 +1,14 @@
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import { LabPaths } from '../../config/paths';
-import { writeSecretFile } from '../state-dir';
+import { writeFileOnce } from '../state-dir';
 
 /**
  * The lab's K3s join token: made once on the host (256 random bits), mode 0600 in the
- * lab state dir. It reaches the nodes only over SSH standard input, never a command line.
+ * lab state dir, exclusively (two steps making it at once agree on one). It reaches the nodes
+ * only over SSH standard input, never a command line.
  */
 export function ensureK3sToken(paths: LabPaths): string {
-  if (!fs.existsSync(paths.k3sToken)) writeSecretFile(paths.k3sToken, `${randomBytes(32).toString('hex')}\n`);
+  writeFileOnce(paths.k3sToken, () => `${randomBytes(32).toString('hex')}\n`, 0o600);
   return fs.readFileSync(paths.k3sToken, 'utf8').trim();
 }

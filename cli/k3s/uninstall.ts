@@ -1,10 +1,10 @@
 import { CliContext } from '../context';
 import { KubelabError } from '../errors';
-import { NodeSession, connectToNode } from '../ssh/client';
+import { CommandOptions, NodeSession, connectToNode } from '../ssh/client';
 import { SshTarget, describeTarget, existingHostSshTarget, nodeSshTarget } from '../ssh/target';
 import { removeEtcdMember } from './etcd-member';
 import { answers } from './ssh-port';
-import { UNCHANGED_MARK } from './node-script';
+import { UNCHANGED_MARK, appliedMarker } from './node-script';
 import { SUDO, kubectlCommand, onNode } from './remote';
 import { forgetMachine } from './machine-records';
 
@@ -56,9 +56,20 @@ export interface UninstallTiming {
   connectTimeoutMs: number;
   /** How long K3s may take to confirm a server's etcd member removal. @default 120 s */
   etcdRemovalTimeoutMs?: number;
+  /**
+   * The deadline of each remote command (kubectl on the server, K3s's uninstall script on the node).
+   * K3s's uninstall script stops K3s, kills its pods' processes and unmounts their volumes: seconds
+   * normally, but a stuck mount would hold it forever. @default 300 s
+   */
+  commandTimeoutMs?: number;
 }
 
 export const DEFAULT_UNINSTALL_TIMING: UninstallTiming = { probeMs: 10_000, connectTimeoutMs: 30_000 };
+
+/** A remote command of the uninstall, with its deadline and progress lines. */
+function bounded(ctx: CliContext, timing: UninstallTiming, label: string): CommandOptions {
+  return { label, timeoutMs: timing.commandTimeoutMs ?? 300_000, onProgress: ctx.out };
+}
 
 /** The uninstall script the K3s installer leaves on a node of that role. */
 export function uninstallScriptFor(role: 'server' | 'agent'): string {
@@ -84,8 +95,8 @@ export function renderUninstallScript(req: Pick<UninstallRequest, 'nodeName' | '
     `else`,
     `  echo "${UNCHANGED_MARK} K3s (${req.role}) is not installed on ${req.nodeName}; nothing to uninstall"`,
     `fi`,
-    // kubelab's own files: its record of what it installed and started, and the token; then its dirs when nothing else is in them.
-    `rm -f ${onNode(`/var/lib/kubelab/k3s-${req.role}.applied`)} ${onNode(`/var/lib/kubelab/k3s-${req.role}.started`)} ${onNode('/etc/rancher/k3s/kubelab-token')}`,
+    // kubelab's own files: its record of what it installed and started, and the token; then its dir when nothing else is in it.
+    `rm -f ${onNode(appliedMarker(req.role))} ${onNode(`/var/lib/kubelab/k3s-${req.role}.started`)} ${onNode('/etc/rancher/k3s/kubelab-token')}`,
     `rmdir ${onNode('/var/lib/kubelab')} 2>/dev/null || true`,
     ``,
   ].join('\n');
@@ -118,7 +129,7 @@ export async function runK3sUninstall(ctx: CliContext, req: UninstallRequest, ti
 
   const session = await connectToNode({ paths: ctx.paths, target, timeoutMs: timing.connectTimeoutMs, onProgress: ctx.out });
   try {
-    const r = await session.run(`${SUDO} bash -s`, { stdin: renderUninstallScript(req), label: `K3s ${req.role} uninstall` });
+    const r = await session.run(`${SUDO} bash -s`, { stdin: renderUninstallScript(req), ...bounded(ctx, timing, `K3s ${req.role} uninstall`) });
     ctx.out(r.stdout.trim().split('\n').slice(-1)[0]);
     if (req.ssh) forgetMachine(ctx.paths, req.nodeName);
   } finally {
@@ -151,7 +162,7 @@ async function removeFromCluster(ctx: CliContext, req: UninstallRequest, timing:
     return;
   }
   try {
-    const exists = await session.exec(kubectlCommand(`get node ${req.nodeName} -o name`));
+    const exists = await session.exec(kubectlCommand(`get node ${req.nodeName} -o name`), bounded(ctx, timing, `kubectl get node ${req.nodeName}`));
     if (exists.code !== 0) {
       ctx.out(`kubelab: node ${req.nodeName} is not in the cluster; nothing to drain`);
       return;
@@ -160,8 +171,8 @@ async function removeFromCluster(ctx: CliContext, req: UninstallRequest, timing:
     const etcdTimeoutMs = timing.etcdRemovalTimeoutMs ?? 120_000;
     await removeEtcdMember(session, req.nodeName, { timeoutMs: etcdTimeoutMs, pollMs: Math.min(2000, etcdTimeoutMs / 10), onProgress: ctx.out });
     ctx.out(`kubelab: draining ${req.nodeName}`);
-    await session.run(kubectlCommand(`drain ${req.nodeName} --ignore-daemonsets --delete-emptydir-data --force --timeout=120s`), { label: `kubectl drain ${req.nodeName}` });
-    await session.run(kubectlCommand(`delete node ${req.nodeName} --ignore-not-found`), { label: `kubectl delete node ${req.nodeName}` });
+    await session.run(kubectlCommand(`drain ${req.nodeName} --ignore-daemonsets --delete-emptydir-data --force --timeout=120s`), bounded(ctx, timing, `kubectl drain ${req.nodeName}`));
+    await session.run(kubectlCommand(`delete node ${req.nodeName} --ignore-not-found`), bounded(ctx, timing, `kubectl delete node ${req.nodeName}`));
     ctx.out(`kubelab: drained and deleted node ${req.nodeName}`);
   } finally {
     session.close();

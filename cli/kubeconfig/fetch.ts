@@ -41,6 +41,6 @@ export async function fetchLabKubeconfig(ctx: CliContext, connectTimeoutMs = 120
     const outcome = mergeLabIntoUserKubeconfig(ctx.paths, cfg.name, merged);
     if (outcome.changed) ctx.out(`kubelab: refreshed the lab's entries in ${merged} (backup: ${outcome.backup ?? 'none, new file'})`);
   } else {
-    ctx.out(`kubelab: to use it with kubectl: kubectl --kubeconfig ${file} get nodes   (or: kubelab kubeconfig --merge)`);
+    ctx.out(`kubelab: to use it: npx kubelab kubectl get nodes (no kubectl needed), or merge it into your own kubeconfig: npx kubelab kubeconfig --merge`);
   }
 }

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { Document, isMap, YAMLSeq } from 'yaml';
 import { LabPaths } from '../../config/paths';
 import { KubelabError } from '../errors';
+import { withFileLockSync } from '../file-lock';
 import { writeSecretFile } from '../state-dir';
 import { KUBECONFIG_SECTIONS, parseKubeconfig, sectionOf } from './lab-kubeconfig';
 
@@ -190,14 +191,26 @@ export function mergeLabIntoUserKubeconfig(paths: LabPaths, labName: string, fil
   const record = mergeRecord(paths);
   if (record && record.file !== target) unmergeLabFromUserKubeconfig(paths, labName, record.file);
   assertWritable(target, file);
-  const before = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined;
-  const after = mergeKubeconfigText(before, fs.readFileSync(paths.kubeconfig, 'utf8'), labName, file);
-  const stillRecorded = record && record.file === target ? record : undefined;
-  const previous = stillRecorded ? stillRecorded.previousContext : currentContextOf(before, file);
-  const outcome: MergeOutcome = after === before ? { file: target, changed: false } : { file: target, changed: true, ...replaceKubeconfigFile(target, after) };
-  const newRecord: MergeRecord = { file: target, ...(previous && previous !== labName ? { previousContext: previous } : {}) };
-  writeSecretFile(mergeRecordPath(paths), `${JSON.stringify(newRecord)}\n`);
-  return outcome;
+  return withUserKubeconfigLock(target, () => {
+    const before = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined;
+    const after = mergeKubeconfigText(before, fs.readFileSync(paths.kubeconfig, 'utf8'), labName, file);
+    const stillRecorded = record && record.file === target ? record : undefined;
+    const previous = stillRecorded ? stillRecorded.previousContext : currentContextOf(before, file);
+    const outcome: MergeOutcome = after === before ? { file: target, changed: false } : { file: target, changed: true, ...replaceKubeconfigFile(target, after) };
+    const newRecord: MergeRecord = { file: target, ...(previous && previous !== labName ? { previousContext: previous } : {}) };
+    writeSecretFile(mergeRecordPath(paths), `${JSON.stringify(newRecord)}\n`);
+    return outcome;
+  });
+}
+
+/**
+ * Holds the user kubeconfig's lock while fn reads and rewrites it: several labs (or a lab's
+ * steps) may merge at once. The lock is `<file>.lock`, the name kubectl itself takes with an
+ * exclusive create before it writes a kubeconfig (client-go tools/clientcmd/loader.go lockFile,
+ * unverified at a tag), so kubectl does not write the file under us either.
+ */
+function withUserKubeconfigLock<T>(target: string, fn: () => T): T {
+  return withFileLockSync(target, fn);
 }
 
 function currentContextOf(text: string | undefined, file: string): string | undefined {
@@ -223,14 +236,20 @@ export function unmergeLabFromUserKubeconfig(paths: LabPaths, labName: string, f
     forget();
     return { file: target, changed: false };
   }
-  const before = fs.readFileSync(target, 'utf8');
-  const { text } = unmergeKubeconfigText(before, labName, target, record?.file === target ? record.previousContext : undefined);
-  if (text === before) {
+  const unmerged = () => {
+    const before = fs.readFileSync(target, 'utf8');
+    const { text } = unmergeKubeconfigText(before, labName, target, record?.file === target ? record.previousContext : undefined);
+    return text === before ? undefined : text;
+  };
+  if (unmerged() === undefined) {
     forget();
     return { file: target, changed: false };
   }
   assertWritable(target, file ?? target);
-  const outcome = { file: target, changed: true, ...replaceKubeconfigFile(target, text) };
-  forget();
-  return outcome;
+  return withUserKubeconfigLock(target, () => {
+    const text = unmerged(); // again under the lock: another process may have changed the file since
+    const outcome = text === undefined ? { file: target, changed: false } : { file: target, changed: true, ...replaceKubeconfigFile(target, text) };
+    forget();
+    return outcome;
+  });
 }

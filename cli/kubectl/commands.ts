@@ -5,6 +5,7 @@ import * as path from 'path';
 import { serverNode } from '../../config/lab-config';
 import { CliContext } from '../context';
 import { KubelabError } from '../errors';
+import { mergedInto } from '../kubeconfig/merge';
 import { sshToNode } from '../ssh/commands';
 import { ensureKubectl, kubectlSource } from './kubectl-binary';
 import { ShellKind, envLines } from './shell-env';
@@ -20,8 +21,8 @@ export function registerKubectlCommands(program: Command, ctx: CliContext): void
     .helpOption(false)
     .allowUnknownOption()
     .passThroughOptions()
-    .action(async (args: string[]) => {
-      const code = await runLabKubectl(ctx, args);
+    .action(async (args: string[], _opts: unknown, command: Command) => {
+      const code = await runLabKubectl(ctx, args, () => command.helpInformation());
       if (code !== 0) throw new CommanderError(code, 'kubelab.kubectl.exit', '');
     });
 
@@ -50,23 +51,40 @@ function assertLabKubeconfig(ctx: CliContext): void {
   }
 }
 
+/** kubectl's help needs no cluster: `kubelab kubectl`, `… --help`, `… -h`, `… help …`. */
+function asksForHelp(args: readonly string[]): boolean {
+  return args.length === 0 || args[0] === 'help' || args.includes('--help') || args.includes('-h');
+}
+
 /**
  * Runs kubectl with the lab's kubeconfig and the user's arguments; resolves to its exit status.
  * Falls back to `sudo k3s kubectl` on the server over SSH when kubectl cannot be downloaded.
+ * `kubectl config …` works on the user's kubeconfig once the lab is merged there
+ * (`kubeconfig --merge`): `config use-context <lab>` is meant for that file, not the lab's own,
+ * which holds one context. Help needs no deployed lab.
  */
-export async function runLabKubectl(ctx: CliContext, args: readonly string[]): Promise<number> {
-  assertLabKubeconfig(ctx);
+export async function runLabKubectl(ctx: CliContext, args: readonly string[], verbHelp: () => string = () => ''): Promise<number> {
+  const help = asksForHelp(args) && !fs.existsSync(ctx.paths.kubeconfig);
+  if (!help) assertLabKubeconfig(ctx);
   const cfg = ctx.config;
   let binary: string;
   try {
     binary = await ensureKubectl(kubectlSource(cfg.k3s.version), ctx.warn);
   } catch (err) {
     if (!(err instanceof KubelabError)) throw err;
+    if (help) {
+      ctx.out(verbHelp().trimEnd());
+      ctx.out(`kubectl's own help comes with kubectl, which could not be downloaded (${err.message}); the lab's server has one once it is deployed (npm run up)`);
+      return 0;
+    }
     const server = serverNode(cfg);
     ctx.warn(`kubelab: cannot download kubectl (${err.message}); running the server's own kubectl on ${server.name} over SSH instead`);
     return sshToNode(ctx, server.name, ['sudo', 'k3s', 'kubectl', ...args].map(shellQuote).join(' '));
   }
-  const child = spawn(binary, args, { stdio: 'inherit', env: { ...process.env, KUBECONFIG: ctx.paths.kubeconfig } });
+  const merged = args[0] === 'config' ? mergedInto(ctx.paths) : undefined;
+  if (merged) ctx.warn(`kubelab: kubectl config works on ${merged}, where kubeconfig --merge put the lab`);
+  const kubeconfig = merged ?? (help ? undefined : ctx.paths.kubeconfig);
+  const child = spawn(binary, args, { stdio: 'inherit', env: { ...process.env, ...(kubeconfig ? { KUBECONFIG: kubeconfig } : {}) } });
   return new Promise<number>((resolve, reject) => {
     child.on('error', (e) => reject(new KubelabError(`cannot run ${binary}: ${e.message}`)));
     child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import { LabPaths } from '../../config/paths';
 import { KubelabError } from '../errors';
-import { withWait } from '../wait-progress';
+import { Wait, withWait } from '../wait-progress';
 import { verifyHostKey } from './host-keys';
 import { SshTarget, describeTarget } from './target';
 
@@ -53,6 +53,17 @@ export function lastLines(text: string, n: number): string {
   return text.trimEnd().split('\n').slice(-n).join('\n');
 }
 
+export interface CommandOptions {
+  /** Standard input: how secrets reach the node, never argv. */
+  readonly stdin?: string | Buffer;
+  /** What the command does, for messages. @default its first line */
+  readonly label?: string;
+  /** A deadline for the command. @default none (the caller bounds it) */
+  readonly timeoutMs?: number;
+  /** Progress lines of a command with a deadline. */
+  readonly onProgress?: (line: string) => void;
+}
+
 /** One SSH login to a node, with the operations the steps need. */
 export class NodeSession {
   private closed = false;
@@ -64,8 +75,18 @@ export class NodeSession {
     conn.on('close', () => (this.closed = true));
   }
 
-  /** Runs a command; never throws on a non-zero exit (see `run`). `stdin` is how secrets reach the node, never argv. */
-  exec(command: string, options: { stdin?: string | Buffer } = {}): Promise<ExecResult> {
+  /**
+   * Runs a command; never throws on a non-zero exit (see `run`). `stdin` is how secrets reach the node, never argv.
+   * With `timeoutMs` the command is one bounded wait (progress lines to `onProgress`): past the deadline its
+   * channel is closed and a KubelabError names the command, the node and its last output line.
+   */
+  exec(command: string, options: CommandOptions = {}): Promise<ExecResult> {
+    if (options.timeoutMs === undefined) return this.execUntil(command, options.stdin);
+    const what = `${options.label ?? firstLine(command)} on ${describeTarget(this.target)}`;
+    return withWait(what, { timeoutMs: options.timeoutMs, out: options.onProgress }, (wait) => this.execUntil(command, options.stdin, wait));
+  }
+
+  private execUntil(command: string, stdin?: string | Buffer, wait?: Wait): Promise<ExecResult> {
     const started = Date.now();
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new ConnectionLostError(`the SSH connection to ${describeTarget(this.target)} is closed`));
@@ -74,21 +95,34 @@ export class NodeSession {
         let stdout = '';
         let stderr = '';
         let code: number | undefined;
-        stream.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-        stream.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+        let late: NodeJS.Timeout | undefined;
+        if (wait) {
+          wait.seen = 'no output yet';
+          late = setTimeout(() => {
+            reject(wait.timedOut(`It may still run on ${this.target.nodeName}`));
+            stream.close();
+          }, wait.remainingMs());
+        }
+        const saw = (text: string) => {
+          const last = lastLines(text.trim(), 1);
+          if (wait && last) wait.seen = last;
+        };
+        stream.on('data', (d: Buffer) => saw((stdout += d.toString('utf8'))));
+        stream.stderr.on('data', (d: Buffer) => saw((stderr += d.toString('utf8'))));
         stream.on('exit', (c: number | null) => (code = c ?? undefined));
         stream.on('close', () => {
+          clearTimeout(late);
           if (code === undefined) {
             reject(new ConnectionLostError(`the SSH connection to ${describeTarget(this.target)} dropped while running: ${firstLine(command)}`));
           } else resolve({ code, stdout, stderr, durationMs: Date.now() - started });
         });
-        stream.end(options.stdin ?? undefined);
+        stream.end(stdin ?? undefined);
       });
     });
   }
 
   /** Runs a command and throws a RemoteCommandError unless it exits 0. */
-  async run(command: string, options: { stdin?: string | Buffer; label?: string } = {}): Promise<ExecResult> {
+  async run(command: string, options: CommandOptions = {}): Promise<ExecResult> {
     const result = await this.exec(command, options);
     if (result.code !== 0) throw new RemoteCommandError(this.target, options.label ?? firstLine(command), result);
     return result;
@@ -262,7 +296,7 @@ function readPrivateKey(paths: LabPaths, target: SshTarget): Buffer {
     return fs.readFileSync(file);
   }
   if (!fs.existsSync(paths.sshPrivateKey)) {
-    throw new KubelabError(`The lab's SSH key ${paths.sshPrivateKey} does not exist; the VMs were built with it (kubelab vm create makes it). Re-create the VMs: cdktf deploy vms`);
+    throw new KubelabError(`The lab's SSH key ${paths.sshPrivateKey} does not exist; the VMs were built with it (npx kubelab vm create makes it). Re-create the VMs: npm run down -- vms, then npm run up`);
   }
   return fs.readFileSync(paths.sshPrivateKey);
 }

@@ -27,7 +27,7 @@ export function registerSshCommands(program: Command, ctx: CliContext): void {
     .action(() => {
       const cfg = ctx.config;
       const q = (p: string) => (/\s/.test(p) ? `"${p}"` : p);
-      ctx.out(`# kubelab lab "${cfg.name}": paste into ~/.ssh/config. Host keys are pinned by kubelab on first contact (run: kubelab ssh <node> true).`);
+      ctx.out(`# kubelab lab "${cfg.name}": paste into ~/.ssh/config. Host keys are pinned by kubelab on first contact (run: npx kubelab ssh <node> true).`);
       for (const node of cfg.nodes) {
         const host = node.host;
         ctx.out(

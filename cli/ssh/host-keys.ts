@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { LabPaths } from '../../config/paths';
 import { KubelabError } from '../errors';
+import { withFileLockSync } from '../file-lock';
 import { writeFileAtomic } from '../state-dir';
 import { SshTarget } from './target';
 
@@ -61,7 +62,7 @@ export function verifyHostKey(paths: LabPaths, target: SshTarget, blob: Buffer, 
       throw new KubelabError(
         `The SSH host key of node ${target.nodeName} (${target.host}) changed: pinned ${pin.fingerprint} on ${pin.pinnedAt}, now ${fingerprintOf(blob)}. ` +
           `The VM was not re-created by kubelab, so another machine may be answering at ${target.host}. ` +
-          `If you re-created the VM yourself, run: kubelab ssh-forget ${target.nodeName}`,
+          `If you re-created the VM yourself, run: npx kubelab ssh-forget ${target.nodeName}`,
       );
     }
   } else if (pin) {
@@ -73,11 +74,13 @@ export function verifyHostKey(paths: LabPaths, target: SshTarget, blob: Buffer, 
 
 /** Forgets a node's pinned key: the next contact pins whatever key the (new) VM presents. Returns whether a pin existed. */
 export function forgetNodeHostKey(paths: LabPaths, nodeName: string): boolean {
-  const pins = readPins(paths);
-  if (!pins[nodeName]) return false;
-  delete pins[nodeName];
-  writePins(paths, pins);
-  return true;
+  return withFileLockSync(paths.knownHosts, () => {
+    const pins = readPins(paths);
+    if (!pins[nodeName]) return false;
+    delete pins[nodeName];
+    writePins(paths, pins);
+    return true;
+  });
 }
 
 export function readPins(paths: LabPaths): PinFile {
@@ -90,17 +93,19 @@ export function readPins(paths: LabPaths): PinFile {
 }
 
 function savePin(paths: LabPaths, target: SshTarget, blob: Buffer, vmId?: string): void {
-  // Re-read right before writing: agent steps run in parallel processes and each pins its own node.
-  const pins = readPins(paths);
-  pins[target.nodeName] = {
-    host: target.host,
-    port: target.port,
-    key: hostKeyLine(blob),
-    fingerprint: fingerprintOf(blob),
-    pinnedAt: new Date().toISOString(),
-    ...(vmId ? { vmId } : {}),
-  };
-  writePins(paths, pins);
+  // Read and written under the lock: steps run in parallel processes and each pins its own node.
+  withFileLockSync(paths.knownHosts, () => {
+    const pins = readPins(paths);
+    pins[target.nodeName] = {
+      host: target.host,
+      port: target.port,
+      key: hostKeyLine(blob),
+      fingerprint: fingerprintOf(blob),
+      pinnedAt: new Date().toISOString(),
+      ...(vmId ? { vmId } : {}),
+    };
+    writePins(paths, pins);
+  });
 }
 
 function writePins(paths: LabPaths, pins: PinFile): void {

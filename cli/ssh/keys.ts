@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import { utils } from 'ssh2';
 import { LabPaths } from '../../config/paths';
-import { writeFileAtomic, writeSecretFile } from '../state-dir';
+import { KubelabError } from '../errors';
+import { writeFileAtomic, writeFileOnce } from '../state-dir';
 
 /** The user cloud-init creates on every node; the lab's key logs in as it. */
 export const LAB_SSH_USER = 'kubelab';
@@ -13,16 +14,34 @@ export interface LabKeyPair {
 }
 
 /**
- * The lab's SSH key pair: generated once (ed25519) on first use and kept in the
- * lab state dir, private key mode 0600. Later calls return the same pair.
+ * The lab's SSH key pair: generated once (ed25519) on first use and kept in the lab state
+ * dir, private key mode 0600. Later calls return the same pair. Several processes may make it
+ * at once (each first `vm create` writes a seed): the private key is created exclusively, so
+ * one of them wins, and the public key is always the one derived from that private key.
  */
 export function ensureLabKeyPair(paths: LabPaths): LabKeyPair {
-  if (!fs.existsSync(paths.sshPrivateKey) || !fs.existsSync(paths.sshPublicKey)) {
-    const pair = readableKeyPair(LAB_SSH_USER);
-    writeSecretFile(paths.sshPrivateKey, pair.private);
-    writeFileAtomic(paths.sshPublicKey, `${pair.public.trim()}\n`);
+  writeFileOnce(paths.sshPrivateKey, () => readableKeyPair(LAB_SSH_USER).private, 0o600);
+  const publicKey = publicKeyOf(paths.sshPrivateKey);
+  const line = `${publicKey}\n`;
+  if (readIfExists(paths.sshPublicKey) !== line) writeFileAtomic(paths.sshPublicKey, line);
+  return { publicKey, privateKeyPath: paths.sshPrivateKey };
+}
+
+/** The OpenSSH public key line ("ssh-ed25519 AAAA… kubelab") of a private key file. */
+function publicKeyOf(privateKeyFile: string): string {
+  const key = utils.parseKey(fs.readFileSync(privateKeyFile));
+  if (key instanceof Error) {
+    throw new KubelabError(`${privateKeyFile} is not a private key ssh2 can read (${key.message}); if no VM uses it yet, delete it and a new lab key is made`);
   }
-  return { publicKey: fs.readFileSync(paths.sshPublicKey, 'utf8').trim(), privateKeyPath: paths.sshPrivateKey };
+  return `${key.type} ${key.getPublicSSH().toString('base64')} ${key.comment || LAB_SSH_USER}`;
+}
+
+function readIfExists(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /**

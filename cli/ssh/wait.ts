@@ -82,7 +82,7 @@ export async function waitForSshAndCloudInit(opts: WaitForSshOptions): Promise<v
           throw new KubelabError(`${where}: logged in, but the node has no cloud-init command (exit 127: ${said}); kubelab nodes must boot the Ubuntu cloud image`);
         }
         const errors = await cloudInitErrors(session);
-        const lookFurther = `look further with: kubelab ssh ${opts.nodeName} sudo cloud-init status --long (or sudo less /var/log/cloud-init.log)`;
+        const lookFurther = `look further with: npx kubelab ssh ${opts.nodeName} "sudo cloud-init status --long" (or "sudo less /var/log/cloud-init.log")`;
         if (status.code === CLOUD_INIT_RECOVERABLE) {
           progress(`kubelab: warning: ${opts.nodeName}: cloud-init finished with recoverable errors: ${errors || said}; ${lookFurther}`);
           return;

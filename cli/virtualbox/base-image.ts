@@ -9,7 +9,8 @@ import { ImageSource } from '../image/ubuntu-image';
 import { vbox } from './commands';
 import { LAB_MARKER_KEY, PROJECT_KEY, READY_KEY, deleteVm, inspectVm, labGroup, labVmsDir, projectIdentity } from './lab-vm';
 import { attachedDisks, parseMachineReadable, parseVmList } from './parse';
-import { VBoxManage, lockStaleMs, withFileLock } from './vboxmanage';
+import { lockStaleMs, withFileLock } from '../file-lock';
+import { VBoxManage } from './vboxmanage';
 
 /** The snapshot every node is a linked clone of. */
 export const BASE_SNAPSHOT = 'kubelab-base';
@@ -38,7 +39,10 @@ export interface BaseImageDeps {
 export async function ensureBaseImage(d: BaseImageDeps): Promise<void> {
   const name = baseVmName(d.lab);
   assertHostRunsImage(d.arch);
-  await withFileLock(path.join(userCacheDir(), 'locks', `base-${d.lab}.lock`), { staleMs: lockStaleMs(), waitMs: 2 * 60 * 60 * 1000 }, async () => {
+  const lock = path.join(userCacheDir(), 'locks', `base-${d.lab}.lock`);
+  // The first `vm create` imports the base; the others wait here, saying so, for minutes on a first deploy.
+  const waiting = { what: `the base VM ${name}, which another step is importing`, out: d.out };
+  await withFileLock(lock, { staleMs: lockStaleMs(), waitMs: 2 * 60 * 60 * 1000, waiting }, async () => {
     const view = await inspectVm(d.vb, name, d.lab, d.paths);
     if (view.registered && view.ours && view.ready) {
       d.out(`kubelab: base VM ${name} is already imported; nothing to do`);
@@ -90,7 +94,7 @@ export async function removeBaseImage(vb: VBoxManage, lab: string, paths: LabPat
     const clones = [];
     for (const n of nodes) if ((await inspectVm(vb, n, lab, paths)).ours) clones.push(n);
     if (clones.length > 0) {
-      throw new KubelabError(`the lab's VMs ${clones.sort().join(', ')} are linked clones of ${name}; destroy them first (kubelab vm destroy <node> --lab ${lab})`);
+      throw new KubelabError(`the lab's VMs ${clones.sort().join(', ')} are linked clones of ${name}; destroy them first (npx kubelab vm destroy <node> --lab ${lab})`);
     }
     await deleteVm(vb, view, paths, lab);
     out(`kubelab: removed base VM ${name}`);

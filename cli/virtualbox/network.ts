@@ -7,7 +7,8 @@ import { KubelabError } from '../errors';
 import { writeFileAtomic } from '../state-dir';
 import { HostOnlyAttachment, vbox } from './commands';
 import { parseHostOnlyIfs, parseHostOnlyNets } from './parse';
-import { VBoxManage, lockStaleMs, withFileLock } from './vboxmanage';
+import { lockStaleMs, withFileLock } from '../file-lock';
+import { VBoxManage } from './vboxmanage';
 import { userCacheDir } from '../image/cache-dir';
 
 /** What `network up` did, kept in the lab state dir so `network down` works without the config. */
@@ -62,7 +63,7 @@ async function bringUp(vb: VBoxManage, cfg: LabConfig, paths: LabPaths, out: (li
       const leased = cfg.nodes.filter((n) => inRange(n.ip, existing.lowerIp, existing.upperIp));
       if (leased.length > 0) {
         throw new KubelabError(
-          `host-only network ${name} hands out ${existing.lowerIp}-${existing.upperIp} by DHCP, which covers the node address${leased.length > 1 ? 'es' : ''} ${leased.map((n) => `${n.ip} (${n.name})`).join(', ')}; remove it (kubelab network down, or VirtualBox > Tools > Network) and run again, so kubelab makes it with a range of the host address only`,
+          `host-only network ${name} hands out ${existing.lowerIp}-${existing.upperIp} by DHCP, which covers the node address${leased.length > 1 ? 'es' : ''} ${leased.map((n) => `${n.ip} (${n.name})`).join(', ')}; remove it (npx kubelab network down, or VirtualBox > Tools > Network) and run again, so kubelab makes it with a range of the host address only`,
         );
       }
       out(`kubelab: host-only network ${name} already exists; nothing to do`);

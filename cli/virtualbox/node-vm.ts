@@ -13,6 +13,7 @@ import { startVm } from './start-vm';
 import { attachedDisks, listsMediumAt, parseCapacityMb, parseMachineReadable } from './parse';
 import { VBoxManage } from './vboxmanage';
 import { ensurePrivateDir } from '../state-dir';
+import { withWait } from '../wait-progress';
 
 /** Extradata holding the node's host-only address and disk size, to tell whether an existing VM matches the config. */
 export const IP_KEY = 'kubelab/ip';
@@ -50,7 +51,7 @@ export async function createNodeVm(d: NodeVmDeps, node: LabNode): Promise<void> 
     const mismatch = differences(view, node);
     if (mismatch.length > 0) {
       throw new KubelabError(
-        `VM ${name} exists with other settings than the config (${mismatch.join('; ')}); recreate it: kubelab vm destroy ${node.name} --lab ${cfg.name}, then kubelab vm create ${node.name}`,
+        `VM ${name} exists with other settings than the config (${mismatch.join('; ')}); recreate it: npx kubelab vm destroy ${node.name} --lab ${cfg.name}, then npx kubelab vm create ${node.name}`,
       );
     }
     if (isOn(view)) {
@@ -83,7 +84,7 @@ export async function createNodeVm(d: NodeVmDeps, node: LabNode): Promise<void> 
 
   const info = parseMachineReadable(await vb.run(vbox.showVmInfo(name)));
   const disk = attachedDisks(info).find((x) => x.controller !== SEED_CONTROLLER);
-  if (!disk) throw new KubelabError(`the clone ${name} has no hard disk; remove the base VM (kubelab image remove --lab ${cfg.name}) and run again`);
+  if (!disk) throw new KubelabError(`the clone ${name} has no hard disk; remove the base VM (npx kubelab image remove --lab ${cfg.name}) and run again`);
   const capacity = parseCapacityMb(await vb.run(vbox.showDiskInfo(disk.uuid))) ?? 0;
   // Only grows: cloud-init's growpart then extends the root partition on first boot.
   if (capacity < node.diskGb * 1024) await vb.run(vbox.resizeDisk(disk.uuid, node.diskGb * 1024));
@@ -166,18 +167,24 @@ export async function stopNodeVm(
   nodeName: string,
   paths: LabPaths,
   out: (line: string) => void,
-  opts: { force?: boolean; graceMs?: number; pollMs?: number } = {},
+  opts: { force?: boolean; graceMs?: number; pollMs?: number; progressEveryMs?: number } = {},
 ): Promise<void> {
   const view = await existingNodeVm(vb, lab, nodeName, paths);
   if (!isOn(view)) return out(`kubelab: VM ${view.name} is already ${view.state}; nothing to do`);
   if (!opts.force && view.state === 'running') {
     await vb.run(vbox.acpiPowerButton(view.name));
-    const deadline = Date.now() + (opts.graceMs ?? 90000);
-    while (Date.now() < deadline) {
-      if (!isOn({ state: await vmState(vb, view.name) })) return out(`kubelab: VM ${view.name} shut down`);
-      await new Promise((r) => setTimeout(r, opts.pollMs ?? 1000));
-    }
-    out(`kubelab: VM ${view.name} did not shut down within ${Math.round((opts.graceMs ?? 90000) / 1000)} s; powering it off`);
+    const graceMs = opts.graceMs ?? 90000;
+    const shutDown = await withWait(`VM ${view.name} to shut down (ACPI power button)`, { timeoutMs: graceMs, out, everyMs: opts.progressEveryMs }, async (wait) => {
+      for (;;) {
+        if (wait.expired()) return false;
+        const state = await vmState(vb, view.name);
+        if (!isOn({ state })) return true;
+        wait.seen = state;
+        await new Promise((r) => setTimeout(r, Math.min(opts.pollMs ?? 1000, wait.remainingMs())));
+      }
+    });
+    if (shutDown) return out(`kubelab: VM ${view.name} shut down`);
+    out(`kubelab: VM ${view.name} did not shut down within ${Math.round(graceMs / 1000)} s; powering it off`);
   }
   await hardPowerOff(vb, view.name);
   out(`kubelab: VM ${view.name} powered off`);
@@ -190,13 +197,13 @@ export async function nodeVmStatus(vb: VBoxManage, lab: string, nodeName: string
   if (!view.registered) return `${name}: not created`;
   if (!view.ours) return `${name}: exists but is not a VM of lab ${lab}`;
   const ip = view.extraData.get(IP_KEY) ?? 'unknown';
-  return `${name}: ${view.state}, ip ${ip}, ${view.ready ? 'created' : 'create did not finish (run kubelab vm create again)'}`;
+  return `${name}: ${view.state}, ip ${ip}, ${view.ready ? 'created' : 'create did not finish (run npx kubelab vm create again)'}`;
 }
 
 /** The node's VM, which must exist and be the lab's. */
 export async function existingNodeVm(vb: VBoxManage, lab: string, nodeName: string, paths: LabPaths): Promise<VmView> {
   const view = await inspectVm(vb, vmName({ name: lab }, { name: nodeName }), lab, paths);
-  if (!view.registered) throw new KubelabError(`VM ${view.name} does not exist; create it with: kubelab vm create ${nodeName}`);
+  if (!view.registered) throw new KubelabError(`VM ${view.name} does not exist; create it with: npx kubelab vm create ${nodeName}`);
   assertOurs(view, lab);
   return view;
 }

@@ -33,7 +33,7 @@ export async function takeSnapshot(
     if (!replace) return out(`kubelab: VM ${view.name} already has snapshot ${snapshot}; nothing to do (--replace takes it again)`);
     await vb.run(vbox.deleteSnapshot(view.name, snapshot));
   }
-  await vb.run(vbox.takeSnapshot(view.name, snapshot, `kubelab: taken by kubelab snapshot take ${nodeName} ${snapshot}`));
+  await vb.run(vbox.takeSnapshot(view.name, snapshot, `kubelab: taken by npx kubelab snapshot take ${nodeName} ${snapshot}`));
   out(`kubelab: took snapshot ${snapshot} of ${view.name}`);
 }
 
@@ -43,7 +43,7 @@ export async function restoreSnapshot(vb: VBoxManage, lab: string, nodeName: str
   const names = await listSnapshots(vb, view.name);
   if (!names.includes(snapshot)) {
     throw new KubelabError(
-      `VM ${view.name} has no snapshot '${snapshot}' (it has: ${names.join(', ') || 'none'}); take one with: kubelab snapshot take ${nodeName} ${snapshot}`,
+      `VM ${view.name} has no snapshot '${snapshot}' (it has: ${names.join(', ') || 'none'}); take one with: npx kubelab snapshot take ${nodeName} ${snapshot}`,
     );
   }
   await powerOff(vb, view);

@@ -16,7 +16,7 @@ export async function startVm(vb: VBoxManage, name: string): Promise<void> {
     if (!(err instanceof VBoxManageError)) throw err;
     const advice = await hostAdvice(vb, err.stderr);
     if (!advice) throw err;
-    throw new KubelabError(`VirtualBox could not start VM ${name}: ${advice.problem}. Fix: ${advice.fix}. Then run kubelab doctor.\n(${err.message})`);
+    throw new KubelabError(`VirtualBox could not start VM ${name}: ${advice.problem}. Fix: ${advice.fix}. Then run npx kubelab doctor.\n(${err.message})`);
   }
 }
 

@@ -1,9 +1,8 @@
 import { execFile } from 'child_process';
 import * as path from 'path';
-import * as lockfile from 'proper-lockfile';
 import { KubelabError } from '../errors';
 import { userCacheDir } from '../image/cache-dir';
-import { ensurePrivateDir } from '../state-dir';
+import { lockStaleMs, withFileLock } from '../file-lock';
 import { locateVBoxManage } from './locate';
 import { OFF_STATES } from './vm-states';
 
@@ -117,42 +116,6 @@ export class VBoxManage {
 export const VBOXMANAGE_MISSING =
   'VirtualBox is not installed or VBoxManage cannot be found: it is not on PATH and VBOX_MSI_INSTALL_PATH / VBOX_INSTALL_PATH do not point at it. ' +
   'Install VirtualBox 7 from https://www.virtualbox.org/wiki/Downloads (see docs/virtualbox.md), or add the folder holding VBoxManage to PATH.';
-
-/**
- * Holds a cross-process lock while fn runs. Used for each VBoxManage call and around
- * steps that must not run twice at once (importing the base image).
- */
-export async function withFileLock<T>(file: string, opts: { staleMs: number; waitMs: number }, fn: () => Promise<T>): Promise<T> {
-  ensurePrivateDir(path.dirname(file));
-  const deadline = Date.now() + opts.waitMs;
-  let release: () => Promise<void>;
-  for (;;) {
-    try {
-      release = await lockfile.lock(file, {
-        realpath: false,
-        stale: opts.staleMs,
-        update: Math.floor(opts.staleMs / 2),
-        // A lock we lost (e.g. the machine slept) is not worth crashing for: VBoxManage retries cover the rare overlap.
-        onCompromised: () => undefined,
-      });
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
-      if (Date.now() > deadline) throw new KubelabError(`waited ${Math.round(opts.waitMs / 1000)} s for the lock ${file}; another kubelab process is still busy`);
-      await sleep(10 + Math.random() * 40);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await release().catch(() => undefined);
-  }
-}
-
-/** How long an unrefreshed lock lives before it is taken over (KUBELAB_LOCK_STALE_MS, min 2000; default 10 s). */
-export function lockStaleMs(): number {
-  return Math.max(2000, Number(process.env.KUBELAB_LOCK_STALE_MS) || 10000);
-}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
