@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { PINNED } from '../config/versions';
 import { version } from '../package.json';
 import { ConfigError } from '../config/load';
@@ -11,18 +11,20 @@ import { registerVirtualBoxCommands } from './virtualbox/register';
 import { registerK3sCommands } from './k3s/commands';
 import { registerClusterCommands } from './cluster/register';
 import { registerKubectlCommands } from './kubectl/commands';
+import { addHelpExamples } from './help-examples';
 import { registerLessonCommands } from './lesson/register';
 
 /** Builds the command tree. Each area of the lab registers its own verbs. */
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('kubelab')
-    .description('Stand up, use and tear down the kubelab VirtualBox + K3s lab. npm run up runs these verbs through Terraform; you can too.')
+    .description('Use and inspect the kubelab VirtualBox + K3s lab. The npm scripts up and down stand it up and tear it down, running these verbs through Terraform; you can run them too. Start with: npx kubelab doctor')
     .version(versionLine(), '-V, --version', 'print the kubelab version and the K3s release it installs')
     .showHelpAfterError()
     // Options after a verb belong to it, so `kubelab kubectl get pods -A` hands -A to kubectl.
     .enablePositionalOptions()
     .exitOverride()
-    .option('--spec <spec>', 'the step spec Terraform planned (one base64url word); the verb uses it instead of kubelab.config.yaml')
+    // Terraform's steps pass it; a user has no spec to give.
+    .addOption(new Option('--spec <spec>', 'the step spec Terraform planned (one base64url word); the verb uses it instead of kubelab.config.yaml').hideHelp())
     .hook('preAction', () => {
       const spec = program.opts<{ spec?: string }>().spec;
       if (spec !== undefined) ctx.useSpec(decodeStepSpec(spec));
@@ -33,6 +35,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerClusterCommands(program, ctx);
   registerKubectlCommands(program, ctx);
   registerLessonCommands(program, ctx);
+  addHelpExamples(program);
   return program;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isIpv4 } from './ipv4';
+import { numberHint, slashHint } from './write-it-right';
 
 /** Where SSH listens on a machine unless the config says otherwise. */
 export const DEFAULT_SSH_PORT = 22;
@@ -13,7 +14,9 @@ export const LAB_KEY_IN_STATE_DIR = 'ssh/id_ed25519';
  */
 export const stateDirFile = (what: string) =>
   z.string().refine((p) => isInsideStateDir(p), {
-    message: `${what} must be a path relative to the lab state dir .kubelab/ (like ssh/id_ed25519) of letters, digits and . _ / + = -, without '..' or a leading '/': secrets stay in .kubelab/`,
+    error: (issue) =>
+      `${what} must be a path relative to the lab state dir .kubelab/ (like ssh/id_ed25519) of letters, digits and . _ / + = -, without '..' or a leading '/': secrets stay in .kubelab/` +
+      slashHint(what, issue.input, isInsideStateDir),
   });
 
 /** Whether a relative path stays inside the dir it is relative to, on every OS. */
@@ -33,7 +36,12 @@ export const existingHostSchema = z.strictObject({
   /** The login user; it needs passwordless sudo (kubelab runs sudo -n). */
   user: z.string().regex(/^[a-z_][a-z0-9_.-]{0,31}$/, { message: 'must be a Linux user name like ubuntu (lower-case letters, digits, _ . -)' }),
   /** @default 22 */
-  port: z.number().int({ message: 'must be a whole number' }).min(1, { message: 'must be a TCP port, 1 to 65535' }).max(65535, { message: 'must be a TCP port, 1 to 65535' }).optional(),
+  port: z
+    .number({ error: (issue) => `must be a TCP port, 1 to 65535${numberHint('port', issue.input)}` })
+    .int({ message: 'must be a whole number' })
+    .min(1, { message: 'must be a TCP port, 1 to 65535' })
+    .max(65535, { message: 'must be a TCP port, 1 to 65535' })
+    .optional(),
   /**
    * The private key that logs in, relative to `.kubelab/`.
    * @default ssh/id_ed25519, the lab's own key (put ssh/id_ed25519.pub in the user's authorized_keys)

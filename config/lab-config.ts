@@ -2,8 +2,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
 import { ExistingHost, existingHostSchema, withHostDefaults } from './existing-host';
-import { isIpv4, ipv4ToInt, parseCidr, specialRangeOf, subnetContains, subnetWithin } from './ipv4';
+import { Ipv4Subnet, isIpv4, ipv4ToInt, parseCidr, specialRangeOf, subnetContains, subnetWithin } from './ipv4';
 import { registriesSchema } from './registries';
+import { PINNED } from './versions';
+import { booleanHint, numberHint } from './write-it-right';
 
 /** K3s minimums (docs.k3s.io, "Requirements"): server 2 cores / 2 GB, agent 1 core / 512 MB. */
 export const K3S_MINIMUMS = {
@@ -54,14 +56,20 @@ const hostname = (what: string) => {
   const message = `${what} must be a valid hostname: lower-case letters, digits and '-', 1 to 63 characters, starting and ending with a letter or digit`;
   return z.string({ message }).regex(HOSTNAME, { message });
 };
+const LAB_NAME = /^[a-z]([a-z0-9-]{0,29}[a-z0-9])?$/;
+const LAB_NAME_MESSAGE = "must start with a lower-case letter, end with a letter or digit and hold only lower-case letters, digits and '-' (at most 31 characters)";
 const IPV4_MESSAGE = 'must be an IPv4 address like 192.168.56.10';
 const ipv4 = z.string({ message: IPV4_MESSAGE }).refine(isIpv4, { message: IPV4_MESSAGE });
 const CHART_VERSION_MESSAGE = 'must be an exact chart version like 1.2.3 (text in quotes)';
 const chartVersion = z.string({ message: CHART_VERSION_MESSAGE }).regex(CHART_VERSION, { message: CHART_VERSION_MESSAGE });
-/** A whole number in [min, max]; every way to miss it gets the same message saying the range. */
-const wholeNumber = (what: string, { min, max }: { min: number; max: number }, unit = '') => {
-  const message = `${what} must be a whole number from ${min} to ${max}${unit}`;
-  return z.number({ message }).int({ message }).min(min, { message }).max(max, { message });
+/**
+ * A whole number in [min, max]; every way to miss it gets the same message saying the range,
+ * and how to write what was meant (a quoted number, "2G" for a size in MB).
+ */
+const wholeNumber = (what: string, { min, max }: { min: number; max: number }, unit?: 'MB' | 'GB', why = '') => {
+  const message = `${what} must be a whole number from ${min} to ${max}${unit ? ` (${unit}${why})` : ''}`;
+  const error = (issue: { input?: unknown }) => message + numberHint(what, issue.input, unit);
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
 };
 const text = (message: string) => z.string({ message }).min(1, { message });
 
@@ -95,22 +103,22 @@ const nodeSchema = z.strictObject({
   /** Static address on the host-only network (NIC2, enp0s8); a VM node needs it, an existing host uses host.address. */
   ip: ipv4.optional(),
   cpus: wholeNumber('cpus', NODE_SIZE_LIMITS.cpus).optional(),
-  memoryMb: wholeNumber('memoryMb', NODE_SIZE_LIMITS.memoryMb, ' (MB)').optional(),
+  memoryMb: wholeNumber('memoryMb', NODE_SIZE_LIMITS.memoryMb, 'MB').optional(),
   /** At least 10 GB: the Ubuntu image and K3s need the room. */
-  diskGb: wholeNumber('diskGb', NODE_SIZE_LIMITS.diskGb, ' (GB; the Ubuntu image and K3s need at least 10)').optional(),
+  diskGb: wholeNumber('diskGb', NODE_SIZE_LIMITS.diskGb, 'GB', '; the Ubuntu image and K3s need at least 10').optional(),
   /** An existing machine instead of a VM: SSH address, user, port and key (in .kubelab/). @default a VirtualBox VM */
   host: existingHostSchema.optional(),
 }, { message: 'must be a mapping like { name: w1, role: agent, ip: 192.168.56.11 }' });
 
-const componentSwitch = { enabled: z.boolean({ message: 'must be true or false' }) };
+const componentSwitch = { enabled: z.boolean({ error: (issue) => `must be true or false${booleanHint('enabled', issue.input)}` }) };
 const mapping = (keys: string) => ({ message: `must be a mapping with the keys ${keys}` });
 
 export const labConfigSchema = z
   .strictObject({
     /** Lab name: VirtualBox group, VM name prefix, kubeconfig cluster/context/user name. */
-    name: text("must start with a lower-case letter and hold only lower-case letters, digits and '-' (at most 31 characters)").regex(/^[a-z][a-z0-9-]{0,30}$/, {
-      message: "must start with a lower-case letter and hold only lower-case letters, digits and '-' (at most 31 characters)",
-    }),
+    name: text(LAB_NAME_MESSAGE)
+      .regex(LAB_NAME, { message: LAB_NAME_MESSAGE })
+      .refine((v) => !RESERVED_LAB_NAMES.has(v), { error: (issue) => `is reserved: ${RESERVED_LAB_NAMES.get(issue.input as string)}; pick another name, like kubelab` }),
     network: z.strictObject(
       {
         /** The host-only network, e.g. 192.168.56.0/24. */
@@ -122,6 +130,10 @@ export const labConfigSchema = z
           .superRefine((v, ctx) => {
             const special = specialRangeOf(v);
             if (special) ctx.addIssue({ code: 'custom', message: `overlaps ${special}, which a host-only network cannot use; pick a private range like 192.168.56.0/24` });
+            const taken = parseCidr(v) && TAKEN_NETWORKS.filter((t) => subnetsOverlap(parseCidr(v)!, parseCidr(t.cidr)!));
+            if (taken && taken.length > 0) {
+              ctx.addIssue({ code: 'custom', message: `overlaps ${joinAnd(taken.map((t) => `${t.cidr} (${t.what})`))}; pick a network outside ${taken.length > 1 ? 'all of them' : 'it'}, like 192.168.56.0/24` });
+            }
           }),
         /** The host's own address on that network (VirtualBox host-only adapter). */
         hostIp: ipv4,
@@ -219,6 +231,10 @@ export const labConfigSchema = z
     const seenNames = new Map<string, number>();
     const seenIps = new Map<string, number>();
     cfg.nodes.forEach((node, i) => {
+      const reserved = RESERVED_NODE_NAMES.get(node.name);
+      if (reserved && (node.name !== 'base' || !node.host)) {
+        ctx.addIssue({ code: 'custom', path: ['nodes', i, 'name'], message: `is reserved: ${reserved(cfg.name)}; allowed: any other hostname, e.g. cp1, w1` });
+      }
       if (node.host) {
         checkExistingHostNode(node, i, ctx);
         const addressAt = seenIps.get(node.host.address);
@@ -247,13 +263,6 @@ export const labConfigSchema = z
           message: `is the host's own address (network.hostIp); give node ${node.name} another address`,
         });
       }
-      if (RESERVED_NODE_NAMES.includes(node.name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['nodes', i, 'name'],
-          message: `'${node.name}' is reserved: the VM ${cfg.name}-${node.name} is the base image every node is cloned from; allowed: any other hostname, e.g. cp1, w1`,
-        });
-      }
       const nameAt = seenNames.get(node.name);
       if (nameAt !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['nodes', i, 'name'], message: `is already used by nodes[${nameAt}]; node names must be unique` });
@@ -265,10 +274,10 @@ export const labConfigSchema = z
 
       const min = K3S_MINIMUMS[node.role];
       if (node.cpus !== undefined && withinLimits(node.cpus, NODE_SIZE_LIMITS.cpus) && node.cpus < min.cpus) {
-        ctx.addIssue({ code: 'custom', path: ['nodes', i, 'cpus'], message: `is below the K3s minimum for a ${node.role}: at least ${min.cpus}` });
+        ctx.addIssue({ code: 'custom', path: ['nodes', i, 'cpus'], message: `is below the K3s minimum for ${node.role === 'agent' ? 'an' : 'a'} ${node.role}: at least ${min.cpus} (cpus: ${min.cpus})` });
       }
       if (node.memoryMb !== undefined && withinLimits(node.memoryMb, NODE_SIZE_LIMITS.memoryMb) && node.memoryMb < min.memoryMb) {
-        ctx.addIssue({ code: 'custom', path: ['nodes', i, 'memoryMb'], message: `is below the K3s minimum for a ${node.role}: at least ${min.memoryMb} (MB)` });
+        ctx.addIssue({ code: 'custom', path: ['nodes', i, 'memoryMb'], message: `is below the K3s minimum for ${node.role === 'agent' ? 'an' : 'a'} ${node.role}: at least ${min.memoryMb} MB (memoryMb: ${min.memoryMb})` });
       }
     });
 
@@ -277,6 +286,12 @@ export const labConfigSchema = z
     checkNotMixed(cfg.nodes, ctx);
 
     const { installer } = cfg.k3s;
+    if (installer.source === 'online') {
+      for (const key of ['binary', 'script', 'images'] as const) {
+        if (installer[key] === undefined) continue;
+        ctx.addIssue({ code: 'custom', path: ['k3s', 'installer', key], message: 'is used only with k3s.installer.source: local; remove it, or set source: local' });
+      }
+    }
     if (installer.source === 'local' && (installer.binary === undefined || installer.script === undefined)) {
       ctx.addIssue({
         code: 'custom',
@@ -302,6 +317,11 @@ type RefinementContext = z.core.$RefinementCtx<unknown>;
 
 /** An existing host has the size it has: the VM keys do not apply, and it is not on the host-only network. */
 function checkExistingHostNode(node: ParsedNodeShape, i: number, ctx: RefinementContext): void {
+  const address = node.host!.address;
+  const taken = isIpv4(address) ? TAKEN_NETWORKS.find((t) => t.k3s && subnetContains(parseCidr(t.cidr)!, address)) : undefined;
+  if (taken) {
+    ctx.addIssue({ code: 'custom', path: ['nodes', i, 'host', 'address'], message: `is inside ${taken.cidr} (${taken.what}); K3s cannot reach a node there: use a machine on another network` });
+  }
   for (const key of ['ip', 'cpus', 'memoryMb', 'diskGb'] as const) {
     if (node[key] === undefined) continue;
     ctx.addIssue({
@@ -454,6 +474,19 @@ export function configWarnings(cfg: LabConfig, host?: HostResources): string[] {
       );
     }
   }
+  const c = cfg.components;
+  const dashboardPin = c.dashboard.kind === 'headlamp' ? PINNED.charts.headlamp.version : PINNED.charts.kubernetesDashboard.version;
+  for (const [key, set, pin] of [
+    ['ingress', c.ingress.chartVersion, PINNED.charts.traefik.version],
+    ['metricsServer', c.metricsServer.chartVersion, PINNED.charts.metricsServer.version],
+    ['dashboard', c.dashboard.chartVersion, dashboardPin],
+  ] as const) {
+    if (set === undefined || set === pin) continue;
+    warnings.push(
+      `components.${key}.chartVersion ${set} is not the pinned ${pin}: kubelab's values for this chart are checked against ${pin} only, so ${set} may reject them or ignore some. ` +
+        `Write chartVersion: "${pin}" (or remove it) unless you mean to try ${set}.`,
+    );
+  }
   const servers = serverNodes(cfg);
   if (servers.length > 1) {
     for (const node of servers.filter((n) => !n.host && n.memoryMb < ETCD_SERVER_SIZING.memoryMb)) {
@@ -501,8 +534,39 @@ export function findNode(cfg: LabConfig, name: string): LabNode {
   return node;
 }
 
-/** Node names kubelab uses for its own VMs (<lab>-base is the base image the nodes are cloned from). */
-export const RESERVED_NODE_NAMES: readonly string[] = ['base'];
+/** Node names the system or kubelab uses, and why (as a function of the lab name). */
+export const RESERVED_NODE_NAMES: ReadonlyMap<string, (lab: string) => string> = new Map([
+  ['base', (lab: string) => `the VM ${lab}-base is the base image every node is cloned from`],
+  ['localhost', () => 'every system resolves localhost to itself (127.0.0.1), so no other machine could be reached by that name'],
+]);
+
+/** Lab names that would collide with names others use. */
+const RESERVED_LAB_NAMES: ReadonlyMap<string, string> = new Map([
+  ['default', 'K3s and other tools name their kubeconfig cluster, context and user default, so merging the lab into your kubeconfig would replace theirs'],
+]);
+
+/**
+ * Networks the lab's VMs and K3s already use, which the host-only network (or an existing
+ * machine's address) must not overlap. K3s: k3s-io/docs docs/cli/server.md at 02434960,
+ * "Networking": --cluster-cidr default 10.42.0.0/16, --service-cidr default 10.43.0.0/16
+ * (read there, not confirmed at tag v1.36.4+k3s1); kubelab passes neither flag, so the
+ * defaults apply. VirtualBox NAT gives a VM's first adapter 10.0.2.0/24 (the guest is 10.0.2.15;
+ * VirtualBox manual, "Network Address Translation (NAT)", unverified at a tag); an existing
+ * machine is not behind it.
+ */
+const TAKEN_NETWORKS: readonly { cidr: string; what: string; k3s: boolean }[] = [
+  { cidr: '10.0.2.0/24', what: "VirtualBox's NAT network, every VM's first adapter", k3s: false },
+  { cidr: '10.42.0.0/16', what: "K3s's default cluster CIDR, the pod network", k3s: true },
+  { cidr: '10.43.0.0/16', what: "K3s's default service CIDR, the Service network", k3s: true },
+];
+
+function subnetsOverlap(a: Ipv4Subnet, b: Ipv4Subnet): boolean {
+  return subnetContains(a, b.network) || subnetContains(b, a.network);
+}
+
+function joinAnd(items: readonly string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
 
 /** The VirtualBox VM name of a node: prefixed with the lab name so it never clashes with the user's own VMs. */
 export function vmName(cfg: Pick<LabConfig, 'name'>, node: Pick<LabNode, 'name'>): string {

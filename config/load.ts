@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { isMap, isNode, isScalar, parseDocument, visit } from 'yaml';
+import { isAlias, isMap, isNode, isScalar, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_LAB_CONFIG } from './defaults';
-import { HostResources, LabConfig, configWarnings, labConfigSchema, localInstallerProblems, withNodeDefaults } from './lab-config';
+import { HostResources, LabConfig, configWarnings, labConfigSchema, localInstallerProblems, vmNodes, withNodeDefaults } from './lab-config';
 
 /** File names a user may put in the project root, in the order they are looked for. */
 export const CONFIG_FILE_NAMES = ['kubelab.config.yaml', 'kubelab.config.yml', 'kubelab.config.json'] as const;
@@ -112,8 +112,26 @@ export function parseConfigText(text: string, file: string): unknown {
       problems.push(`${where}: the key ${key} appears twice in the same mapping; keep one (each key is allowed once)`);
     } else problems.push(`cannot be parsed as ${file.endsWith('.json') ? 'JSON' : 'YAML'} at ${where}: ${err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`);
   }
+  for (const warning of doc.warnings) {
+    // An unknown tag (!foo) is dropped silently by the parser: the value would not mean what was written.
+    if (warning.code === 'TAG_RESOLVE_FAILED') {
+      const tag = /tag: (\S+)/.exec(warning.message)?.[1] ?? 'a tag';
+      problems.push(`line ${lineOf(text, warning.pos[0])}, column ${columnOf(text, warning.pos[0])}: the tag ${tag} means nothing to kubelab; remove it and write the value plainly`);
+    }
+  }
   visit(doc, {
+    Alias(_, alias) {
+      // An alias must follow its anchor; the parser only finds out when it builds the value.
+      if (alias.resolve(doc) === undefined) {
+        const at = alias.range ? `line ${lineOf(text, alias.range[0])}, column ${columnOf(text, alias.range[0])}: ` : '';
+        problems.push(`${at}the alias *${alias.source} refers to no anchor &${alias.source} before it; write the value out (or define &${alias.source} first)`);
+      }
+    },
     Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.value === '<<' && isAlias(pair.value)) {
+        problems.push(`${pair.key.range ? `line ${lineOf(text, pair.key.range[0])}: ` : ''}the merge key << is not supported (YAML 1.2 has none); write the keys out`);
+        return;
+      }
       if (isScalar(pair.key) && (pair.key.value === '__proto__' || pair.key.value === 'constructor' || pair.key.value === 'prototype')) {
         const line = pair.key.range ? lineOf(text, pair.key.range[0]) : undefined;
         problems.push(`${line ? `line ${line}: ` : ''}key "${String(pair.key.value)}" is not allowed (it is not a kubelab setting)`);
@@ -123,10 +141,19 @@ export function parseConfigText(text: string, file: string): unknown {
     },
   });
   if (problems.length > 0) throw new ConfigError(file, problems);
-  if (doc.contents !== null && !isMap(doc.contents)) {
+  if (doc.contents === null) {
+    throw new ConfigError(file, ['holds only comments, so the built-in default would apply unchanged; uncomment the keys you want to change, or delete the file to use the default on purpose']);
+  }
+  if (!isMap(doc.contents)) {
     throw new ConfigError(file, [`must be a mapping of keys (like name:, nodes:), not ${describe(doc.toJS())}`]);
   }
-  return doc.toJS() ?? {};
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // yaml's guard against an "alias bomb" (a few lines that expand to millions of values).
+    if (err instanceof ReferenceError && /alias/i.test(err.message)) throw new ConfigError(file, ['uses aliases (*name) that expand to too much data; write the values out instead']);
+    throw err;
+  }
 }
 
 function lineOf(text: string, offset: number): number {
@@ -148,11 +175,30 @@ export function resolveLabConfig(overrides: unknown, source = 'config', options:
     throw new ConfigError(source, result.error.issues.map((issue) => formatIssue(issue, merged)));
   }
   const config = withNodeDefaults(result.data);
+  if (vmNodes(config).length === 0) {
+    // Only VMs use these; a lab of existing machines would silently ignore them.
+    const unused = (['network', 'image'] as const).filter((key) => key in overrides);
+    if (unused.length > 0) {
+      throw new ConfigError(source, unused.map((key) => `${key}: is used only for VirtualBox VMs, and every node here is an existing machine (host:); remove ${key}`));
+    }
+  }
   if (options.projectDir !== undefined) {
     const missing = localInstallerProblems(config, options.projectDir);
     if (missing.length > 0) throw new ConfigError(source, missing);
   }
-  return { config, warnings: configWarnings(config, options.host), source };
+  return { config, warnings: [...configWarnings(config, options.host), ...ignoredComponentKeys(overrides, config)], source };
+}
+
+/** Keys written for a component that is switched off: valid, but they do nothing until it is on again. */
+function ignoredComponentKeys(overrides: Record<string, unknown>, config: LabConfig): string[] {
+  const written = isPlainObject(overrides.components) ? overrides.components : {};
+  return (Object.keys(config.components) as (keyof LabConfig['components'])[])
+    .filter((name) => !config.components[name].enabled && isPlainObject(written[name]))
+    .flatMap((name) =>
+      Object.keys(written[name] as object)
+        .filter((key) => key !== 'enabled')
+        .map((key) => `components.${name}.${key} is ignored while components.${name}.enabled is false; remove it, or set enabled: true to use it`),
+    );
 }
 
 /** What a JSON value is, in words, for "must be … (got …)". */
@@ -169,7 +215,7 @@ function formatIssue(issue: z.core.$ZodIssue, input: unknown): string {
   if (issue.code === 'unrecognized_keys') {
     const allowed = allowedKeysAt(issue.path);
     return issue.keys
-      .map((key) => `${formatPath([...issue.path, key])}: unknown key (a typo?); allowed here: ${allowed.join(', ')}`)
+      .map((key) => `${formatPath([...issue.path, key])}: unknown key (a typo?); allowed here: ${allowed.join(', ')}${whereKeyBelongs(key, issue.path)}`)
       .join('\n  - ');
   }
   const value = valueAt(input, issue.path);
@@ -218,6 +264,31 @@ function allowedKeysAt(p: readonly PropertyKey[]): string[] {
   }
   schema = unwrap(schema);
   return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
+
+/** Every mapping in the schema, by path (`nodes[]` for each list item, "" for the top level), with its keys. */
+function mappingsIn(schema: z.ZodType, at = ''): [string, string[]][] {
+  const s = unwrap(schema);
+  if (s instanceof z.ZodArray) return mappingsIn(s.element as z.ZodType, `${at}[]`);
+  if (!(s instanceof z.ZodObject)) return [];
+  const shape = s.shape as Record<string, z.ZodType>;
+  return [[at, Object.keys(shape)], ...Object.entries(shape).flatMap(([key, child]) => mappingsIn(child, at ? `${at}.${key}` : key))];
+}
+
+/**
+ * For a key written under the wrong parent (an indentation slip): where it does belong.
+ * "" when it belongs nowhere (a typo) or could be a typo of a key allowed here.
+ */
+function whereKeyBelongs(key: string, at: readonly PropertyKey[]): string {
+  const here = at.map((k) => (typeof k === 'number' ? '[]' : `.${String(k)}`)).join('').replace(/^\./, '');
+  const places = mappingsIn(labConfigSchema)
+    .filter(([p, keys]) => p !== here && keys.includes(key))
+    .map(([p]) => p);
+  if (places.length === 0) return '';
+  if (places.length === 1 && places[0] === '') return `; ${key} belongs at the top level: move it out of ${formatPath(at)}, to the start of the line`;
+  const words = places.map((p) => (p === '' ? 'the top level' : p));
+  const list = words.length < 2 ? words[0] : `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}`;
+  return `; ${key} belongs under ${list}: indent it ${places.length > 1 ? 'under one of them' : 'there'}`;
 }
 
 function unwrap(schema: z.ZodType): z.ZodType {

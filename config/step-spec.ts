@@ -26,6 +26,14 @@ export function decodeStepSpec(word: string): unknown {
   }
 }
 
+/**
+ * The lab's `proxy:` as spec input (none when the lab has no proxy): every step whose verb
+ * makes a node reach the internet (its seed: apt and logins; its K3s install) carries it.
+ */
+export function proxyInput(cfg: LabConfig): Pick<StepSpec, 'proxy'> {
+  return cfg.proxy ? { proxy: cfg.proxy } : {};
+}
+
 /** A node as config input, with every size written out; an existing machine as its host: (it has no VM sizes). */
 export function nodeInput(node: LabNode): NonNullable<StepSpec['nodes']>[number] {
   if (node.host) return { name: node.name, role: node.role, host: { ...node.host } };

@@ -21,7 +21,8 @@ export class HostOnlyNetwork extends LabStep {
     const { name, network } = props.config;
     super(scope, id, {
       triggers: { lab: name, cidr: network.cidr, host_ip: network.hostIp },
-      create: ['network', 'up'],
+      // The verb takes the network from its arguments (the planned triggers), not from the config.
+      create: (self) => ['network', 'up', '--lab', self.lab, '--cidr', self.cidr, '--host-ip', self.host_ip],
       destroy: (self) => ['network', 'down', '--lab', self.lab],
       dependsOn: props.dependsOn,
     });

@@ -26,10 +26,20 @@ export const HPA_DEMO_SCALING = {
 } as const;
 
 /**
- * The HorizontalPodAutoscaler walkthrough of kubernetes.io: php-apache
- * (registry.k8s.io/hpa-example) with CPU requests 200m and limits 500m (without
- * requests the HPA shows `<unknown>`), scaled 1..10 at 50% CPU by an
- * autoscaling/v2 HPA.
+ * The app the HPA scales: Kubernetes' own e2e resource-consumer, which burns the CPU each
+ * request asks for (POST /ConsumeCPU?millicores=&durationSec=, port 8080:
+ * kubernetes/kubernetes test/images/resource-consumer). The walkthrough's
+ * registry.k8s.io/hpa-example exists for amd64 only (kubernetes/website issue #52532);
+ * this one is built for arm64 too, so the same demo runs on Apple Silicon.
+ */
+export const HPA_DEMO_IMAGE = 'registry.k8s.io/e2e-test-images/resource-consumer:1.13';
+const HPA_DEMO_PORT = 8080;
+
+/**
+ * The HorizontalPodAutoscaler walkthrough of kubernetes.io, named php-apache as there,
+ * with CPU requests 200m and limits 500m (without requests the HPA shows `<unknown>`),
+ * scaled 1..10 at 50% CPU by an autoscaling/v2 HPA. Only the image differs: see
+ * HPA_DEMO_IMAGE.
  */
 export class HpaDemo extends Construct {
   static readonly APP = LAB_APPS.hpaDemo.name;
@@ -54,8 +64,8 @@ export class HpaDemo extends Construct {
             container: [
               {
                 name,
-                image: 'registry.k8s.io/hpa-example',
-                port: [{ containerPort: 80 }],
+                image: HPA_DEMO_IMAGE,
+                port: [{ containerPort: HPA_DEMO_PORT }],
                 resources: { requests: { cpu: '200m' }, limits: { cpu: '500m' } },
               },
             ],
@@ -68,7 +78,7 @@ export class HpaDemo extends Construct {
     });
     this.service = new ServiceV1(this, 'service', {
       metadata: { name, namespace, labels },
-      spec: { selector: labels, port: [{ port: 80, targetPort: '80' }] },
+      spec: { selector: labels, port: [{ port: 80, targetPort: String(HPA_DEMO_PORT) }] },
       dependsOn: [props.namespace],
     });
     this.autoscaler = new HorizontalPodAutoscalerV2(this, 'autoscaler', {

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { ITerraformDependable } from 'cdktf';
 import { LabConfig } from '../config/lab-config';
 import { k3sStepPlan } from '../config/k3s-plan';
-import { nodesFor } from '../config/step-spec';
+import { nodesFor, proxyInput } from '../config/step-spec';
 import { LabStep } from './lab-step';
 import { NodeMachine } from './node-machine';
 
@@ -12,7 +12,7 @@ export interface K3sNodeProps {
   readonly machine: NodeMachine;
 }
 
-/** The server another node's uninstall goes through (drain, etcd member removal), as trigger values. */
+/** The server a node's uninstall goes through (drain, etcd member removal; the first server names itself), as trigger values. */
 export interface ThroughServer {
   readonly triggers: Readonly<Record<string, string>>;
   /** `kubelab k3s uninstall` options naming that server, read from the step's own triggers. */
@@ -40,8 +40,8 @@ export abstract class K3sNode extends Construct {
       readonly role: 'server' | 'agent';
       readonly installAfter: readonly ITerraformDependable[];
       readonly upgradeAfter: readonly ITerraformDependable[];
-      /** The server this node's uninstall drains it through (and removes its etcd member through). @default none */
-      readonly through?: ThroughServer;
+      /** The server this node's uninstall drains it through (and removes its etcd member through); the first server names itself. */
+      readonly through: ThroughServer;
       readonly extraTriggers?: Readonly<Record<string, string>>;
     },
   ) {
@@ -50,11 +50,11 @@ export abstract class K3sNode extends Construct {
     this.machine = machine;
     const node = machine.labNode;
     this.install = new LabStep(this, 'install', {
-      triggers: { lab: config.name, node: node.name, role, ...machine.identity, ...props.through?.triggers, ...props.extraTriggers },
+      triggers: { lab: config.name, node: node.name, role, ...machine.identity, ...props.through.triggers, ...props.extraTriggers },
       destroy: (self) => [
         'k3s', 'uninstall', self.node, '--ip', self.ip, '--role', self.role, '--lab', self.lab,
         ...(node.host ? ['--ssh', self.ssh] : []),
-        ...(props.through ? props.through.options(self) : []),
+        ...props.through.options(self),
       ],
       dependsOn: props.installAfter,
     });
@@ -71,7 +71,15 @@ export abstract class K3sNode extends Construct {
         ...(config.registries ? { registries: JSON.stringify(config.registries) } : {}),
       },
       create: ['k3s', role, node.name],
-      spec: { name: config.name, network: config.network, k3s: config.k3s, nodes: nodesFor(config, node), ...(config.registries ? { registries: config.registries } : {}) },
+      // Everything `kubelab k3s <role>` reads: the proxy reaches install.sh, K3s and containerd (the env trigger shows it).
+      spec: {
+        name: config.name,
+        network: config.network,
+        k3s: config.k3s,
+        nodes: nodesFor(config, node),
+        ...(config.registries ? { registries: config.registries } : {}),
+        ...proxyInput(config),
+      },
       dependsOn: [this.install, ...props.upgradeAfter],
     });
   }

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { k3sServerUrl } from '../config/k3s-plan';
+import { LabNode } from '../config/lab-config';
 import { K3sNode, K3sNodeProps, ThroughServer } from './k3s-node';
 
 export interface K3sServerProps extends K3sNodeProps {
@@ -29,7 +30,7 @@ export class K3sServer extends K3sNode {
       // etcd adds one member at a time, so joins run one after another.
       installAfter: previous ? [previous.version] : [],
       upgradeAfter: previous ? [previous.version] : [],
-      through: props.joins?.asThroughServer(),
+      through: props.joins?.asThroughServer() ?? leavesWithTheCluster(props.machine.labNode),
     });
   }
 
@@ -48,4 +49,16 @@ export class K3sServer extends K3sNode {
       options: (self) => ['--server', self.server, '--server-ip', self.server_ip, ...(node.host ? ['--server-ssh', self.server_ssh] : ['--server-vm', self.server_vm])],
     };
   }
+}
+
+/**
+ * The first server as the server it leaves through: itself, named from its own triggers. Its
+ * uninstall (which runs last, after every other node left through it) then drains nothing,
+ * whatever server kubelab.config.yaml names by then.
+ */
+function leavesWithTheCluster(node: LabNode): ThroughServer {
+  return {
+    triggers: {},
+    options: (self) => ['--server', self.node, '--server-ip', self.ip, ...(node.host ? ['--server-ssh', self.ssh] : ['--server-vm', self.vm_name])],
+  };
 }

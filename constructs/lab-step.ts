@@ -14,11 +14,12 @@ export interface LabStepProps {
    */
   readonly triggers: Readonly<Record<string, string>>;
   /**
-   * `kubelab` arguments run when the step is created, e.g. ['vm', 'create', 'cp1'].
+   * `kubelab` arguments run when the step is created, e.g. ['vm', 'create', 'cp1'], or built
+   * from the step's own triggers, like `destroy`, when the verb takes its inputs as arguments.
    * @default nothing runs at create: the step only marks a lifecycle (its destroy step, and
    *   the id other steps' triggers read to re-run when it is replaced)
    */
-  readonly create?: readonly string[];
+  readonly create?: readonly string[] | ((self: SelfTriggers) => readonly string[]);
   /**
    * `kubelab` arguments run when the step is destroyed, built from the step's own
    * triggers only (reading an unknown trigger is an error at synth).
@@ -49,17 +50,18 @@ export class LabStep extends Construct implements ITerraformDependable {
     const self = new Proxy({} as SelfTriggers, {
       get: (_target, name: string) => {
         if (!triggerNames.has(name)) {
-          throw new Error(`${this.node.path}: the destroy step reads trigger '${name}', which the step does not have (it has: ${[...triggerNames].join(', ')})`);
+          throw new Error(`${this.node.path}: the step's command reads trigger '${name}', which the step does not have (it has: ${[...triggerNames].join(', ')})`);
         }
         return `\${self.triggers.${name}}`;
       },
     });
     const specArgs = props.spec ? ['--spec=${self.triggers.spec}'] : [];
+    const create = typeof props.create === 'function' ? props.create(self) : props.create;
     this.resource = new Resource(this, 'step', {
       triggers: { ...props.triggers, ...(props.spec ? { spec: encodeStepSpec(props.spec) } : {}) },
       dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
       provisioners: [
-        ...(props.create ? [{ type: 'local-exec' as const, command: kubelabCommandLine([...specArgs, ...props.create]) }] : []),
+        ...(create ? [{ type: 'local-exec' as const, command: kubelabCommandLine([...specArgs, ...create]) }] : []),
         ...(props.destroy ? [{ type: 'local-exec' as const, when: 'destroy' as const, command: kubelabCommandLine(props.destroy(self)) }] : []),
       ],
     });

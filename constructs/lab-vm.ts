@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { ITerraformDependable } from 'cdktf';
 import { LabConfig, LabNode, vmName } from '../config/lab-config';
 import { HostOnlyNetwork } from './host-only-network';
-import { nodesFor } from '../config/step-spec';
+import { nodesFor, proxyInput } from '../config/step-spec';
 import { LabStep } from './lab-step';
 import { UbuntuBaseImage } from './ubuntu-base-image';
 
@@ -43,7 +43,8 @@ export class LabVm extends LabStep {
     super(scope, id, {
       triggers: { lab: config.name, node: node.name, ...identity },
       create: ['vm', 'create', node.name],
-      spec: { name: config.name, network: config.network, image: config.image, nodes: nodesFor(config, node) },
+      // Everything `vm create` reads: the seed holds the node's address and the lab's proxy (apt, logins).
+      spec: { name: config.name, network: config.network, image: config.image, nodes: nodesFor(config, node), ...proxyInput(config) },
       destroy: (self) => ['vm', 'destroy', self.node, '--lab', self.lab],
       dependsOn: [network, image, ...(props.after ?? [])],
     });

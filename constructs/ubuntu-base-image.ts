@@ -21,7 +21,7 @@ export class UbuntuBaseImage extends LabStep {
     const { name, image } = props.config;
     super(scope, id, {
       triggers: { lab: name, release: image.release },
-      create: ['image', 'import'],
+      create: (self) => ['image', 'import', '--lab', self.lab],
       destroy: (self) => ['image', 'remove', '--lab', self.lab],
       dependsOn: props.dependsOn,
     });

@@ -41,7 +41,7 @@ describe('node bin/synth.js', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('kubelab: error: kubelab.config.yaml is not a valid kubelab configuration:');
     expect(run.stderr).toContain('  - k3s.verison: unknown key (a typo?); allowed here: version, installer');
-    expect(run.stderr).toContain('  - nodes[0].memoryMb = 1024: is below the K3s minimum for a server: at least 2048 (MB)');
+    expect(run.stderr).toContain('  - nodes[0].memoryMb = 1024: is below the K3s minimum for a server: at least 2048 MB (memoryMb: 2048)');
     expect(run.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
     expect(fs.existsSync(path.join(dir, 'cdktf.out'))).toBe(false);
   });

@@ -54,8 +54,8 @@ describe('3 servers + 2 agents', () => {
     }
   });
 
-  test("a joining server's uninstall goes through the first server (etcd member removal, drain); the first server's does not", () => {
-    expect(command(k3s['server-cp1_install'], 'destroy')).not.toContain('--server ');
+  test("a joining server's uninstall goes through the first server (etcd member removal, drain); the first server's names itself, not the config's", () => {
+    expect(command(k3s['server-cp1_install'], 'destroy')).toContain('--server ${self.triggers.node} --server-ip ${self.triggers.ip} --server-vm ${self.triggers.vm_name}');
     for (const n of ['server-cp2', 'server-cp3', 'agent-w1']) {
       const destroy = command(k3s[`${n}_install`], 'destroy')!;
       expect(destroy).toContain('--server ${self.triggers.server} --server-ip ${self.triggers.server_ip} --server-vm ${self.triggers.server_vm}');
@@ -88,7 +88,7 @@ describe('a lab of existing machines only', () => {
   test('K3s steps log in as host: says and carry no VirtualBox interface', () => {
     expect(k3s['server-pi1_install'].triggers).toMatchObject({ ip: '10.20.0.11', ssh: 'ubuntu:22:ssh/id_ed25519' });
     expect(k3s['agent-pi2_install'].triggers).toMatchObject({ ip: '10.20.0.12', ssh: 'ubuntu:2222:ssh/pi-key', server_ssh: 'ubuntu:22:ssh/id_ed25519' });
-    expect(command(k3s['server-pi1_install'], 'destroy')).toContain('--ssh ${self.triggers.ssh}');
+    expect(command(k3s['server-pi1_install'], 'destroy')).toContain('--ssh ${self.triggers.ssh} --server ${self.triggers.node} --server-ip ${self.triggers.ip} --server-ssh ${self.triggers.ssh}');
     expect(command(k3s['agent-pi2_install'], 'destroy')).toContain('--ssh ${self.triggers.ssh} --server ${self.triggers.server} --server-ip ${self.triggers.server_ip} --server-ssh ${self.triggers.server_ssh}');
     for (const n of ['server-pi1', 'agent-pi2']) expect(k3s[`${n}_version`].triggers.flags).not.toContain('--flannel-iface');
   });

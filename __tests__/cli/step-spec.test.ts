@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { CliContext } from '../../cli/context';
 import { main } from '../../cli/main';
+import { decodeStepSpec } from '../../config/step-spec';
 import { allResources, synthLab } from '../app/synth-lab';
 
 /**
@@ -45,6 +46,22 @@ describe('the step spec Terraform planned', () => {
     const r = await run('--spec=not a spec', 'k3s', 'script', 'agent', 'w1');
     expect(r.code).toBe(1);
     expect(r.text).toMatch(/^kubelab: error: --spec is not a valid kubelab configuration:\n  - "not a spec" is not a step spec: it must be the one base64url word/);
+  });
+
+  test('the specs of the steps that reach the internet from a node (its VM seed, its K3s install) carry the proxy', async () => {
+    const proxy = { http: 'http://proxy.corp.example:3128', noProxy: ['.corp.example'] };
+    const lab = synthLab({ proxy });
+    for (const [stack, name] of [['vms', 'vm-w1'], ['k3s', 'agent-w1_version'], ['k3s', 'server-cp1_version']]) {
+      expect([name, (decodeStepSpec(versionStepSpec(lab.stacks[stack], name)) as { proxy?: unknown }).proxy]).toEqual([name, proxy]);
+    }
+    const planned = await run(`--spec=${versionStepSpec(lab.stacks.k3s, 'agent-w1_version')}`, 'k3s', 'script', 'agent', 'w1');
+    expect(planned.text).toContain('HTTP_PROXY=http://proxy.corp.example:3128');
+  });
+
+  test('network up from its arguments: all three or none, each checked with one line', async () => {
+    expect((await run('network', 'up', '--lab', 'kubelab')).text).toBe('kubelab: error: --lab, --cidr and --host-ip go together: give all three, or none to use the lab config');
+    expect((await run('network', 'up', '--lab', 'kubelab', '--cidr', '192.168.56.7/24', '--host-ip', '192.168.56.1')).text).toMatch(/^kubelab: error: --cidr "192\.168\.56\.7\/24" must be a network in CIDR form/);
+    expect((await run('network', 'up', '--lab', 'kubelab', '--cidr', '192.168.56.0/24', '--host-ip', '192.168.57.1')).text).toBe('kubelab: error: --host-ip "192.168.57.1" must lie inside --cidr 192.168.56.0/24');
   });
 
   test("an agent's VM spec does not hold the server's size: a bigger server does not re-create the agents", () => {

@@ -54,7 +54,7 @@ test('dashboard and workloads stacks output every URL', () => {
 test('HPA demo: the walkthrough app with CPU requests, autoscaling/v2 at 50% CPU, 1..10, a 60 s scale-down window', () => {
   const deployment = Object.values<any>(resourcesOf(lab.stacks.workloads, 'kubernetes_deployment_v1'))[0];
   const container = deployment.spec.template.spec.container[0];
-  expect(container).toMatchObject({ image: 'registry.k8s.io/hpa-example', resources: { requests: { cpu: '200m' }, limits: { cpu: '500m' } } });
+  expect(container).toMatchObject({ image: 'registry.k8s.io/e2e-test-images/resource-consumer:1.13', port: [{ container_port: 8080 }], resources: { requests: { cpu: '200m' }, limits: { cpu: '500m' } } });
   expect(deployment.lifecycle.ignore_changes).toEqual(['spec[0].replicas']);
   const hpa = Object.values<any>(resourcesOf(lab.stacks.workloads, 'kubernetes_horizontal_pod_autoscaler_v2'))[0];
   expect(hpa.spec).toMatchObject({

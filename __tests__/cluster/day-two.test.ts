@@ -83,7 +83,13 @@ describe('kubelab load', () => {
     const pod = api.createdPods.get('hpa-demo/load-generator');
     expect(pod.spec).toMatchObject({
       restartPolicy: 'Never',
-      containers: [{ name: 'load-generator', image: 'busybox:1.28', command: ['/bin/sh', '-c', 'while sleep 0.01; do wget -q -O /dev/null http://php-apache; done'] }],
+      containers: [
+        {
+          name: 'load-generator',
+          image: 'busybox:1.32.0',
+          command: ['/bin/sh', '-c', 'while sleep 0.1; do wget -q -O /dev/null --post-data= "http://php-apache/ConsumeCPU?millicores=50&durationSec=1"; done'],
+        },
+      ],
     });
     expect((await cli.run(['load', 'start'], project)).out).toEqual(['kubelab: the load generator is already running; nothing to do']);
     expect((await cli.run(['load', 'stop'], project)).out).toEqual(['kubelab: load generator stopped']);

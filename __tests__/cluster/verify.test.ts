@@ -132,20 +132,20 @@ test('no kubeconfig yet: one clear error saying to deploy first', async () => {
 describe('verify --load', () => {
   test('passes when replicas rise above 1, reports the time, and stops the load it started', async () => {
     api.reset({ ...healthyLab(), hpa: { currentReplicas: 1, desiredReplicas: 1, cpu: 0, underLoad: { afterReads: 3, replicas: 4, cpu: 212 } } });
-    const run = await verify('--load', '--interval', '0.02', '--timeout', '10');
+    const run = await verify('--load', '--interval', '0.02', '--timeout', '10s');
     expect(run.code).toBe(0);
     expect(run.text).toContain('kubelab: load generator started');
     expect(run.text).toMatch(/^OK\s+hpa\s+load test: scaled to 4 replicas after \d+ s under load \(CPU 212%\)$/m);
     expect(run.text).toContain('kubelab: load generator stopped');
     expect(run.text).toContain('verify passed (5 checks and the load test)');
     const created = api.requests.find((r) => r.method === 'POST' && r.path === '/api/v1/namespaces/hpa-demo/pods');
-    expect(created?.body.spec.containers[0]).toMatchObject({ image: 'busybox:1.28', command: ['/bin/sh', '-c', expect.stringContaining('wget -q -O /dev/null http://php-apache')] });
+    expect(created?.body.spec.containers[0]).toMatchObject({ image: 'busybox:1.32.0', command: ['/bin/sh', '-c', expect.stringContaining('wget -q -O /dev/null --post-data= "http://php-apache/ConsumeCPU?')] });
     expect(api.requests.some((r) => r.method === 'DELETE' && r.path === '/api/v1/namespaces/hpa-demo/pods/load-generator')).toBe(true);
     expect(api.createdPods.size).toBe(0);
   });
 
   test('fails when the HPA does not scale within the time limit, and still stops the load', async () => {
-    const run = await verify('--load', '--interval', '0.02', '--timeout', '0.3');
+    const run = await verify('--load', '--interval', '0.02', '--timeout', '0.3s');
     expect(run.code).toBe(1);
     expect(run.err.join('\n')).toMatch(/load: php-apache stayed at 1 replica for \d+ s under load \(CPU 0%, target 50%\)/);
     expect(api.createdPods.size).toBe(0);

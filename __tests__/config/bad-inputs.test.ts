@@ -97,6 +97,35 @@ const CASES: [string, { file: string; content: Content }, RegExp][] = [
   ['proxy without http', y({ proxy: { https: 'http://proxy.corp:3128' } }), /^proxy\.http: is missing; must be a proxy URL like/],
   ['noProxy a string', y({ proxy: { http: 'http://p:3128', noProxy: '.corp' } }), /^proxy\.noProxy = "\.corp": must be a list like \[\.corp\.example, 10\.0\.0\.0\/8\]$/],
   ['noProxy entry with a space', y({ proxy: { http: 'http://p:3128', noProxy: ['my host'] } }), /^proxy\.noProxy\[0\] = "my host": must be a host name, a \.domain, an IPv4 address or a CIDR network$/],
+  // networks K3s or VirtualBox already use (k3s-io/docs docs/cli/server.md at 02434960: --cluster-cidr
+  // default 10.42.0.0/16, --service-cidr default 10.43.0.0/16; VirtualBox NAT on a VM's first
+  // adapter: 10.0.2.0/24, the guest 10.0.2.15 — VirtualBox manual, "Network Address Translation", unverified at a tag)
+  ['network inside K3s pod network', y({ network: { cidr: '10.42.7.0/24', hostIp: '10.42.7.1' }, nodes: [n('cp1', 'server', '10.42.7.10')] }), /^network\.cidr = "10\.42\.7\.0\/24": overlaps 10\.42\.0\.0\/16 \(.*pod.*\); pick a network outside it, like 192\.168\.56\.0\/24$/],
+  ['network inside K3s service network', y({ network: { cidr: '10.43.0.0/24', hostIp: '10.43.0.1' }, nodes: [n('cp1', 'server', '10.43.0.10')] }), /^network\.cidr = "10\.43\.0\.0\/24": overlaps 10\.43\.0\.0\/16 \(.*[Ss]ervice.*\); pick/],
+  ['network on VirtualBox NAT', y({ network: { cidr: '10.0.2.0/24', hostIp: '10.0.2.1' }, nodes: [n('cp1', 'server', '10.0.2.10')] }), /^network\.cidr = "10\.0\.2\.0\/24": overlaps 10\.0\.2\.0\/24 \(.*NAT.*\); pick/],
+  ['network around all three', y({ network: { cidr: '10.0.0.0/8', hostIp: '10.200.0.1' }, nodes: [n('cp1', 'server', '10.200.0.10')] }), /^network\.cidr = "10\.0\.0\.0\/8": overlaps 10\.0\.2\.0\/24 .*, 10\.42\.0\.0\/16 .* and 10\.43\.0\.0\/16 .*; pick a network outside all of them, like 192\.168\.56\.0\/24$/],
+  ['existing host inside K3s pod network', y({ nodes: [{ name: 'pi1', role: 'server', host: { address: '10.42.0.5', user: 'ubuntu' } }] }), /^nodes\[0\]\.host\.address = "10\.42\.0\.5": is inside 10\.42\.0\.0\/16 \(.*pod.*\)/],
+  // every wrong value says how to write it right
+  ['memory as "2G" says it in MB', y({ nodes: nodesWith(0, { memoryMb: '2G' }) }), /^nodes\[0\]\.memoryMb = "2G": .*; write it in MB as a plain number: memoryMb: 2048$/],
+  ['memory as "4096MB"', y({ nodes: nodesWith(0, { memoryMb: '4096MB' }) }), /; write it in MB as a plain number: memoryMb: 4096$/],
+  ['memory as 2.5 (GB meant)', y({ nodes: nodesWith(0, { memoryMb: 2.5 }) }), /^nodes\[0\]\.memoryMb = 2\.5: .*; write it in MB as a plain number: memoryMb: 2560$/],
+  ['memory quoted', y({ nodes: nodesWith(0, { memoryMb: '4096' }) }), /^nodes\[0\]\.memoryMb = "4096": .*; write the number without quotes: memoryMb: 4096$/],
+  ['cpus quoted', y({ nodes: nodesWith(1, { cpus: '2' }) }), /; write the number without quotes: cpus: 2$/],
+  ['disk as "20GB"', y({ nodes: nodesWith(1, { diskGb: '20GB' }) }), /; write it in GB as a plain number: diskGb: 20$/],
+  ['ssh port quoted', y({ nodes: [{ name: 'pi1', role: 'server', host: { address: '192.168.1.50', user: 'ubuntu', port: '2222' } }] }), /^nodes\[0\]\.host\.port = "2222": .*; write the number without quotes: port: 2222$/],
+  ['switch quoted', y({ components: { ingress: { enabled: 'true' } } }), /^components\.ingress\.enabled = "true": must be true or false; write it without quotes: enabled: true$/],
+  ['keyFile with Windows backslashes', y({ nodes: [{ name: 'pi1', role: 'server', host: { address: '192.168.1.50', user: 'ubuntu', keyFile: 'ssh\\pi_key' } }] }), /^nodes\[0\]\.host\.keyFile = "ssh\\\\pi_key": .*; write \/ instead of \\: keyFile: ssh\/pi_key$/],
+  ['a node key indented under network', y({ network: { cidr: '192.168.56.0/24', hostIp: '192.168.56.1', memoryMb: 4096 } }), /^network\.memoryMb: unknown key \(a typo\?\); allowed here: cidr, hostIp; memoryMb belongs under nodes\[\]: indent it there$/],
+  ['chartVersion one level too high', y({ components: { chartVersion: '41.3.0' } }), /^components\.chartVersion: unknown key .*; chartVersion belongs under components\.ingress, components\.metricsServer or components\.dashboard: indent it under one of them$/],
+  ['nodes indented under k3s', y({ k3s: { nodes: [] } }), /^k3s\.nodes: unknown key .*; nodes belongs at the top level: move it out of k3s, to the start of the line$/],
+  // hostnames and reserved names
+  ['lab name ending in a dash', y({ name: 'lab-' }), /^name = "lab-": must start with a lower-case letter, end with a letter or digit/],
+  ['lab name reserved (K3s names its own kubeconfig entries default)', y({ name: 'default' }), /^name = "default": is reserved: .*kubeconfig.*; pick another name, like kubelab$/],
+  ['node name localhost', y({ nodes: nodesWith(1, { name: 'localhost' }) }), /^nodes\[1\]\.name = "localhost": is reserved: .*; allowed: any other hostname, e\.g\. cp1, w1$/],
+  ['node name base', y({ nodes: nodesWith(2, { name: 'base' }) }), /^nodes\[2\]\.name = "base": is reserved/],
+  // keys the chosen mode would silently ignore
+  ['local installer path with source online', y({ k3s: { installer: { source: 'online', binary: 'airgap/k3s' } } }), /^k3s\.installer\.binary = "airgap\/k3s": is used only with k3s\.installer\.source: local; remove it, or set source: local$/],
+  ['network with only existing machines', y({ network: { cidr: '192.168.57.0/24', hostIp: '192.168.57.1' }, nodes: [{ name: 'pi1', role: 'server', host: { address: '192.168.1.50', user: 'ubuntu' } }] }), /^network: is used only for VirtualBox VMs, and every node here is an existing machine \(host:\); remove network$/],
   // the file itself
   ['empty file', raw('kubelab.config.yaml', ''), /^is empty; put the keys you want to change in it/],
   ['only whitespace and a BOM', raw('kubelab.config.yaml', Buffer.from('\ufeff  \n', 'utf8')), /^is empty/],
@@ -113,6 +142,11 @@ const CASES: [string, { file: string; content: Content }, RegExp][] = [
   ['JSON with a trailing comma and bad quoting', raw('kubelab.config.json', "{'name': 'x',}"), /^cannot be parsed as JSON: /],
   ['a list at the top', raw('kubelab.config.yaml', '- cp1\n- w1\n'), /^must be a mapping of keys \(like name:, nodes:\), not a list$/],
   ['a scalar at the top', raw('kubelab.config.yaml', 'just text\n'), /^must be a mapping of keys \(like name:, nodes:\), not a string$/],
+  ['only comments', raw('kubelab.config.yaml', '# name: mylab\n#nodes: []\n'), /^holds only comments, so the built-in default would apply unchanged; uncomment the keys you want to change, or delete the file to use the default on purpose$/],
+  ['an alias with no anchor', raw('kubelab.config.yaml', 'name: *lab\n'), /^line 1, column 7: the alias \*lab refers to no anchor &lab before it; write the value out \(or define &lab first\)$/],
+  ['aliases that expand without end', raw('kubelab.config.yaml', ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefg'.split('').map((k, i) => `${k}: &${k} [${Array(10).fill(`*${'abcdefg'[i]}`).join(', ')}]`)].join('\n')), /^uses aliases \(\*name\) that expand to too much data; write the values out instead$/],
+  ['an unknown YAML tag', raw('kubelab.config.yaml', 'name: !lab mylab\n'), /^line 1, column 7: the tag !lab means nothing to kubelab; remove it and write the value plainly$/],
+  ['a YAML merge key', raw('kubelab.config.yaml', 'x: &s { role: agent }\nnodes:\n  - { <<: *s, name: w1, ip: 192.168.56.11 }\n'), /^line 3: the merge key << is not supported \(YAML 1\.2 has none\); write the keys out$/],
   ['a mapping as a key', raw('kubelab.config.yaml', '? {a: 1}\n: x\n'), /^line 1: a key must be plain text/],
 ];
 
@@ -182,6 +216,16 @@ describe('sizes against this host are warnings, not errors', () => {
     }
   });
 
+  test('names that are only Object properties in JavaScript are ordinary names', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-names-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'kubelab.config.yaml'), json({ name: 'constructor', nodes: nodesWith(1, { name: 'constructor' }) }));
+      expect(loadLabConfig(dir).config.nodes[1].name).toBe('constructor');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('local installer files that exist pass validation', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-local-'));
     try {
@@ -190,6 +234,42 @@ describe('sizes against this host are warnings, not errors', () => {
       fs.writeFileSync(path.join(dir, 'airgap', 'install.sh'), '#!/bin/sh\n');
       fs.writeFileSync(path.join(dir, 'kubelab.config.yaml'), json({ k3s: { installer: { source: 'local', binary: 'airgap/k3s', script: 'airgap/install.sh' } } }));
       expect(loadLabConfig(dir).config.k3s.installer.source).toBe('local');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a chart version other than the pin loads, with a warning that says how to go back', () => {
+  test.each([
+    ['ingress', { ingress: { chartVersion: '41.4.0' } }, /^components\.ingress\.chartVersion 41\.4\.0 is not the pinned \d+\.\d+\.\d+: .* Write chartVersion: "\d+\.\d+\.\d+" \(or remove it\) unless you mean to try 41\.4\.0\.$/],
+    ['dashboard', { dashboard: { chartVersion: '0.1.0' } }, /^components\.dashboard\.chartVersion 0\.1\.0 is not the pinned /],
+  ])('%s', (_what, components, expected) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-chart-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'kubelab.config.yaml'), json({ components }));
+      expect(loadLabConfig(dir, { cpus: 64, memoryMb: 1_048_576 }).warnings).toEqual([expect.stringMatching(expected)]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a key of a switched-off component is said to do nothing', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-chart-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'kubelab.config.yaml'), json({ components: { dashboard: { enabled: false, kind: 'kubernetes-dashboard' } } }));
+      expect(loadLabConfig(dir, { cpus: 64, memoryMb: 1_048_576 }).warnings).toEqual([
+        'components.dashboard.kind is ignored while components.dashboard.enabled is false; remove it, or set enabled: true to use it',
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the pinned versions warn about nothing', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-chart-'));
+    try {
+      expect(loadLabConfig(dir, { cpus: 64, memoryMb: 1_048_576 }).warnings).toEqual([]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

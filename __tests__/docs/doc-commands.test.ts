@@ -17,7 +17,9 @@ import { hasTool } from '../support/tools';
  * functions that print their arguments, in a directory full of files so an unquoted `*` would show.
  */
 const ROOT = path.resolve(__dirname, '..', '..');
-const DOCS = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`), 'docs/ko/README.md', 'docs/ko/lessons.md'];
+const pagesIn = (dir: string) => fs.readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith('.md')).map((f) => `${dir}/${f}`);
+/** Every page in both languages: the English ones and every Korean one in docs/ko/. */
+const DOCS = ['README.md', ...pagesIn('docs'), ...pagesIn('docs/ko')];
 /** Words that start a command line inside a code block (anything else there is output or a diagram). */
 const COMMAND_START = /^(npm|npx|kubelab|kubectl|cdktf)(\s|$)/;
 
@@ -52,6 +54,17 @@ describe('every command in README and docs runs verbatim in cmd, PowerShell and 
     expect(VERBATIM.length).toBeGreaterThan(10);
     expect(ALL.length).toBeGreaterThan(80);
     expect(new Set(ALL.map((c) => c.where.split(':')[0]))).toEqual(new Set(DOCS));
+  });
+
+  test('no command that Windows lacks: VBoxManage is not on its PATH, its OpenSSH has no ssh-copy-id', () => {
+    const windowsless = /^(VBoxManage|ssh-copy-id)\s/;
+    const found = DOCS.flatMap((file) =>
+      fs
+        .readFileSync(path.join(ROOT, file), 'utf8')
+        .split('\n')
+        .flatMap((line, i) => [line.trim(), ...[...line.matchAll(/`([^`]+)`/g)].map((m) => m[1])].filter((t) => windowsless.test(t)).map((t) => `${file}:${i + 1}: ${t}`)),
+    );
+    expect(found).toEqual([]);
   });
 
   test('quoting, verbs, options and npm scripts', () => {

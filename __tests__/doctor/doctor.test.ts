@@ -141,16 +141,39 @@ describe('Linux: a loaded KVM and the VirtualBox version decide the fix', () => 
   });
 });
 
-test('arm64 host: refused first, with the reason, before anything else is asked', async () => {
-  const found = await check(host({ arch: 'arm64' }), true);
-  expect(found).toEqual([
-    {
-      level: 'fail',
-      check: 'host',
-      message: expect.stringMatching(/^this host has an arm64 CPU \(Apple Silicon or another ARM machine\): kubelab nodes are the amd64 Ubuntu cloud image/),
-      fix: expect.stringMatching(/x86-64/),
-    },
-  ]);
+describe('arm64 hosts', () => {
+  test('Linux and Windows on Arm: refused first, with VirtualBox\'s reason, before anything else is asked', async () => {
+    expect(await check(host({ arch: 'arm64', platform: 'linux' }), true)).toEqual([
+      { level: 'fail', check: 'host', message: expect.stringMatching(/^VirtualBox publishes no Linux host package for arm64 CPUs .*issue #831/), fix: expect.stringMatching(/Apple Silicon Mac or an x86-64/) },
+    ]);
+    expect(await check(host({ arch: 'arm64', platform: 'win32' }), true)).toEqual([
+      { level: 'fail', check: 'host', message: expect.stringMatching(/^this is a Windows on Arm computer: VirtualBox 7\.2 runs Windows on Arm hosts only through Hyper-V APIs .*issue #8/), fix: expect.any(String) },
+    ]);
+  });
+
+  const onMac = async (version: string) => {
+    const env = { ...s.env, VBOXMANAGE_STANDIN_VERSION: version };
+    return (await check(host({ arch: 'arm64', platform: 'darwin' }), false, env)).filter((f) => f.check === 'host' || f.check === 'virtualbox');
+  };
+
+  test('Apple Silicon: VirtualBox 7.0 fails (arm64 VMs need 7.1), 7.1 warns (7.2 recommended), 7.2 is ok', async () => {
+    expect(await onMac('7.0.20r163906')).toEqual([
+      { level: 'ok', check: 'host', message: 'arm64 host (Apple Silicon): the nodes are arm64 Ubuntu 24.04 VMs' },
+      { level: 'fail', check: 'virtualbox', message: expect.stringMatching(/^VirtualBox 7\.0\.20 cannot run arm64 VMs on this arm64 host: that needs VirtualBox 7\.1 or later/), fix: expect.stringMatching(/install VirtualBox 7\.2/) },
+    ]);
+    expect((await onMac('7.1.4r165100'))[1]).toMatchObject({ level: 'warn', message: expect.stringMatching(/^VirtualBox 7\.1\.4 runs arm64 VMs, but 7\.2 is recommended/) });
+    expect((await onMac('7.2.8r170228')).slice(1)).toEqual([{ level: 'ok', check: 'virtualbox', message: expect.stringMatching(/^VirtualBox 7\.2\.8 runs the lab's arm64 Ubuntu VMs/) }]);
+  });
+
+  test('Apple Silicon with VirtualBox 7.2.10: warns about the host-only network failure of VirtualBox issue #727 and what to do', async () => {
+    const found = await onMac('7.2.10r172340');
+    expect(found[2]).toEqual({
+      level: 'warn',
+      check: 'virtualbox',
+      message: expect.stringMatching(/^VirtualBox 7\.2\.10 on macOS: VirtualBox could not attach the VM to the lab's host-only network .*issue #727/),
+      fix: expect.stringMatching(/other than 7\.2\.10.*issues\/727/),
+    });
+  });
 });
 
 describe('Terraform: present and at least the README minimum', () => {

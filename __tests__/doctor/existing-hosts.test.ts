@@ -124,7 +124,7 @@ requireTool('/usr/sbin/sshd')('doctor on existing hosts (real OpenSSH servers pl
     expect(Object.keys(a3)).toEqual(['ssh']);
     expect(a3.ssh.level).toBe('fail');
     expect(a3.ssh.message).toContain('login failed');
-    expect(a3.ssh.fix).toContain('ssh-copy-id -i .kubelab/ssh/other-key.pub ubuntu@10.20.0.14');
+    expect(a3.ssh.fix).toContain('npx kubelab ssh-key a3 prints the line to run on the machine once');
 
     const a4 = byCheck(findings, 'a4');
     expect(a4.ssh).toMatchObject({ level: 'fail', message: expect.stringContaining('never answered') });

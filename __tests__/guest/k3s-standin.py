@@ -1,11 +1,12 @@
 #!/usr/bin/python3
-# STAND-IN for the k3s binary inside the test guests (`npm run test:guest`) — NOT K3s.
-# It runs no Kubernetes. Towards systemd it behaves as K3s does; towards kubelab it answers
-# the few kubectl questions the K3s steps ask. The test writes the version into the
-# VERSION line below before uploading it as k3s.installer.binary.
+# STAND-IN for the k3s binary inside the test guests (`npm run test:guest`, `npm run test:joined`)
+# — NOT K3s. It runs no Kubernetes. Towards systemd it behaves as K3s does; towards kubelab it
+# answers the kubectl questions the K3s steps ask and the few API calls kubelab's own client
+# makes (the node list), over HTTPS on 6443 with the lab kubeconfig. The test writes the version
+# into the VERSION line below before uploading it as k3s.installer.binary.
 #
-# What it follows (k3s-io/k3s, stored versions read with the search tools; not confirmed
-# to be the pinned tag v1.36.4+k3s1):
+# What it follows (k3s-io/k3s read with the search tools at the stored commits named here; not
+# confirmed at the pinned tag v1.36.4+k3s1, whose snapshot is too large to fetch here):
 # - `k3s --version` prints "k3s version <version> (<commit>)" then "go version ..."
 #   (two lines, which is what makes `--version | head -n 1` race with SIGPIPE).
 # - The unit install.sh writes is Type=notify (install.sh, setup_env: SYSTEMD_TYPE=notify):
@@ -13,19 +14,69 @@
 # - An agent sends READY=1 only after it has validated the connection to the server; until
 #   then it logs "Failed to validate connection to cluster at <url>: <error>" and retries
 #   every 2 s, forever (pkg/agent/run.go at commit 0097157b, createProxyAndValidateToken and run).
+#   A joining server (--server <url>) waits the same way for the server it joins.
 # - The server notifies when it is up (pkg/agent/run.go says "By default, the server is
 #   responsible for notifying systemd"; the exact moment in the server: unverified).
-# - The server writes /etc/rancher/k3s/k3s.yaml with --write-kubeconfig-mode (K3s docs).
-# Joining is a one-line TCP exchange on port 6443 with the token, not K3s's protocol.
+# - The server writes /etc/rancher/k3s/k3s.yaml with --write-kubeconfig-mode (K3s docs), a
+#   kubeconfig for https://127.0.0.1:6443 with the cluster CA; its serving certificate names
+#   the --node-ip/--advertise-address/--tls-san addresses (docs: cli/server.md, --tls-san),
+#   which is what lets the lab kubeconfig point at https://<node ip>:6443. (K3s's admin
+#   kubeconfig authenticates with a client certificate; this stand-in with a bearer token.)
+# - Embedded etcd (docs/datastore/ha-embedded.md at 0c96e6d7): `--cluster-init` starts a new
+#   cluster, `--server <url>` with the token joins it; once a server has its datastore on disk
+#   those flags are ignored at later starts. Every server holds the whole cluster state (etcd
+#   replicates it): here each change is sent to every other server, and a server that starts
+#   takes the state of a peer that answers.
+# - Servers carry the labels node-role.kubernetes.io/etcd, control-plane and master = "true"
+#   and the annotations etcd.k3s.cattle.io/node-name (member name: node name plus a random
+#   suffix) and etcd.k3s.cattle.io/node-address (pkg/etcd/etcd.go at 2614da01: EtcdRoleLabel,
+#   NodeNameAnnotation, NodeAddressAnnotation).
+# - Member removal (pkg/etcd/member_controller.go at 14cf9632, sync): a node with the etcd role
+#   label and etcd.k3s.cattle.io/remove=true has its member removed; then
+#   etcd.k3s.cattle.io/removed-node-name is set to the member name and the node-name and
+#   node-address annotations are deleted. A removed member is no longer in the member list.
+# - Node Ready: the kubelet posts its status every 10 s (--node-status-update-frequency) and
+#   the node controller marks a node not Ready when none came for --node-monitor-grace-period,
+#   50 s since Kubernetes 1.32 (kubernetes/kubernetes #121793, #127352; unverified at the tag).
+#   A node that comes back registers again, with its annotations and labels kept.
+# - A kubelet registers its node when it starts; status updates for a node that was deleted
+#   meanwhile do not bring it back (here: a status for an unknown node is refused).
+# - K3s keeps the node's password in /etc/rancher/node/password (pkg/agent/config, nodeConfigPath
+#   under "/" when not rootless; read in the search index's newest k3s-io/k3s, not confirmed at the
+#   pinned tag); its uninstall script leaves it (install.sh create_uninstall).
+# - Anything else that reaches 6443 (a port probe, a client that never finishes its TLS handshake)
+#   is dropped and the server keeps serving, as a real API server outlives a bad client.
+# Joining, heartbeats and replication use stand-in paths under /standin/ with the cluster token,
+# not K3s's protocol. kubectl answers: get --raw /readyz[/etcd], get node <n> -o name|jsonpath=,
+# get nodes [-l k=v] -o jsonpath=, annotate node, drain (no pods here), delete node.
+import http.server
 import json
 import os
+import random
+import re
 import socket
+import ssl
+import subprocess
 import sys
+import threading
 import time
+import urllib.error
+import urllib.request
 
 VERSION = 'v0.0.0+standin'
 STATE_DIR = '/var/lib/rancher/k3s/standin'
-NODES_DIR = STATE_DIR + '/nodes'
+STATE_FILE = STATE_DIR + '/cluster.json'
+TLS_DIR = STATE_DIR + '/tls'
+KUBECONFIG = '/etc/rancher/k3s/k3s.yaml'
+PORT = 6443
+HEARTBEAT_S = 10
+GRACE_S = 50
+ETCD_ROLE = 'node-role.kubernetes.io/etcd'
+NODE_NAME_ANN = 'etcd.k3s.cattle.io/node-name'
+NODE_ADDRESS_ANN = 'etcd.k3s.cattle.io/node-address'
+REMOVE_ANN = 'etcd.k3s.cattle.io/remove'
+REMOVED_ANN = 'etcd.k3s.cattle.io/removed-node-name'
+REFUSED = 'The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?'
 
 
 def flag(args, name, default=None):
@@ -55,29 +106,300 @@ def token():
     return os.environ.get('K3S_TOKEN', '')
 
 
+def write_file(path, text, mode=0o600):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        f.write(text)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
 def record_start(role, args):
     """What ran: read by the test through /run (gone at reboot, like the process)."""
-    os.makedirs('/run/k3s-standin', exist_ok=True)
-    with open('/run/k3s-standin/%s.json' % role, 'w') as f:
-        json.dump({'pid': os.getpid(), 'version': VERSION, 'args': args}, f)
+    write_file('/run/k3s-standin/%s.json' % role, json.dumps({'pid': os.getpid(), 'version': VERSION, 'args': args, 'started': time.time()}), 0o644)
+
+
+def unverified():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def call(url, path, body=None, bearer=None, timeout=5):
+    """One JSON request to a server's API (the cluster token authenticates /standin/ calls)."""
+    req = urllib.request.Request(url.rstrip('/') + path, data=None if body is None else json.dumps(body).encode(), method='GET' if body is None else 'POST')
+    req.add_header('Content-Type', 'application/json')
+    if bearer:
+        req.add_header('Authorization', 'Bearer ' + bearer)
+    with urllib.request.urlopen(req, timeout=timeout, context=unverified()) as r:
+        return json.loads(r.read().decode() or 'null')
 
 
 def node_password():
-    """K3s keeps the node's password in /etc/rancher/node/password (pkg/agent/config, nodeConfigPath
-    under "/" when not rootless; read in the search index's newest k3s-io/k3s, not confirmed at the
-    pinned tag); its uninstall script leaves it (install.sh create_uninstall)."""
-    os.makedirs('/etc/rancher/node', exist_ok=True)
     path = '/etc/rancher/node/password'
     if not os.path.exists(path):
-        with open(path, 'w') as f:
-            f.write(os.urandom(16).hex() + '\n')
-        os.chmod(path, 0o600)
+        write_file(path, os.urandom(16).hex() + '\n')
 
 
-def register(name, ip):
-    os.makedirs(NODES_DIR, exist_ok=True)
-    with open(os.path.join(NODES_DIR, name), 'w') as f:
-        f.write('True %s\n' % ip)
+def node_record(name, ip, role, labels=None):
+    return {'name': name, 'ip': ip, 'role': role, 'version': VERSION, 'labels': labels or {}, 'annotations': {}, 'unschedulable': False}
+
+
+# ---- server -----------------------------------------------------------------------------
+
+
+class Cluster:
+    """The cluster state a server holds: nodes, etcd members, the admin token and CA (replicated)."""
+
+    def __init__(self, me, ip):
+        self.lock = threading.Lock()
+        self.me = me
+        self.ip = ip
+        self.seen = {}  # node name -> monotonic time of its last status (not replicated: each server's own view)
+        self.state = None
+
+    def load(self):
+        if os.path.exists(STATE_FILE):
+            with open(STATE_FILE) as f:
+                self.state = json.load(f)
+        return self.state
+
+    def save(self):
+        write_file(STATE_FILE, json.dumps(self.state))
+
+    def peers(self):
+        return ['https://%s:%d' % (n['ip'], PORT) for n in self.state['nodes'].values() if n['role'] == 'server' and n['name'] != self.me]
+
+    def replicate(self):
+        snapshot = json.loads(json.dumps(self.state))
+        for peer in self.peers():
+            threading.Thread(target=self._send, args=(peer, snapshot), daemon=True).start()
+
+    def _send(self, peer, snapshot):
+        try:
+            call(peer, '/standin/sync', {'token': snapshot['token'], 'state': snapshot})
+        except OSError:
+            pass
+
+    def register(self, rec):
+        """A node that (re)joins: registers it, or updates it keeping its labels and annotations."""
+        def apply(s):
+            old = s['nodes'].get(rec['name'])
+            if old:
+                old.update({k: rec[k] for k in ('ip', 'role', 'version')})
+                old['labels'].update(rec['labels'])
+            else:
+                s['nodes'][rec['name']] = rec
+        self.change(apply)
+        self.seen[rec['name']] = time.monotonic()
+
+    def status(self, name):
+        """A node's status update: only a registered node's counts."""
+        if name not in self.state['nodes']:
+            return False
+        self.seen[name] = time.monotonic()
+        return True
+
+    def change(self, fn):
+        with self.lock:
+            result = fn(self.state)
+            self.state['rev'] += 1
+            self.save()
+        self.replicate()
+        return result
+
+    def ready(self, name):
+        t = self.seen.get(name)
+        return t is not None and time.monotonic() - t < GRACE_S
+
+
+def tls_setup(ips, ca=None):
+    """Cluster CA (made at --cluster-init, else taken from the cluster) and this server's certificate for its addresses."""
+    os.makedirs(TLS_DIR, mode=0o700, exist_ok=True)
+    ca_key, ca_crt = TLS_DIR + '/ca.key', TLS_DIR + '/ca.crt'
+    if ca:
+        write_file(ca_key, ca['key'])
+        write_file(ca_crt, ca['crt'], 0o644)
+    elif not os.path.exists(ca_crt):
+        subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', ca_key, '-out', ca_crt,
+                        '-days', '3650', '-subj', '/CN=k3s-server-ca@standin'], check=True, capture_output=True)
+    key, crt, csr = TLS_DIR + '/serving.key', TLS_DIR + '/serving.crt', TLS_DIR + '/serving.csr'
+    ext = TLS_DIR + '/serving.ext'
+    write_file(ext, 'subjectAltName=DNS:localhost,DNS:kubernetes,%s\n' % ','.join('IP:' + ip for ip in ['127.0.0.1'] + ips))
+    subprocess.run(['openssl', 'req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=k3s'], check=True, capture_output=True)
+    subprocess.run(['openssl', 'x509', '-req', '-in', csr, '-CA', ca_crt, '-CAkey', ca_key, '-CAcreateserial', '-out', crt, '-days', '3650', '-extfile', ext], check=True, capture_output=True)
+    with open(ca_key) as k, open(ca_crt) as c:
+        return {'key': k.read(), 'crt': c.read()}
+
+
+def write_kubeconfig(ca_crt, admin, mode):
+    import base64
+    text = (
+        'apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: %s\n    server: https://127.0.0.1:6443\n  name: default\n'
+        'contexts:\n- context:\n    cluster: default\n    user: default\n  name: default\ncurrent-context: default\npreferences: {}\n'
+        'users:\n- name: default\n  user:\n    token: %s\n'
+    ) % (base64.b64encode(ca_crt.encode()).decode(), admin)
+    write_file(KUBECONFIG, text, mode)
+
+
+def rfc3339(t):
+    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(t))
+
+
+def node_object(cluster, n):
+    ready = cluster.ready(n['name'])
+    return {
+        'apiVersion': 'v1', 'kind': 'Node',
+        'metadata': {'name': n['name'], 'labels': dict(n['labels'], **{'kubernetes.io/hostname': n['name']}), 'annotations': n['annotations']},
+        'spec': {'unschedulable': True} if n['unschedulable'] else {},
+        'status': {
+            'conditions': [{'type': 'Ready', 'status': 'True' if ready else 'Unknown', 'reason': 'KubeletReady' if ready else 'NodeStatusUnknown',
+                            'lastHeartbeatTime': rfc3339(time.time())}],
+            'addresses': [{'type': 'InternalIP', 'address': n['ip']}, {'type': 'Hostname', 'address': n['name']}],
+            'nodeInfo': {'kubeletVersion': n['version']},
+        },
+    }
+
+
+def make_handler(cluster):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        timeout = 10  # a client that stalls loses only its own thread
+
+        def setup(self):
+            super().setup()
+            # The TLS handshake here, in the request's thread (not in accept, where a stalled client would block the server).
+            self.request.do_handshake()
+
+        def log_message(self, *a):
+            pass
+
+        def reply(self, code, obj):
+            body = (obj if isinstance(obj, str) else json.dumps(obj)).encode()
+            self.send_response(code)
+            self.send_header('Content-Type', 'text/plain' if isinstance(obj, str) else 'application/json')
+            self.send_header('Content-Length', str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def body(self):
+            return json.loads(self.rfile.read(int(self.headers.get('Content-Length', '0'))) or b'{}')
+
+        def admin(self):
+            if self.headers.get('Authorization') == 'Bearer ' + cluster.state['admin']:
+                return True
+            self.reply(401, {'kind': 'Status', 'status': 'Failure', 'message': 'Unauthorized', 'reason': 'Unauthorized', 'code': 401})
+            return False
+
+        def not_found(self, name):
+            self.reply(404, {'kind': 'Status', 'status': 'Failure', 'message': 'nodes "%s" not found' % name, 'reason': 'NotFound', 'code': 404})
+
+        def do_GET(self):
+            path = self.path.split('?', 1)[0]
+            if path in ('/readyz', '/readyz/etcd', '/livez'):
+                return self.admin() and self.reply(200, 'ok')
+            if path == '/api/v1/nodes':
+                if not self.admin():
+                    return
+                items = [node_object(cluster, n) for n in sorted(cluster.state['nodes'].values(), key=lambda n: n['name'])]
+                return self.reply(200, {'apiVersion': 'v1', 'kind': 'NodeList', 'metadata': {}, 'items': items})
+            m = re.match(r'^/api/v1/nodes/([^/]+)$', path)
+            if m:
+                if not self.admin():
+                    return
+                n = cluster.state['nodes'].get(m.group(1))
+                return self.reply(200, node_object(cluster, n)) if n else self.not_found(m.group(1))
+            if path == '/standin/members':
+                return self.admin() and self.reply(200, cluster.state['members'])
+            self.reply(404, {'kind': 'Status', 'status': 'Failure', 'message': 'the server could not find the requested resource', 'code': 404})
+
+        def do_POST(self):
+            path = self.path
+            if path.startswith('/standin/'):
+                req = self.body()
+                if req.get('token') != cluster.state['token']:
+                    return self.reply(401, {'message': 'token rejected'})
+                if path == '/standin/join':
+                    rec = req['node']
+                    if rec['role'] == 'server':
+                        def add_member(s):
+                            if not any(m['node'] == rec['name'] for m in s['members']):
+                                member = '%s-%08x' % (rec['name'], random.getrandbits(32))
+                                s['members'].append({'node': rec['name'], 'name': member, 'address': rec['ip']})
+                                rec['annotations'] = {NODE_NAME_ANN: member, NODE_ADDRESS_ANN: rec['ip']}
+                        cluster.change(add_member)
+                    cluster.register(rec)
+                    return self.reply(200, {'state': cluster.state, 'ca': cluster.ca})
+                if path == '/standin/status':
+                    return self.reply(200, {'ok': True}) if cluster.status(req['node']['name']) else self.not_found(req['node']['name'])
+                if path == '/standin/sync':
+                    with cluster.lock:
+                        if req['state']['rev'] > cluster.state['rev']:
+                            cluster.state = req['state']
+                            cluster.save()
+                    return self.reply(200, {'ok': True})
+            m = re.match(r'^/kubectl-standin/(annotate|drain|delete)/([^/]+)$', path)
+            if m and self.admin():
+                verb, name = m.groups()
+                req = self.body()
+
+                def apply(s):
+                    n = s['nodes'].get(name)
+                    if not n:
+                        return False
+                    if verb == 'delete':
+                        del s['nodes'][name]
+                    elif verb == 'drain':
+                        n['unschedulable'] = True
+                    else:
+                        n['annotations'].update(req['annotations'])
+                        member_controller(s, n)
+                    return True
+                found = cluster.change(apply)
+                return self.reply(200, {'ok': True}) if found else self.not_found(name)
+            if not m:
+                self.reply(404, {'message': 'not found'})
+    return Handler
+
+
+def member_controller(state, n):
+    """pkg/etcd/member_controller.go sync: remove=true on an etcd node removes its member."""
+    ann = n['annotations']
+    if n['labels'].get(ETCD_ROLE) is None or REMOVED_ANN in ann or ann.get(REMOVE_ANN, '').lower() != 'true':
+        return
+    member = ann.get(NODE_NAME_ANN)
+    if not member:
+        return
+    state['members'] = [m for m in state['members'] if m['name'] != member]
+    ann[REMOVED_ANN] = member
+    ann.pop(NODE_NAME_ANN, None)
+    ann.pop(NODE_ADDRESS_ANN, None)
+
+
+def wait_for(url, what):
+    """Retries every 2 s until the server at url accepts what(), as the agent does (pkg/agent/run.go)."""
+    while True:
+        try:
+            return what()
+        except (OSError, ValueError) as e:
+            error = getattr(e, 'reason', None) or e
+        log('Failed to validate connection to cluster at %s: %s' % (url, error))
+        time.sleep(2)
+
+
+def heartbeat(urls, rec, cluster=None):
+    """The kubelet's status updates, to every server (each keeps its own view of who is Ready)."""
+    while True:
+        if cluster:
+            cluster.status(rec['name'])
+            urls = cluster.peers()
+        for url in urls:
+            try:
+                call(url, '/standin/status', {'token': token(), 'node': rec})
+            except OSError:
+                pass
+        time.sleep(HEARTBEAT_S)
 
 
 def server(args):
@@ -85,107 +407,177 @@ def server(args):
     name = flag(args, '--node-name', socket.gethostname())
     ip = flag(args, '--node-ip', '10.0.2.15')
     mode = int(flag(args, '--write-kubeconfig-mode', '600'), 8)
-    os.makedirs('/etc/rancher/k3s', exist_ok=True)
-    kubeconfig = '/etc/rancher/k3s/k3s.yaml'
-    with open(kubeconfig, 'w') as f:
-        # As K3s writes it: one cluster, context and user, each named default (no credentials in this stand-in).
-        f.write('apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://127.0.0.1:6443\n  name: default\n'
-                'contexts:\n- context:\n    cluster: default\n    user: default\n  name: default\ncurrent-context: default\n'
-                'users:\n- name: default\n  user: {}\n')
-    os.chmod(kubeconfig, mode)
-    register(name, ip)
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(('0.0.0.0', 6443))
-    listener.listen(16)
+    ips = sorted({ip, flag(args, '--advertise-address', ip), flag(args, '--tls-san', ip)})
+    cluster = Cluster(name, ip)
+    labels = {'node-role.kubernetes.io/control-plane': 'true', 'node-role.kubernetes.io/master': 'true'}
+    join_url = flag(args, '--server') or os.environ.get('K3S_URL')
+    rec = node_record(name, ip, 'server', labels)
+    if cluster.load() is None:
+        if join_url:
+            # A new server joins the cluster it is given, and takes its state and CA.
+            answer = wait_for(join_url, lambda: call(join_url, '/standin/join', {'token': token(), 'node': dict(rec, labels=dict(labels, **{ETCD_ROLE: 'true'}))}))
+            cluster.state = answer['state']
+            ca = answer['ca']
+        else:
+            etcd = '--cluster-init' in args
+            members = [{'node': name, 'name': '%s-%08x' % (name, random.getrandbits(32)), 'address': ip}] if etcd else []
+            if etcd:
+                rec['labels'][ETCD_ROLE] = 'true'
+                rec['annotations'] = {NODE_NAME_ANN: members[0]['name'], NODE_ADDRESS_ANN: ip}
+            cluster.state = {'rev': 0, 'token': token(), 'admin': '%032x' % random.getrandbits(128), 'nodes': {name: rec}, 'members': members}
+            ca = None
+        cluster.save()
+    else:
+        ca = None
+        # A later start: the datastore flags are ignored; a peer that answers has the newest state.
+        for peer in cluster.peers():
+            try:
+                cluster.state = call(peer, '/standin/join', {'token': cluster.state['token'], 'node': rec})['state']
+                cluster.save()
+                break
+            except (OSError, ValueError):
+                pass
+    cluster.ca = tls_setup(ips, ca)
+    write_kubeconfig(cluster.ca['crt'], cluster.state['admin'], mode)
+    httpd = http.server.ThreadingHTTPServer(('0.0.0.0', PORT), make_handler(cluster))
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(TLS_DIR + '/serving.crt', TLS_DIR + '/serving.key')
+    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True, do_handshake_on_connect=False)
+    cluster.register(rec)
     record_start('server', args)
     log('k3s (stand-in) %s server is up and running' % VERSION)
     notify_ready()
-    want = token()
-    while True:
-        conn, _ = listener.accept()
-        # Anything else that reaches 6443 (a TLS client such as `kubelab status`, a port probe) gets
-        # DENIED and the server keeps serving, as a real API server outlives a bad client.
-        try:
-            conn.settimeout(10)
-            words = conn.makefile('rb').readline(4096).decode('ascii', 'replace').split()
-            if len(words) == 4 and words[0] == 'JOIN' and words[1] == want:
-                register(words[2], words[3])
-                conn.sendall(b'OK\n')
-            else:
-                conn.sendall(b'DENIED\n')
-        except OSError:
-            pass
-        finally:
-            conn.close()
+    threading.Thread(target=heartbeat, args=([], rec, cluster), daemon=True).start()
+    httpd.serve_forever()
 
 
 def agent(args):
     node_password()
     url = os.environ.get('K3S_URL') or flag(args, '--server', '')
-    name = flag(args, '--node-name', socket.gethostname())
-    ip = flag(args, '--node-ip', '10.0.2.15')
-    host, port = url.split('://', 1)[1].rstrip('/').rsplit(':', 1)
-    while True:
-        try:
-            with socket.create_connection((host, int(port)), timeout=5) as c:
-                c.sendall(('JOIN %s %s %s\n' % (token(), name, ip)).encode())
-                answer = c.makefile().readline().strip()
-            if answer == 'OK':
-                break
-            error = 'token rejected (%s)' % answer
-        except OSError as e:
-            error = str(e)
-        log('Failed to validate connection to cluster at %s: %s' % (url, error))
-        time.sleep(2)
+    rec = node_record(flag(args, '--node-name', socket.gethostname()), flag(args, '--node-ip', '10.0.2.15'), 'agent')
+    answer = wait_for(url, lambda: call(url, '/standin/join', {'token': token(), 'node': rec}))
+    servers = ['https://%s:%d' % (n['ip'], PORT) for n in answer['state']['nodes'].values() if n['role'] == 'server']
     record_start('agent', args)
     log('k3s (stand-in) %s agent is up and running' % VERSION)
     notify_ready()
-    while True:
-        time.sleep(3600)
+    heartbeat(servers, rec)
 
 
-def server_running():
+# ---- kubectl ----------------------------------------------------------------------------
+
+
+def jsonpath(template, obj):
+    """The subset of kubectl's JSONPath kubelab uses: {.a.b}, {.a[*]}, {.a[?(@.k=="v")].b}, {range …}{end}, {"\\n"}."""
+    tokens = re.findall(r'\{((?:[^{}"]|"[^"]*")*)\}|([^{]+)', template)
+
+    def parse(i):
+        """Tokens from i up to a matching {end}: a list of ('text'|'expr'|'range', value, children)."""
+        items = []
+        while i < len(tokens):
+            expr, text = tokens[i]
+            i += 1
+            if text:
+                items.append(('text', text, None))
+            elif expr == 'end':
+                return items, i
+            elif expr.startswith('range '):
+                body, i = parse(i)
+                items.append(('range', expr[6:].strip(), body))
+            elif expr.startswith('"'):
+                items.append(('text', json.loads(expr), None))
+            else:
+                items.append(('expr', expr, None))
+        return items, i
+
+    def walk(expr, value):
+        values = [value]
+        for key, bracket, fkey, fval in re.findall(r'\.((?:\\\.|[^.\[])+)|\[(\*|\?\(@\.(\w+)=="([^"]*)"\))\]', expr):
+            nxt = []
+            for v in values:
+                if key:
+                    k = key.replace('\\.', '.')
+                    if isinstance(v, dict) and k in v:
+                        nxt.append(v[k])
+                elif isinstance(v, list):
+                    nxt.extend(x for x in v if bracket == '*' or (isinstance(x, dict) and str(x.get(fkey)) == fval))
+            values = nxt
+        return values
+
+    def render(items, value):
+        out = ''
+        for kind, v, body in items:
+            if kind == 'text':
+                out += v
+            elif kind == 'range':
+                out += ''.join(render(body, x) for x in walk(v, value))
+            else:
+                out += ' '.join(x if isinstance(x, str) else json.dumps(x) for x in walk(v, value))
+        return out
+
+    return render(parse(0)[0], obj)
+
+
+def admin_token():
+    with open(KUBECONFIG) as f:
+        m = re.search(r'^\s+token: (\S+)$', f.read(), re.M)
+    return m.group(1)
+
+
+def api(path, body=None):
     try:
-        with open('/run/k3s-standin/server.json') as f:
-            pid = json.load(f)['pid']
-        os.kill(pid, 0)
-        return True
-    except (OSError, ValueError, KeyError):
-        return False
+        return call('https://127.0.0.1:%d' % PORT, path, body, bearer=admin_token(), timeout=10)
+    except urllib.error.HTTPError as e:
+        detail = json.loads(e.read().decode() or '{}')
+        sys.exit('Error from server (%s): %s' % (detail.get('reason', e.code), detail.get('message', '')))
+    except (OSError, ValueError):
+        sys.exit(REFUSED)
 
 
 def kubectl(args):
-    if args[:2] == ['get', '--raw'] and args[2:] == ['/readyz']:
-        if not server_running():
-            sys.exit('The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?')
-        print('ok')
+    if args[:2] == ['get', '--raw'] and len(args) == 3:
+        try:
+            print(urllib.request.urlopen(urllib.request.Request('https://127.0.0.1:%d%s' % (PORT, args[2]), headers={'Authorization': 'Bearer ' + admin_token()}),
+                                         timeout=10, context=unverified()).read().decode())
+        except (OSError, ValueError):
+            sys.exit(REFUSED)
         return
+    out = flag(args, '-o', '')
     if args[:2] == ['get', 'node'] and len(args) >= 3:
-        path = os.path.join(NODES_DIR, args[2])
-        if not server_running():
-            sys.exit('The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?')
-        if not os.path.exists(path):
-            sys.exit('Error from server (NotFound): nodes "%s" not found' % args[2])
-        if args[3:5] == ['-o', 'name']:
+        node = api('/api/v1/nodes/' + args[2])
+        if out == 'name':
             print('node/' + args[2])
+        elif out.startswith('jsonpath='):
+            print(jsonpath(out[len('jsonpath='):], node))
         else:
-            with open(path) as f:
-                print(f.read().strip())
+            print(json.dumps(node))
         return
-    # What kubelab's uninstall asks when a node leaves: drain it (no pods here), then delete the node object.
+    if args[:2] == ['get', 'nodes'] and out.startswith('jsonpath='):
+        nodes = api('/api/v1/nodes')
+        selector = flag(args, '-l')
+        if selector:
+            k, v = selector.split('=', 1)
+            nodes['items'] = [n for n in nodes['items'] if n['metadata']['labels'].get(k) == v]
+        print(jsonpath(out[len('jsonpath='):], nodes))
+        return
+    if args[:2] == ['annotate', 'node'] and len(args) >= 4:
+        annotations = dict(a.split('=', 1) for a in args[3:] if '=' in a and not a.startswith('-'))
+        api('/kubectl-standin/annotate/' + args[2], {'annotations': annotations})
+        print('node/%s annotated' % args[2])
+        return
     if args[:1] == ['drain'] and len(args) >= 2:
-        if not os.path.exists(os.path.join(NODES_DIR, args[1])):
-            sys.exit('Error from server (NotFound): nodes "%s" not found' % args[1])
-        print('node/%s drained' % args[1])
+        api('/kubectl-standin/drain/' + args[1], {})
+        print('node/%s cordoned\nnode/%s drained' % (args[1], args[1]))
         return
     if args[:2] == ['delete', 'node'] and len(args) >= 3:
-        path = os.path.join(NODES_DIR, args[2])
-        if os.path.exists(path):
-            os.remove(path)
-            print('node "%s" deleted' % args[2])
-        elif '--ignore-not-found' not in args:
+        try:
+            call('https://127.0.0.1:%d' % PORT, '/kubectl-standin/delete/' + args[2], {}, bearer=admin_token(), timeout=10)
+        except urllib.error.HTTPError as e:
+            if e.code == 404 and '--ignore-not-found' in args:
+                return
             sys.exit('Error from server (NotFound): nodes "%s" not found' % args[2])
+        except (OSError, ValueError):
+            sys.exit(REFUSED)
+        print('node "%s" deleted' % args[2])
         return
     sys.stderr.write('k3s stand-in: kubectl %s is not something the stand-in answers\n' % ' '.join(args))
     sys.exit(99)

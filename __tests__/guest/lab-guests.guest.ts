@@ -9,13 +9,11 @@
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as http from 'http';
-import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { UBUNTU_OVA_FILE } from '../../cli/image/ubuntu-image';
 import { labPaths } from '../../config/paths';
-import { guestDescribe } from './guest-describe';
+import { LoopbackProxy, startLoopbackProxy } from '../support/loopback-proxy';
+import { guestDescribe, serveGuestImage, standInK3sInstaller } from './guest-lab';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const GUEST_DIR = process.env.KUBELAB_TEST_GUEST_DIR;
@@ -24,10 +22,14 @@ const OLD = 'v1.36.4+k3s1';
 const NEW = 'v1.36.5+k3s1';
 /** How long the hang test lets K3s take to report ready before kubelab must give up. */
 const READY_TIMEOUT_S = 60;
+/** The host's address on the suite's host-only bridge, where the lab's proxy listens. */
+const HOST_IP = '192.168.56.1';
 
 interface Run {
   code: number | null;
   text: string;
+  /** Standard output alone (kubelab's progress lines, e.g. a slow login, go to standard error). */
+  stdout: string;
   seconds: number;
   /** The test killed it: it did not end by itself within the test's bound. */
   killed: boolean;
@@ -39,11 +41,13 @@ const RUN_CLI = `require(${JSON.stringify(path.join(REPO, 'bin', 'run-ts.js'))})
 
 const timings: [string, number][] = [];
 
-guestDescribe('the real-guest suite')('a lab of real guests: cp1 (server) and w1 (agent)', () => {
+guestDescribe('real-guest suite', 'test:guest')('a lab of real guests: cp1 (server) and w1 (agent)', () => {
   let root: string;
   let project: string;
   let env: NodeJS.ProcessEnv;
-  let server: http.Server;
+  let image: Awaited<ReturnType<typeof serveGuestImage>>;
+  /** The lab's `proxy:`: it forwards nothing (this namespace has no internet), it answers 502 and records what it was asked. */
+  let proxy: LoopbackProxy | undefined;
 
   /** `kubelab <args>` in the lab project, in its own process; killed after boundMs. */
   const kubelab = (args: string[], boundMs = 15 * 60_000): Promise<Run> =>
@@ -51,7 +55,11 @@ guestDescribe('the real-guest suite')('a lab of real guests: cp1 (server) and w1
       const t0 = Date.now();
       const child = spawn(process.execPath, ['-e', RUN_CLI, JSON.stringify(args), project], { env, cwd: project });
       let text = '';
-      child.stdout.on('data', (d) => (text += d));
+      let stdout = '';
+      child.stdout.on('data', (d) => {
+        text += d;
+        stdout += d;
+      });
       child.stderr.on('data', (d) => (text += d));
       let killed = false;
       const timer = setTimeout(() => {
@@ -66,7 +74,7 @@ guestDescribe('the real-guest suite')('a lab of real guests: cp1 (server) and w1
         if (process.env.KUBELAB_TEST_GUEST_LOG) {
           fs.appendFileSync(process.env.KUBELAB_TEST_GUEST_LOG, `--- kubelab ${args.join(' ')} → ${killed ? 'killed' : `exit ${code}`} after ${seconds} s\n${text}\n`);
         }
-        resolve({ code, text, seconds, killed });
+        resolve({ code, text, stdout, seconds, killed });
       });
     });
 
@@ -74,27 +82,21 @@ guestDescribe('the real-guest suite')('a lab of real guests: cp1 (server) and w1
   const onGuest = async (node: string, command: string): Promise<string> => {
     const r = await kubelab(['ssh', node, '--', command], 120_000);
     if (r.code !== 0) throw new Error(`kubelab ssh ${node} -- ${command}: exit ${r.code}\n${r.text}`);
-    return r.text.trim();
+    return r.stdout.trim();
   };
   const mainPid = async (node: string, unit: string) => Number(await onGuest(node, `systemctl show -p MainPID --value ${unit}`));
   /** What the stand-in k3s process wrote when it started: its pid and version. */
   const started = async (node: string, role: 'server' | 'agent') =>
     JSON.parse(await onGuest(node, `cat /run/k3s-standin/${role}.json`)) as { pid: number; version: string; args: string[] };
 
-  const useVersion = (version: string) => {
-    const binary = `k3s-${version}`;
-    fs.writeFileSync(
-      path.join(project, binary),
-      fs.readFileSync(path.join(__dirname, 'k3s-standin.py'), 'utf8').replace("VERSION = 'v0.0.0+standin'", `VERSION = '${version}'`),
-      { mode: 0o755 },
-    );
+  const useVersion = (version: string, installer: 'local' | 'online' = 'local') => {
+    const k3sLines = standInK3sInstaller(project, version).map((line) => (installer === 'online' && line.trim().startsWith('installer:') ? '  installer: { source: online }' : line));
     fs.writeFileSync(
       path.join(project, 'kubelab.config.yaml'),
       [
         `name: ${LAB}`,
-        `k3s:`,
-        `  version: ${version}`,
-        `  installer: { source: local, binary: ${binary}, script: install.sh }`,
+        ...k3sLines,
+        ...(proxy ? [`proxy: { http: ${proxy.url} }`] : []),
         `nodes:`,
         `  - { name: cp1, role: server, ip: 192.168.56.10, cpus: 2, memoryMb: 2048 }`,
         `  - { name: w1, role: agent, ip: 192.168.56.11, cpus: 1, memoryMb: 1024 }`,
@@ -110,26 +112,14 @@ guestDescribe('the real-guest suite')('a lab of real guests: cp1 (server) and w1
     fs.mkdirSync(project);
     fs.mkdirSync(bin);
     fs.symlinkSync(path.join(REPO, '__tests__', 'support', 'vboxmanage-standin.js'), path.join(bin, 'VBoxManage'));
-    fs.copyFileSync(path.join(__dirname, 'install-standin.sh'), path.join(project, 'install.sh'));
     useVersion(OLD);
-    // The image exactly as kubelab downloads the Ubuntu one: the OVA and SHA256SUMS over HTTP.
-    server = http.createServer((req, res) => {
-      const file = path.join(GUEST_DIR!, path.basename(req.url ?? ''));
-      if (![`/${UBUNTU_OVA_FILE}`, '/SHA256SUMS'].includes(req.url ?? '') || !fs.existsSync(file)) {
-        res.statusCode = 404;
-        res.end();
-        return;
-      }
-      res.writeHead(200, { 'Content-Length': fs.statSync(file).size });
-      fs.createReadStream(file).pipe(res);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    image = await serveGuestImage(GUEST_DIR!);
     env = {
       ...process.env,
       PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
       VBOXMANAGE_STANDIN_DIR: path.join(root, 'vbox'),
       VBOXMANAGE_STANDIN_QEMU: GUEST_DIR,
-      KUBELAB_IMAGE_BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+      KUBELAB_IMAGE_BASE_URL: image.baseUrl,
       XDG_CACHE_HOME: path.join(root, 'cache'),
       HOME: root,
     };
@@ -141,7 +131,8 @@ guestDescribe('the real-guest suite')('a lab of real guests: cp1 (server) and w1
     const stateFile = path.join(root, 'vbox', 'state.json');
     const vms: { qemuPid?: number }[] = fs.existsSync(stateFile) ? JSON.parse(fs.readFileSync(stateFile, 'utf8')).vms : [];
     for (const vm of vms) if (vm.qemuPid) process.kill(vm.qemuPid, 'SIGKILL');
-    await new Promise((resolve) => server.close(resolve));
+    await image.close();
+    await proxy?.close();
     fs.rmSync(root, { recursive: true, force: true });
     console.log(`guest suite timings (s):\n${timings.map(([what, s]) => `${String(s).padStart(5)}  ${what}`).join('\n')}`);
   });
@@ -156,6 +147,9 @@ guestDescribe('the real-guest suite')('a lab of real guests: cp1 (server) and w1
       ip.on('close', () => resolve(out));
     });
     expect(addr).toContain('inet 192.168.56.1/24');
+    // The lab's proxy on the bridge; the VMs get it from their seed, K3s from its installer.
+    proxy = await startLoopbackProxy({}, HOST_IP);
+    useVersion(OLD);
   });
 
   test('image import: the guest OVA is downloaded over loopback, checked against SHA256SUMS and imported', async () => {
@@ -166,7 +160,7 @@ guestDescribe('the real-guest suite')('a lab of real guests: cp1 (server) and w1
 
   test('vm create cp1 and w1 boot real guests: hostname, kubelab user with sudo, static IP on enp0s8, default route only on enp0s3', async () => {
     // Under emulation on a busy machine a first boot can take far longer than kubelab's default 15 minutes.
-    const runs = await Promise.all(['cp1', 'w1'].map((n) => kubelab(['vm', 'create', n, '--timeout', '30'], 35 * 60_000)));
+    const runs = await Promise.all(['cp1', 'w1'].map((n) => kubelab(['vm', 'create', n, '--timeout', '30m'], 35 * 60_000)));
     for (const r of runs) expect({ code: r.code, text: r.text }).toEqual({ code: 0, text: expect.stringContaining('cloud-init finished') });
     for (const [node, ip] of [['cp1', '192.168.56.10'], ['w1', '192.168.56.11']]) {
       expect(await onGuest(node, 'hostname')).toBe(node);
@@ -181,33 +175,63 @@ guestDescribe('the real-guest suite')('a lab of real guests: cp1 (server) and w1
     expect(await onGuest('w1', "timeout 10 bash -c '</dev/tcp/192.168.56.10/22' && echo reached")).toBe('reached');
   });
 
+  test('proxy: apt and login shells in the guests use the lab proxy, and the proxy sees their requests', async () => {
+    // One login per guest (each costs seconds under emulation): apt's proxy settings, then apt
+    // fetching its indexes (the proxy answers 502: no internet here); on w1 a login shell's
+    // proxy variables (from /etc/environment) and curl through them.
+    const aptProxy = "apt-config dump | grep -i '^Acquire::https\\?::Proxy '";
+    const cp1 = await onGuest('cp1', `${aptProxy}; sudo -n apt-get -o Acquire::Retries=0 update >/dev/null 2>&1; true`);
+    const w1 = await onGuest('w1', `${aptProxy}; echo "$HTTP_PROXY $https_proxy $NO_PROXY"; curl -s -o /dev/null -w '%{http_code}\\n' http://proxy-check.invalid/; true`);
+    const aptLines = [`Acquire::http::Proxy "${proxy!.url}";`, `Acquire::https::Proxy "${proxy!.url}";`];
+    expect(cp1.split('\n')).toEqual(aptLines);
+    expect(w1.split('\n')).toEqual([...aptLines, `${proxy!.url} ${proxy!.url} 127.0.0.1,localhost,192.168.56.0/24`, '502']);
+    expect(proxy!.seen.filter((r) => /^GET http:\/\/\S+\/dists\/\S+/.test(r))).not.toEqual([]);
+    expect(proxy!.seen).toContain('GET http://proxy-check.invalid/');
+  });
+
   test('kubelab ssh: runs the command as kubelab and exits with its status', async () => {
     expect(await onGuest('cp1', 'echo "$USER on $(hostname)"')).toBe('kubelab on cp1');
     const r = await kubelab(['ssh', 'cp1', '--', 'exit 3']);
     expect(r.code).toBe(3);
   });
 
-  test('k3s server cp1: Type=notify unit with the node flags, env file 0600 holding only the token path, token 0600, K3s is the unit\'s running MainPID', async () => {
+  test("an online install asks the lab proxy: the installer's curl goes to it for get.k3s.io", async () => {
+    useVersion(OLD, 'online');
+    const r = await kubelab(['k3s', 'server', 'cp1']);
+    useVersion(OLD);
+    expect(r.code).not.toBe(0);
+    expect(r.text).toContain('cannot download the K3s installer from https://get.k3s.io on cp1');
+    expect(proxy!.seen).toContain('CONNECT get.k3s.io:443');
+  });
+
+  test('k3s server cp1: Type=notify unit with the node flags, env file 0600 holding the token path and the lab proxy, token 0600, K3s is the unit\'s running MainPID', async () => {
     const r = await kubelab(['k3s', 'server', 'cp1']);
     expect(r).toMatchObject({ code: 0 });
     const unit = await onGuest('cp1', 'cat /etc/systemd/system/k3s.service');
     expect(unit).toMatch(/^Type=notify$/m);
     expect(unit).toMatch(/^ExecStart=\/usr\/local\/bin\/k3s server .*'--node-ip' '192\.168\.56\.10' .*'--flannel-iface' 'enp0s8'/m);
     expect(await onGuest('cp1', 'sudo -n stat -c "%a %U" /etc/systemd/system/k3s.service.env /etc/rancher/k3s/kubelab-token')).toBe('600 root\n600 root');
-    expect(await onGuest('cp1', 'sudo -n cat /etc/systemd/system/k3s.service.env')).toBe('K3S_TOKEN_FILE=/etc/rancher/k3s/kubelab-token');
+    // The token path and, from `proxy:`, the proxy for K3s and containerd (the lab's own network goes direct).
+    // (Sorted in C order, as the guest's `LC_ALL=C sort` does.)
+    const proxyEnv = [`HTTP_PROXY=${proxy!.url}`, `HTTPS_PROXY=${proxy!.url}`, 'NO_PROXY=127.0.0.1,localhost,192.168.56.0/24'].sort();
+    expect(await onGuest('cp1', 'sudo -n cat /etc/systemd/system/k3s.service.env | LC_ALL=C sort')).toBe(['K3S_TOKEN_FILE=/etc/rancher/k3s/kubelab-token', ...proxyEnv].sort().join('\n'));
     expect(await onGuest('cp1', 'systemctl is-active k3s')).toBe('active');
     const pid = await mainPid('cp1', 'k3s');
     expect(await started('cp1', 'server')).toMatchObject({ pid, version: OLD });
     expect(await onGuest('cp1', `ps -o args= -p ${pid}`)).toContain('/usr/local/bin/k3s server');
+    // The running K3s has the proxy in its environment (systemd read the env file).
+    expect(await onGuest('cp1', `sudo -n cat /proc/${pid}/environ | tr '\\0' '\\n' | grep _PROXY= | LC_ALL=C sort`)).toBe(proxyEnv.join('\n'));
   });
 
   test('k3s agent w1: joins with the lab token; its unit runs; the server lists w1 with its host-only IP', async () => {
     const r = await kubelab(['k3s', 'agent', 'w1']);
     expect(r).toMatchObject({ code: 0 });
     expect(await onGuest('w1', 'systemctl is-active k3s-agent')).toBe('active');
-    expect(await onGuest('w1', 'sudo -n sort /etc/systemd/system/k3s-agent.service.env')).toBe('K3S_TOKEN_FILE=/etc/rancher/k3s/kubelab-token\nK3S_URL=https://192.168.56.10:6443');
+    expect(await onGuest('w1', 'sudo -n cat /etc/systemd/system/k3s-agent.service.env | LC_ALL=C sort')).toBe(
+      [`HTTP_PROXY=${proxy!.url}`, `HTTPS_PROXY=${proxy!.url}`, 'K3S_TOKEN_FILE=/etc/rancher/k3s/kubelab-token', 'K3S_URL=https://192.168.56.10:6443', 'NO_PROXY=127.0.0.1,localhost,192.168.56.0/24'].sort().join('\n'),
+    );
     expect(await started('w1', 'agent')).toMatchObject({ pid: await mainPid('w1', 'k3s-agent'), version: OLD });
-    expect(await onGuest('cp1', 'sudo -n k3s kubectl get node w1 -o jsonpath=x')).toBe('True 192.168.56.11');
+    expect(await onGuest('cp1', `sudo -n k3s kubectl get node w1 -o jsonpath='{.status.conditions[?(@.type=="Ready")].status} {.status.addresses[?(@.type=="InternalIP")].address}'`)).toBe('True 192.168.56.11');
   });
 
   test('a re-run changes nothing: "unchanged", the same K3s process keeps running', async () => {

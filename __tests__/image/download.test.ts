@@ -20,10 +20,12 @@ afterEach(async () => {
 const source = () => ubuntuImageSource({ KUBELAB_IMAGE_BASE_URL: server!.baseUrl });
 
 test('the real image source is Ubuntu noble amd64 .ova with SHA256SUMS beside it', () => {
-  expect(ubuntuImageSource({})).toEqual({
+  expect(ubuntuImageSource({}, 'amd64')).toEqual({
     url: 'https://cloud-images.ubuntu.com/noble/current/noble-server-cloudimg-amd64.ova',
     sumsUrl: 'https://cloud-images.ubuntu.com/noble/current/SHA256SUMS',
     fileName: 'noble-server-cloudimg-amd64.ova',
+    format: 'ova',
+    arch: 'amd64',
   });
 });
 
@@ -99,11 +101,24 @@ test('progress bar: one line per 10 % when not a terminal', () => {
   expect(lines[10]).toBe('dl 100% (100/100 MB)\n');
 });
 
-test('an arm64 host is refused before anything is downloaded: the image is amd64', async () => {
+test('a Linux arm64 host is refused before anything is downloaded: VirtualBox has no Linux/Arm64 host', async () => {
   server = await startImageServer({ fileName: UBUNTU_OVA_FILE });
-  await expect(fetchVerifiedImage(source(), { cacheDir: dir, arch: 'arm64' })).rejects.toThrow(
-    /^this host has an arm64 CPU \(Apple Silicon or another ARM machine\): kubelab nodes are the amd64 Ubuntu cloud image, which VirtualBox on arm64 cannot run\. .*; nothing was downloaded$/,
+  await expect(fetchVerifiedImage(source(), { cacheDir: dir, host: { platform: 'linux', arch: 'arm64' } })).rejects.toThrow(
+    /^VirtualBox publishes no Linux host package for arm64 CPUs .*; nothing was downloaded$/,
   );
   expect(server.ranges).toEqual([]);
   expect(fs.readdirSync(dir)).toEqual([]);
+});
+
+test('the image follows the nodes\' architecture: arm64 is the qcow2 disk image, amd64 the OVA', () => {
+  expect(ubuntuImageSource({}, 'arm64')).toEqual({
+    url: 'https://cloud-images.ubuntu.com/noble/current/noble-server-cloudimg-arm64.img',
+    sumsUrl: 'https://cloud-images.ubuntu.com/noble/current/SHA256SUMS',
+    fileName: 'noble-server-cloudimg-arm64.img',
+    format: 'qcow2',
+    arch: 'arm64',
+  });
+  expect(ubuntuImageSource({ KUBELAB_HOST_ARCH: 'arm64' })).toMatchObject({ fileName: 'noble-server-cloudimg-arm64.img' });
+  expect(ubuntuImageSource({ KUBELAB_HOST_ARCH: 'amd64' })).toMatchObject({ fileName: 'noble-server-cloudimg-amd64.ova', format: 'ova' });
+  expect(() => ubuntuImageSource({ KUBELAB_HOST_ARCH: 'aarch64' })).toThrow('KUBELAB_HOST_ARCH="aarch64" is not a host architecture kubelab knows; allowed: amd64, arm64 (or unset)');
 });

@@ -16,8 +16,8 @@ export interface ImageServer {
   close(): Promise<void>;
 }
 
-export async function startImageServer(opts: { fileName: string; size?: number; cutFirstAt?: number; wrongSum?: boolean; ignoreRange?: boolean }): Promise<ImageServer> {
-  const content = randomBytes(opts.size ?? 256 * 1024);
+export async function startImageServer(opts: { fileName: string; size?: number; content?: Buffer; cutFirstAt?: number; wrongSum?: boolean; ignoreRange?: boolean }): Promise<ImageServer> {
+  const content = opts.content ?? randomBytes(opts.size ?? 256 * 1024);
   const sha256 = createHash('sha256').update(content).digest('hex');
   const published = opts.wrongSum ? createHash('sha256').update('something else').digest('hex') : sha256;
   const ranges: string[] = [];

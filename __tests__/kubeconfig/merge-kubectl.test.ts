@@ -168,6 +168,22 @@ requireTool('kubectl')('kubeconfig merge and unmerge, read back with the real ku
     expect(fs.readFileSync(file, 'utf8')).toBe(written);
   });
 
+  test('one verb: kubeconfig --remove does what Terraform\'s k3s kubeconfig --remove does; alone, it says where things are', async () => {
+    const a = path.join(dir, 'a');
+    fs.writeFileSync(a, USER_KUBECONFIG);
+    process.env.KUBECONFIG = a;
+    expect(await run('kubeconfig', '--merge')).toBe(0);
+    out = [];
+    expect(await run('kubeconfig')).toBe(0);
+    expect(out).toEqual([`lab kubeconfig: ${labPaths(projectDir).kubeconfig}`, expect.stringMatching(/; lab merged there: yes \(npx kubelab kubeconfig --merge, or --unmerge\)$/)]);
+    expect(await run('kubeconfig', '--remove', '--lab', 'kubelab')).toBe(0);
+    expect(contexts(a)).toEqual(['minikube', 'prod']);
+    expect(fs.existsSync(labPaths(projectDir).kubeconfig)).toBe(false);
+    out = [];
+    expect(await run('kubeconfig')).toBe(0);
+    expect(out[0]).toBe(`lab kubeconfig: ${labPaths(projectDir).kubeconfig} (not fetched yet: npx kubelab kubeconfig --fetch)`);
+  });
+
   test('an unmerge that cannot write keeps the record, so a later unmerge still finds the file', async () => {
     const a = path.join(dir, 'a');
     fs.writeFileSync(a, USER_KUBECONFIG);

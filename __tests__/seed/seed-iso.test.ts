@@ -44,6 +44,18 @@ describe('seed files', () => {
     expect(parse(files.metaData)).toEqual({ 'instance-id': 'kubelab-cp1', 'local-hostname': 'cp1' });
   });
 
+  test('with the VM\'s MAC addresses, each NIC is matched by its MAC and given the name the K3s flags use (names differ per chipset)', () => {
+    const byMac = nodeSeedFiles(cfg, findNode(cfg, 'cp1'), KEY, { nat: '080027AABB01', hostOnly: '080027aabb02' });
+    expect(parse(byMac.networkConfig)).toEqual({
+      version: 2,
+      ethernets: {
+        enp0s3: { match: { macaddress: '08:00:27:aa:bb:01' }, 'set-name': 'enp0s3', dhcp4: true },
+        enp0s8: { match: { macaddress: '08:00:27:aa:bb:02' }, 'set-name': 'enp0s8', dhcp4: false, addresses: ['192.168.56.10/24'] },
+      },
+    });
+    expect(() => nodeSeedFiles(cfg, findNode(cfg, 'cp1'), KEY, { nat: '080027AABB', hostOnly: '080027aabb02' })).toThrow('"080027AABB" is not a MAC address (12 hex digits)');
+  });
+
   test('rejects a public key that is not an OpenSSH line', () => {
     expect(() => nodeSeedFiles(cfg, findNode(cfg, 'cp1'), '-----BEGIN OPENSSH PRIVATE KEY-----')).toThrow(/not an OpenSSH public key/);
   });

@@ -108,6 +108,8 @@ export function checkCommand(c: DocCommand): string[] {
     }
   }
   if (w[0] === 'npx' && w[1] === 'kubelab') problems.push(...checkKubelab(w.slice(2), where, c.verbatim));
+  // npx's PowerShell shim in older npm drops a bare -- (npm/cli #4903, #3136): quote the node's command instead.
+  if (w[0] === 'npx' && w[1] === 'kubelab' && w[2] === 'ssh' && w.includes('--')) problems.push(`${where}: "${text}": write the node's command as one quoted argument, without --`);
   if (w[0] === 'npx' && w[1] === 'cdktf') {
     if (!CDKTF_VERBS.includes(w[2]) && !(!c.verbatim && /^</.test(w[2]))) problems.push(`${where}: cdktf ${w[2]} is not a cdktf verb the lab uses`);
     for (const a of w.slice(3).filter((x) => !x.startsWith('-'))) {

@@ -10,12 +10,17 @@ import { AddressInfo } from 'net';
  */
 export interface LoopbackProxy {
   readonly url: string;
+  readonly port: number;
   /** "GET http://host/path" or "CONNECT host:443", in order. */
   readonly seen: string[];
   close(): Promise<void>;
 }
 
-export async function startLoopbackProxy(routes: Record<string, number>): Promise<LoopbackProxy> {
+/**
+ * `listenOn` is the address it listens on (default 127.0.0.1); the guest suite listens on the
+ * host-only bridge of its own network namespace, which the test guests reach.
+ */
+export async function startLoopbackProxy(routes: Record<string, number>, listenOn = '127.0.0.1'): Promise<LoopbackProxy> {
   const seen: string[] = [];
   const portFor = (host: string) => routes[host];
   const server = http.createServer((req, res) => {
@@ -55,10 +60,11 @@ export async function startLoopbackProxy(routes: Record<string, number>): Promis
     upstream.on('error', () => client.destroy());
     client.on('error', () => upstream.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, listenOn, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${listenOn}:${port}`,
+    port,
     seen,
     close: () =>
       new Promise((resolve) => {

@@ -21,6 +21,14 @@
  *                     running until the guest shuts down, as in VirtualBox)
  *   any call          a VM whose qemu process has ended is "poweroff"
  *
+ * A VM made with `createvm --platform-architecture arm` (VirtualBox ≥ 7.1 on Apple Silicon)
+ * boots under qemu-system-aarch64 instead: `-machine virt` with Debian's UEFI firmware for it
+ * (qemu-efi-aarch64: /usr/share/qemu-efi-aarch64/QEMU_EFI.fd), the disk on virtio-blk, the
+ * seed DVD as a SCSI CD-ROM on virtio-scsi (virt has no IDE), the NICs as e1000 (82540EM, the
+ * NIC VirtualBox gives Arm guests by default: src/VBox/Main/src-all/Global.cpp, "Other/Unknown
+ * (ARM 64-bit)") with the MACs VirtualBox assigned, and the PL011 UART (ttyAMA0) as UART1.
+ * Interface names there are not enp0s3/enp0s8: the guest finds its NICs by MAC.
+ *
  * Host networking is only touched inside a network namespace other than the machine's own
  * (the test's `unshare --net`); anywhere else every call that would touch it fails.
  */
@@ -92,10 +100,12 @@ setTimeout(() => { console.error('no QMP answer in 10 s'); process.exit(1); }, 1
   if (r.status !== 0) fail(`stand-in (qemu mode): QMP ${command} to ${vm.name} failed: ${r.stderr.trim()}`);
 }
 
+/** The NIC's MAC as VirtualBox assigned it (showvminfo macaddressN), in qemu's notation. */
 function macFor(vm, nic) {
-  const h = vm.uuid.replace(/-/g, '');
-  return `52:54:${h.slice(0, 2)}:${h.slice(2, 4)}:${h.slice(4, 6)}:${nic.toString(16).padStart(2, '0')}`;
+  return vm.macs[nic].toLowerCase().match(/../g).join(':');
 }
+
+const AARCH64_FIRMWARE = '/usr/share/qemu-efi-aarch64/QEMU_EFI.fd';
 
 function netmaskBits(mask) {
   return mask.split('.').reduce((n, o) => n + Number(o).toString(2).replace(/0/g, '').length, 0);
@@ -119,18 +129,32 @@ function startQemu(s, vm, fail) {
   if (!disk) fail(`stand-in (qemu mode): ${vm.name} has no disk`);
   const dvd = Object.values(vm.attachments).find((a) => a.type === 'dvddrive');
   const iso = dvd && s.media.find((m) => m.uuid === dvd.medium);
-  const args = [
-    '-name', vm.name,
-    '-machine', 'pc', '-accel', 'tcg', '-cpu', 'max',
-    '-smp', String(vm.cpus), '-m', String(vm.memory),
-    '-nodefaults', '-no-user-config', '-vga', 'none', '-display', 'none',
-    // Without ACPI PCI hotplug the guest names NICs by slot (enp0s3, enp0s8) as under VirtualBox.
-    // (acpi-root-pci-hotplug: else the slots get ACPI _SUN numbers and systemd names them ens3/ens8.)
-    '-global', 'PIIX4_PM.acpi-root-pci-hotplug=off',
-    '-global', 'PIIX4_PM.acpi-pci-hotplug-with-bridge-support=off',
-    '-drive', `file=${disk.location},format=qcow2,if=none,id=disk0,cache=unsafe`,
-    '-device', 'virtio-blk-pci,drive=disk0,addr=0x5',
-  ];
+  const arm = vm.platform === 'arm';
+  if (arm && !fs.existsSync(AARCH64_FIRMWARE)) fail(`stand-in (qemu mode): no ${AARCH64_FIRMWARE} (Debian package qemu-efi-aarch64)`);
+  const bus = arm ? 'pcie.0' : 'pci.0';
+  const args = arm
+    ? [
+        '-name', vm.name,
+        // pauth-impdef: the cheaper pointer-authentication algorithm under TCG (qemu docs, "Arm CPU Features").
+        '-machine', 'virt', '-accel', 'tcg', '-cpu', 'max,pauth-impdef=on',
+        '-smp', String(vm.cpus), '-m', String(vm.memory),
+        '-nodefaults', '-no-user-config', '-display', 'none',
+        '-bios', AARCH64_FIRMWARE,
+        '-drive', `file=${disk.location},format=qcow2,if=none,id=disk0,cache=unsafe`,
+        '-device', `virtio-blk-pci,drive=disk0,bus=${bus},addr=0x5`,
+      ]
+    : [
+        '-name', vm.name,
+        '-machine', 'pc', '-accel', 'tcg', '-cpu', 'max',
+        '-smp', String(vm.cpus), '-m', String(vm.memory),
+        '-nodefaults', '-no-user-config', '-vga', 'none', '-display', 'none',
+        // Without ACPI PCI hotplug the guest names NICs by slot (enp0s3, enp0s8) as under VirtualBox.
+        // (acpi-root-pci-hotplug: else the slots get ACPI _SUN numbers and systemd names them ens3/ens8.)
+        '-global', 'PIIX4_PM.acpi-root-pci-hotplug=off',
+        '-global', 'PIIX4_PM.acpi-pci-hotplug-with-bridge-support=off',
+        '-drive', `file=${disk.location},format=qcow2,if=none,id=disk0,cache=unsafe`,
+        '-device', 'virtio-blk-pci,drive=disk0,addr=0x5',
+      ];
   for (const n of [1, 2]) {
     const nic = vm.nics[n];
     if (!nic || nic.type === 'none') continue;
@@ -145,23 +169,27 @@ function startQemu(s, vm, fail) {
       run('ip', ['link', 'set', tap, 'up'], fail);
       args.push('-netdev', `tap,id=nic${n},ifname=${tap},script=no,downscript=no`);
     } else fail(`stand-in (qemu mode): NIC${n} type ${nic.type} is not supported`);
-    args.push('-device', `e1000,netdev=nic${n},mac=${macFor(vm, n)},bus=pci.0,addr=${slot}`);
+    args.push('-device', `e1000,netdev=nic${n},mac=${macFor(vm, n)},bus=${bus},addr=${slot}`);
   }
-  if (iso) args.push('-drive', `file=${iso.location},format=raw,if=none,id=cd0,media=cdrom,readonly=on`, '-device', 'ide-cd,drive=cd0,bus=ide.1');
+  if (iso) {
+    args.push('-drive', `file=${iso.location},format=raw,if=none,id=cd0,media=cdrom,readonly=on`);
+    if (arm) args.push('-device', `virtio-scsi-pci,id=scsi0,bus=${bus},addr=0x6`, '-device', 'scsi-cd,drive=cd0,bus=scsi0.0');
+    else args.push('-device', 'ide-cd,drive=cd0,bus=ide.1');
+  }
   const serial = vm.uartmode1 && vm.uartmode1.startsWith('file,') ? vm.uartmode1.slice(5) : path.join(dir, 'serial.log');
   const pidFile = path.join(dir, 'qemu.pid');
   fs.rmSync(path.join(dir, 'qmp.sock'), { force: true });
   args.push(
     '-kernel', path.join(GUEST_DIR, 'vmlinuz'),
     '-initrd', path.join(GUEST_DIR, 'initrd.img'),
-    '-append', 'root=LABEL=kubelab-root ro console=ttyS0',
+    '-append', `root=LABEL=kubelab-root ro console=${arm ? 'ttyAMA0' : 'ttyS0'}`,
     '-serial', `file:${serial}`,
     '-qmp', `unix:${path.join(dir, 'qmp.sock')},server=on,wait=off`,
     '-pidfile', pidFile,
     '-daemonize',
   );
   fs.writeFileSync(path.join(dir, 'qemu.args'), JSON.stringify(args));
-  run('qemu-system-x86_64', args, fail);
+  run(arm ? 'qemu-system-aarch64' : 'qemu-system-x86_64', args, fail);
   vm.qemuPid = Number(fs.readFileSync(pidFile, 'utf8').trim());
 }
 

@@ -126,6 +126,31 @@ function newMachineFolder(s, name, baseFolder, group = '/') {
   return { folder, cfgFile };
 }
 
+/**
+ * The MAC addresses of a new VM's eight network adapters: VirtualBox's OUI 08:00:27 and
+ * three random bytes (HostImpl.cpp Host::i_generateMACAddress; unverified in this file).
+ * showvminfo prints them as macaddress<N>="080027XXXXXX", uppercase without separators
+ * (VBoxManageInfo.cpp; the key as minikube's VirtualBox driver reads it, kubernetes/minikube
+ * pkg/drivers/virtualbox/virtualbox.go getHostOnlyMACAddress).
+ */
+function newMacs() {
+  const macs = {};
+  for (let n = 1; n <= 8; n++) macs[n] = `080027${crypto.randomBytes(3).toString('hex').toUpperCase()}`;
+  return macs;
+}
+
+/** The virtual size of a qcow2 image: a big-endian 64-bit number at byte 24 (qemu docs/interop/qcow2.txt). */
+function qcow2CapacityMb(file) {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const h = Buffer.alloc(32);
+    fs.readSync(fd, h, 0, 32, 0);
+    return h.readUInt32BE(0) === 0x514649fb ? Math.round(Number(h.readBigUInt64BE(24)) / 1048576) : undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 function fail(message, code = 1) {
   process.stderr.write(`VBoxManage: error: ${message}\n`);
   process.exit(code);
@@ -314,7 +339,7 @@ const commands = {
     const lines = [
       `name="${vm.name}"`,
       `groups="${vm.groups.join(',')}"`,
-      `ostype="Ubuntu_64"`,
+      `ostype="${vm.ostype || 'Ubuntu_64'}"`,
       `UUID="${vm.uuid}"`,
       `CfgFile="${vm.cfgFile}"`,
       `memory=${vm.memory}`,
@@ -332,6 +357,7 @@ const commands = {
     for (let n = 1; n <= 8; n++) {
       const nic = vm.nics[n];
       lines.push(`nic${n}="${nic ? nic.type : 'none'}"`);
+      if (nic && nic.type !== 'none' && vm.macs) lines.push(`macaddress${n}="${vm.macs[n]}"`);
       if (nic && nic.hostonlyadapter) lines.push(`hostonlyadapter${n}="${nic.hostonlyadapter}"`);
       if (nic && nic.hostonlynet) lines.push(`hostonly-network${n}="${nic.hostonlynet}"`);
       if (nic && nic.cable) lines.push(`cableconnected${n}="${nic.cable}"`);
@@ -427,6 +453,7 @@ const commands = {
       ioapic: 'on',
       extradata: {},
       nics: { 1: { type: 'nat' } },
+      macs: newMacs(),
       controllers: [{ name: 'SCSI', type: 'LsiLogic', ports: 16 }],
       attachments: { 'SCSI|0|0': { type: 'hdd', medium: disk.uuid } },
       snapshots: [],
@@ -434,10 +461,36 @@ const commands = {
     return `0%...10%...100%\n${tr('Successfully imported the appliance.')}\n`;
   },
 
+  /**
+   * VBoxManageMisc.cpp handleCreateVM: a VM with no disks, of the given platform
+   * architecture (--platform-architecture x86|arm, VirtualBox 7.1; default the host's),
+   * registered with --register, its folder placed like any new VM's.
+   */
+  createvm(s, args) {
+    const { opts } = parseOptions(args, { '--name': 1, '--groups': 1, '--ostype': 1, '--register': 0, '--basefolder': 1, '--uuid': 1, '--default': 0, '--platform-architecture': 1, '--platform-arch': 1 });
+    const name = last(opts['--name']);
+    if (!name) throw new UsageError('Missing --name');
+    const platform = last(opts['--platform-architecture'] || opts['--platform-arch']) || 'x86';
+    if (!['x86', 'arm'].includes(platform)) throw new UsageError(`Invalid platform architecture '${platform}'`);
+    const groups = opts['--groups'] ? last(opts['--groups']).split(',') : ['/'];
+    const { cfgFile } = newMachineFolder(s, name, last(opts['--basefolder']), groups[0]);
+    if (!opts['--register']) fail('stand-in: VMs are only kept when registered (--register)');
+    const vm = { name, uuid: uuid(), cfgFile, groups, platform, ostype: last(opts['--ostype']) || 'Other', state: 'poweroff', memory: 128, cpus: 1, ioapic: 'on', extradata: {}, nics: { 1: { type: 'nat' } }, macs: newMacs(), controllers: [], attachments: {}, snapshots: [] };
+    s.vms.push(vm);
+    return `Virtual machine '${name}' is created and registered.\nUUID: ${vm.uuid}\nSettings file: '${cfgFile}'\n`;
+  },
+
   clonemedium(s, args) {
     const { opts, pos } = parseOptions(args, { '--format': 1, '--variant': 1, '--existing': 0 }, { positionals: 3 });
     const [src, dst] = ['disk', 'dvd', 'floppy'].includes(pos[0]) ? pos.slice(1) : pos;
-    const m = findMedium(s, src);
+    // VBoxManageDisk.cpp handleCloneMedium: the source is opened with openMedium, which
+    // registers a file not known yet; it stays registered after the clone.
+    let m = findMedium(s, src);
+    if (!m && src && fs.existsSync(src)) {
+      const capacityMb = qcow2CapacityMb(path.resolve(src));
+      m = { uuid: uuid(), kind: 'hdd', location: path.resolve(src), format: capacityMb === undefined ? 'RAW' : 'QCOW', capacityMb: capacityMb ?? Math.round(fs.statSync(src).size / 1048576), parent: null };
+      s.media.push(m);
+    }
     if (!m) fail(`Could not find file for the medium '${src}'`);
     const target = path.resolve(dst);
     if (fs.existsSync(target)) fail(`Cannot create the medium storage unit '${target}': already exists`);
@@ -590,6 +643,8 @@ const commands = {
     const vm = JSON.parse(JSON.stringify({ ...src, snapshots: [] }));
     delete vm.currentSnapshot;
     Object.assign(vm, { name, uuid: uuid(), cfgFile, state: 'poweroff', extradata: {}, groups });
+    // A clone gets new MAC addresses unless told to keep them (VBoxManageMisc.cpp handleCloneVM: CloneOptions_KeepAllMACs).
+    if (!options.includes('keepallmacs')) vm.macs = newMacs();
     vm.attachments = JSON.parse(JSON.stringify(sn ? sn.attachments : src.attachments));
     for (const a of Object.values(vm.attachments)) if (a.type === 'hdd') a.medium = newDiff(s, s.media.find((m) => m.uuid === a.medium), folder, vm.uuid).uuid;
     if (!opts['--register']) fail('stand-in: clones are only kept when registered (--register)');
@@ -628,6 +683,9 @@ const commands = {
         '--cpus': 1,
         '--memory': 1,
         '--ioapic': 1,
+        '--chipset': 1,
+        '--firmware': 1,
+        '--graphicscontroller': 1,
         nic: /^--nic[1-8]$/,
         cable: /^--cableconnected[1-8]$/,
         hostonly: /^--(hostonlyadapter|host-only-adapter)[1-8]$/,
@@ -649,6 +707,14 @@ const commands = {
       else if (k === '--cpus') vm.cpus = Number(v);
       else if (k === '--memory') vm.memory = Number(v);
       else if (k === '--ioapic') vm.ioapic = v;
+      else if (k === '--ostype') vm.ostype = v;
+      else if (k === '--chipset') {
+        // The chipset belongs to the VM's platform (VBoxManageModifyVM.cpp, --chipset; unverified which error VirtualBox prints).
+        const arm = v === 'armv8virtual';
+        if (arm !== (vm.platform === 'arm')) fail(`Chipset '${v}' is not supported by the platform architecture '${vm.platform || 'x86'}' of VM '${vm.name}' (stand-in wording)`);
+        vm.chipset = v;
+      } else if (k === '--firmware') vm.firmware = v;
+      else if (k === '--graphicscontroller') vm.graphicscontroller = v;
       else if (k === '--name') vm.name = v;
       else if (/^--nic\d$/.test(k)) {
         if (!['none', 'null', 'nat', 'bridged', 'intnet', 'hostonly', 'hostonlynet', 'generic', 'natnetwork', 'cloud'].includes(v)) throw new UsageError(`Invalid --nic argument '${v}'`);

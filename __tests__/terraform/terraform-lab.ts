@@ -16,11 +16,14 @@ import { ImageServer, startImageServer } from '../image/image-server';
 import { STAND_IN_SYSTEMCTL, recordingStandInInstallScript, standInK3sBinary } from '../k3s/stand-ins';
 import { FakeNode, sshEndpointsEnv, startFakeNode } from '../support/sshd-fake-node';
 import { StandInEnv, StandInState, standInEnv } from '../support/vboxmanage-standin-env';
-import { writeProviderMirror } from './provider-mirror';
 
 const REPO = path.resolve(__dirname, '..', '..');
+const PROVIDER_STANDIN = path.join(__dirname, 'null-provider-standin', 'null-provider-standin.js');
 const VBOXMANAGE_WRAPPER = path.join(__dirname, 'vboxmanage-with-disks.js');
 const CDKTF = path.join(REPO, 'node_modules', '.bin', 'cdktf');
+
+/** The provider version @cdktf/provider-null 11.0.1 pins (its package.json cdktf.provider.version). */
+const NULL_PROVIDER_VERSION = '3.2.4';
 
 /** Every node a scenario may have; each gets its own fake node. */
 export const NODES = {
@@ -67,7 +70,7 @@ export class TerraformLab {
   }
 
   async start(): Promise<void> {
-    this.makeProject();
+    makeLabProject(this.project);
     fs.mkdirSync(this.clusterDir);
     ensureLabKeyPair(this.paths);
     const standIns = { systemctl: STAND_IN_SYSTEMCTL, 'cloud-init': STAND_IN_CLOUD_INIT };
@@ -89,7 +92,7 @@ export class TerraformLab {
       HOME: path.join(this.root, 'home'),
       CHECKPOINT_DISABLE: '1',
       CI: '1',
-      TF_CLI_CONFIG_FILE: writeProviderMirror(this.root),
+      TF_CLI_CONFIG_FILE: makeProviderMirror(this.root),
       TF_IN_AUTOMATION: '1',
       NO_COLOR: '1',
       FORCE_COLOR: '0',
@@ -223,13 +226,50 @@ export class TerraformLab {
     }
   }
 
-  /** The project: the app's sources linked from the repo; bin/ copied, because the CLI finds the project from its own path. */
-  private makeProject(): void {
-    fs.mkdirSync(this.project);
-    for (const entry of ['cli', 'config', 'constructs', 'stacks', 'node_modules']) fs.symlinkSync(path.join(REPO, entry), path.join(this.project, entry));
-    for (const file of ['main.ts', 'lab.ts', 'cdktf.json', 'package.json', 'tsconfig.json']) fs.copyFileSync(path.join(REPO, file), path.join(this.project, file));
-    fs.cpSync(path.join(REPO, 'bin'), path.join(this.project, 'bin'), { recursive: true });
+}
+
+/** A lab project in `project`: the app's sources linked from the repo; bin/ copied, because the CLI finds the project from its own path. */
+export function makeLabProject(project: string): void {
+  fs.mkdirSync(project);
+  for (const entry of ['cli', 'config', 'constructs', 'stacks', 'node_modules']) fs.symlinkSync(path.join(REPO, entry), path.join(project, entry));
+  for (const file of ['main.ts', 'lab.ts', 'cdktf.json', 'package.json', 'tsconfig.json']) fs.copyFileSync(path.join(REPO, file), path.join(project, file));
+  fs.cpSync(path.join(REPO, 'bin'), path.join(project, 'bin'), { recursive: true });
+}
+
+/**
+ * The providers of the chart stacks, as their @cdktf/provider-* packages pin them
+ * (package.json cdktf.provider.version of @cdktf/provider-kubernetes 12.1.1 and -helm 12.1.2).
+ * Served by the stand-in only while those stacks are empty (all components off).
+ */
+export const CHART_PROVIDERS = { kubernetes: '2.38.0', helm: '3.1.1' } as const;
+
+/**
+ * A Terraform CLI config (written under `root`) whose only provider source is a filesystem
+ * mirror (unpacked layout: <host>/<namespace>/<type>/<version>/<os>_<arch>/terraform-provider-<type>_…)
+ * holding the null provider stand-in, and with `chartProviders` the same stand-in as the
+ * kubernetes and helm providers (KUBELAB_PROVIDER_STANDIN). The providers' host name is asked
+ * of terraform itself (`terraform providers` prints provider[<host>/hashicorp/null]), not written here.
+ */
+export function makeProviderMirror(root: string, opts: { chartProviders?: boolean } = {}): string {
+  const probe = path.join(root, 'provider-probe');
+  fs.mkdirSync(probe);
+  fs.writeFileSync(path.join(probe, 'main.tf.json'), JSON.stringify({ terraform: { required_providers: { null: { source: 'hashicorp/null' } } } }));
+  const emptyConfig = path.join(root, 'empty.tfrc');
+  fs.writeFileSync(emptyConfig, '');
+  const listed = execFileSync('terraform', ['providers'], { cwd: probe, env: { ...process.env, TF_CLI_CONFIG_FILE: emptyConfig, CHECKPOINT_DISABLE: '1' }, encoding: 'utf8' });
+  const address = /provider\[([^\]]+\/hashicorp\/null)\]/.exec(listed)?.[1];
+  if (!address) throw new Error(`terraform providers did not name the null provider's address:\n${listed}`);
+  const platform = `${process.platform}_${process.arch === 'x64' ? 'amd64' : process.arch}`;
+  const served: [string, string][] = [['null', NULL_PROVIDER_VERSION], ...(opts.chartProviders ? Object.entries(CHART_PROVIDERS) : [])];
+  for (const [type, version] of served) {
+    const dir = path.join(root, 'provider-mirror', address.replace(/\/null$/, `/${type}`), version, platform);
+    fs.mkdirSync(dir, { recursive: true });
+    const as = type === 'null' ? '' : `export KUBELAB_PROVIDER_STANDIN=${type}\n`;
+    fs.writeFileSync(path.join(dir, `terraform-provider-${type}_v${version}_x5`), `#!/bin/sh\n${as}exec '${process.execPath}' '${PROVIDER_STANDIN}' "$@"\n`, { mode: 0o755 });
   }
+  const config = path.join(root, 'provider-mirror.tfrc');
+  fs.writeFileSync(config, `provider_installation {\n  filesystem_mirror {\n    path = "${path.join(root, 'provider-mirror')}"\n  }\n}\n`);
+  return config;
 }
 
 /** STAND-IN for cloud-init on the fake nodes: first boot is always done (cloud-init's `status --wait` exit 0). */

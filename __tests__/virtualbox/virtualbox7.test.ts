@@ -271,19 +271,19 @@ describe('the stand-in follows VirtualBox', () => {
 describe('config: node names that collide with kubelab’s own VMs', () => {
   test("a node named 'base' is refused with one line naming the field, value and what is allowed", () => {
     expect(() => resolveLabConfig({ nodes: [{ name: 'cp1', role: 'server', ip: '192.168.56.10' }, { name: 'base', role: 'agent', ip: '192.168.56.11' }] })).toThrow(
-      /nodes\[1\]\.name.*'base' is reserved: the VM kubelab-base is the base image every node is cloned from; allowed: any other hostname/,
+      /nodes\[1\]\.name = "base": is reserved: the VM kubelab-base is the base image every node is cloned from; allowed: any other hostname/,
     );
   });
 });
 
-test('image import on an arm64 host: refused before any download or VirtualBox call', async () => {
+test('image import on a Linux arm64 host: refused before any download or VirtualBox call', async () => {
   const { ensureBaseImage } = await import('../../cli/virtualbox/base-image');
   const { ubuntuImageSource } = await import('../../cli/image/ubuntu-image');
   const requests = server.ranges.length;
   const err = await withEnv(s.env, () =>
-    ensureBaseImage({ vb: new VBoxManage(), lab: 'kubelab', paths: labPaths(project), source: ubuntuImageSource(s.env), out: () => undefined, progress: () => undefined, arch: 'arm64' }).catch((e: Error) => e),
+    ensureBaseImage({ vb: new VBoxManage(), lab: 'kubelab', paths: labPaths(project), source: ubuntuImageSource(s.env), out: () => undefined, progress: () => undefined, host: { platform: 'linux', arch: 'arm64' } }).catch((e: Error) => e),
   );
-  expect((err as Error).message).toMatch(/arm64 CPU.*nothing was downloaded/);
+  expect((err as Error).message).toMatch(/no Linux host package for arm64 CPUs.*nothing was downloaded/);
   expect(s.calls()).toEqual([]);
   expect(server.ranges.length).toBe(requests);
 });

@@ -2,11 +2,15 @@ import { LAB_APPS } from '../../config/urls';
 import { LabCluster, PodManifest } from './lab-cluster';
 
 /**
- * The load generator of the kubernetes.io HPA walkthrough: a busybox pod that
- * requests the php-apache Service in a tight loop, created through the API
- * (the walkthrough runs it with `kubectl run … --image=busybox:1.28`). Responses
- * are discarded so the pod's log stays small.
+ * The load generator of the kubernetes.io HPA walkthrough: a busybox pod that sends the
+ * demo requests in a loop, created through the API (the walkthrough runs
+ * `kubectl run … --image=busybox:1.28`; 1.32.0 is multi-arch with arm64 too). As there,
+ * every request costs CPU: each asks the pod that answers it to burn
+ * LOAD_MILLICORES for one second (resource-consumer's POST /ConsumeCPU), so ten requests a
+ * second keep about 10 × 50m = 500m busy across the replicas: 5 at the HPA's 50 % of
+ * 200m. Responses are discarded so the pod's log stays small.
  */
+const LOAD_MILLICORES = 50;
 export const LOAD_GENERATOR: PodManifest = {
   metadata: { name: 'load-generator', labels: { app: 'load-generator', 'app.kubernetes.io/part-of': 'kubelab' } },
   spec: {
@@ -15,8 +19,12 @@ export const LOAD_GENERATOR: PodManifest = {
     containers: [
       {
         name: 'load-generator',
-        image: 'busybox:1.28',
-        command: ['/bin/sh', '-c', `while sleep 0.01; do wget -q -O /dev/null http://${LAB_APPS.hpaDemo.name}; done`],
+        image: 'busybox:1.32.0',
+        command: [
+          '/bin/sh',
+          '-c',
+          `while sleep 0.1; do wget -q -O /dev/null --post-data= "http://${LAB_APPS.hpaDemo.name}/ConsumeCPU?millicores=${LOAD_MILLICORES}&durationSec=1"; done`,
+        ],
       },
     ],
   },

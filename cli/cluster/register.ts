@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { labUrls } from '../../config/urls';
 import { CliContext } from '../context';
 import { KubelabError } from '../errors';
-import { positiveNumberOf } from '../number-option';
+import { durationOption } from '../duration-option';
 import { openInBrowser } from './browser';
 import { dashboardLogin, parseTokenDuration } from './dashboard-login';
 import { watchHpa } from './hpa-watch';
@@ -47,8 +47,8 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
           'the ingress answering, the dashboard answering, the HPA reading a real CPU value (not <unknown>). Fails naming the first broken check.',
       )
       .option('--load', 'then run the HPA load test: start the load generator, pass when php-apache scales above 1 replica within --timeout, stop the load, report how long scale-up took')
-      .option('--timeout <seconds>', 'time limit of the load test', positiveNumberOf('--timeout'), 300)
-      .option('--interval <seconds>', 'how often the load test reads the HPA', positiveNumberOf('--interval'), 5),
+      .addOption(durationOption('--timeout', 'time limit of the load test', 300_000))
+      .addOption(durationOption('--interval', 'how often the load test reads the HPA', 5000)),
   ).action(async (opts: IngressOptions & { load?: boolean; timeout: number; interval: number }) => {
     const cluster = await connectLabCluster(ctx);
     const outcomes = await runLabChecks({ cluster, config: ctx.config, urls: labUrls(ctx.config), ingress: ingressOf(opts) });
@@ -60,8 +60,8 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
       const result = await runLoadTest({
         cluster,
         out: ctx.out,
-        timeoutMs: opts.timeout * 1000,
-        intervalMs: opts.interval * 1000,
+        timeoutMs: opts.timeout,
+        intervalMs: opts.interval,
         live: live(),
       });
       ctx.out(formatOutcome({ name: 'hpa', status: 'ok', detail: `load test: scaled to ${result.replicas} replicas after ${result.seconds} s under load (CPU ${result.cpuUtilization ?? '?'}%)` }));
@@ -113,13 +113,13 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
   load
     .command('watch')
     .description('A live view of the HPA: replicas and CPU against the 50% target, each with a sparkline of the recent samples (Ctrl-C ends it)')
-    .option('--interval <seconds>', 'time between samples', positiveNumberOf('--interval'), 5)
+    .addOption(durationOption('--interval', 'time between samples', 5000))
     .option('--samples <n>', 'stop after this many samples (0: until Ctrl-C)', '0')
     .action(async (opts: { interval: number; samples: string }) => {
       requireHpaDemo();
       const samples = Number(opts.samples);
       if (!Number.isInteger(samples) || samples < 0) throw new KubelabError(`--samples '${opts.samples}' must be a whole number, 0 or more`);
-      await watchHpa({ cluster: await connectLabCluster(ctx), out: ctx.out, intervalMs: opts.interval * 1000, samples, live: live() });
+      await watchHpa({ cluster: await connectLabCluster(ctx), out: ctx.out, intervalMs: opts.interval, samples, live: live() });
     });
 
   program
@@ -138,8 +138,8 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
     program
       .command('start')
       .description('Start every lab VM (the server first), then wait until all nodes are Ready and the lab URLs answer: the lab back after a host reboot')
-      .option('--timeout <minutes>', 'how long to wait for the nodes and URLs', positiveNumberOf('--timeout'), 10)
-      .option('--interval <seconds>', 'how often to look', positiveNumberOf('--interval'), 5),
+      .addOption(durationOption('--timeout', 'how long to wait for the nodes and URLs', 10 * 60_000))
+      .addOption(durationOption('--interval', 'how often to look', 5000)),
   ).action(async (opts: IngressOptions & { timeout: number; interval: number }) => {
     await startLab({
       config: ctx.config,
@@ -148,8 +148,8 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
       connect: () => connectLabCluster(ctx),
       urls: labUrls(ctx.config),
       ingress: ingressOf(opts),
-      timeoutMs: opts.timeout * 60000,
-      intervalMs: opts.interval * 1000,
+      timeoutMs: opts.timeout,
+      intervalMs: opts.interval,
     });
   });
 

@@ -10,7 +10,8 @@ import { inspectVm } from '../virtualbox/lab-vm';
 import { parseVersion } from '../virtualbox/parse';
 import { VBOXMANAGE_MISSING, VBoxManage } from '../virtualbox/vboxmanage';
 import { vbox } from '../virtualbox/commands';
-import { arm64Refusal } from '../image/host-arch';
+import { hostPlatform, hostRefusal } from '../image/host-arch';
+import { arm64VirtualBoxAdvice } from './arm64-advice';
 import { KERNEL_MODULE_ADVICE, KvmParameter, kvmConflict } from './host-advice';
 
 export type FindingLevel = 'ok' | 'warn' | 'fail';
@@ -30,7 +31,7 @@ export interface HostFacts {
   readonly cpus: number;
   /** Contents of /etc/vbox/networks.conf, or undefined when the file does not exist. */
   readonly networksConf: () => string | undefined;
-  /** CPU architecture (process.arch). */
+  /** CPU architecture as VirtualBox sees it (process.arch, arm64 also under Rosetta: hostPlatform). */
   readonly arch: string;
   /**
    * Windows: whether a hypervisor (Hyper-V, WSL2, VBS) runs, from WMI
@@ -53,7 +54,7 @@ export function realHostFacts(): HostFacts {
     totalMemoryMb: Math.floor(os.totalmem() / 1048576),
     cpus: os.cpus().length,
     networksConf: () => (fs.existsSync('/etc/vbox/networks.conf') ? fs.readFileSync('/etc/vbox/networks.conf', 'utf8') : undefined),
-    arch: process.arch,
+    arch: hostPlatform().arch,
     hypervisorPresent: () =>
       new Promise((resolve) =>
         execFile(
@@ -108,11 +109,13 @@ export async function runChecks(cfg: LabConfig, paths: LabPaths, host: HostFacts
   const add = (f: Finding) => findings.push(f);
   const stop = () => stopOnFail && findings.some((f) => f.level === 'fail');
 
-  // The host's CPU first: an arm64 host cannot run the lab at all.
-  const refusal = arm64Refusal(host.arch);
+  // The host's CPU first: VirtualBox runs no lab on some arm64 hosts at all.
+  const refusal = hostRefusal(host);
   if (refusal) {
-    add({ level: 'fail', check: 'host', message: refusal, fix: 'run the lab on an x86-64 (Intel/AMD) computer; nothing was downloaded' });
+    add({ level: 'fail', check: 'host', message: refusal, fix: 'run the lab on an Apple Silicon Mac or an x86-64 (Intel/AMD) computer; nothing was downloaded' });
     if (stop()) return findings;
+  } else if (host.arch === 'arm64') {
+    add({ level: 'ok', check: 'host', message: 'arm64 host (Apple Silicon): the nodes are arm64 Ubuntu 24.04 VMs' });
   }
 
   // VirtualBox itself.
@@ -129,6 +132,8 @@ export async function runChecks(cfg: LabConfig, paths: LabPaths, host: HostFacts
     } else if (v.before !== '') {
       // Printed by the VBox.sh wrapper before VBoxManage's own version line (src/VBox/Installer/linux/VBox.sh).
       add({ level: 'fail', check: 'virtualbox', message: `VirtualBox ${v.line}: ${KERNEL_MODULE_ADVICE.problem} (VBoxManage said: ${v.before.split('\n')[0].trim()})`, fix: KERNEL_MODULE_ADVICE.fix });
+    } else if (host.arch === 'arm64') {
+      for (const f of arm64VirtualBoxAdvice(v.version, host.platform)) add({ check: 'virtualbox', ...f, message: `${f.message} (${vb.executable})` });
     } else add({ level: 'ok', check: 'virtualbox', message: `VirtualBox ${v.line} (${vb.executable})` });
   } catch (err) {
     vb = undefined;

@@ -110,7 +110,7 @@ async function checkHost(cfg: LabConfig, paths: LabPaths, node: LabNode, loginTi
         message: `${where}: ${err.message}`,
         fix:
           `make sure ${host.address} is reachable from this computer and that ${host.user} accepts the key .kubelab/${host.keyFile}: ` +
-          `ssh-copy-id -i .kubelab/${host.keyFile}.pub${host.port === 22 ? '' : ` -p ${host.port}`} ${host.user}@${host.address}`,
+          `npx kubelab ssh-key ${node.name} prints the line to run on the machine once`,
     };
     return { findings: [failed] };
   }

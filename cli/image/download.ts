@@ -4,7 +4,7 @@ import * as path from 'path';
 import { KubelabError } from '../errors';
 import { httpGet, httpGetText } from '../net/http-get';
 import { lockStaleMs, withFileLock } from '../file-lock';
-import { assertHostRunsImage } from './host-arch';
+import { HostPlatform, assertHostRunsImage } from './host-arch';
 import { ImageSource } from './ubuntu-image';
 
 export interface FetchedImage {
@@ -18,8 +18,8 @@ export interface FetchOptions {
   readonly cacheDir: string;
   readonly onProgress?: (received: number, total: number | undefined) => void;
   readonly out?: (line: string) => void;
-  /** The host's CPU architecture; arm64 hosts are refused before anything is fetched. @default process.arch */
-  readonly arch?: string;
+  /** The host; one VirtualBox cannot run the lab on is refused before anything is fetched. @default hostPlatform() */
+  readonly host?: HostPlatform;
 }
 
 /**
@@ -29,7 +29,7 @@ export interface FetchOptions {
  * used as good. A sidecar "<file>.sha256" spares re-hashing a verified file each run.
  */
 export async function fetchVerifiedImage(source: ImageSource, opts: FetchOptions): Promise<FetchedImage> {
-  assertHostRunsImage(opts.arch);
+  assertHostRunsImage(opts.host);
   const out = opts.out ?? (() => undefined);
   fs.mkdirSync(opts.cacheDir, { recursive: true });
   const file = path.join(opts.cacheDir, source.fileName);

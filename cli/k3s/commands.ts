@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import * as fs from 'fs';
 import { CliContext } from '../context';
 import { KubelabError } from '../errors';
-import { positiveNumberOf } from '../number-option';
+import { durationOption } from '../duration-option';
 import { fetchLabKubeconfig } from '../kubeconfig/fetch';
 import { mergeLabIntoUserKubeconfig, mergedInto, MergeOutcome, unmergeLabFromUserKubeconfig, userKubeconfigPath } from '../kubeconfig/merge';
 import { registerSshCommands } from '../ssh/commands';
@@ -15,9 +15,7 @@ import { ConfigError } from '../../config/load';
 import { serverNode } from '../../config/lab-config';
 
 const readyTimeoutOption = () =>
-  new Option('--ready-timeout <seconds>', 'how long K3s may take to report ready to systemd, and the API and the node to become Ready')
-    .argParser(positiveNumberOf('--ready-timeout'))
-    .default(DEFAULT_STEP_TIMING.readyTimeoutMs / 1000);
+  durationOption('--ready-timeout', 'how long K3s may take to report ready to systemd, and the API and the node to become Ready', DEFAULT_STEP_TIMING.readyTimeoutMs);
 const roleOption = () => new Option('--role <role>', 'the role K3s has on the node').choices(['server', 'agent']).makeOptionMandatory();
 
 /** The K3s verbs the `k3s` stack runs, the `kubeconfig` verb, and the SSH verbs they build on. */
@@ -29,32 +27,23 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
     .description('Install (or upgrade) the K3s server on a node and wait until the API and the node are Ready; no-op when already there')
     .argument('<node>', 'the server node, e.g. cp1')
     .addOption(readyTimeoutOption())
-    .action((node: string, opts: { readyTimeout: number }) => runK3sStep(ctx, 'server', node, { ...DEFAULT_STEP_TIMING, readyTimeoutMs: opts.readyTimeout * 1000 }));
+    .action((node: string, opts: { readyTimeout: number }) => runK3sStep(ctx, 'server', node, { ...DEFAULT_STEP_TIMING, readyTimeoutMs: opts.readyTimeout }));
 
   k3s
     .command('agent')
     .description('Join a node to the cluster as a K3s agent and wait until it is Ready with its host-only IP; no-op when already there')
     .argument('<node>', 'an agent node, e.g. w1')
     .addOption(readyTimeoutOption())
-    .action((node: string, opts: { readyTimeout: number }) => runK3sStep(ctx, 'agent', node, { ...DEFAULT_STEP_TIMING, readyTimeoutMs: opts.readyTimeout * 1000 }));
+    .action((node: string, opts: { readyTimeout: number }) => runK3sStep(ctx, 'agent', node, { ...DEFAULT_STEP_TIMING, readyTimeoutMs: opts.readyTimeout }));
 
+  // The name Terraform's kubeconfig step runs (fetch at create, --remove at destroy): an alias of
+  // `kubelab kubeconfig --fetch`, out of the help so users meet one kubeconfig verb.
   k3s
-    .command('kubeconfig')
-    .description("Fetch the cluster's kubeconfig from the server into the lab state dir (0600), pointed at the server IP and named after the lab")
-    .option('--remove', 'delete the lab kubeconfig and remove the lab from the user kubeconfig if it was merged (npm run down runs this); the next fetch merges it back there')
-    .option('--lab <lab>', 'the lab name (with --remove; the config may be gone)')
-    .action(async (opts: { remove?: boolean; lab?: string }) => {
-      if (!opts.remove) return fetchLabKubeconfig(ctx);
-      if (!opts.lab) throw new KubelabError('k3s kubeconfig --remove needs --lab <lab name>');
-      const merged = mergedInto(ctx.paths);
-      // Terraform runs this both when the lab goes and when the step is replaced (a new server): the
-      // entries go now, and the next fetch (the replacement's create, or a later deploy) merges them back.
-      if (merged) report(ctx, unmergeLabFromUserKubeconfig(ctx.paths, opts.lab, merged, true), 'removed the lab entries from');
-      if (fs.existsSync(ctx.paths.kubeconfig)) {
-        fs.rmSync(ctx.paths.kubeconfig);
-        ctx.out(`kubelab: deleted ${ctx.paths.kubeconfig}`);
-      } else ctx.out(`kubelab: ${ctx.paths.kubeconfig} does not exist; nothing to delete`);
-    });
+    .command('kubeconfig', { hidden: true })
+    .description('Same as npx kubelab kubeconfig --fetch (or --remove); the k3s stack runs it')
+    .addOption(removeOption())
+    .addOption(labOption())
+    .action((opts: KubeconfigOptions) => kubeconfigVerb(ctx, opts.remove ? opts : { ...opts, fetch: true }));
 
   k3s
     .command('uninstall')
@@ -64,21 +53,22 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
     .addOption(roleOption())
     .requiredOption('--lab <lab>', 'the lab name')
     .option('--ssh <login>', 'for an existing machine: <user>:<port>:<key file in .kubelab/>')
-    .option('--server <node>', "the server the node leaves through (drained there; a server's etcd member removed there first) (default: the lab config's first server)")
-    .option('--server-ip <ip>', "the server's address (with --server)")
-    .option('--server-vm <vm>', "the server's VirtualBox VM name (with --server, when it is a VM)")
-    .option('--server-ssh <login>', 'the server\'s <user>:<port>:<key file> (with --server, when it is an existing machine)')
-    .option('--ssh-wait <seconds>', 'how long SSH port 22 may stay silent before the VM counts as gone', positiveNumberOf('--ssh-wait'), DEFAULT_UNINSTALL_TIMING.probeMs / 1000)
+    // Terraform names the draining server exactly; by hand, the lab config's first server is the one.
+    .addOption(new Option('--server <node>', "the server the node leaves through (drained there; a server's etcd member removed there first); the lab's first server names itself and leaves with the cluster (default: the lab config's first server)").hideHelp())
+    .addOption(new Option('--server-ip <ip>', "the server's address (with --server)").hideHelp())
+    .addOption(new Option('--server-vm <vm>', "the server's VirtualBox VM name (with --server, when it is a VM)").hideHelp())
+    .addOption(new Option('--server-ssh <login>', "the server's <user>:<port>:<key file> (with --server, when it is an existing machine)").hideHelp())
+    .addOption(durationOption('--ssh-wait', 'how long SSH port 22 may stay silent before the VM counts as gone', DEFAULT_UNINSTALL_TIMING.probeMs))
     .action(async (nodeName: string, opts: { ip: string; role: 'server' | 'agent'; lab: string; ssh?: string; server?: string; serverIp?: string; serverVm?: string; serverSsh?: string; sshWait: number }) =>
       runK3sUninstall(
         ctx,
         { nodeName, ip: opts.ip, role: opts.role, lab: opts.lab, server: await drainingServer(ctx, nodeName, opts), ...(opts.ssh ? { ssh: parseSshWord(opts.ssh) } : {}) },
-        { ...DEFAULT_UNINSTALL_TIMING, probeMs: opts.sshWait * 1000 },
+        { ...DEFAULT_UNINSTALL_TIMING, probeMs: opts.sshWait },
       ),
     );
 
   program
-    .command('prune')
+    .command('prune', { hidden: true })
     .description("Remove the lab's nodes that are not in the node list: drain them, uninstall K3s, and remove their VMs (npm run up runs this when the node list changes)")
     .requiredOption('--lab <lab>', 'the lab name')
     .requiredOption('--keep <nodes>', 'the nodes the lab keeps, joined with +, e.g. cp1+w1+w2')
@@ -104,17 +94,16 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('kubeconfig')
-    .description(`Merge the lab's cluster/context/user into your kubeconfig (first of KUBECONFIG, else ~/.kube/config), or remove them`)
-    .option('--merge', 'add or replace only the lab entries; a timestamped backup is written first')
-    .option('--unmerge', 'remove only the lab entries')
-    .action((opts: { merge?: boolean; unmerge?: boolean }) => {
-      const lab = ctx.config.name;
-      if (opts.merge && opts.unmerge) throw new KubelabError('choose one of --merge and --unmerge');
-      if (opts.merge) return report(ctx, mergeLabIntoUserKubeconfig(ctx.paths, lab), 'merged the lab entries into');
-      if (opts.unmerge) return report(ctx, unmergeLabFromUserKubeconfig(ctx.paths, lab), 'removed the lab entries from');
-      ctx.out(`lab kubeconfig: ${ctx.paths.kubeconfig}${fs.existsSync(ctx.paths.kubeconfig) ? '' : ' (not fetched yet: npx kubelab k3s kubeconfig)'}`);
-      ctx.out(`your kubeconfig: ${userKubeconfigPath()}; lab merged there: ${mergedInto(ctx.paths) ? 'yes' : 'no'} (npx kubelab kubeconfig --merge, or --unmerge)`);
-    });
+    .description(
+      "The lab's kubeconfig (.kubelab/kubeconfig): say where it is and whether it is merged; fetch it again from the server; " +
+        'merge its cluster/context/user into your kubeconfig (first of KUBECONFIG, else ~/.kube/config), or remove them',
+    )
+    .option('--fetch', "read the cluster's kubeconfig from the server into .kubelab/ (0600), pointed at the server IP and named after the lab")
+    .option('--merge', 'add or replace only the lab entries in your kubeconfig; a timestamped backup is written first')
+    .option('--unmerge', 'remove only the lab entries from your kubeconfig')
+    .addOption(removeOption())
+    .addOption(labOption())
+    .action((opts: KubeconfigOptions) => kubeconfigVerb(ctx, opts));
 
   registerSshCommands(program, ctx);
 }
@@ -147,6 +136,43 @@ async function drainingServer(
   const node = serverNode(cfg);
   if (node.name === nodeName) return undefined;
   return { name: node.name, ip: node.ip, ...(node.host ? { ssh: node.host } : {}) };
+}
+
+interface KubeconfigOptions {
+  fetch?: boolean;
+  merge?: boolean;
+  unmerge?: boolean;
+  remove?: boolean;
+  lab?: string;
+}
+
+/** `--remove --lab`: what the destroy of the kubeconfig step runs; not for users (npm run down does it). */
+const removeOption = () =>
+  new Option('--remove', 'delete the lab kubeconfig and remove the lab from the user kubeconfig if it was merged (npm run down runs this); the next fetch merges it back there').hideHelp();
+const labOption = () => new Option('--lab <lab>', 'the lab name (with --remove; the config may be gone)').hideHelp();
+
+/** The one kubeconfig verb: remove (Terraform's destroy), or fetch and/or merge or unmerge, or say where things are. */
+async function kubeconfigVerb(ctx: CliContext, opts: KubeconfigOptions): Promise<void> {
+  if (opts.remove) {
+    if (!opts.lab) throw new KubelabError('kubeconfig --remove needs --lab <lab name>');
+    const merged = mergedInto(ctx.paths);
+    // Terraform runs this both when the lab goes and when the step is replaced (a new server): the
+    // entries go now, and the next fetch (the replacement's create, or a later deploy) merges them back.
+    if (merged) report(ctx, unmergeLabFromUserKubeconfig(ctx.paths, opts.lab, merged, true), 'removed the lab entries from');
+    if (fs.existsSync(ctx.paths.kubeconfig)) {
+      fs.rmSync(ctx.paths.kubeconfig);
+      ctx.out(`kubelab: deleted ${ctx.paths.kubeconfig}`);
+    } else ctx.out(`kubelab: ${ctx.paths.kubeconfig} does not exist; nothing to delete`);
+    return;
+  }
+  if (opts.merge && opts.unmerge) throw new KubelabError('choose one of --merge and --unmerge');
+  if (opts.fetch) await fetchLabKubeconfig(ctx);
+  const lab = () => ctx.config.name;
+  if (opts.merge) return report(ctx, mergeLabIntoUserKubeconfig(ctx.paths, lab()), 'merged the lab entries into');
+  if (opts.unmerge) return report(ctx, unmergeLabFromUserKubeconfig(ctx.paths, lab()), 'removed the lab entries from');
+  if (opts.fetch) return;
+  ctx.out(`lab kubeconfig: ${ctx.paths.kubeconfig}${fs.existsSync(ctx.paths.kubeconfig) ? '' : ' (not fetched yet: npx kubelab kubeconfig --fetch)'}`);
+  ctx.out(`your kubeconfig: ${userKubeconfigPath()}; lab merged there: ${mergedInto(ctx.paths) ? 'yes' : 'no'} (npx kubelab kubeconfig --merge, or --unmerge)`);
 }
 
 function report(ctx: CliContext, outcome: MergeOutcome, did: string): void {

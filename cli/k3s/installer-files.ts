@@ -5,6 +5,7 @@ import { LabConfig } from '../../config/lab-config';
 import { LabPaths } from '../../config/paths';
 import { KubelabError } from '../errors';
 import { withFileLockSync } from '../file-lock';
+import { NodeArch, hostPlatform, nodeArch } from '../image/host-arch';
 import { STAGED } from './node-script';
 
 /** K3s files on the host that a step uploads instead of downloading on the node. */
@@ -37,23 +38,59 @@ export function checksumsFileText(files: Record<string, string>): string {
  * - source local: the configured binary and script (and images), which must exist;
  * - source online: the host cache of this version, when its checksums still match.
  */
-export function resolveInstallerFiles(cfg: LabConfig, paths: LabPaths): InstallerFiles | undefined {
+/**
+ * The K3s release files for the nodes' architecture: the binary k3s${SUFFIX} (SUFFIX empty
+ * on amd64, -arm64 on arm64) checked against sha256sum-${ARCH}.txt, as K3s's install.sh
+ * downloads them (k3s-io/k3s install.sh, download_hash / setup_verify_arch), and the
+ * air-gap images k3s-airgap-images-<arch>.tar.zst. An online install needs none of this:
+ * install.sh picks the binary for the node's own `uname -m`.
+ */
+export function k3sReleaseFiles(arch: NodeArch): { binary: string; sums: string; images: string } {
+  return { binary: arch === 'arm64' ? 'k3s-arm64' : 'k3s', sums: `sha256sum-${arch}.txt`, images: `k3s-airgap-images-${arch}.tar.zst` };
+}
+
+/** ELF e_machine (offset 18, little-endian on both): EM_X86_64 62, EM_AARCH64 183 (the System V ABI's machine numbers). */
+const ELF_MACHINES: Record<number, NodeArch> = { 62: 'amd64', 183: 'arm64' };
+
+/** The architecture of an ELF program, or undefined for anything else (a script, say). */
+export function elfArch(file: string): NodeArch | 'other' | undefined {
+  const head = Buffer.alloc(20);
+  const fd = fs.openSync(file, 'r');
+  try {
+    if (fs.readSync(fd, head, 0, 20, 0) < 20 || head.readUInt32BE(0) !== 0x7f454c46) return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+  return ELF_MACHINES[head.readUInt16LE(18)] ?? 'other';
+}
+
+export function resolveInstallerFiles(cfg: LabConfig, paths: LabPaths, arch: NodeArch = nodeArch(hostPlatform())): InstallerFiles | undefined {
   const { installer, version } = cfg.k3s;
   if (installer.source === 'local') {
+    const release = k3sReleaseFiles(arch);
+    const from = `https://github.com/k3s-io/k3s/releases/tag/${encodeURIComponent(version)}`;
     const resolve = (p: string, key: string) => {
       const abs = path.resolve(paths.projectDir, p);
       if (!fs.existsSync(abs)) {
         throw new KubelabError(
           `k3s.installer.${key} = ${JSON.stringify(p)} does not exist (looked at ${abs}). ` +
-            `Download it from https://github.com/k3s-io/k3s/releases/tag/${encodeURIComponent(version)} (binary "k3s", images "k3s-airgap-images-amd64.tar.zst") ` +
+            `Download it from ${from} (binary "${release.binary}", checked against ${release.sums}; images "${release.images}") ` +
             `or ${'https://get.k3s.io'} (install.sh), or set k3s.installer.source: online.`,
         );
       }
       return abs;
     };
+    const binary = resolve(installer.binary!, 'binary');
+    const built = elfArch(binary);
+    if (built !== undefined && built !== arch) {
+      throw new KubelabError(
+        `k3s.installer.binary = ${JSON.stringify(installer.binary)} is a program for ${built === 'other' ? 'another CPU' : built}, but the lab's nodes are ${arch} (the host's own architecture); ` +
+          `download "${release.binary}" from ${from} and check it against ${release.sums}`,
+      );
+    }
     return {
       installScript: resolve(installer.script!, 'script'),
-      binary: resolve(installer.binary!, 'binary'),
+      binary,
       ...(installer.images ? { images: resolve(installer.images, 'images') } : {}),
       origin: 'local files from k3s.installer (air-gapped install)',
     };

@@ -84,7 +84,6 @@ export function registerLessonCommands(program: Command, ctx: CliContext): void 
     .command('list')
     .description('The lessons, and whether this lab can run each')
     .addOption(lang())
-    .addHelpText('after', '\nExample:\n  npx kubelab lesson list --lang ko')
     .action((opts: { lang?: Language }) => {
       const language = opts.lang ?? defaultLanguage();
       const current = readProgress(ctx.paths).current;
@@ -98,28 +97,24 @@ export function registerLessonCommands(program: Command, ctx: CliContext): void 
     .command('start')
     .description("Snapshot every node (to come back to), set up the lesson's starting state, and print its goal and steps")
     .argument('<id>', 'the lesson, e.g. rollout (see: npx kubelab lesson list)')
-    .addOption(lang())
-    .addHelpText('after', '\nExample:\n  npx kubelab lesson start rollout'),
+    .addOption(lang()),
   ).action(async (id: string, opts: IngressOptions & { lang?: Language }) => runner(opts).start(lessonOf(id)));
   withIngressOptions(lesson
     .command('check')
     .description('Read the cluster and say, per goal, met or not met and what was seen')
     .argument('[id]', 'the lesson (default: the one started last)')
-    .addOption(lang())
-    .addHelpText('after', '\nExample:\n  npx kubelab lesson check'),
+    .addOption(lang()),
   ).action(async (id: string | undefined, opts: IngressOptions & { lang?: Language }) => runner(opts).check(lessonOf(id)));
   lesson
     .command('hint')
     .description('The next hint of the lesson')
     .argument('[id]', 'the lesson (default: the one started last)')
     .addOption(lang())
-    .addHelpText('after', '\nExample:\n  npx kubelab lesson hint')
     .action((id: string | undefined, opts: { lang?: Language }) => runner(opts).hint(lessonOf(id)));
   withIngressOptions(lesson
     .command('reset')
     .description("Return the lab to the lesson's start: every node back to the lesson's snapshot, then the lesson set up again")
     .argument('[id]', 'the lesson (default: the one started last)')
-    .addOption(lang())
-    .addHelpText('after', '\nExample:\n  npx kubelab lesson reset rollout'),
+    .addOption(lang()),
   ).action(async (id: string | undefined, opts: IngressOptions & { lang?: Language }) => runner(opts).reset(lessonOf(id)));
 }

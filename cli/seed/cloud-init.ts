@@ -8,6 +8,25 @@ import { LAB_SSH_USER } from '../ssh/keys';
 export const NAT_INTERFACE = 'enp0s3';
 export const HOST_ONLY_INTERFACE = 'enp0s8';
 
+/**
+ * The MAC addresses of a node's NICs as VirtualBox assigned them (showvminfo macaddress1/2).
+ * Interface names follow the chipset's PCI layout (enp0s3/enp0s8 on VirtualBox's x86
+ * chipsets; not promised on armv8virtual), so the network config matches each NIC by its
+ * MAC and names it NAT_INTERFACE / HOST_ONLY_INTERFACE itself (netplan match + set-name),
+ * which the K3s flags (--flannel-iface) then rely on.
+ */
+export interface NodeNicMacs {
+  readonly nat: string;
+  readonly hostOnly: string;
+}
+
+/** VirtualBox prints a MAC as 12 hex digits; netplan wants it with colons, lower case. */
+export function netplanMac(vbox: string): string {
+  const hex = vbox.replace(/[^0-9a-fA-F]/g, '').toLowerCase();
+  if (hex.length !== 12) throw new Error(`${JSON.stringify(vbox)} is not a MAC address (12 hex digits)`);
+  return hex.match(/../g)!.join(':');
+}
+
 /** The three files of a cloud-init NoCloud seed for one node. */
 export interface NodeSeedFiles {
   readonly userData: string;
@@ -19,7 +38,12 @@ export interface NodeSeedFiles {
  * What cloud-init does on the node's first boot: hostname, the lab user with the
  * lab's SSH key and passwordless sudo, no password logins, and the two NICs.
  */
-export function nodeSeedFiles(cfg: Pick<LabConfig, 'name' | 'network'> & Partial<Pick<LabConfig, 'proxy'>>, node: Pick<LabNode, 'name' | 'ip'>, sshPublicKey: string): NodeSeedFiles {
+export function nodeSeedFiles(
+  cfg: Pick<LabConfig, 'name' | 'network'> & Partial<Pick<LabConfig, 'proxy'>>,
+  node: Pick<LabNode, 'name' | 'ip'>,
+  sshPublicKey: string,
+  macs?: NodeNicMacs,
+): NodeSeedFiles {
   const subnet = parseCidr(cfg.network.cidr);
   if (!subnet) throw new Error(`network.cidr ${cfg.network.cidr} is not a CIDR network`);
   if (!/^ssh-(ed25519|rsa) \S+/.test(sshPublicKey)) throw new Error('the lab SSH public key is not an OpenSSH public key line');
@@ -49,8 +73,8 @@ export function nodeSeedFiles(cfg: Pick<LabConfig, 'name' | 'network'> & Partial
     version: 2,
     ethernets: {
       // A network-config replaces cloud-init's default DHCP on the first NIC, so NAT keeps DHCP here.
-      [NAT_INTERFACE]: { dhcp4: true },
-      [HOST_ONLY_INTERFACE]: { dhcp4: false, addresses: [`${node.ip}/${subnet.prefixLength}`] },
+      [NAT_INTERFACE]: { ...byMac(macs?.nat, NAT_INTERFACE), dhcp4: true },
+      [HOST_ONLY_INTERFACE]: { ...byMac(macs?.hostOnly, HOST_ONLY_INTERFACE), dhcp4: false, addresses: [`${node.ip}/${subnet.prefixLength}`] },
     },
   };
 
@@ -59,6 +83,11 @@ export function nodeSeedFiles(cfg: Pick<LabConfig, 'name' | 'network'> & Partial
     metaData: stringify({ 'instance-id': `${cfg.name}-${node.name}`, 'local-hostname': node.name }),
     networkConfig: stringify(networkConfig),
   };
+}
+
+/** Without a MAC (a seed written by `kubelab seed` for no VM yet) the interface is found by its name. */
+function byMac(mac: string | undefined, name: string): object {
+  return mac === undefined ? {} : { match: { macaddress: netplanMac(mac) }, 'set-name': name };
 }
 
 /**

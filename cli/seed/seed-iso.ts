@@ -3,7 +3,7 @@ import { LabConfig, LabNode } from '../../config/lab-config';
 import { LabPaths } from '../../config/paths';
 import { ensureLabKeyPair } from '../ssh/keys';
 import { writeFileAtomic } from '../state-dir';
-import { NodeSeedFiles, nodeSeedFiles } from './cloud-init';
+import { NodeNicMacs, NodeSeedFiles, nodeSeedFiles } from './cloud-init';
 import { writeIso9660 } from './iso9660';
 
 /** cloud-init's NoCloud datasource looks for a filesystem with this label. */
@@ -26,9 +26,9 @@ export function seedIsoPath(paths: LabPaths, nodeName: string): string {
   return path.join(paths.seedsDir, `${nodeName}.iso`);
 }
 
-/** Writes the node's seed ISO (with the lab's SSH key, created on first use) to `out`. */
-export function writeNodeSeedIso(cfg: LabConfig, node: LabNode, paths: LabPaths, out = seedIsoPath(paths, node.name)): string {
+/** Writes the node's seed ISO (with the lab's SSH key, created on first use) to `out`; with the VM's MACs, its NICs are matched by them. */
+export function writeNodeSeedIso(cfg: LabConfig, node: LabNode, paths: LabPaths, out = seedIsoPath(paths, node.name), macs?: NodeNicMacs): string {
   const { publicKey } = ensureLabKeyPair(paths);
-  writeFileAtomic(out, seedIsoImage(nodeSeedFiles(cfg, node, publicKey)));
+  writeFileAtomic(out, seedIsoImage(nodeSeedFiles(cfg, node, publicKey, macs)));
   return out;
 }

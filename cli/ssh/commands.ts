@@ -5,7 +5,7 @@ import { CliContext } from '../context';
 import { KubelabError } from '../errors';
 import { connectToNode } from './client';
 import { forgetNodeHostKey, openSshKnownHostsPath } from './host-keys';
-import { LAB_SSH_USER } from './keys';
+import { LAB_SSH_USER, authorizeKeyCommand, ensureLabKeyPair, publicKeyLineOf } from './keys';
 import { labNodeSshTarget } from './target';
 
 /** `kubelab ssh`, `ssh-config`, `ssh-forget`: reach the nodes with the lab key, no OpenSSH needed on the host. */
@@ -14,9 +14,11 @@ export function registerSshCommands(program: Command, ctx: CliContext): void {
     .command('ssh')
     .description('Log in to a node as kubelab with the lab key (interactive shell), or run one command there and exit with its status')
     .argument('<node>', 'node name, e.g. cp1')
-    .argument('[command...]', 'command to run on the node (quote it as one argument or pass words after --)')
-    .action(async (nodeName: string, command: string[]) => {
-      const code = await sshToNode(ctx, nodeName, command.length > 0 ? command.join(' ') : undefined);
+    .argument('[command...]', 'command to run on the node: quoted as one argument, like "sudo journalctl -u k3s -n 50", or as words (options after the node name go to the command)')
+    // Everything after <node> is the node's, options too: no `--` needed (npx in PowerShell may drop it).
+    .passThroughOptions()
+    .action(async (nodeName: string, words: string[]) => {
+      const code = await sshToNode(ctx, nodeName, remoteCommandOf(words));
       // The remote exit status becomes kubelab's; main() turns a CommanderError into the process exit code.
       if (code !== 0) throw new CommanderError(code, 'kubelab.ssh.exit', '');
     });
@@ -47,6 +49,27 @@ export function registerSshCommands(program: Command, ctx: CliContext): void {
     });
 
   program
+    .command('ssh-key')
+    .description("Print the lab's SSH public key; for an existing machine, the line to run on it once so kubelab logs in there (what ssh-copy-id does, on every host)")
+    .argument('[node]', 'an existing machine of the lab config, e.g. pi1')
+    .action((nodeName?: string) => {
+      if (nodeName === undefined) return ctx.out(ensureLabKeyPair(ctx.paths).publicKey);
+      let node;
+      try {
+        node = findNode(ctx.config, nodeName);
+      } catch (err) {
+        throw new KubelabError((err as Error).message);
+      }
+      const host = node.host;
+      if (!host) return ctx.out(`kubelab: ${node.name} is a VM: cloud-init puts this key on it when the VM is made; nothing to do`);
+      const keyFile = path.join(ctx.paths.stateDir, host.keyFile);
+      const publicKey = keyFile === ctx.paths.sshPrivateKey ? ensureLabKeyPair(ctx.paths).publicKey : publicKeyLineOf(keyFile);
+      const login = `ssh ${host.port === 22 ? '' : `-p ${host.port} `}${host.user}@${host.address}`;
+      ctx.out(`kubelab: log in to ${node.name} (${host.user}@${host.address}) with its password (${login}) or at its console, and run this line there once; it lets .kubelab/${host.keyFile} log in:`);
+      ctx.out(authorizeKeyCommand(publicKey));
+    });
+
+  program
     .command('ssh-forget')
     .description("Forget a node's pinned SSH host key (after you re-created its VM yourself); the next login pins the new key")
     .argument('<node>', 'node name, e.g. w1')
@@ -57,6 +80,16 @@ export function registerSshCommands(program: Command, ctx: CliContext): void {
           : `kubelab: no host key pinned for ${nodeName}; nothing to do`,
       );
     });
+}
+
+/**
+ * The command line for the node from the words after <node>: one quoted argument or several words;
+ * undefined for an interactive shell. `kubelab ssh w1 -- ls -la` still works: passed through,
+ * the `--` arrives as the first word.
+ */
+export function remoteCommandOf(words: readonly string[]): string | undefined {
+  const command = words[0] === '--' ? words.slice(1) : words;
+  return command.length > 0 ? command.join(' ') : undefined;
 }
 
 /** Runs a command (or an interactive shell when `command` is undefined) on a node; resolves to the exit status. */

@@ -56,3 +56,22 @@ export function readableKeyPair(comment?: string): { private: string; public: st
   }
   throw new Error('ssh2 made 10 ed25519 key pairs in a row that it cannot read back');
 }
+
+/** The OpenSSH public key line ("ssh-ed25519 AAAA… comment") of a private key file, as authorized_keys wants it. */
+export function publicKeyLineOf(privateKeyFile: string): string {
+  const key = utils.parseKey(fs.readFileSync(privateKeyFile));
+  if (key instanceof Error) throw new KubelabError(`${privateKeyFile} is not a private key kubelab can read (${key.message})`);
+  return [key.type, key.getPublicSSH().toString('base64'), key.comment].filter(Boolean).join(' ');
+}
+
+/**
+ * The line to run once on a machine so the key logs in there: what ssh-copy-id does, for hosts
+ * without it (Windows' OpenSSH). Idempotent; the modes are the ones sshd's StrictModes accepts.
+ */
+export function authorizeKeyCommand(publicKeyLine: string): string {
+  const quoted = `'${publicKeyLine.replace(/'/g, `'\\''`)}'`;
+  return (
+    'mkdir -p ~/.ssh && chmod 700 ~/.ssh && touch ~/.ssh/authorized_keys && chmod 600 ~/.ssh/authorized_keys && ' +
+    `(grep -qxF ${quoted} ~/.ssh/authorized_keys || echo ${quoted} >> ~/.ssh/authorized_keys)`
+  );
+}

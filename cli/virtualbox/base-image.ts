@@ -3,9 +3,10 @@ import { LabPaths } from '../../config/paths';
 import { KubelabError } from '../errors';
 import { userCacheDir } from '../image/cache-dir';
 import { fetchVerifiedImage } from '../image/download';
-import { assertHostRunsImage } from '../image/host-arch';
+import { HostPlatform, assertHostRunsImage } from '../image/host-arch';
 import { progressBar } from '../image/progress-bar';
 import { ImageSource } from '../image/ubuntu-image';
+import { createArm64BaseVm } from './arm64-base';
 import { vbox } from './commands';
 import { LAB_MARKER_KEY, PROJECT_KEY, READY_KEY, deleteVm, inspectVm, labGroup, labVmsDir, projectIdentity } from './lab-vm';
 import { attachedDisks, parseMachineReadable, parseVmList } from './parse';
@@ -26,19 +27,20 @@ export interface BaseImageDeps {
   readonly source: ImageSource;
   readonly out: (line: string) => void;
   readonly progress: (text: string) => void;
-  /** The host's CPU architecture. @default process.arch */
-  readonly arch?: string;
+  /** The host (its CPU decides the image). @default hostPlatform() */
+  readonly host?: HostPlatform;
 }
 
 /**
- * Makes sure the lab's base VM exists: the Ubuntu OVA imported once, its disk turned
+ * Makes sure the lab's base VM exists: the Ubuntu OVA imported once (on arm64: a VM
+ * built around Ubuntu's qcow2 disk, cli/virtualbox/arm64-base.ts), its disk turned
  * into VDI (so clones' disks can be resized), a DVD controller for the seed added, and
  * the snapshot clones are made from. Held under a lock, since several `vm create` may
  * find it missing at once. A base whose import crashed is deleted and imported again.
  */
 export async function ensureBaseImage(d: BaseImageDeps): Promise<void> {
   const name = baseVmName(d.lab);
-  assertHostRunsImage(d.arch);
+  assertHostRunsImage(d.host);
   const lock = path.join(userCacheDir(), 'locks', `base-${d.lab}.lock`);
   // The first `vm create` imports the base; the others wait here, saying so, for minutes on a first deploy.
   const waiting = { what: `the base VM ${name}, which another step is importing`, out: d.out };
@@ -53,25 +55,32 @@ export async function ensureBaseImage(d: BaseImageDeps): Promise<void> {
 
     const image = await fetchVerifiedImage(d.source, {
       cacheDir: userCacheDir(),
-      arch: d.arch,
+      host: d.host,
       onProgress: progressBar(`kubelab: downloading ${d.source.fileName}`, d.progress, process.stderr.isTTY === true),
       out: d.out,
     });
     d.out(`kubelab: ${image.downloaded ? 'downloaded and verified' : 'using the cached'} ${image.file} (sha256 ${image.sha256})`);
 
-    d.out(`kubelab: importing ${d.source.fileName} as ${name}`);
-    await d.vb.run(vbox.importOva(image.file, name, labVmsDir(d.paths), labGroup(d.lab)));
-    await d.vb.run(vbox.setExtraData(name, PROJECT_KEY, projectIdentity(d.paths)));
-    await d.vb.run(vbox.setExtraData(name, LAB_MARKER_KEY, d.lab));
-
-    const info = parseMachineReadable(await d.vb.run(vbox.showVmInfo(name)));
-    const disk = attachedDisks(info)[0];
-    if (!disk) throw new KubelabError(`the imported ${name} has no hard disk; the image ${d.source.fileName} is not what kubelab expects`);
-    if (!/\.vdi$/i.test(disk.path)) {
-      const vdi = path.join(path.dirname(disk.path), `${name}.vdi`);
-      await d.vb.run(vbox.cloneDiskToVdi(disk.path, vdi));
-      await d.vb.run(vbox.attachDisk(name, disk.controller, disk.port, disk.device, vdi));
-      await d.vb.run(vbox.closeDisk(disk.path, true));
+    const markOurs = async () => {
+      await d.vb.run(vbox.setExtraData(name, PROJECT_KEY, projectIdentity(d.paths)));
+      await d.vb.run(vbox.setExtraData(name, LAB_MARKER_KEY, d.lab));
+    };
+    if (d.source.format === 'qcow2') {
+      d.out(`kubelab: creating ${name} (arm64) around ${d.source.fileName}, converted to VDI by VirtualBox`);
+      await createArm64BaseVm(d.vb, name, image.file, d.paths, d.lab, markOurs);
+    } else {
+      d.out(`kubelab: importing ${d.source.fileName} as ${name}`);
+      await d.vb.run(vbox.importOva(image.file, name, labVmsDir(d.paths), labGroup(d.lab)));
+      await markOurs();
+      const info = parseMachineReadable(await d.vb.run(vbox.showVmInfo(name)));
+      const disk = attachedDisks(info)[0];
+      if (!disk) throw new KubelabError(`the imported ${name} has no hard disk; the image ${d.source.fileName} is not what kubelab expects`);
+      if (!/\.vdi$/i.test(disk.path)) {
+        const vdi = path.join(path.dirname(disk.path), `${name}.vdi`);
+        await d.vb.run(vbox.cloneDiskToVdi(disk.path, vdi));
+        await d.vb.run(vbox.attachDisk(name, disk.controller, disk.port, disk.device, vdi));
+        await d.vb.run(vbox.closeDisk(disk.path, true));
+      }
     }
     await d.vb.run(vbox.addSeedController(name));
     await d.vb.run(vbox.takeSnapshot(name, BASE_SNAPSHOT, 'kubelab: the Ubuntu cloud image as imported; lab nodes are linked clones of this'));

@@ -55,6 +55,34 @@ export const vbox = {
     '--basefolder',
     baseFolder,
   ],
+  /**
+   * An empty VM (VirtualBox ≥ 7.1: --platform-architecture; an arm VM runs arm64 guests on
+   * an arm64 host). Grouped and placed like an imported one.
+   */
+  createVm: (vm: string, platform: 'x86' | 'arm', ostype: string, baseFolder: string, group: string) => [
+    'createvm',
+    '--name',
+    vm,
+    '--platform-architecture',
+    platform,
+    '--ostype',
+    ostype,
+    '--groups',
+    group,
+    '--basefolder',
+    baseFolder,
+    '--register',
+  ],
+  /**
+   * The hardware of the arm64 base VM, as minikube's VirtualBox driver sets it on Apple
+   * Silicon (kubernetes/minikube PR #22861, pkg/drivers/virtualbox/virtualbox.go CreateVM,
+   * validated with VirtualBox 7.2.6): the armv8virtual chipset, EFI firmware (there is no
+   * BIOS on Arm) and the qemuramfb graphics controller (the default VBoxVGA is x86-only and
+   * fails VM start with VERR_PGM_RAM_CONFLICT on Arm guests).
+   */
+  configureArm64Base: (vm: string) => ['modifyvm', vm, '--chipset', 'armv8virtual', '--firmware', 'efi64', '--graphicscontroller', 'qemuramfb'],
+  /** A SATA (AHCI) controller: what minikube attaches its disk and DVD to on arm64 (same source). */
+  addDiskController: (vm: string, name: string) => ['storagectl', vm, '--name', name, '--add', 'sata', '--controller', 'IntelAhci', '--portcount', '1'],
   cloneDiskToVdi: (source: string, target: string) => ['clonemedium', 'disk', source, target, '--format', 'VDI'],
   attachDisk: (vm: string, controller: string, port: number, device: number, disk: string) => [
     'storageattach',

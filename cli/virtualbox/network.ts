@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ipv4ToInt, parseCidr } from '../../config/ipv4';
-import { LabConfig } from '../../config/lab-config';
+import { LabConfig, LabNode } from '../../config/lab-config';
 import { LabPaths } from '../../config/paths';
 import { KubelabError } from '../errors';
 import { writeFileAtomic } from '../state-dir';
@@ -29,6 +29,9 @@ export function readNetworkRecord(paths: LabPaths): NetworkRecord | undefined {
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as NetworkRecord) : undefined;
 }
 
+/** What `network up` needs: the lab's name, its network, and the node addresses it must not lease by DHCP. */
+export type HostOnlySpec = Pick<LabConfig, 'name' | 'network'> & { readonly nodes: readonly Pick<LabNode, 'name' | 'ip'>[] };
+
 /** macOS with VirtualBox 7 has host-only networks instead of host-only interfaces. */
 export function hostOnlyKind(platform: NodeJS.Platform = process.platform): HostOnlyAttachment['kind'] {
   return platform === 'darwin' ? 'hostonlynet' : 'hostonlyif';
@@ -39,14 +42,14 @@ export function hostOnlyKind(platform: NodeJS.Platform = process.platform): Host
  * reuses the one recorded by an earlier run, or an existing interface that already has
  * the host address, or creates one (recorded as created, so only then `down` removes it).
  */
-export function networkUp(vb: VBoxManage, cfg: LabConfig, paths: LabPaths, out: (line: string) => void, platform = process.platform): Promise<NetworkRecord> {
+export function networkUp(vb: VBoxManage, cfg: HostOnlySpec, paths: LabPaths, out: (line: string) => void, platform = process.platform): Promise<NetworkRecord> {
   // Several `vm create` may bring the network up at once: without the lock each would create an interface.
   return withFileLock(path.join(userCacheDir(), 'locks', 'host-only-network.lock'), { staleMs: lockStaleMs(), waitMs: 10 * 60 * 1000 }, () =>
     bringUp(vb, cfg, paths, out, platform),
   );
 }
 
-async function bringUp(vb: VBoxManage, cfg: LabConfig, paths: LabPaths, out: (line: string) => void, platform: NodeJS.Platform): Promise<NetworkRecord> {
+async function bringUp(vb: VBoxManage, cfg: HostOnlySpec, paths: LabPaths, out: (line: string) => void, platform: NodeJS.Platform): Promise<NetworkRecord> {
   const subnet = parseCidr(cfg.network.cidr)!;
   const kind = hostOnlyKind(platform);
   const recorded = readNetworkRecord(paths);

@@ -83,13 +83,15 @@ export async function createNodeVm(d: NodeVmDeps, node: LabNode): Promise<void> 
   );
 
   const info = parseMachineReadable(await vb.run(vbox.showVmInfo(name)));
+  const macs = { nat: info.get('macaddress1'), hostOnly: info.get('macaddress2') };
+  if (!macs.nat || !macs.hostOnly) throw new KubelabError(`VirtualBox reports no MAC address for NIC${macs.nat ? 2 : 1} of ${name}; recreate it: npx kubelab vm destroy ${node.name} --lab ${cfg.name}, then npx kubelab vm create ${node.name}`);
   const disk = attachedDisks(info).find((x) => x.controller !== SEED_CONTROLLER);
   if (!disk) throw new KubelabError(`the clone ${name} has no hard disk; remove the base VM (npx kubelab image remove --lab ${cfg.name}) and run again`);
   const capacity = parseCapacityMb(await vb.run(vbox.showDiskInfo(disk.uuid))) ?? 0;
   // Only grows: cloud-init's growpart then extends the root partition on first boot.
   if (capacity < node.diskGb * 1024) await vb.run(vbox.resizeDisk(disk.uuid, node.diskGb * 1024));
 
-  const iso = writeNodeSeedIso(cfg, node, paths);
+  const iso = writeNodeSeedIso(cfg, node, paths, undefined, { nat: macs.nat, hostOnly: macs.hostOnly });
   await vb.run(vbox.attachSeed(name, iso));
   await startVm(vb, name);
   out(`kubelab: started ${name} (${node.cpus} CPUs, ${node.memoryMb} MB, ${node.diskGb} GB, ${node.ip}); waiting for SSH and cloud-init`);

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { CliContext } from '../context';
-import { positiveNumberOf } from '../number-option';
+import { durationOption, parseDuration } from '../duration-option';
 import { registerDoctorCommand } from '../doctor/doctor-command';
 import { userCacheDir } from '../image/cache-dir';
 import { fetchVerifiedImage } from '../image/download';
@@ -9,14 +9,21 @@ import { ubuntuImageSource } from '../image/ubuntu-image';
 import { registerSeedCommand } from '../seed/seed-command';
 import { waitForSshAndCloudInit } from '../ssh/wait';
 import { ensureBaseImage, removeBaseImage } from './base-image';
-import { networkDown, networkUp } from './network';
+import { HostOnlySpec, networkDown, networkUp } from './network';
 import { nodeOf } from './node-arg';
 import { GuestWait, createNodeVm, destroyNodeVm, nodeVmStatus, startNodeVm, stopNodeVm } from './node-vm';
 import { BOOTSTRAPPED_SNAPSHOT, restoreSnapshot, takeSnapshot } from './snapshots';
 import { VBoxManage } from './vboxmanage';
+import { KubelabError } from '../errors';
+import { labConfigSchema } from '../../config/lab-config';
+import { parseCidr, subnetContains } from '../../config/ipv4';
 
 const progress = (text: string) => process.stderr.write(text);
 const LAB_OPTION = ['--lab <lab>', "the lab's name (default: from the lab config); lets teardown work after the config changed"] as const;
+
+/** How long `vm create` waits for SSH and cloud-init, in minutes, unless --timeout or the environment variable says otherwise. */
+const VM_TIMEOUT_MS = 15 * 60_000;
+const VM_TIMEOUT_ENV = 'KUBELAB_VM_TIMEOUT';
 
 /** The VirtualBox side of the lab: host-only network, base image, node VMs, snapshots, seed ISOs, doctor. */
 export function registerVirtualBoxCommands(program: Command, ctx: CliContext): void {
@@ -26,8 +33,12 @@ export function registerVirtualBoxCommands(program: Command, ctx: CliContext): v
   network
     .command('up')
     .description('Create the host-only interface (macOS: host-only network) with the host address, or reuse a matching one')
-    .action(async () => {
-      await networkUp(new VBoxManage(), ctx.config, ctx.paths, ctx.out);
+    .option('--lab <lab>', "the lab's name (with --cidr and --host-ip, as the vms stack's network step passes them; default: the lab config)")
+    .option('--cidr <cidr>', 'the network, e.g. 192.168.56.0/24 (with --lab and --host-ip)')
+    .option('--host-ip <ip>', "the host's address on it, e.g. 192.168.56.1 (with --lab and --cidr)")
+    .action(async (opts: { lab?: string; cidr?: string; hostIp?: string }) => {
+      const planned = plannedNetwork(opts) ?? ctx.config;
+      await networkUp(new VBoxManage(), planned, ctx.paths, ctx.out);
     });
   network
     .command('down')
@@ -53,8 +64,9 @@ export function registerVirtualBoxCommands(program: Command, ctx: CliContext): v
   image
     .command('import')
     .description('Import the image once as the base VM <lab>-base with the snapshot nodes are linked clones of (fetches it first if needed)')
-    .action(async () => {
-      await ensureBaseImage({ vb: new VBoxManage(), lab: ctx.config.name, paths: ctx.paths, source: ubuntuImageSource(), out: ctx.out, progress });
+    .option(...LAB_OPTION)
+    .action(async (opts: { lab?: string }) => {
+      await ensureBaseImage({ vb: new VBoxManage(), lab: labOf(opts), paths: ctx.paths, source: ubuntuImageSource(), out: ctx.out, progress });
     });
   image
     .command('remove')
@@ -68,10 +80,12 @@ export function registerVirtualBoxCommands(program: Command, ctx: CliContext): v
   vm.command('create')
     .description('Create and boot a node as a linked clone of the base VM, then wait for SSH and cloud-init (no-op if it exists)')
     .argument('<node>', 'node name from the lab config, e.g. cp1')
-    .option('--timeout <minutes>', 'how long to wait for SSH and cloud-init', positiveNumberOf('--timeout'), 15)
-    .action(async (name: string, opts: { timeout: number }) => {
+    .addOption(durationOption('--timeout', `how long to wait for SSH and cloud-init (else $${VM_TIMEOUT_ENV})`, VM_TIMEOUT_MS))
+    .action(async function (this: Command, name: string, opts: { timeout: number }) {
       const node = nodeOf(ctx, name);
-      const timeoutMs = opts.timeout * 60000;
+      // Terraform's VM steps run `vm create` without --timeout: on a slow host the environment sets it for `npm run up`.
+      const fromEnv = process.env[VM_TIMEOUT_ENV];
+      const timeoutMs = this.getOptionValueSource('timeout') === 'default' && fromEnv ? parseDuration(fromEnv, VM_TIMEOUT_ENV, true) : opts.timeout;
       const waitForGuest: GuestWait = ({ uuid, node: n }) =>
         waitForSshAndCloudInit({ host: n.ip, nodeName: n.name, paths: ctx.paths, timeoutMs, onProgress: ctx.out, vmId: uuid });
       await createNodeVm({ vb: new VBoxManage(), cfg: ctx.config, paths: ctx.paths, source: ubuntuImageSource(), out: ctx.out, progress, waitForGuest }, node);
@@ -136,4 +150,25 @@ export function registerVirtualBoxCommands(program: Command, ctx: CliContext): v
 
   registerSeedCommand(program, ctx);
   registerDoctorCommand(program, ctx);
+}
+
+/**
+ * The network `network up` makes from its arguments (what Terraform planned), or undefined
+ * without them (then the lab config says). The node addresses a macOS host-only network must
+ * not lease are checked by each `vm create`, whose spec holds its node.
+ */
+function plannedNetwork(opts: { lab?: string; cidr?: string; hostIp?: string }): HostOnlySpec | undefined {
+  const { lab, cidr, hostIp } = opts;
+  if (lab === undefined && cidr === undefined && hostIp === undefined) return undefined;
+  if (lab === undefined || cidr === undefined || hostIp === undefined) {
+    throw new KubelabError('--lab, --cidr and --host-ip go together: give all three, or none to use the lab config');
+  }
+  const checked = labConfigSchema.shape.network.safeParse({ cidr, hostIp });
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    const [option, value] = issue.path[0] === 'hostIp' ? ['--host-ip', hostIp] : ['--cidr', cidr];
+    throw new KubelabError(`${option} ${JSON.stringify(value)} ${issue.message}`);
+  }
+  if (!subnetContains(parseCidr(cidr)!, hostIp)) throw new KubelabError(`--host-ip ${JSON.stringify(hostIp)} must lie inside --cidr ${cidr}`);
+  return { name: lab, network: { cidr, hostIp }, nodes: [] };
 }

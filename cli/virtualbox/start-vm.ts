@@ -1,3 +1,4 @@
+import { VMNET_ATTACH_ADVICE, VMNET_ATTACH_FAILURE } from '../doctor/arm64-advice';
 import { HostAdvice, KERNEL_MODULE_ADVICE, kvmConflict } from '../doctor/host-advice';
 import { KubelabError } from '../errors';
 import { vbox } from './commands';
@@ -22,6 +23,7 @@ export async function startVm(vb: VBoxManage, name: string): Promise<void> {
 
 async function hostAdvice(vb: VBoxManage, stderr: string): Promise<HostAdvice | undefined> {
   if (/VERR_VM_DRIVER_NOT_INSTALLED|VERR_VM_DRIVER_NOT_ACCESSIBLE/.test(stderr)) return KERNEL_MODULE_ADVICE;
+  if (process.platform === 'darwin' && VMNET_ATTACH_FAILURE.test(stderr)) return VMNET_ATTACH_ADVICE;
   const vmx = /VERR_VMX_IN_VMX_ROOT_MODE/.test(stderr);
   const svm = /VERR_SVM_IN_USE/.test(stderr);
   const svme = /VERR_SVM_HOST_SVME_NOT_ENABLED/.test(stderr);

@@ -32,16 +32,14 @@
  *   (RequiresReplaceIfValuesNotNull); `id` computed, unknown until create, then
  *   fmt.Sprintf("%d", rand.Int()), kept from state otherwise (UseStateForUnknown).
  *   Read, Update and Delete do nothing. The null_data_source is not served.
- * - With KUBELAB_PROVIDER_STANDIN_AS=kubernetes or helm it stands in for that provider in a
- *   stack that has no resource of it (the cluster stacks with every component switched off,
- *   as the existing-machines guest scenario deploys them): it serves the provider
- *   configuration kubelab's ClusterStack writes and no resource type at all, so any resource
- *   is refused. kubernetes: `config_path` and `config_context`, optional strings
- *   (hashicorp/terraform-provider-kubernetes, kubernetes/provider.go, provider schema);
- *   helm 3.x: `kubernetes`, an object holding those two (hashicorp/terraform-provider-helm
- *   helm/provider.go, a single nested attribute there; an object-typed attribute here, which
- *   protocol 5 can carry). Read at the providers' main branches, not confirmed at the
- *   pinned 2.38.0 / 3.1.1 tags.
+ *
+ * With KUBELAB_PROVIDER_STANDIN=kubernetes or helm it stands in, for the joined guest suite
+ * (`npm run test:joined`), for the providers of the lab's chart stacks when those stacks are
+ * empty (every component off): the provider configuration is accepted, no resource type is
+ * served. The configuration kubelab writes: hashicorp/kubernetes 2.38.0 `config_path` and
+ * `config_context` strings (terraform-provider-kubernetes, docs/index.md "File config"), and
+ * hashicorp/helm 3.1.1 `kubernetes` as an attribute object of those two (terraform-provider-helm
+ * docs/guides/v3-upgrade-guide.md: the kubernetes block became an attribute). Unverified at the tags.
  */
 const crypto = require('crypto');
 const path = require('path');
@@ -129,28 +127,26 @@ function unknownType(typeName) {
   return { diagnostics: [{ severity: 1, summary: `the null provider stand-in serves only null_resource, not ${typeName}` }] };
 }
 
-/** What this process stands in for: hashicorp/null, or a resource-less kubernetes or helm provider. */
-const STANDS_IN_FOR = process.env.KUBELAB_PROVIDER_STANDIN_AS || 'null';
-const kubeconfigAttributes = [
-  { name: 'config_path', type: stringType, optional: true },
-  { name: 'config_context', type: stringType, optional: true },
-];
+const kubeconfigAttributes = { config_path: 'string', config_context: 'string' };
+const typeJson = (t) => Buffer.from(JSON.stringify(t));
+/** The provider configuration each stood-in provider accepts (see the header). */
 const PROVIDER_CONFIG = {
   null: [],
-  kubernetes: kubeconfigAttributes,
-  helm: [{ name: 'kubernetes', type: Buffer.from(JSON.stringify(['object', { config_path: 'string', config_context: 'string' }])), optional: true }],
-}[STANDS_IN_FOR];
-if (!PROVIDER_CONFIG) fail(`KUBELAB_PROVIDER_STANDIN_AS=${STANDS_IN_FOR}: this stand-in is null, kubernetes or helm`);
+  kubernetes: Object.entries(kubeconfigAttributes).map(([name, t]) => ({ name, type: typeJson(t), optional: true })),
+  helm: [{ name: 'kubernetes', type: typeJson(['object', kubeconfigAttributes]), optional: true }],
+};
+const SERVED = process.env.KUBELAB_PROVIDER_STANDIN || 'null';
+if (!PROVIDER_CONFIG[SERVED]) fail(`KUBELAB_PROVIDER_STANDIN=${SERVED}: this stand-in serves null, kubernetes or helm`);
 
 const provider = {
   GetSchema: unary(() => ({
-    provider: { version: 0, block: { version: 0, attributes: PROVIDER_CONFIG } },
-    resource_schemas: STANDS_IN_FOR === 'null' ? { null_resource: NULL_RESOURCE_SCHEMA } : {},
+    provider: { version: 0, block: { version: 0, attributes: PROVIDER_CONFIG[SERVED] } },
+    resource_schemas: SERVED === 'null' ? { null_resource: NULL_RESOURCE_SCHEMA } : {},
     data_source_schemas: {},
     server_capabilities: { plan_destroy: true, get_provider_schema_optional: false },
   })),
   PrepareProviderConfig: unary((req) => ({ prepared_config: req.config })),
-  ValidateResourceTypeConfig: unary((req) => (req.type_name === 'null_resource' && STANDS_IN_FOR === 'null' ? {} : unknownType(req.type_name))),
+  ValidateResourceTypeConfig: unary((req) => (SERVED === 'null' && req.type_name === 'null_resource' ? {} : unknownType(req.type_name))),
   ValidateDataSourceConfig: unary((req) => unknownType(req.type_name)),
   Configure: unary(() => ({})),
   UpgradeResourceState: unary((req) => {

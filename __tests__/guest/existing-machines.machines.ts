@@ -1,5 +1,5 @@
 /**
- * REAL GUESTS as EXISTING MACHINES (`npm run test:guest`): two Debian guests booted by qemu
+ * REAL GUESTS as EXISTING MACHINES (`npm run test:machines`): two Debian guests booted by qemu
  * directly (plain-machines.ts), prepared only as docs/growing-the-lab.md tells a user, each
  * with a NAT NIC holding the default route and the lab address on a second NIC. A lab of
  * these two machines (m1 server, m2 agent) is driven through `npm run up` / `npm run down`
@@ -16,9 +16,9 @@ import * as path from 'path';
 import { readableKeyPair } from '../../cli/ssh/keys';
 import { ensureLabKeyPair } from '../../cli/ssh/keys';
 import { labPaths } from '../../config/paths';
-import { HELM_PROVIDER, KUBERNETES_PROVIDER, NULL_PROVIDER, writeProviderMirror } from '../terraform/provider-mirror';
+import { makeProviderMirror } from '../terraform/terraform-lab';
 import { Booted, PlainMachine, PlainNetwork, bootPlainMachine, bridgeDown, bridgeUp, stopPlainMachine, waitForSsh } from './plain-machines';
-import { guestDescribe } from './guest-describe';
+import { guestDescribe } from './guest-lab';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const GUEST_DIR = process.env.KUBELAB_TEST_GUEST_DIR;
@@ -54,7 +54,7 @@ const SNAPSHOT = [
   'sudo -n find /etc /usr /opt /srv /home /root /var/lib -xdev \\( -path /var/lib/systemd -o -path /var/lib/dhcp -o -path /var/lib/private -o -path /var/cache \\) -prune -o -print | LC_ALL=C sort',
 ].join('\n');
 
-guestDescribe('the existing-machines guest scenario')('existing machines as nodes: plain guests prepared as the docs say, from npm run up to removal', () => {
+guestDescribe('existing-machines guest scenario', 'test:machines')('existing machines as nodes: plain guests prepared as the docs say, from npm run up to removal', () => {
   let root: string;
   let project: string;
   let env: NodeJS.ProcessEnv;
@@ -153,7 +153,7 @@ guestDescribe('the existing-machines guest scenario')('existing machines as node
       ...process.env,
       HOME: path.join(root, 'home'),
       KUBECONFIG: path.join(root, 'home', '.kube', 'config'),
-      TF_CLI_CONFIG_FILE: writeProviderMirror(root, [NULL_PROVIDER, KUBERNETES_PROVIDER, HELM_PROVIDER]),
+      TF_CLI_CONFIG_FILE: makeProviderMirror(root, { chartProviders: true }),
       CHECKPOINT_DISABLE: '1',
       TF_IN_AUTOMATION: '1',
       NO_COLOR: '1',

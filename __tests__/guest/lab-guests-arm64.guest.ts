@@ -1,0 +1,161 @@
+/**
+ * REAL ARM64 GUESTS (`npm run test:guest:arm64`, not part of `npm test`): the lab on an
+ * Apple Silicon host, as far as this amd64 machine can show it. kubelab runs its arm64 path
+ * (KUBELAB_HOST_ARCH=arm64): it downloads the qcow2 image with its SHA256SUMS, builds the
+ * base VM itself (createvm --platform-architecture arm, armv8virtual, EFI, clonemedium to
+ * VDI), clones the nodes, seeds them with a network config matched by MAC, and installs K3s
+ * over SSH. Behind the VBoxManage stand-in, the guests are Debian 13 arm64 under
+ * qemu-system-aarch64 (TCG) with Debian's UEFI firmware; K3s and install.sh are stand-ins.
+ * Every assertion reads the real guest over `kubelab ssh`. run.sh --arm64 builds the image and
+ * gives this file a network namespace of its own.
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import { AddressInfo } from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { UBUNTU_ARM64_IMG_FILE } from '../../cli/image/ubuntu-image';
+
+const REPO = path.resolve(__dirname, '..', '..');
+const GUEST_DIR = process.env.KUBELAB_TEST_GUEST_ARM64_DIR;
+const LAB = 'alab';
+const VERSION = 'v1.36.4+k3s1';
+
+function guestDescribe(): jest.Describe {
+  const missing = process.env.KUBELAB_TEST_GUEST_MISSING || (GUEST_DIR ? '' : 'KUBELAB_TEST_GUEST_ARM64_DIR (run it with npm run test:guest:arm64, which builds the arm64 guest image)');
+  if (!missing) return describe;
+  const reason = `the arm64 real-guest suite needs ${missing}, which this machine lacks (CI installs it in .ci/run)`;
+  if (process.env.KUBELAB_REQUIRE_TOOLS === '1') throw new Error(`KUBELAB_REQUIRE_TOOLS=1 but ${reason}`);
+  console.warn(`SKIPPED: ${reason}`);
+  return describe.skip;
+}
+
+const RUN_CLI = `require(${JSON.stringify(path.join(REPO, 'bin', 'run-ts.js'))}).loadTs(${JSON.stringify(path.join(REPO, 'cli', 'main.ts'))})
+  .main(JSON.parse(process.argv[1]), process.argv[2])
+  .then((c) => { process.exitCode = c; }, (e) => { console.error(e && e.stack ? e.stack : String(e)); process.exitCode = 1; });`;
+
+const timings: [string, number][] = [];
+
+guestDescribe()('an arm64 lab of real guests: cp1 (server) and w1 (agent)', () => {
+  let root: string;
+  let project: string;
+  let env: NodeJS.ProcessEnv;
+  let server: http.Server;
+
+  const kubelab = (args: string[], boundMs = 15 * 60_000): Promise<{ code: number | null; text: string }> =>
+    new Promise((resolve) => {
+      const t0 = Date.now();
+      const child = spawn(process.execPath, ['-e', RUN_CLI, JSON.stringify(args), project], { env, cwd: project });
+      let text = '';
+      child.stdout.on('data', (d) => (text += d));
+      child.stderr.on('data', (d) => (text += d));
+      const timer = setTimeout(() => child.kill('SIGKILL'), boundMs);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        const seconds = Math.round((Date.now() - t0) / 1000);
+        timings.push([`kubelab ${args.join(' ')}`, seconds]);
+        if (process.env.KUBELAB_TEST_GUEST_LOG) fs.appendFileSync(process.env.KUBELAB_TEST_GUEST_LOG, `--- kubelab ${args.join(' ')} → exit ${code} after ${seconds} s\n${text}\n`);
+        resolve({ code, text });
+      });
+    });
+  const onGuest = async (node: string, command: string): Promise<string> => {
+    const r = await kubelab(['ssh', node, '--', command], 180_000);
+    if (r.code !== 0) throw new Error(`kubelab ssh ${node} -- ${command}: exit ${r.code}\n${r.text}`);
+    return r.text.trim();
+  };
+  /** What the VBoxManage stand-in recorded: VirtualBox's view of the VMs. */
+  const vboxState = () => JSON.parse(fs.readFileSync(path.join(root, 'vbox', 'state.json'), 'utf8')) as { vms: Record<string, any>[]; media: Record<string, any>[] };
+
+  beforeAll(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-arm64-guests-'));
+    project = path.join(root, 'project');
+    const bin = path.join(root, 'bin');
+    fs.mkdirSync(project);
+    fs.mkdirSync(bin);
+    fs.symlinkSync(path.join(REPO, '__tests__', 'support', 'vboxmanage-standin.js'), path.join(bin, 'VBoxManage'));
+    fs.copyFileSync(path.join(__dirname, 'install-standin.sh'), path.join(project, 'install.sh'));
+    fs.writeFileSync(path.join(project, 'k3s'), fs.readFileSync(path.join(__dirname, 'k3s-standin.py'), 'utf8').replace("VERSION = 'v0.0.0+standin'", `VERSION = '${VERSION}'`), { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(project, 'kubelab.config.yaml'),
+      [
+        `name: ${LAB}`,
+        `k3s:`,
+        `  version: ${VERSION}`,
+        `  installer: { source: local, binary: k3s, script: install.sh }`,
+        `nodes:`,
+        `  - { name: cp1, role: server, ip: 192.168.56.10, cpus: 2, memoryMb: 2048 }`,
+        `  - { name: w1, role: agent, ip: 192.168.56.11, cpus: 1, memoryMb: 1024 }`,
+        ``,
+      ].join('\n'),
+    );
+    // The image exactly as Ubuntu publishes the arm64 one: a qcow2 file and SHA256SUMS, over HTTP.
+    server = http.createServer((req, res) => {
+      const file = path.join(GUEST_DIR!, path.basename(req.url ?? ''));
+      if (![`/${UBUNTU_ARM64_IMG_FILE}`, '/SHA256SUMS'].includes(req.url ?? '') || !fs.existsSync(file)) {
+        res.statusCode = 404;
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'Content-Length': fs.statSync(file).size });
+      fs.createReadStream(file).pipe(res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    env = {
+      ...process.env,
+      PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
+      KUBELAB_HOST_ARCH: 'arm64',
+      VBOXMANAGE_STANDIN_DIR: path.join(root, 'vbox'),
+      VBOXMANAGE_STANDIN_QEMU: GUEST_DIR,
+      VBOXMANAGE_STANDIN_VERSION: '7.2.8r170228',
+      KUBELAB_IMAGE_BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+      XDG_CACHE_HOME: path.join(root, 'cache'),
+      HOME: root,
+    };
+    delete env.NODE_EXTRA_CA_CERTS;
+  });
+
+  afterAll(async () => {
+    const stateFile = path.join(root, 'vbox', 'state.json');
+    const vms: { qemuPid?: number }[] = fs.existsSync(stateFile) ? JSON.parse(fs.readFileSync(stateFile, 'utf8')).vms : [];
+    for (const vm of vms) if (vm.qemuPid) process.kill(vm.qemuPid, 'SIGKILL');
+    await new Promise((resolve) => server.close(resolve));
+    fs.rmSync(root, { recursive: true, force: true });
+    console.log(`arm64 guest suite timings (s):\n${timings.map(([what, s]) => `${String(s).padStart(5)}  ${what}`).join('\n')}`);
+  });
+
+  test('image import: the qcow2 image is downloaded, checked against SHA256SUMS, and built into an arm VM with a VDI disk', async () => {
+    expect(await kubelab(['network', 'up'])).toMatchObject({ code: 0 });
+    const r = await kubelab(['image', 'import']);
+    expect(r).toMatchObject({ code: 0 });
+    expect(r.text).toMatch(new RegExp(`downloaded and verified .*${UBUNTU_ARM64_IMG_FILE.replace(/\./g, '\\.')} \\(sha256 [0-9a-f]{64}\\)`));
+    const base = vboxState().vms.find((v) => v.name === `${LAB}-base`)!;
+    expect(base).toMatchObject({ platform: 'arm', chipset: 'armv8virtual', firmware: 'efi64', graphicscontroller: 'qemuramfb' });
+    const disk = vboxState().media.find((m) => m.location.endsWith(`${LAB}-base.vdi`));
+    expect(disk).toMatchObject({ format: 'VDI' });
+    // The cached image was only read: clonemedium's registration of it was closed again.
+    expect(vboxState().media.some((m) => m.location.endsWith(UBUNTU_ARM64_IMG_FILE))).toBe(false);
+  });
+
+  test('vm create cp1 and w1 boot arm64 guests: cloud-init done, SSH, and the host-only address on the NIC matched by its MAC', async () => {
+    const runs = await Promise.all(['cp1', 'w1'].map((n) => kubelab(['vm', 'create', n, '--timeout', '40m'], 45 * 60_000)));
+    for (const r of runs) expect({ code: r.code, text: r.text }).toEqual({ code: 0, text: expect.stringContaining('cloud-init finished') });
+    for (const [node, ip] of [['cp1', '192.168.56.10'], ['w1', '192.168.56.11']]) {
+      expect(await onGuest(node, 'uname -m; hostname; cloud-init status')).toMatch(new RegExp(`^aarch64\\n${node}\\n[\\s\\S]*status: done`));
+      // The MAC VirtualBox gave NIC2 (the stand-in's record) is the interface holding the static address, named enp0s8 by the seed.
+      const mac = vboxState().vms.find((v) => v.name === `${LAB}-${node}`)!.macs[2].toLowerCase().match(/../g).join(':');
+      const nic = await onGuest(node, `ip -o link | grep -i 'link/ether ${mac}' | cut -d: -f2`);
+      expect(nic).toBe('enp0s8');
+      expect(await onGuest(node, 'ip -4 -o addr show dev enp0s8')).toMatch(new RegExp(`^\\d+: enp0s8\\s+inet ${ip.replace(/\./g, '\\.')}/24 `));
+    }
+    expect(await onGuest('w1', "timeout 10 bash -c '</dev/tcp/192.168.56.10/22' && echo reached")).toBe('reached');
+  });
+
+  test('k3s server cp1 and agent w1: both units run, and the server lists w1 Ready at its host-only address', async () => {
+    expect(await kubelab(['k3s', 'server', 'cp1'])).toMatchObject({ code: 0 });
+    expect(await onGuest('cp1', 'systemctl is-active k3s')).toBe('active');
+    expect(await kubelab(['k3s', 'agent', 'w1'])).toMatchObject({ code: 0 });
+    expect(await onGuest('w1', 'systemctl is-active k3s-agent')).toBe('active');
+    expect(await onGuest('cp1', 'sudo -n k3s kubectl get node w1 -o jsonpath=x')).toBe('True 192.168.56.11');
+  });
+});

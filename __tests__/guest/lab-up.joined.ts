@@ -1,0 +1,388 @@
+/**
+ * THE JOINED SUITE (`npm run test:joined`, not part of `npm test`): the lab as users run it,
+ * `npm run up` / `npm run diff` / `npm run down` — the real cdktf CLI and terraform binary —
+ * while the qemu mode of the VBoxManage stand-in boots real Debian guests. Terraform's
+ * providers come from a filesystem mirror of stand-ins (null; kubernetes and helm accept their
+ * configuration and serve nothing, so the chart stacks run with every component off and stay
+ * empty: no chart can deploy offline). K3s is k3s-standin.py under systemd, installed by
+ * install-standin.sh. One lab, one scenario after another, each asserting what happened in the
+ * guests (over `kubelab ssh`), in the stand-in's VMs and disks, and in Terraform's state.
+ *
+ * Shape, chosen to fit the time budget on 2 cores under emulation: 3 servers (HA, embedded
+ * etcd) and 1 agent — 4 guests booted once, then twice more (stop/start, reset). It covers
+ * the joined scenarios and HA on the same guests; removing servers goes 3 → 1 (the lab allows
+ * 1, 3 or 5). run.sh puts this file in a network namespace of its own.
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as https from 'https';
+import * as os from 'os';
+import * as path from 'path';
+import { parse as parseYaml } from 'yaml';
+import { labPaths } from '../../config/paths';
+import { makeLabProject, makeProviderMirror, plannedChanges } from '../terraform/terraform-lab';
+import { guestDescribe, serveGuestImage, standInK3sInstaller } from './guest-lab';
+
+const REPO = path.resolve(__dirname, '..', '..');
+const GUEST_DIR = process.env.KUBELAB_TEST_GUEST_DIR;
+const LAB = 'jlab';
+const OLD = 'v1.36.4+k3s1';
+const NEW = 'v1.36.5+k3s1';
+const NODES = {
+  cp1: { role: 'server', ip: '192.168.56.10' },
+  cp2: { role: 'server', ip: '192.168.56.11' },
+  cp3: { role: 'server', ip: '192.168.56.12' },
+  w1: { role: 'agent', ip: '192.168.56.20' },
+} as const;
+type Node = keyof typeof NODES;
+const SERVERS: Node[] = ['cp1', 'cp2', 'cp3'];
+
+interface Run {
+  code: number | null;
+  /** stdout and stderr together. */
+  out: string;
+  /** stdout alone (what a command on a guest printed; kubelab's own warnings go to stderr). */
+  stdout: string;
+  seconds: number;
+}
+
+interface VboxState {
+  vms: { name: string; state: string; qemuPid?: number }[];
+  media: { location: string }[];
+}
+
+interface Tfstate {
+  serial: number;
+  resources: { type: string; name: string }[];
+}
+
+const timings: [string, number][] = [];
+
+/** Scenarios build on each other: after one fails, the rest fail at once instead of waiting on a broken lab. */
+let failedScenario = '';
+const scenario = (name: string, fn: () => Promise<void>) =>
+  test(name, async () => {
+    if (failedScenario) throw new Error(`skipped: the earlier scenario "${failedScenario}" failed`);
+    try {
+      await fn();
+    } catch (err) {
+      failedScenario = name;
+      throw err;
+    }
+  });
+
+guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/down on real guests: 3 servers (HA) and 1 agent', () => {
+  let root: string;
+  let project: string;
+  let env: NodeJS.ProcessEnv;
+  let image: Awaited<ReturnType<typeof serveGuestImage>>;
+  let nodes: Node[] = ['cp1', 'cp2', 'cp3', 'w1'];
+  let version = OLD;
+
+  /** A command in the project, in its own process; killed after boundMs. */
+  const run = (what: string, cmd: string, args: string[], boundMs: number): Promise<Run> =>
+    new Promise((resolve) => {
+      const t0 = Date.now();
+      const child = spawn(cmd, args, { env, cwd: project });
+      let out = '';
+      let stdout = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        stdout += d;
+      });
+      child.stderr.on('data', (d) => (out += d));
+      const timer = setTimeout(() => child.kill('SIGKILL'), boundMs);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        const seconds = Math.round((Date.now() - t0) / 1000);
+        timings.push([what, seconds]);
+        // jest shows console output only when the file ends: KUBELAB_TEST_GUEST_LOG follows the run as it goes.
+        if (process.env.KUBELAB_TEST_GUEST_LOG) fs.appendFileSync(process.env.KUBELAB_TEST_GUEST_LOG, `--- ${what} → exit ${code} after ${seconds} s\n${out}\n`);
+        resolve({ code, out, stdout, seconds });
+      });
+    });
+  // cdktf runs `terraform providers lock` after a first init, which asks the registry even when the mirror
+  // installed the provider: the stand-ins are served only from the mirror (as in test:terraform).
+  const npmRun = (script: 'up' | 'down' | 'diff', ...extra: string[]) =>
+    run(`npm run ${script}${extra.length ? ` -- ${extra.join(' ')}` : ''}`, 'npm', ['run', script, '--', ...extra, '--skip-provider-lock'], 40 * 60_000);
+  const kubelab = (args: string[], boundMs = 20 * 60_000) => run(`kubelab ${args.join(' ')}`, process.execPath, [path.join(project, 'bin', 'kubelab.js'), ...args], boundMs);
+  const expectOk = (r: Run) => {
+    if (r.code !== 0) throw new Error(`exit ${r.code}:\n${r.out.slice(-8000)}`);
+  };
+
+  /** A command's output on a node, through `kubelab ssh` (which exits with the command's status). */
+  const onGuest = async (node: Node, command: string): Promise<string> => {
+    const r = await kubelab(['ssh', node, '--', command], 5 * 60_000);
+    if (r.code !== 0) throw new Error(`kubelab ssh ${node} -- ${command}: exit ${r.code}\n${r.out}`);
+    return r.stdout.trim();
+  };
+  const unitOf = (node: Node) => (NODES[node].role === 'server' ? 'k3s' : 'k3s-agent');
+  /** What the stand-in k3s process wrote when it started: pid, version, arguments, start time. */
+  /**
+   * What a guest says about itself, in one SSH login (each costs seconds under emulation): host name, K3s unit
+   * state and MainPID, boot id, host-only address, a marker file, and what the stand-in k3s wrote when it started.
+   */
+  const facts = async (node: Node) => {
+    const unit = unitOf(node);
+    const text = await onGuest(
+      node,
+      `printf '{"hostname":"%s","active":"%s","mainPid":%s,"bootId":"%s","ip":"%s","kept":"%s","started":%s}' "$(hostname)" "$(systemctl is-active ${unit} || true)" ` +
+        `"$(systemctl show -p MainPID --value ${unit})" "$(cat /proc/sys/kernel/random/boot_id)" "$(ip -4 -o addr show dev enp0s8 | awk '{print $4}')" ` +
+        `"$(cat /var/tmp/kept-over-reboot 2>/dev/null || true)" "$(cat /run/k3s-standin/${NODES[node].role}.json 2>/dev/null || echo null)"`,
+    );
+    return JSON.parse(text) as {
+      hostname: string;
+      active: string;
+      mainPid: number;
+      bootId: string;
+      ip: string;
+      kept: string;
+      started: { pid: number; version: string; args: string[]; started: number } | null;
+    };
+  };
+  const allFacts = () => Promise.all(nodes.map(facts));
+  /** The cluster state a server holds (the stand-in's datastore): nodes and etcd members. */
+  const datastore = async (server: Node) =>
+    JSON.parse(await onGuest(server, 'sudo -n cat /var/lib/rancher/k3s/standin/cluster.json')) as {
+      nodes: Record<string, { version: string; annotations: Record<string, string> }>;
+      members: { node: string; name: string }[];
+    };
+
+  const vboxState = (): VboxState => JSON.parse(fs.readFileSync(path.join(root, 'vbox', 'state.json'), 'utf8'));
+  const nodeVms = () => vboxState().vms.filter((v) => v.name !== `${LAB}-base`);
+  const tfstate = (stack: string): Tfstate | undefined => {
+    const file = path.join(project, `terraform.${stack}.tfstate`);
+    return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined;
+  };
+  const addresses = (stack: string) => (tfstate(stack)?.resources ?? []).map((r) => `${r.type}.${r.name}`).sort();
+  const pins = () => {
+    const file = labPaths(project).knownHosts;
+    return fs.existsSync(file) ? Object.keys(JSON.parse(fs.readFileSync(file, 'utf8'))).sort() : [];
+  };
+  const qemuRuns = (pid: number) => {
+    try {
+      // Gone, or a zombie nobody reaped yet (qemu daemonizes).
+      return !/^\d+ \(.*\) [ZX] /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+
+  /** The node list from the API, through the lab kubeconfig (its server, CA and credentials). */
+  const apiNodes = async (): Promise<{ name: string; ready: string; ip: string; version: string }[]> => {
+    const kc = parseYaml(fs.readFileSync(labPaths(project).kubeconfig, 'utf8')) as {
+      clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
+      users: { user: { token: string } }[];
+    };
+    const url = new URL('/api/v1/nodes', kc.clusters[0].cluster.server);
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = https.get(url, { ca: Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64'), headers: { Authorization: `Bearer ${kc.users[0].user.token}` }, timeout: 20_000 }, (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`HTTP ${res.statusCode}: ${text}`))));
+      });
+      req.on('error', reject);
+    });
+    type ApiNode = { metadata: { name: string }; status: { conditions: { type: string; status: string }[]; addresses: { type: string; address: string }[]; nodeInfo: { kubeletVersion: string } } };
+    return (JSON.parse(body).items as ApiNode[]).map((n) => ({
+      name: n.metadata.name,
+      ready: n.status.conditions.find((c) => c.type === 'Ready')!.status,
+      ip: n.status.addresses.find((a) => a.type === 'InternalIP')!.address,
+      version: n.status.nodeInfo.kubeletVersion,
+    }));
+  };
+  const expectedApiNodes = () => nodes.map((n) => ({ name: n, ready: 'True', ip: NODES[n].ip, version })).sort((a, b) => a.name.localeCompare(b.name));
+
+  const configure = () => {
+    fs.writeFileSync(
+      path.join(project, 'kubelab.config.yaml'),
+      [
+        `name: ${LAB}`,
+        ...standInK3sInstaller(project, version),
+        // No chart can deploy offline: the chart stacks stay empty (their providers are stand-ins that serve nothing).
+        `components:`,
+        `  ingress: { enabled: false }`,
+        `  metricsServer: { enabled: false }`,
+        `  dashboard: { enabled: false }`,
+        `  hpaDemo: { enabled: false }`,
+        `nodes:`,
+        ...nodes.map((n) => `  - { name: ${n}, role: ${NODES[n].role}, ip: ${NODES[n].ip}, cpus: ${NODES[n].role === 'server' ? 2 : 1}, memoryMb: ${NODES[n].role === 'server' ? 2048 : 1024} }`),
+        ``,
+      ].join('\n'),
+    );
+  };
+
+  /** Terraform's "Creation complete after …" per step: the stand-up timeline, for the log. */
+  const timeline = (out: string) =>
+    [...out.matchAll(/null_resource\.(\S+)(?: \([^)]*\))?: Creation complete after (\S+)/g)].map((m) => `${m[2].padStart(8)}  ${m[1]}`).join('\n');
+
+  beforeAll(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-joined-'));
+    project = path.join(root, 'project');
+    makeLabProject(project);
+    const bin = path.join(root, 'bin');
+    fs.mkdirSync(bin);
+    fs.symlinkSync(path.join(REPO, '__tests__', 'support', 'vboxmanage-standin.js'), path.join(bin, 'VBoxManage'));
+    configure();
+    image = await serveGuestImage(GUEST_DIR!);
+    env = {
+      ...process.env,
+      PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
+      VBOXMANAGE_STANDIN_DIR: path.join(root, 'vbox'),
+      VBOXMANAGE_STANDIN_QEMU: GUEST_DIR,
+      KUBELAB_IMAGE_BASE_URL: image.baseUrl,
+      XDG_CACHE_HOME: path.join(root, 'cache'),
+      HOME: path.join(root, 'home'),
+      KUBECONFIG: path.join(root, 'home', '.kube', 'config'),
+      TF_CLI_CONFIG_FILE: makeProviderMirror(root, { chartProviders: true }),
+      CHECKPOINT_DISABLE: '1',
+      TF_IN_AUTOMATION: '1',
+      NO_COLOR: '1',
+      FORCE_COLOR: '0',
+      npm_config_update_notifier: 'false',
+      // Under emulation on a busy machine a first boot can take far longer than kubelab's default 15 minutes.
+      KUBELAB_VM_TIMEOUT: '45m',
+    };
+    delete env.NODE_EXTRA_CA_CERTS;
+    delete env.TF_PLUGIN_CACHE_DIR;
+    fs.mkdirSync(path.join(root, 'home'));
+  });
+
+  afterAll(async () => {
+    // Whatever a failed test left running: its qemu processes.
+    const stateFile = path.join(root, 'vbox', 'state.json');
+    const vms: { qemuPid?: number }[] = fs.existsSync(stateFile) ? JSON.parse(fs.readFileSync(stateFile, 'utf8')).vms : [];
+    for (const vm of vms) if (vm.qemuPid && qemuRuns(vm.qemuPid)) process.kill(vm.qemuPid, 'SIGKILL');
+    await image?.close();
+    fs.rmSync(root, { recursive: true, force: true });
+    console.log(`joined suite timings (s, on a shared machine):\n${timings.map(([what, s]) => `${String(s).padStart(5)}  ${what}`).join('\n')}`);
+  });
+
+  scenario('first up: four guests boot; cp1 starts etcd with --cluster-init, cp2 and cp3 join it with --server, w1 joins as agent; the API lists all four Ready', async () => {
+    const r = await npmRun('up');
+    expectOk(r);
+    console.log(`first up: Terraform's steps (Creation complete after):\n${timeline(r.out)}`);
+    expect(nodeVms().map((v) => [v.name, v.state]).sort()).toEqual(nodes.map((n) => [`${LAB}-${n}`, 'running']));
+    for (const v of nodeVms()) expect(qemuRuns(v.qemuPid!)).toBe(true);
+    for (const n of nodes) {
+      const f = await facts(n);
+      expect(f).toMatchObject({ hostname: n, active: 'active', ip: `${NODES[n].ip}/24`, started: { pid: f.mainPid, version: OLD } });
+      const s = f.started!;
+      const join = n === 'cp1' ? ['--cluster-init'] : n === 'w1' ? [] : ['--server', 'https://192.168.56.10:6443'];
+      expect(s.args.slice(0, join.length)).toEqual(join);
+      if (n === 'cp1') expect(s.args).not.toContain('--server');
+      else expect(s.args).not.toContain('--cluster-init');
+    }
+    expect(await onGuest('w1', 'sudo -n cat /etc/systemd/system/k3s-agent.service.env')).toContain('K3S_URL=https://192.168.56.10:6443');
+    // Three etcd members, one per server, as every server sees it.
+    for (const s of SERVERS) expect((await datastore(s)).members.map((m) => m.node).sort()).toEqual(SERVERS);
+    expect(await apiNodes()).toEqual(expectedApiNodes());
+    expect(addresses('vms')).toEqual(expect.arrayContaining(nodes.map((n) => `null_resource.vm-${n}`)));
+    expect(addresses('k3s')).toEqual(expect.arrayContaining(['null_resource.server-cp1_install', 'null_resource.server-cp3_version', 'null_resource.agent-w1_install']));
+    // The user merges the lab into their kubeconfig (npm run down must take it out again).
+    expectOk(await kubelab(['kubeconfig', '--merge']));
+    expect(fs.readFileSync(env.KUBECONFIG!, 'utf8')).toContain(`name: ${LAB}`);
+  });
+
+  scenario('a second up changes nothing: same Terraform state serials, same K3s processes, same VMs', async () => {
+    const serials = ['vms', 'k3s'].map((s) => tfstate(s)?.serial);
+    const pids = (await allFacts()).map((f) => f.mainPid);
+    const vms = JSON.stringify(nodeVms());
+    expectOk(await npmRun('up'));
+    expect(['vms', 'k3s'].map((s) => tfstate(s)?.serial)).toEqual(serials);
+    expect((await allFacts()).map((f) => f.mainPid)).toEqual(pids);
+    expect(JSON.stringify(nodeVms())).toBe(vms);
+  });
+
+  scenario('K3s bump: the diff replaces only the version steps; up restarts K3s one server at a time, then the agent, each on the new version', async () => {
+    version = NEW;
+    configure();
+    const diff = await npmRun('diff', 'k3s');
+    expectOk(diff);
+    const planned = plannedChanges(diff.out);
+    expect({ create: planned.create, destroy: planned.destroy, update: planned.update }).toEqual({ create: [], destroy: [], update: [] });
+    expect(planned.replace).toEqual(nodes.map((n) => `null_resource.${NODES[n].role}-${n}_version`).sort());
+    const before = (await allFacts()).map((f) => f.mainPid);
+    expectOk(await npmRun('up'));
+    const after = (await allFacts()).map((f) => f.started!);
+    after.forEach((s, i) => {
+      expect(s.version).toBe(NEW);
+      expect(s.pid).not.toBe(before[i]);
+    });
+    // Restart order read from the guests' clocks (all set from the host's at boot): cp1, cp2, cp3, then w1.
+    const order = nodes.map((n, i) => [n, after[i].started] as const).sort((a, b) => a[1] - b[1]).map(([n]) => n);
+    expect(order).toEqual(['cp1', 'cp2', 'cp3', 'w1']);
+    expect(await apiNodes()).toEqual(expectedApiNodes());
+  });
+
+  scenario('stop and start: the guests power off (no qemu left) and boot again (new boot id), same node IPs, a file written before is kept, the API answers through the lab kubeconfig', async () => {
+    for (const n of nodes) await onGuest(n, 'echo kept | sudo -n tee /var/tmp/kept-over-reboot >/dev/null && sync');
+    const boots = (await allFacts()).map((f) => f.bootId);
+    const pids = nodeVms().map((v) => v.qemuPid!);
+    expectOk(await kubelab(['stop']));
+    expect(nodeVms().map((v) => v.state)).toEqual(nodes.map(() => 'poweroff'));
+    for (const pid of pids) expect(qemuRuns(pid)).toBe(false);
+    // While the lab is off: the snapshot `kubelab reset` returns to (taken here, after K3s, before the change below).
+    for (const n of nodes) expectOk(await kubelab(['snapshot', 'take', n]));
+    expectOk(await kubelab(['start', '--timeout', '20']));
+    expect(nodeVms().map((v) => v.state)).toEqual(nodes.map(() => 'running'));
+    for (const [i, f] of (await allFacts()).entries()) {
+      expect(f.bootId).not.toBe(boots[i]);
+      expect(f).toMatchObject({ kept: 'kept', ip: `${NODES[nodes[i]].ip}/24`, active: 'active' });
+    }
+    expect(await apiNodes()).toEqual(expectedApiNodes());
+  });
+
+  scenario('snapshot and reset: a change made in a guest after the snapshot is gone after kubelab reset; K3s comes back', async () => {
+    expect(await onGuest('cp2', 'echo changed | sudo -n tee /etc/kubelab-change >/dev/null && sync && cat /etc/kubelab-change')).toBe('changed');
+    const boot = (await facts('cp2')).bootId;
+    expectOk(await kubelab(['reset']));
+    // reset starts the VMs; start waits until every node is Ready again.
+    expectOk(await kubelab(['start', '--timeout', '20']));
+    expect((await facts('cp2')).bootId).not.toBe(boot);
+    expect(await onGuest('cp2', 'test -e /etc/kubelab-change && echo present || echo gone')).toBe('gone');
+    expect((await facts('cp2')).kept).toBe('kept');
+    expect(await apiNodes()).toEqual(expectedApiNodes());
+  });
+
+  scenario('removing the agent from the config: its VM, disk, qemu process, pin and K3s node are gone', async () => {
+    const pid = nodeVms().find((v) => v.name === `${LAB}-w1`)!.qemuPid!;
+    nodes = ['cp1', 'cp2', 'cp3'];
+    configure();
+    const diff = await npmRun('diff', 'vms');
+    expectOk(diff);
+    expect(plannedChanges(diff.out).destroy).toContain('null_resource.vm-w1');
+    expectOk(await npmRun('up'));
+    expect(nodeVms().map((v) => v.name).sort()).toEqual(nodes.map((n) => `${LAB}-${n}`));
+    expect(vboxState().media.filter((m) => m.location.includes(`${LAB}-w1`))).toEqual([]);
+    expect(qemuRuns(pid)).toBe(false);
+    expect(pins()).toEqual(nodes);
+    expect(Object.keys((await datastore('cp1')).nodes).sort()).toEqual(nodes);
+    expect(await apiNodes()).toEqual(expectedApiNodes());
+  });
+
+  scenario('removing two servers (3 → 1): their etcd members are removed through cp1 before K3s goes, then their VMs', async () => {
+    nodes = ['cp1'];
+    configure();
+    expectOk(await npmRun('up'));
+    expect(nodeVms().map((v) => v.name)).toEqual([`${LAB}-cp1`]);
+    const store = await datastore('cp1');
+    expect(store.members.map((m) => m.node)).toEqual(['cp1']);
+    expect(Object.keys(store.nodes)).toEqual(['cp1']);
+    expect(addresses('k3s').filter((a) => /cp[23]/.test(a))).toEqual([]);
+    expect(await apiNodes()).toEqual(expectedApiNodes());
+  });
+
+  scenario('npm run down leaves nothing: no VM, disk, qemu process, pin, lab kubeconfig or merged kubeconfig entry, no Terraform resource', async () => {
+    const pids = vboxState().vms.map((v) => v.qemuPid).filter((p): p is number => !!p);
+    expectOk(await npmRun('down'));
+    const state = vboxState();
+    expect(state.vms).toEqual([]);
+    expect(state.media).toEqual([]);
+    for (const pid of pids) expect(qemuRuns(pid)).toBe(false);
+    expect(pins()).toEqual([]);
+    expect(fs.existsSync(labPaths(project).kubeconfig)).toBe(false);
+    expect(fs.existsSync(env.KUBECONFIG!) ? fs.readFileSync(env.KUBECONFIG!, 'utf8') : '').not.toContain(LAB);
+    for (const stack of ['vms', 'k3s', 'ingress', 'metrics-server', 'dashboard', 'workloads']) expect(addresses(stack)).toEqual([]);
+  });
+});
