@@ -37,7 +37,8 @@ export interface K3sStepPlan {
 /** The plan for a node of the lab. `source` says whether files are uploaded from the host (local or cache). */
 export function k3sStepPlan(cfg: LabConfig, node: LabNode, source: 'online' | 'upload'): K3sStepPlan {
   // Without --node-ip and --flannel-iface, K3s picks the NAT NIC (10.0.2.15 on every VM): logs, exec and metrics break (k3s-io/k3s #72, #1365).
-  // An existing host has no enp0s8; K3s registers it with --node-ip (interface choice there: unverified for multi-NIC hosts).
+  // An existing host has no enp0s8; K3s registers it with --node-ip, and the node script adds --flannel-iface when the
+  // interface holding that address is not the default route's (cli/k3s/node-script.ts, with the K3s source it follows).
   const nodeFlags = ['--node-name', node.name, '--node-ip', node.ip, ...(node.host ? [] : ['--flannel-iface', HOST_ONLY_IFACE])];
   // With `proxy:` in the config, install.sh passes the proxy on to K3s and containerd (see config/proxy.ts).
   const env: Record<string, string> = { K3S_TOKEN_FILE: NODE_TOKEN_FILE, ...vmProxyEnvironment(cfg) };

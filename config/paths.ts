@@ -28,6 +28,8 @@ export interface LabPaths {
   readonly seedsDir: string;
   /** Serial console logs and command logs. */
   readonly logsDir: string;
+  /** kubelab's record of the existing machines it put K3s on, one file per node (cli/k3s/machine-records.ts). */
+  readonly machinesDir: string;
 }
 
 export function labPaths(projectDir: string): LabPaths {
@@ -42,6 +44,7 @@ export function labPaths(projectDir: string): LabPaths {
     k3sToken: path.join(stateDir, 'k3s-token'),
     seedsDir: path.join(stateDir, 'seeds'),
     logsDir: path.join(stateDir, 'logs'),
+    machinesDir: path.join(stateDir, 'machines'),
   };
 }
 

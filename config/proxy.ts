@@ -10,8 +10,11 @@ import { LabConfig } from './lab-config';
  * k3s-io/k3s#10110; create_env_file in install.sh: `env | grep -Ei '^(NO|HTTP|HTTPS)_PROXY'`,
  * seen in forks of it, the k3s-io file itself not re-read here).
  */
-export function vmProxyEnvironment(cfg: Pick<LabConfig, 'proxy' | 'network'>): Record<string, string> {
+export function vmProxyEnvironment(cfg: Pick<LabConfig, 'proxy' | 'network'> & Partial<Pick<LabConfig, 'nodes'>>): Record<string, string> {
   if (!cfg.proxy) return {};
-  const noProxy = ['127.0.0.1', 'localhost', cfg.network.cidr, ...(cfg.proxy.noProxy ?? [])];
+  // Existing machines sit outside the lab network: their addresses bypass the proxy too, or K3s on one
+  // machine would reach another (agents the server's supervisor and API, the kubelets) through the proxy.
+  const machines = (cfg.nodes ?? []).filter((n) => n.host).map((n) => n.host!.address);
+  const noProxy = ['127.0.0.1', 'localhost', cfg.network.cidr, ...machines, ...(cfg.proxy.noProxy ?? [])];
   return { HTTP_PROXY: cfg.proxy.http, HTTPS_PROXY: cfg.proxy.https ?? cfg.proxy.http, NO_PROXY: [...new Set(noProxy)].join(',') };
 }

@@ -1,4 +1,4 @@
-import { LabConfig, LabConfigInput, LabNode, serverNode, serverNodes } from './lab-config';
+import { LabConfig, LabConfigInput, LabNode, serverNode, serverNodes, vmNodes } from './lab-config';
 import { ConfigError } from './load';
 
 /**
@@ -32,6 +32,14 @@ export function decodeStepSpec(word: string): unknown {
  */
 export function proxyInput(cfg: LabConfig): Pick<StepSpec, 'proxy'> {
   return cfg.proxy ? { proxy: cfg.proxy } : {};
+}
+
+/**
+ * The lab's `network:` as spec input: only a lab with VMs has one (the config refuses it in a
+ * lab of existing machines only, whose steps then read the same default network).
+ */
+export function networkInput(cfg: LabConfig): Pick<StepSpec, 'network'> {
+  return vmNodes(cfg).length > 0 ? { network: cfg.network } : {};
 }
 
 /** A node as config input, with every size written out; an existing machine as its host: (it has no VM sizes). */

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { LabConfig } from '../config/lab-config';
-import { nodeInput } from '../config/step-spec';
+import { networkInput, nodeInput } from '../config/step-spec';
 import { LabStep } from './lab-step';
 
 export interface HostPreflightProps {
@@ -19,7 +19,7 @@ export class HostPreflight extends LabStep {
     super(scope, id, {
       triggers: { lab: config.name, nodes },
       create: ['doctor', '--preflight'],
-      spec: { name: config.name, network: config.network, nodes: config.nodes.map(nodeInput) },
+      spec: { name: config.name, ...networkInput(config), nodes: config.nodes.map(nodeInput) },
     });
   }
 }

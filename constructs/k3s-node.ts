@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { ITerraformDependable } from 'cdktf';
 import { LabConfig } from '../config/lab-config';
 import { k3sStepPlan } from '../config/k3s-plan';
-import { nodesFor, proxyInput } from '../config/step-spec';
+import { networkInput, nodesFor, proxyInput } from '../config/step-spec';
 import { LabStep } from './lab-step';
 import { NodeMachine } from './node-machine';
 
@@ -74,7 +74,7 @@ export abstract class K3sNode extends Construct {
       // Everything `kubelab k3s <role>` reads: the proxy reaches install.sh, K3s and containerd (the env trigger shows it).
       spec: {
         name: config.name,
-        network: config.network,
+        ...networkInput(config),
         k3s: config.k3s,
         nodes: nodesFor(config, node),
         ...(config.registries ? { registries: config.registries } : {}),

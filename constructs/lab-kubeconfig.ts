@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { LabConfig } from '../config/lab-config';
 import { K3sServer } from './k3s-server';
-import { nodesFor } from '../config/step-spec';
+import { networkInput, nodesFor } from '../config/step-spec';
 import { LabStep } from './lab-step';
 
 export interface LabKubeconfigProps {
@@ -21,7 +21,7 @@ export class LabKubeconfig extends LabStep {
       // Replaced with the server's K3s install (a new cluster has new credentials); the create merges it back where the user had merged it.
       triggers: { lab: props.config.name, server_url: props.server.url, server_install: props.server.install.resource.id, ...props.server.machine.identity },
       create: ['k3s', 'kubeconfig'],
-      spec: { name: props.config.name, network: props.config.network, nodes: nodesFor(props.config, props.server.machine.labNode) },
+      spec: { name: props.config.name, ...networkInput(props.config), nodes: nodesFor(props.config, props.server.machine.labNode) },
       destroy: (self) => ['k3s', 'kubeconfig', '--remove', '--lab', self.lab],
       dependsOn: [props.server.version],
     });

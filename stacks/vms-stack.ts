@@ -15,7 +15,7 @@ export interface VmsStackProps {
 /**
  * `vms`: host checks, the host-only network, the Ubuntu base image and one VM per node.
  * Existing machines (host: in the config) get no VM: a lab made only of them has just the
- * checks here, and needs no VirtualBox.
+ * checks and the prune step here, and needs no VirtualBox.
  */
 export class VmsStack extends LabStack {
   /** Undefined in a lab of existing machines only. */
@@ -28,6 +28,9 @@ export class VmsStack extends LabStack {
     const { config } = props;
     new NullProvider(this, 'null');
     const preflight = new HostPreflight(this, 'preflight', { config });
+    // Removed nodes go before new ones come: their memory and addresses are free again. (Existing
+    // machines that left the config are pruned too: K3s comes off them.)
+    const prune = new NodePrune(this, 'prune', { config, dependsOn: [preflight] });
     const nodes = vmNodes(config);
     if (nodes.length === 0) {
       this.vms = new Map();
@@ -35,8 +38,6 @@ export class VmsStack extends LabStack {
     }
     const network = new HostOnlyNetwork(this, 'network', { config, dependsOn: [preflight] });
     const image = new UbuntuBaseImage(this, 'image', { config, dependsOn: [preflight] });
-    // Removed nodes go before new ones come: their memory and addresses are free again.
-    const prune = new NodePrune(this, 'prune', { config, dependsOn: [preflight] });
     this.network = network;
     this.vms = new Map(nodes.map((node) => [node.name, new LabVm(this, `vm-${node.name}`, { config, node, network, image, after: [prune] })]));
   }

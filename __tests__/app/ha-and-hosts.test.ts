@@ -75,8 +75,14 @@ describe('a lab of existing machines only', () => {
   });
   const k3s = resourcesOf(lab.stacks.k3s, 'null_resource');
 
-  test('the vms stack has only the preflight checks: no network, image, prune or VM (no VirtualBox needed)', () => {
-    expect(Object.keys(resourcesOf(lab.stacks.vms, 'null_resource'))).toEqual(['preflight']);
+  test('the vms stack has only the preflight checks and the prune step: no network, image or VM (no VirtualBox needed)', () => {
+    const vms = resourcesOf(lab.stacks.vms, 'null_resource');
+    expect(Object.keys(vms).sort()).toEqual(['preflight', 'prune']);
+    // Machines that leave the config are found through kubelab's record and drained through the first server, logged in to as host: says.
+    expect(vms.prune.triggers).toMatchObject({ nodes: 'pi1+pi2', server: 'pi1', server_ip: '10.20.0.11', server_ssh: 'ubuntu:22:ssh/id_ed25519' });
+    expect(vms.prune.triggers).not.toHaveProperty('server_vm');
+    expect(command(vms.prune)).toContain('prune --lab');
+    expect(command(vms.prune)).toContain('--server-ssh ubuntu:22:ssh/id_ed25519');
   });
 
   test('K3s steps log in as host: says and carry no VirtualBox interface', () => {

@@ -25,6 +25,19 @@ describe('`proxy:` reaches the VMs', () => {
     expect(vmProxyEnvironment(without)).toEqual({});
   });
 
+  test("existing machines: their addresses bypass the proxy in K3s's environment (K3s on one machine reaches the others directly)", () => {
+    const hosts = resolveLabConfig({
+      proxy: { http: 'http://proxy.corp.example:3128' },
+      nodes: [
+        { name: 'pi1', role: 'server', host: { address: '10.20.0.11', user: 'ubuntu' } },
+        { name: 'pi2', role: 'agent', host: { address: '10.20.0.12', user: 'ubuntu' } },
+      ],
+    }).config;
+    for (const name of ['pi1', 'pi2']) {
+      expect(k3sStepPlan(hosts, findNode(hosts, name), 'online').installerEnv.NO_PROXY).toBe('127.0.0.1,localhost,192.168.56.0/24,10.20.0.11,10.20.0.12');
+    }
+  });
+
   test('K3s: install.sh gets the proxy (it copies it into the service env file for K3s and containerd), and so does the curl that fetches it', () => {
     for (const name of ['cp1', 'w1']) {
       const plan = k3sStepPlan(withProxy, findNode(withProxy, name), 'online');

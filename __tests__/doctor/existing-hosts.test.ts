@@ -11,7 +11,7 @@ import { CliContext } from '../../cli/context';
 import { main } from '../../cli/main';
 
 /** The files a fake existing host shows the probe: an Ubuntu with systemd, 2 CPUs and 4 GB unless said otherwise. */
-function giveHostFiles(node: FakeNode, files: { osRelease?: string; init?: string; cpus?: number; memoryKb?: number } = {}): void {
+function giveHostFiles(node: FakeNode, files: { osRelease?: string; init?: string; cpus?: number; memoryKb?: number; hostname?: string; swapKb?: number } = {}): void {
   const put = (p: string, text: string) => {
     fs.mkdirSync(path.dirname(path.join(node.root, p)), { recursive: true });
     fs.writeFileSync(path.join(node.root, p), text);
@@ -20,7 +20,27 @@ function giveHostFiles(node: FakeNode, files: { osRelease?: string; init?: strin
   put('proc/1/comm', `${files.init ?? 'systemd'}\n`);
   put('proc/cpuinfo', Array.from({ length: files.cpus ?? 2 }, (_, i) => `processor\t: ${i}\nmodel name\t: stand-in\n`).join('\n'));
   put('proc/meminfo', `MemTotal:       ${files.memoryKb ?? 4_026_000} kB\nMemFree:        1000 kB\n`);
+  put('proc/sys/kernel/hostname', `${files.hostname ?? 's1'}\n`);
+  // As the kernel lists it: a header, then one line per swap area (size and used in kB).
+  put('proc/swaps', `Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n${files.swapKb ? `/swap.img                               file\t\t${files.swapKb}\t\t0\t\t-2\n` : ''}`);
 }
+
+/**
+ * STAND-IN for iproute2's \`ip\` on a fake machine that holds 10.20.0.11 on eth0 with the default
+ * route there: the three queries doctor makes, printed in the one-line forms \`ip -o -4 addr show\`,
+ * \`ip -4 route show default\` and \`ip -4 -o route get\` use (iproute2 6.1 as Debian 12 ships it).
+ * Machines without it use the real \`ip\` of this computer, where 10.20.0.x is nobody's address,
+ * so doctor sends no probe to the other machines.
+ */
+const STAND_IN_IP = `#!/bin/bash
+case "$*" in
+  "-o -4 addr show") echo '1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever'
+                     echo '2: eth0    inet 10.20.0.11/24 brd 10.20.0.255 scope global eth0\\       valid_lft forever preferred_lft forever' ;;
+  "-4 route show default") echo 'default via 10.20.0.1 dev eth0 proto static' ;;
+  "-4 -o route get "*) echo "$5 dev eth0 src 10.20.0.11 uid 1000 \\    cache " ;;
+  *) echo "stand-in ip: unexpected: ip $*" >&2; exit 99 ;;
+esac
+`;
 
 const byCheck = (findings: Finding[], node: string) => Object.fromEntries(findings.filter((f) => f.message.startsWith(`${node} (`)).map((f) => [f.check, f]));
 
@@ -34,6 +54,7 @@ requireTool('/usr/sbin/sshd')('doctor on existing hosts (real OpenSSH servers pl
     lab = makeTestLab();
     [good, noSudo, foreignK3s] = await Promise.all([startFakeNode(lab.paths), startFakeNode(lab.paths), startFakeNode(lab.paths)]);
     giveHostFiles(good);
+    good.addStandIn('ip', STAND_IN_IP);
     giveHostFiles(noSudo, { osRelease: 'PRETTY_NAME="Fedora Linux 41"\nID=fedora\n' });
     giveHostFiles(foreignK3s, { cpus: 1, memoryKb: 400_000 });
     // STAND-IN sudo as on a machine without NOPASSWD: sudo -n refuses at once (message as sudo 1.9 prints it).
@@ -79,8 +100,12 @@ requireTool('/usr/sbin/sshd')('doctor on existing hosts (real OpenSSH servers pl
       ['os', 'ok'],
       ['resources', 'ok'],
       ['k3s', 'ok'],
+      ['hostname', 'ok'],
+      ['swap', 'ok'],
+      ['interfaces', 'ok'],
     ]);
     expect(s1.os.message).toContain('Ubuntu 24.04.1 LTS');
+    expect(s1.interfaces.message).toContain('10.20.0.11 is on eth0, which holds the default route');
 
     const a1 = byCheck(findings, 'a1');
     expect(a1.sudo.level).toBe('fail');
@@ -91,6 +116,9 @@ requireTool('/usr/sbin/sshd')('doctor on existing hosts (real OpenSSH servers pl
     const a2 = byCheck(findings, 'a2');
     expect(a2.resources).toMatchObject({ level: 'fail', message: expect.stringContaining('1 CPUs, 390 MB of RAM; a K3s agent needs at least 1 CPUs and 512 MB') });
     expect(a2.k3s).toMatchObject({ level: 'fail', message: expect.stringContaining('kubelab did not install it') });
+    // No interface of this computer holds 10.20.0.13: said, and no port is probed between the machines.
+    expect(a2.interfaces).toMatchObject({ level: 'fail', message: expect.stringContaining('no network interface there holds 10.20.0.13') });
+    expect(findings.filter((f) => f.check === 'ports')).toEqual([]);
 
     const a3 = byCheck(findings, 'a3');
     expect(Object.keys(a3)).toEqual(['ssh']);
@@ -110,7 +138,7 @@ requireTool('/usr/sbin/sshd')('doctor on existing hosts (real OpenSSH servers pl
     const text = out.join('\n');
     expect(text).not.toMatch(/virtualbox|VBoxManage|network:|address:/i);
     expect(text).toMatch(/^(ok {3}|FAIL )terraform: /m);
-    for (const check of ['ssh', 'sudo', 'os', 'resources', 'k3s']) expect(text).toMatch(new RegExp(`^ok {3}${check}: s1 \\(ubuntu@10\\.20\\.0\\.11\\)`, 'm'));
+    for (const check of ['ssh', 'sudo', 'os', 'resources', 'k3s', 'hostname', 'swap', 'interfaces']) expect(text).toMatch(new RegExp(`^ok {3}${check}: s1 \\(ubuntu@10\\.20\\.0\\.11\\)`, 'm'));
     expect(code === 0 ? text : err.join('\n')).toMatch(code === 0 ? /this host can run the lab/ : /terraform/);
   }, 30_000);
 

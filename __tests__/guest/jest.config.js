@@ -6,4 +6,6 @@ module.exports = {
   testMatch: ['**/*.guest.ts'],
   transform: { '^.+\\.ts$': 'ts-jest' },
   testTimeout: 45 * 60 * 1000,
+  // One file at a time: the files share run.sh's network namespace, and guests under emulation share 2 cores.
+  maxWorkers: 1,
 };

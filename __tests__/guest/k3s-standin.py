@@ -41,6 +41,11 @@
 #   A node that comes back registers again, with its annotations and labels kept.
 # - A kubelet registers its node when it starts; status updates for a node that was deleted
 #   meanwhile do not bring it back (here: a status for an unknown node is refused).
+# - K3s keeps the node's password in /etc/rancher/node/password (pkg/agent/config, nodeConfigPath
+#   under "/" when not rootless; read in the search index's newest k3s-io/k3s, not confirmed at the
+#   pinned tag); its uninstall script leaves it (install.sh create_uninstall).
+# - Anything else that reaches 6443 (a port probe, a client that never finishes its TLS handshake)
+#   is dropped and the server keeps serving, as a real API server outlives a bad client.
 # Joining, heartbeats and replication use stand-in paths under /standin/ with the cluster token,
 # not K3s's protocol. kubectl answers: get --raw /readyz[/etcd], get node <n> -o name|jsonpath=,
 # get nodes [-l k=v] -o jsonpath=, annotate node, drain (no pods here), delete node.
@@ -130,6 +135,12 @@ def call(url, path, body=None, bearer=None, timeout=5):
         req.add_header('Authorization', 'Bearer ' + bearer)
     with urllib.request.urlopen(req, timeout=timeout, context=unverified()) as r:
         return json.loads(r.read().decode() or 'null')
+
+
+def node_password():
+    path = '/etc/rancher/node/password'
+    if not os.path.exists(path):
+        write_file(path, os.urandom(16).hex() + '\n')
 
 
 def node_record(name, ip, role, labels=None):
@@ -254,6 +265,13 @@ def node_object(cluster, n):
 
 def make_handler(cluster):
     class Handler(http.server.BaseHTTPRequestHandler):
+        timeout = 10  # a client that stalls loses only its own thread
+
+        def setup(self):
+            super().setup()
+            # The TLS handshake here, in the request's thread (not in accept, where a stalled client would block the server).
+            self.request.do_handshake()
+
         def log_message(self, *a):
             pass
 
@@ -385,6 +403,7 @@ def heartbeat(urls, rec, cluster=None):
 
 
 def server(args):
+    node_password()
     name = flag(args, '--node-name', socket.gethostname())
     ip = flag(args, '--node-ip', '10.0.2.15')
     mode = int(flag(args, '--write-kubeconfig-mode', '600'), 8)
@@ -423,7 +442,7 @@ def server(args):
     httpd = http.server.ThreadingHTTPServer(('0.0.0.0', PORT), make_handler(cluster))
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(TLS_DIR + '/serving.crt', TLS_DIR + '/serving.key')
-    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True, do_handshake_on_connect=False)
     cluster.register(rec)
     record_start('server', args)
     log('k3s (stand-in) %s server is up and running' % VERSION)
@@ -433,6 +452,7 @@ def server(args):
 
 
 def agent(args):
+    node_password()
     url = os.environ.get('K3S_URL') or flag(args, '--server', '')
     rec = node_record(flag(args, '--node-name', socket.gethostname()), flag(args, '--node-ip', '10.0.2.15'), 'agent')
     answer = wait_for(url, lambda: call(url, '/standin/join', {'token': token(), 'node': rec}))

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm run test:guest` (and `npm run test:joined`, with KUBELAB_GUEST_JEST_CONFIG naming its jest config): builds (or reuses) the test guest image with network access, then
+# `npm run test:guest` (and `npm run test:joined` / `npm run test:machines`, with KUBELAB_GUEST_JEST_CONFIG naming its jest config): builds (or reuses) the test guest image with network access, then
 # runs the guest suite inside a network namespace of its own that has only loopback; the
 # qemu-backed VBoxManage stand-in adds the host-only bridge (192.168.56.1) and taps there,
 # so no packet to a node address can leave this machine.

@@ -9,7 +9,7 @@ import { FakeNode, makeTestLab, sshEndpointsEnv, startFakeNode } from '../suppor
 import { vmNode } from '../support/lab-shapes';
 import { requireTool } from '../support/tools';
 import { standInHaK3s } from './ha-stand-ins';
-import { STAND_IN_SYSTEMCTL, recordingStandInInstallScript, standInK3sBinary } from './stand-ins';
+import { STAND_IN_SYSTEMCTL, installRecordsOn, recordingStandInInstallScript, standInK3sBinary } from './stand-ins';
 
 const FAST: K3sStepTiming = { connectTimeoutMs: 3000, readyTimeoutMs: 1500, pollMs: 50, attempts: 2, retryDelayMs: 50 };
 const SERVERS = { cp1: '192.168.56.10', cp2: '192.168.56.11', cp3: '192.168.56.12' } as const;
@@ -20,10 +20,7 @@ requireTool('/usr/sbin/sshd')('three servers over SSH (real OpenSSH servers, K3s
   let clusterDir: string;
   let out: string[];
   let ctx: CliContext;
-  const records = (name: string) => {
-    const file = path.join(nodes[name].root, 'install-record.log');
-    return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('--- ').filter(Boolean) : [];
-  };
+  const records = (name: string) => installRecordsOn(nodes[name].root);
 
   beforeAll(async () => {
     lab = makeTestLab();

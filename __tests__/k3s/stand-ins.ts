@@ -4,7 +4,15 @@
  * stand-in `k3s` answers the few questions the kubelab steps ask (version, /readyz, node
  * status, drain, delete) from files in a shared "cluster" temp dir.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { DROP_MY_SSH_CONNECTION } from '../support/sshd-fake-node';
+
+/** What the recording stand-in installer (and its uninstall scripts) wrote on a fake node, one entry a call: 'call …', 'uninstall …'. */
+export function installRecordsOn(nodeRoot: string): string[] {
+  const file = path.join(nodeRoot, 'install-record.log');
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('--- ').filter(Boolean) : [];
+}
 
 /**
  * The recording stand-in for get.k3s.io's install.sh (POSIX sh, as kubelab runs it with `sh`).

@@ -5,6 +5,7 @@ import { NodeSession, connectToNode } from '../ssh/client';
 import { describeTarget, labNodeSshTarget } from '../ssh/target';
 import { onNode, SUDO } from '../k3s/remote';
 import { Finding } from './checks';
+import { checkMachinePorts, judgeMachineNet, netProbeScript, parseNetProbe } from './machine-network';
 
 /** How long doctor tries to log in to one existing host. */
 export const HOST_LOGIN_TIMEOUT_MS = 10_000;
@@ -67,17 +68,34 @@ export function parseHostProbe(stdout: string): HostFacts {
 
 /**
  * `kubelab doctor` for nodes that are existing machines: SSH logs in with the configured key,
- * sudo works without a password, and the OS, architecture, init system and size suit K3s.
+ * sudo works without a password, the OS, architecture, init system and size suit K3s, and
+ * what would break the cluster between them (machine-network.ts): the hostname, swap, the
+ * interfaces and routes, and the ports K3s needs from one machine to another.
  * A host where K3s runs but kubelab did not install it fails: kubelab installs and removes
  * only its own K3s.
  */
 export async function checkExistingHosts(cfg: LabConfig, paths: LabPaths, loginTimeoutMs = HOST_LOGIN_TIMEOUT_MS): Promise<Finding[]> {
   const findings: Finding[] = [];
-  for (const node of cfg.nodes.filter((n) => n.host)) findings.push(...(await checkHost(cfg, paths, node, loginTimeoutMs)));
+  const sessions = new Map<string, NodeSession>();
+  try {
+    let addressesHeld = true;
+    for (const node of cfg.nodes.filter((n) => n.host)) {
+      const checked = await checkHost(cfg, paths, node, loginTimeoutMs);
+      findings.push(...checked.findings);
+      if (checked.session) sessions.set(node.name, checked.session);
+      addressesHeld &&= checked.addressHeld === true;
+    }
+    // Between the machines: the ports K3s needs, each machine trying the others at once. Only
+    // when every machine holds its configured address: the probes go to those addresses.
+    if (addressesHeld) findings.push(...(await checkMachinePorts(cfg, sessions)));
+  } finally {
+    for (const s of sessions.values()) s.close();
+  }
   return findings;
 }
 
-async function checkHost(cfg: LabConfig, paths: LabPaths, node: LabNode, loginTimeoutMs: number): Promise<Finding[]> {
+/** One machine's findings, and its session (left open for the checks between machines) when the login worked. */
+async function checkHost(cfg: LabConfig, paths: LabPaths, node: LabNode, loginTimeoutMs: number): Promise<{ findings: Finding[]; session?: NodeSession; addressHeld?: boolean }> {
   const host = node.host!;
   const target = labNodeSshTarget(node);
   const where = `${node.name} (${host.user}@${host.address}${host.port === 22 ? '' : `:${host.port}`})`;
@@ -86,16 +104,15 @@ async function checkHost(cfg: LabConfig, paths: LabPaths, node: LabNode, loginTi
     session = await connectToNode({ paths, target, timeoutMs: loginTimeoutMs, initialDelayMs: 300 });
   } catch (err) {
     if (!(err instanceof KubelabError)) throw err;
-    return [
-      {
+    const failed: Finding = {
         level: 'fail',
         check: 'ssh',
         message: `${where}: ${err.message}`,
         fix:
           `make sure ${host.address} is reachable from this computer and that ${host.user} accepts the key .kubelab/${host.keyFile}: ` +
           `npx kubelab ssh-key ${node.name} prints the line to run on the machine once`,
-      },
-    ];
+    };
+    return { findings: [failed] };
   }
   const findings: Finding[] = [{ level: 'ok', check: 'ssh', message: `${where}: logged in as ${host.user} with .kubelab/${host.keyFile} (${describeTarget(target)})` }];
   try {
@@ -112,10 +129,15 @@ async function checkHost(cfg: LabConfig, paths: LabPaths, node: LabNode, loginTi
     );
     const probe = await session.run(`bash -s`, { stdin: HOST_PROBE_SCRIPT, label: 'reading the OS and size' });
     findings.push(...judgeHost(cfg, node, where, parseHostProbe(probe.stdout)));
-  } finally {
+    const peers = cfg.nodes.filter((n) => n.host && n !== node);
+    const net = await session.run(`bash -s`, { stdin: netProbeScript(node.ip, peers.map((p) => p.ip)), label: 'reading the hostname, swap and network interfaces' });
+    const facts = parseNetProbe(net.stdout);
+    findings.push(...judgeMachineNet(node, where, facts, peers));
+    return { findings, session, addressHeld: facts.addressIface !== '' };
+  } catch (err) {
     session.close();
+    throw err;
   }
-  return findings;
 }
 
 /** The findings about a host's OS, size and existing K3s. */

@@ -69,15 +69,18 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('prune', { hidden: true })
-    .description("Remove the lab's node VMs that are not in the node list, draining and uninstalling K3s first (npm run up runs this when the node list changes)")
+    .description("Remove the lab's nodes that are not in the node list: drain them, uninstall K3s, and remove their VMs (npm run up runs this when the node list changes)")
     .requiredOption('--lab <lab>', 'the lab name')
     .requiredOption('--keep <nodes>', 'the nodes the lab keeps, joined with +, e.g. cp1+w1+w2')
-    .requiredOption('--server <node>', 'the server node, which drains removed agents')
-    .requiredOption('--server-ip <ip>', "the server's host-only IP")
-    .requiredOption('--server-vm <vm>', "the server's VirtualBox VM name")
-    .action((opts: { lab: string; keep: string; server: string; serverIp: string; serverVm: string }) =>
-      pruneRemovedNodes(ctx, { lab: opts.lab, keep: opts.keep.split('+').filter(Boolean), server: { name: opts.server, ip: opts.serverIp, vm: opts.serverVm } }),
-    );
+    .requiredOption('--server <node>', 'the server node, which drains removed nodes')
+    .requiredOption('--server-ip <ip>', "the server's address")
+    .option('--server-vm <vm>', "the server's VirtualBox VM name (a lab of VMs)")
+    .option('--server-ssh <login>', "the server's <user>:<port>:<key file> (a lab of existing machines)")
+    .action((opts: { lab: string; keep: string; server: string; serverIp: string; serverVm?: string; serverSsh?: string }) => {
+      if ((opts.serverVm === undefined) === (opts.serverSsh === undefined)) throw new KubelabError('prune needs one of --server-vm (a lab of VMs) or --server-ssh (a lab of existing machines)');
+      const reach = opts.serverVm !== undefined ? { vm: opts.serverVm } : { ssh: parseSshWord(opts.serverSsh!) };
+      return pruneRemovedNodes(ctx, { lab: opts.lab, keep: opts.keep.split('+').filter(Boolean), server: { name: opts.server, ip: opts.serverIp, ...reach } });
+    });
 
   k3s
     .command('script')

@@ -36,6 +36,34 @@ export function shQuote(word: string): string {
 }
 
 /**
+ * On an existing machine, the interface flannel carries pod traffic over. Without
+ * --flannel-iface, K3s leaves flannel's interface unset (k3s-io/k3s, the agent config:
+ * `if len(cfg.FlannelIface) > 0 { nodeConfig.Flannel.Iface, err = net.InterfaceByName(...) }`,
+ * overridden only by a VPN), pkg/agent/flannel/setup.go passes that nil on, and
+ * pkg/agent/flannel/flannel.go LookupExtInterface takes `if iface == nil` the interface of
+ * ip.GetDefaultGatewayInterface() (flannel-io/flannel pkg/ip/iface.go: the first IPv4 route
+ * whose Dst is nil or 0.0.0.0/0), whatever --node-ip says. (Read in the newest versions the
+ * search index holds; not confirmed at the tag v1.36.4+k3s1, whose snapshot is too large to fetch.) On a machine whose lab address
+ * sits on another NIC (a NAT NIC holds the default route), every node would then announce
+ * its NAT address to the others. So the script names the interface that holds the node's
+ * address whenever the default route leaves through another one; when no interface holds it
+ * (the machine is reached through a NAT), it says so and leaves flannel's choice alone.
+ */
+function existingMachineFlannelIface(address: string): string[] {
+  return [
+    `# Existing machine: flannel's interface is the one holding ${address} when the default route leaves through another.`,
+    `node_address=${shQuote(address)}`,
+    `address_iface=$(ip -o -4 addr show 2>/dev/null | awk -v a="$node_address" '{ split($4, p, "/"); if (p[1] == a) { print $2; exit } }' || true)`,
+    `default_iface=$(ip -4 route show default 2>/dev/null | awk '{ for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit } }' || true)`,
+    `if [ -z "$address_iface" ]; then`,
+    `  echo "kubelab: note: no network interface on this machine holds $node_address; K3s's flannel uses the default route's interface (\${default_iface:-none})" >&2`,
+    `elif [ "$address_iface" != "$default_iface" ]; then`,
+    `  install_args+=(--flannel-iface "$address_iface")`,
+    `fi`,
+  ];
+}
+
+/**
  * The bash script the K3s step runs on a node, exactly as `kubelab k3s script` prints it.
  * It holds no secret: the token reaches it on standard input. `imagesFile` says whether
  * an air-gap images tarball is uploaded with it.
@@ -93,6 +121,7 @@ export function renderK3sNodeScript(plan: K3sStepPlan, options: { images?: boole
     `service=${shQuote(plan.service)}`,
     `token_file=${shQuote(NODE_TOKEN_FILE)}`,
     `install_args=(${plan.installArgs.map(shQuote).join(' ')})`,
+    ...(node.host ? existingMachineFlannelIface(node.ip) : []),
     `k3s_bin="$root/usr/local/bin/k3s"`,
     `applied_file="$root${appliedMarker(plan.role)}"`,
     `# The files K3s runs from (binary, unit with the flags, env file, token) as they were when kubelab last started it.`,

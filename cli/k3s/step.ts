@@ -16,6 +16,7 @@ import { ReadinessOptions, waitForApiReady, waitForNodeReady } from './readiness
 import { SUDO, onNode, withStagingDir } from './remote';
 import { waitForK3sService } from './service-ready';
 import { ensureK3sToken } from './token';
+import { recordMachine } from './machine-records';
 
 /** Timing of a step; tests shorten it. */
 export interface K3sStepTiming {
@@ -80,6 +81,8 @@ export async function runK3sStep(ctx: CliContext, role: 'server' | 'agent', node
   // Agents and joining servers need the first server, which they register through.
   const first = serverNode(cfg);
   for (const n of first.name === node.name ? [node] : [node, first]) await requireAnswering(cfg, n, timing.answerTimeoutMs ?? 30_000);
+  // An existing machine is found again through this record once it leaves the config (kubelab prune).
+  recordMachine(ctx.paths, node);
 
   // A first install runs beside the other nodes' (all agents join at once); a change to a K3s that
   // already runs holds the lab-wide lock until the node is Ready again (see node-change-lock.ts).

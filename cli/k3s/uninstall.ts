@@ -6,6 +6,7 @@ import { removeEtcdMember } from './etcd-member';
 import { answers } from './ssh-port';
 import { UNCHANGED_MARK, appliedMarker } from './node-script';
 import { SUDO, kubectlCommand, onNode } from './remote';
+import { forgetMachine } from './machine-records';
 
 export interface UninstallRequest {
   nodeName: string;
@@ -85,11 +86,18 @@ export function renderUninstallScript(req: Pick<UninstallRequest, 'nodeName' | '
     `[ -x "$uninstall" ] || uninstall=${onNode(uninstallScriptFor(other))}`,
     `if [ -x "$uninstall" ]; then`,
     `  "$uninstall" </dev/null`,
+    // K3s's uninstall script removes /etc/rancher/k3s and /var/lib/rancher/k3s but not the node password K3s keeps in
+    // /etc/rancher/node (k3s-io/k3s install.sh create_uninstall; the agent config writes <root>/etc/rancher/node/password),
+    // nor the parents: gone too, when nothing else is in them.
+    `  rm -rf ${onNode('/etc/rancher/node')}`,
+    `  rmdir ${onNode('/etc/rancher')} ${onNode('/var/lib/rancher')} 2>/dev/null || true`,
     `  echo "kubelab: removed K3s (${req.role}) from ${req.nodeName}"`,
     `else`,
     `  echo "${UNCHANGED_MARK} K3s (${req.role}) is not installed on ${req.nodeName}; nothing to uninstall"`,
     `fi`,
-    `rm -f ${onNode(appliedMarker(req.role))} ${onNode('/etc/rancher/k3s/kubelab-token')}`,
+    // kubelab's own files: its record of what it installed and started, and the token; then its dir when nothing else is in it.
+    `rm -f ${onNode(appliedMarker(req.role))} ${onNode(`/var/lib/kubelab/k3s-${req.role}.started`)} ${onNode('/etc/rancher/k3s/kubelab-token')}`,
+    `rmdir ${onNode('/var/lib/kubelab')} 2>/dev/null || true`,
     ``,
   ].join('\n');
 }
@@ -107,6 +115,14 @@ export async function runK3sUninstall(ctx: CliContext, req: UninstallRequest, ti
   else if (req.role === 'agent') await removeFromCluster(ctx, req, timing);
   const target = targetOf(req.nodeName, req.ip, req.ssh);
   if (!(await answers(target, timing.probeMs))) {
+    if (req.ssh) {
+      forgetMachine(ctx.paths, req.nodeName);
+      ctx.out(
+        `kubelab: ${describeTarget(target)} does not answer on SSH port ${target.port} within ${Math.round(timing.probeMs / 1000)} s: the existing machine ${req.nodeName} is off or unreachable, so K3s stays there; ` +
+          `remove it there with sudo ${uninstallScriptFor(req.role)}`,
+      );
+      return;
+    }
     ctx.out(`kubelab: ${describeTarget(target)} does not answer on SSH port ${target.port} within ${Math.round(timing.probeMs / 1000)} s: the VM is gone or stopped; nothing to uninstall`);
     return;
   }
@@ -115,6 +131,7 @@ export async function runK3sUninstall(ctx: CliContext, req: UninstallRequest, ti
   try {
     const r = await session.run(`${SUDO} bash -s`, { stdin: renderUninstallScript(req), ...bounded(ctx, timing, `K3s ${req.role} uninstall`) });
     ctx.out(r.stdout.trim().split('\n').slice(-1)[0]);
+    if (req.ssh) forgetMachine(ctx.paths, req.nodeName);
   } finally {
     session.close();
   }

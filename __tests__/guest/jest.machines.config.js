@@ -1,0 +1,5 @@
+/** @type {import('jest').Config} `npm run test:machines`: existing machines as nodes, on plain real guests; not part of `npm test` nor (yet) of .ci/run. */
+module.exports = {
+  ...require('./jest.config'),
+  testMatch: ['**/*.machines.ts'],
+};
