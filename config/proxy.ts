@@ -15,6 +15,7 @@ export function vmProxyEnvironment(cfg: Pick<LabConfig, 'proxy' | 'network'> & P
   // Existing machines sit outside the lab network: their addresses bypass the proxy too, or K3s on one
   // machine would reach another (agents the server's supervisor and API, the kubelets) through the proxy.
   const machines = (cfg.nodes ?? []).filter((n) => n.host).map((n) => n.host!.address);
-  const noProxy = ['127.0.0.1', 'localhost', cfg.network.cidr, ...machines, ...(cfg.proxy.noProxy ?? [])];
+  // After the user's own entries: a step's spec carries them all there (config/step-spec.ts proxyInput), in this order.
+  const noProxy = ['127.0.0.1', 'localhost', cfg.network.cidr, ...(cfg.proxy.noProxy ?? []), ...machines];
   return { HTTP_PROXY: cfg.proxy.http, HTTPS_PROXY: cfg.proxy.https ?? cfg.proxy.http, NO_PROXY: [...new Set(noProxy)].join(',') };
 }

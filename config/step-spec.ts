@@ -31,7 +31,12 @@ export function decodeStepSpec(word: string): unknown {
  * makes a node reach the internet (its seed: apt and logins; its K3s install) carries it.
  */
 export function proxyInput(cfg: LabConfig): Pick<StepSpec, 'proxy'> {
-  return cfg.proxy ? { proxy: cfg.proxy } : {};
+  if (!cfg.proxy) return {};
+  // A step's spec holds only the nodes it needs, but NO_PROXY must name every existing machine
+  // (vmProxyEnvironment): they travel in noProxy, after the user's entries, as vmProxyEnvironment orders them.
+  const machines = cfg.nodes.filter((n) => n.host).map((n) => n.host!.address);
+  const noProxy = [...(cfg.proxy.noProxy ?? []), ...machines];
+  return { proxy: { ...cfg.proxy, ...(noProxy.length > 0 ? { noProxy } : {}) } };
 }
 
 /**

@@ -237,7 +237,7 @@ function makeWorld(root: string, name: string, config: object, template: string,
   // The installer files a local install uploads (the same host files in both worlds).
   fs.mkdirSync(path.join(project, 'files'));
   for (const f of ['k3s', 'install.sh', 'k3s-airgap-images-amd64.tar.zst']) fs.writeFileSync(path.join(project, 'files', f), `stand-in ${f}\n`);
-  const standIn = standInEnv({ KUBELAB_IMAGE_BASE_URL: imageBaseUrl });
+  const standIn = standInEnv({ KUBELAB_IMAGE_BASE_URL: imageBaseUrl, VBOXMANAGE_STANDIN_MACS: 'by-name' });
   const home = path.join(root, name, 'home');
   fs.mkdirSync(home);
   return { name, project, standIn, env: { ...standIn.env, HOME: home, KUBECONFIG: path.join(home, '.kube', 'config') } };
@@ -296,7 +296,8 @@ async function runIn(world: World, argv: string[]): Promise<{ code: number; did:
   return {
     code,
     did: [
-      ...out.map((l) => `out: ${neutral(l)}`),
+      // Config warnings come from reading kubelab.config.yaml, which a planned step never does: not part of what it does.
+      ...out.filter((l) => !l.startsWith('kubelab: warning: ')).map((l) => `out: ${neutral(l)}`),
       ...calls.map((c) => `VBoxManage ${neutral(c)}`),
       ...mockSeen.lines.map((l) => `ssh: ${neutral(l)}`),
       ...stateChanges(filesBefore, stateFiles(world.project)),

@@ -32,6 +32,7 @@
  *   VBOXMANAGE_STANDIN_KERNEL=<release>            the kernel release that WARNING names (default 5.15.0-91-generic)
  *   VBOXMANAGE_STANDIN_LANG=ru                     VBoxManage's Russian translation (the approved one: nls/ApprovedLanguages.kmk)
  *   VBOXMANAGE_STANDIN_ACPI_DELAY_MS=<ms>          how long the guest takes to shut down after the ACPI power button (default 200)
+ *   VBOXMANAGE_STANDIN_MACS=by-name                MAC addresses derived from the VM name, not random (tests that compare two runs)
  *   VBOXMANAGE_STANDIN_UNLOCK_AFTER_CALLS=<n>      the session stays locked after a power-off until n more VBoxManage calls began (default 0)
  * Tests may also set a VM's VMState in the state file (a crash, a live snapshot, …).
  * Calls that overlap in time (what kubelab's lock must prevent) are counted in
@@ -138,9 +139,11 @@ function newMachineFolder(s, name, baseFolder, group = '/') {
  * (VBoxManageInfo.cpp; the key as minikube's VirtualBox driver reads it, kubernetes/minikube
  * pkg/drivers/virtualbox/virtualbox.go getHostOnlyMACAddress).
  */
-function newMacs() {
+function newMacs(vmName) {
   const macs = {};
-  for (let n = 1; n <= 8; n++) macs[n] = `080027${crypto.randomBytes(3).toString('hex').toUpperCase()}`;
+  // VBOXMANAGE_STANDIN_MACS=by-name: the three bytes come from the VM's name instead, so two runs compare equal.
+  const bytes = (n) => (process.env.VBOXMANAGE_STANDIN_MACS === 'by-name' ? crypto.createHash('sha256').update(`${vmName}/${n}`).digest().subarray(0, 3) : crypto.randomBytes(3));
+  for (let n = 1; n <= 8; n++) macs[n] = `080027${bytes(n).toString('hex').toUpperCase()}`;
   return macs;
 }
 
@@ -474,7 +477,7 @@ const commands = {
       ioapic: 'on',
       extradata: {},
       nics: { 1: { type: 'nat' } },
-      macs: newMacs(),
+      macs: newMacs(name),
       controllers: [{ name: 'SCSI', type: 'LsiLogic', ports: 16 }],
       attachments: { 'SCSI|0|0': { type: 'hdd', medium: disk.uuid } },
       snapshots: [],
@@ -496,7 +499,7 @@ const commands = {
     const groups = opts['--groups'] ? last(opts['--groups']).split(',') : ['/'];
     const { cfgFile } = newMachineFolder(s, name, last(opts['--basefolder']), groups[0]);
     if (!opts['--register']) fail('stand-in: VMs are only kept when registered (--register)');
-    const vm = { name, uuid: uuid(), cfgFile, groups, platform, ostype: last(opts['--ostype']) || 'Other', state: 'poweroff', memory: 128, cpus: 1, ioapic: 'on', extradata: {}, nics: { 1: { type: 'nat' } }, macs: newMacs(), controllers: [], attachments: {}, snapshots: [] };
+    const vm = { name, uuid: uuid(), cfgFile, groups, platform, ostype: last(opts['--ostype']) || 'Other', state: 'poweroff', memory: 128, cpus: 1, ioapic: 'on', extradata: {}, nics: { 1: { type: 'nat' } }, macs: newMacs(name), controllers: [], attachments: {}, snapshots: [] };
     s.vms.push(vm);
     return `Virtual machine '${name}' is created and registered.\nUUID: ${vm.uuid}\nSettings file: '${cfgFile}'\n`;
   },
@@ -672,7 +675,7 @@ const commands = {
     delete vm.currentSnapshot;
     Object.assign(vm, { name, uuid: uuid(), cfgFile, state: 'poweroff', extradata: {}, groups });
     // A clone gets new MAC addresses unless told to keep them (VBoxManageMisc.cpp handleCloneVM: CloneOptions_KeepAllMACs).
-    if (!options.includes('keepallmacs')) vm.macs = newMacs();
+    if (!options.includes('keepallmacs')) vm.macs = newMacs(name);
     vm.attachments = JSON.parse(JSON.stringify(sn ? sn.attachments : src.attachments));
     for (const a of Object.values(vm.attachments)) if (a.type === 'hdd') a.medium = newDiff(s, s.media.find((m) => m.uuid === a.medium), folder, vm.uuid).uuid;
     if (!opts['--register']) fail('stand-in: clones are only kept when registered (--register)');
