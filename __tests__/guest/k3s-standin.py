@@ -60,7 +60,9 @@ import subprocess
 import sys
 import threading
 import time
+import ipaddress
 import urllib.error
+import urllib.parse
 import urllib.request
 
 VERSION = 'v0.0.0+standin'
@@ -127,13 +129,33 @@ def unverified():
     return ctx
 
 
+def bypasses_proxy(host):
+    """NO_PROXY as K3s (Go) reads it, golang.org/x/net/http/httpproxy config.useProxy: an entry
+    matches the host exactly, as a domain suffix (".example" or "example"), or, for an IP, as a
+    CIDR holding it. Python's urllib knows no CIDR entries, so the stand-in decides itself."""
+    entries = [e.strip() for e in (os.environ.get('NO_PROXY') or os.environ.get('no_proxy') or '').split(',') if e.strip()]
+    for e in entries:
+        if e == '*' or host == e or host.endswith('.' + e.lstrip('.')):
+            return True
+        try:
+            if ipaddress.ip_address(host) in ipaddress.ip_network(e, strict=False):
+                return True
+        except ValueError:
+            pass
+    return False
+
+
 def call(url, path, body=None, bearer=None, timeout=5):
-    """One JSON request to a server's API (the cluster token authenticates /standin/ calls)."""
+    """One JSON request to a server's API (the cluster token authenticates /standin/ calls),
+    through HTTPS_PROXY unless NO_PROXY says the server is reached directly, as K3s does."""
     req = urllib.request.Request(url.rstrip('/') + path, data=None if body is None else json.dumps(body).encode(), method='GET' if body is None else 'POST')
     req.add_header('Content-Type', 'application/json')
     if bearer:
         req.add_header('Authorization', 'Bearer ' + bearer)
-    with urllib.request.urlopen(req, timeout=timeout, context=unverified()) as r:
+    proxy = os.environ.get('HTTPS_PROXY') or os.environ.get('https_proxy')
+    use = {} if not proxy or bypasses_proxy(urllib.parse.urlsplit(url).hostname or '') else {'https': proxy}
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler(use), urllib.request.HTTPSHandler(context=unverified()))
+    with opener.open(req, timeout=timeout) as r:
         return json.loads(r.read().decode() or 'null')
 
 
