@@ -20,7 +20,7 @@ export function needsAgents(count: number) {
       ? undefined
       : text(
           `it needs at least ${count} agent nodes and this lab has ${agentNodes(config).length}. Add agents to nodes: in kubelab.config.yaml, then run: npm run up`,
-          `에이전트 노드가 ${count}개 이상 필요한데 이 랩에는 ${agentNodes(config).length}개뿐입니다. kubelab.config.yaml의 nodes:에 에이전트를 추가한 뒤 npm run up 을 실행하세요`,
+          `에이전트 노드가 ${count}개 이상 필요한데 이 랩에는 ${agentNodes(config).length}개뿐입니다. kubelab.config.yaml의 nodes:에 에이전트를 추가한 뒤 다음을 실행하세요: npm run up`,
         );
 }
 
@@ -31,7 +31,7 @@ export function needsServers(count: number) {
       ? undefined
       : text(
           `it needs ${count} servers (an HA control plane) and this lab has ${serverNodes(config).length}. Give three nodes role: server in kubelab.config.yaml (docs/growing-the-lab.md), then run: npm run up`,
-          `서버가 ${count}대 필요한데(HA 컨트롤 플레인) 이 랩에는 ${serverNodes(config).length}대뿐입니다. kubelab.config.yaml에서 노드 세 개를 role: server 로 두고(docs/growing-the-lab.md) npm run up 을 실행하세요`,
+          `서버가 ${count}대 필요한데(HA 컨트롤 플레인) 이 랩에는 ${serverNodes(config).length}대뿐입니다. kubelab.config.yaml에서 노드 세 개를 role: server 로 두고(docs/growing-the-lab.md) 다음을 실행하세요: npm run up`,
         );
 }
 

@@ -13,7 +13,7 @@ import { DocCommand, checkCommand } from '../support/command-rules';
  * in a template stands for a value, checked as a <placeholder>.
  */
 const ROOT = path.resolve(__dirname, '..', '..');
-const SOURCE_DIRS = ['cli', 'config', 'constructs', 'stacks', 'bin'];
+const SOURCE_DIRS = ['cli', 'config', 'constructs', 'stacks', 'bin', 'lessons'];
 
 function sourceFiles(): string[] {
   const walk = (dir: string): string[] =>
