@@ -9,16 +9,15 @@
  * (install-standin.sh) are stand-ins. Every assertion reads what happened on the machines,
  * over `kubelab ssh`, or in Terraform's state.
  */
-import { execFileSync, spawn } from 'child_process';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { readableKeyPair } from '../../cli/ssh/keys';
-import { ensureLabKeyPair } from '../../cli/ssh/keys';
+import { ensureLabKeyPair, readableKeyPair } from '../../cli/ssh/keys';
 import { labPaths } from '../../config/paths';
 import { makeProviderMirror } from '../terraform/terraform-lab';
 import { Booted, PlainMachine, PlainNetwork, bootPlainMachine, bridgeDown, bridgeUp, stopPlainMachine, waitForSsh } from './plain-machines';
-import { guestDescribe } from './guest-lab';
+import { guestDescribe, runTimed, TimedRun } from './guest-lab';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const GUEST_DIR = process.env.KUBELAB_TEST_GUEST_DIR;
@@ -28,11 +27,7 @@ const NETWORK: PlainNetwork = { bridge: 'pmbr0', hostCidr: '10.20.0.1/24' };
 /** Under emulation on a busy machine a first boot can take minutes. */
 const BOOT_TIMEOUT_MS = 30 * 60_000;
 
-interface Run {
-  code: number | null;
-  text: string;
-  seconds: number;
-}
+type Run = TimedRun;
 
 const timings: [string, number][] = [];
 
@@ -88,21 +83,7 @@ guestDescribe('existing-machines guest scenario', 'test:machines')('existing mac
 
   /** A process in the project (node <script> <args>), its output and exit status. */
   const inProject = (what: string, args: string[], boundMs = 20 * 60_000): Promise<Run> =>
-    new Promise((resolve) => {
-      const t0 = Date.now();
-      const child = spawn(process.execPath, args, { env, cwd: project });
-      let text = '';
-      child.stdout.on('data', (d) => (text += d));
-      child.stderr.on('data', (d) => (text += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), boundMs);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        const seconds = Math.round((Date.now() - t0) / 1000);
-        timings.push([what, seconds]);
-        if (process.env.KUBELAB_TEST_GUEST_LOG) fs.appendFileSync(process.env.KUBELAB_TEST_GUEST_LOG, `--- ${what} → exit ${code} after ${seconds} s\n${text}\n`);
-        resolve({ code, text, seconds });
-      });
-    });
+    runTimed(what, process.execPath, args, { env, cwd: project, boundMs, timings });
   const kubelab = (args: string[], boundMs?: number) => inProject(`kubelab ${args.join(' ')}`, [path.join(project, 'bin', 'kubelab.js'), ...args], boundMs);
   /** `npm run up` / `npm run down` as package.json runs them (node bin/lab.js …); the provider lock needs the registry, so it is skipped. */
   const npmRun = (script: 'up' | 'down') => inProject(`npm run ${script}`, [path.join(project, 'bin', 'lab.js'), script, '--skip-provider-lock']);

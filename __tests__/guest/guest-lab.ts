@@ -1,15 +1,19 @@
-/** What the real-guest suites (test:guest, test:joined) share: the image server, the stand-in K3s files, the skip rule. */
+/** What the real-guest suites share: the image server, the timed child process, the stand-in K3s files, the skip rule. */
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as path from 'path';
 import { UBUNTU_OVA_FILE } from '../../cli/image/ubuntu-image';
 
-/** The test guest image exactly as kubelab downloads the Ubuntu one: the OVA and SHA256SUMS over HTTP on loopback. */
-export async function serveGuestImage(guestDir: string): Promise<{ baseUrl: string; close: () => Promise<void> }> {
+/**
+ * The test guest image exactly as kubelab downloads Ubuntu's: the image file (the amd64 OVA unless
+ * another is named) and SHA256SUMS over HTTP on loopback.
+ */
+export async function serveGuestImage(guestDir: string, imageFile: string = UBUNTU_OVA_FILE): Promise<{ baseUrl: string; close: () => Promise<void> }> {
   const server = http.createServer((req, res) => {
     const file = path.join(guestDir, path.basename(req.url ?? ''));
-    if (![`/${UBUNTU_OVA_FILE}`, '/SHA256SUMS'].includes(req.url ?? '') || !fs.existsSync(file)) {
+    if (![`/${imageFile}`, '/SHA256SUMS'].includes(req.url ?? '') || !fs.existsSync(file)) {
       res.statusCode = 404;
       res.end();
       return;
@@ -24,6 +28,55 @@ export async function serveGuestImage(guestDir: string): Promise<{ baseUrl: stri
   };
 }
 
+/** What a command run by runTimed did. */
+export interface TimedRun {
+  readonly code: number | null;
+  /** stdout and stderr as they interleaved. */
+  readonly text: string;
+  readonly stdout: string;
+  readonly seconds: number;
+  /** It was still running at its time limit and was killed. */
+  readonly killed: boolean;
+}
+
+/**
+ * Runs a command in its own process, kills it after boundMs, and records how long it took in
+ * `timings`. jest shows console output only when a file ends, so KUBELAB_TEST_GUEST_LOG (when set)
+ * follows each run as it finishes.
+ */
+export function runTimed(
+  what: string,
+  cmd: string,
+  args: string[],
+  opts: { env: NodeJS.ProcessEnv; cwd: string; boundMs: number; timings: [string, number][] },
+): Promise<TimedRun> {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const child = spawn(cmd, args, { env: opts.env, cwd: opts.cwd });
+    let text = '';
+    let stdout = '';
+    child.stdout.on('data', (d) => {
+      text += d;
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => (text += d));
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, opts.boundMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const seconds = Math.round((Date.now() - t0) / 1000);
+      opts.timings.push([what, seconds]);
+      if (process.env.KUBELAB_TEST_GUEST_LOG) {
+        fs.appendFileSync(process.env.KUBELAB_TEST_GUEST_LOG, `--- ${what} → ${killed ? 'killed' : `exit ${code}`} after ${seconds} s\n${text}\n`);
+      }
+      resolve({ code, text, stdout, seconds, killed });
+    });
+  });
+}
+
 /**
  * Puts the stand-in k3s (k3s-standin.py reporting `version`) and install.sh (install-standin.sh)
  * into the project and returns the config lines that make kubelab upload them.
@@ -36,12 +89,25 @@ export function standInK3sInstaller(project: string, version: string): string[] 
   return [`k3s:`, `  version: ${version}`, `  installer: { source: local, binary: ${binary}, script: install.sh }`];
 }
 
-/** `describe` when the guest image is there (run.sh built it), else skipped with the reason (failed under KUBELAB_REQUIRE_TOOLS=1). */
-export function guestDescribe(suite: string, script: string): jest.Describe {
-  const missing = process.env.KUBELAB_TEST_GUEST_MISSING || (process.env.KUBELAB_TEST_GUEST_DIR ? '' : `KUBELAB_TEST_GUEST_DIR (run it with npm run ${script}, which builds the guest image)`);
+/**
+ * `describe` when the guest image is there (run.sh built it and named its folder in `dirVariable`),
+ * else skipped with the reason (failed under KUBELAB_REQUIRE_TOOLS=1).
+ */
+export function guestDescribe(suite: string, script: string, dirVariable = 'KUBELAB_TEST_GUEST_DIR'): jest.Describe {
+  const missing = process.env.KUBELAB_TEST_GUEST_MISSING || (process.env[dirVariable] ? '' : `${dirVariable} (run it with npm run ${script}, which builds the guest image)`);
   if (!missing) return describe;
   const reason = `the ${suite} needs ${missing}, which this machine lacks (CI installs it in .ci/run)`;
   if (process.env.KUBELAB_REQUIRE_TOOLS === '1') throw new Error(`KUBELAB_REQUIRE_TOOLS=1 but ${reason}`);
   console.warn(`SKIPPED: ${reason}`);
   return describe.skip;
+}
+
+const REPO = path.resolve(__dirname, '..', '..');
+const RUN_CLI = `require(${JSON.stringify(path.join(REPO, 'bin', 'run-ts.js'))}).loadTs(${JSON.stringify(path.join(REPO, 'cli', 'main.ts'))})
+  .main(JSON.parse(process.argv[1]), process.argv[2])
+  .then((c) => { process.exitCode = c; }, (e) => { console.error(e && e.stack ? e.stack : String(e)); process.exitCode = 1; });`;
+
+/** node's arguments that run `kubelab <args>` from this checkout's TypeScript in `project`. */
+export function kubelabNodeArgs(args: string[], project: string): string[] {
+  return ['-e', RUN_CLI, JSON.stringify(args), project];
 }

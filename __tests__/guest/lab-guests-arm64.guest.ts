@@ -9,56 +9,29 @@
  * Every assertion reads the real guest over `kubelab ssh`. run.sh --arm64 builds the image and
  * gives this file a network namespace of its own.
  */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as http from 'http';
-import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { UBUNTU_ARM64_IMG_FILE } from '../../cli/image/ubuntu-image';
+import { guestDescribe, kubelabNodeArgs, runTimed, serveGuestImage, TimedRun } from './guest-lab';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const GUEST_DIR = process.env.KUBELAB_TEST_GUEST_ARM64_DIR;
 const LAB = 'alab';
 const VERSION = 'v1.36.4+k3s1';
 
-function guestDescribe(): jest.Describe {
-  const missing = process.env.KUBELAB_TEST_GUEST_MISSING || (GUEST_DIR ? '' : 'KUBELAB_TEST_GUEST_ARM64_DIR (run it with npm run test:guest:arm64, which builds the arm64 guest image)');
-  if (!missing) return describe;
-  const reason = `the arm64 real-guest suite needs ${missing}, which this machine lacks (CI installs it in .ci/run)`;
-  if (process.env.KUBELAB_REQUIRE_TOOLS === '1') throw new Error(`KUBELAB_REQUIRE_TOOLS=1 but ${reason}`);
-  console.warn(`SKIPPED: ${reason}`);
-  return describe.skip;
-}
 
-const RUN_CLI = `require(${JSON.stringify(path.join(REPO, 'bin', 'run-ts.js'))}).loadTs(${JSON.stringify(path.join(REPO, 'cli', 'main.ts'))})
-  .main(JSON.parse(process.argv[1]), process.argv[2])
-  .then((c) => { process.exitCode = c; }, (e) => { console.error(e && e.stack ? e.stack : String(e)); process.exitCode = 1; });`;
 
 const timings: [string, number][] = [];
 
-guestDescribe()('an arm64 lab of real guests: cp1 (server) and w1 (agent)', () => {
+guestDescribe('arm64 real-guest suite', 'test:guest:arm64', 'KUBELAB_TEST_GUEST_ARM64_DIR')('an arm64 lab of real guests: cp1 (server) and w1 (agent)', () => {
   let root: string;
   let project: string;
   let env: NodeJS.ProcessEnv;
-  let server: http.Server;
+  let image: Awaited<ReturnType<typeof serveGuestImage>>;
 
-  const kubelab = (args: string[], boundMs = 15 * 60_000): Promise<{ code: number | null; text: string }> =>
-    new Promise((resolve) => {
-      const t0 = Date.now();
-      const child = spawn(process.execPath, ['-e', RUN_CLI, JSON.stringify(args), project], { env, cwd: project });
-      let text = '';
-      child.stdout.on('data', (d) => (text += d));
-      child.stderr.on('data', (d) => (text += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), boundMs);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        const seconds = Math.round((Date.now() - t0) / 1000);
-        timings.push([`kubelab ${args.join(' ')}`, seconds]);
-        if (process.env.KUBELAB_TEST_GUEST_LOG) fs.appendFileSync(process.env.KUBELAB_TEST_GUEST_LOG, `--- kubelab ${args.join(' ')} → exit ${code} after ${seconds} s\n${text}\n`);
-        resolve({ code, text });
-      });
-    });
+  const kubelab = (args: string[], boundMs = 15 * 60_000): Promise<TimedRun> =>
+    runTimed(`kubelab ${args.join(' ')}`, process.execPath, kubelabNodeArgs(args, project), { env, cwd: project, boundMs, timings });
   const onGuest = async (node: string, command: string): Promise<string> => {
     const r = await kubelab(['ssh', node, '--', command], 180_000);
     if (r.code !== 0) throw new Error(`kubelab ssh ${node} -- ${command}: exit ${r.code}\n${r.text}`);
@@ -90,17 +63,7 @@ guestDescribe()('an arm64 lab of real guests: cp1 (server) and w1 (agent)', () =
       ].join('\n'),
     );
     // The image exactly as Ubuntu publishes the arm64 one: a qcow2 file and SHA256SUMS, over HTTP.
-    server = http.createServer((req, res) => {
-      const file = path.join(GUEST_DIR!, path.basename(req.url ?? ''));
-      if (![`/${UBUNTU_ARM64_IMG_FILE}`, '/SHA256SUMS'].includes(req.url ?? '') || !fs.existsSync(file)) {
-        res.statusCode = 404;
-        res.end();
-        return;
-      }
-      res.writeHead(200, { 'Content-Length': fs.statSync(file).size });
-      fs.createReadStream(file).pipe(res);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    image = await serveGuestImage(GUEST_DIR!, UBUNTU_ARM64_IMG_FILE);
     env = {
       ...process.env,
       PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
@@ -108,7 +71,7 @@ guestDescribe()('an arm64 lab of real guests: cp1 (server) and w1 (agent)', () =
       VBOXMANAGE_STANDIN_DIR: path.join(root, 'vbox'),
       VBOXMANAGE_STANDIN_QEMU: GUEST_DIR,
       VBOXMANAGE_STANDIN_VERSION: '7.2.8r170228',
-      KUBELAB_IMAGE_BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+      KUBELAB_IMAGE_BASE_URL: image.baseUrl,
       XDG_CACHE_HOME: path.join(root, 'cache'),
       HOME: root,
     };
@@ -119,7 +82,7 @@ guestDescribe()('an arm64 lab of real guests: cp1 (server) and w1 (agent)', () =
     const stateFile = path.join(root, 'vbox', 'state.json');
     const vms: { qemuPid?: number }[] = fs.existsSync(stateFile) ? JSON.parse(fs.readFileSync(stateFile, 'utf8')).vms : [];
     for (const vm of vms) if (vm.qemuPid) process.kill(vm.qemuPid, 'SIGKILL');
-    await new Promise((resolve) => server.close(resolve));
+    await image?.close();
     fs.rmSync(root, { recursive: true, force: true });
     console.log(`arm64 guest suite timings (s):\n${timings.map(([what, s]) => `${String(s).padStart(5)}  ${what}`).join('\n')}`);
   });

@@ -7,13 +7,13 @@
  * over `kubelab ssh`. run.sh builds the image and puts this file in a network namespace of
  * its own; the stand-in refuses to touch networking anywhere else.
  */
-import { spawn } from 'child_process';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { labPaths } from '../../config/paths';
 import { LoopbackProxy, startLoopbackProxy } from '../support/loopback-proxy';
-import { guestDescribe, serveGuestImage, standInK3sInstaller } from './guest-lab';
+import { guestDescribe, kubelabNodeArgs, runTimed, serveGuestImage, standInK3sInstaller, TimedRun } from './guest-lab';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const GUEST_DIR = process.env.KUBELAB_TEST_GUEST_DIR;
@@ -25,19 +25,8 @@ const READY_TIMEOUT_S = 60;
 /** The host's address on the suite's host-only bridge, where the lab's proxy listens. */
 const HOST_IP = '192.168.56.1';
 
-interface Run {
-  code: number | null;
-  text: string;
-  /** Standard output alone (kubelab's progress lines, e.g. a slow login, go to standard error). */
-  stdout: string;
-  seconds: number;
-  /** The test killed it: it did not end by itself within the test's bound. */
-  killed: boolean;
-}
+type Run = TimedRun;
 
-const RUN_CLI = `require(${JSON.stringify(path.join(REPO, 'bin', 'run-ts.js'))}).loadTs(${JSON.stringify(path.join(REPO, 'cli', 'main.ts'))})
-  .main(JSON.parse(process.argv[1]), process.argv[2])
-  .then((c) => { process.exitCode = c; }, (e) => { console.error(e && e.stack ? e.stack : String(e)); process.exitCode = 1; });`;
 
 const timings: [string, number][] = [];
 
@@ -51,32 +40,7 @@ guestDescribe('real-guest suite', 'test:guest')('a lab of real guests: cp1 (serv
 
   /** `kubelab <args>` in the lab project, in its own process; killed after boundMs. */
   const kubelab = (args: string[], boundMs = 15 * 60_000): Promise<Run> =>
-    new Promise((resolve) => {
-      const t0 = Date.now();
-      const child = spawn(process.execPath, ['-e', RUN_CLI, JSON.stringify(args), project], { env, cwd: project });
-      let text = '';
-      let stdout = '';
-      child.stdout.on('data', (d) => {
-        text += d;
-        stdout += d;
-      });
-      child.stderr.on('data', (d) => (text += d));
-      let killed = false;
-      const timer = setTimeout(() => {
-        killed = true;
-        child.kill('SIGKILL');
-      }, boundMs);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        const seconds = Math.round((Date.now() - t0) / 1000);
-        timings.push([`kubelab ${args.join(' ')}`, seconds]);
-        // jest shows console output only when the file ends: KUBELAB_TEST_GUEST_LOG follows the run as it goes.
-        if (process.env.KUBELAB_TEST_GUEST_LOG) {
-          fs.appendFileSync(process.env.KUBELAB_TEST_GUEST_LOG, `--- kubelab ${args.join(' ')} → ${killed ? 'killed' : `exit ${code}`} after ${seconds} s\n${text}\n`);
-        }
-        resolve({ code, text, stdout, seconds, killed });
-      });
-    });
+    runTimed(`kubelab ${args.join(' ')}`, process.execPath, kubelabNodeArgs(args, project), { env, cwd: project, boundMs, timings });
 
   /** A command's output on a node, through `kubelab ssh` (which exits with the command's status). */
   const onGuest = async (node: string, command: string): Promise<string> => {
@@ -140,12 +104,7 @@ guestDescribe('real-guest suite', 'test:guest')('a lab of real guests: cp1 (serv
   test('network up: the host-only interface has 192.168.56.1/24 in this namespace', async () => {
     const r = await kubelab(['network', 'up']);
     expect(r.code).toBe(0);
-    const addr = await new Promise<string>((resolve) => {
-      const ip = spawn('ip', ['-4', '-o', 'addr', 'show', 'dev', 'vboxnet0']);
-      let out = '';
-      ip.stdout.on('data', (d) => (out += d));
-      ip.on('close', () => resolve(out));
-    });
+    const addr = execFileSync('ip', ['-4', '-o', 'addr', 'show', 'dev', 'vboxnet0'], { encoding: 'utf8' });
     expect(addr).toContain('inet 192.168.56.1/24');
     // The lab's proxy on the bridge; the VMs get it from their seed, K3s from its installer.
     proxy = await startLoopbackProxy({}, HOST_IP);

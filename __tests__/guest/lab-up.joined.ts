@@ -13,7 +13,6 @@
  * the joined scenarios and HA on the same guests; removing servers goes 3 → 1 (the lab allows
  * 1, 3 or 5). run.sh puts this file in a network namespace of its own.
  */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as https from 'https';
 import * as os from 'os';
@@ -21,7 +20,7 @@ import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
 import { labPaths } from '../../config/paths';
 import { makeLabProject, makeProviderMirror, plannedChanges } from '../terraform/terraform-lab';
-import { guestDescribe, serveGuestImage, standInK3sInstaller } from './guest-lab';
+import { guestDescribe, runTimed, serveGuestImage, standInK3sInstaller, TimedRun } from './guest-lab';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const GUEST_DIR = process.env.KUBELAB_TEST_GUEST_DIR;
@@ -37,14 +36,7 @@ const NODES = {
 type Node = keyof typeof NODES;
 const SERVERS: Node[] = ['cp1', 'cp2', 'cp3'];
 
-interface Run {
-  code: number | null;
-  /** stdout and stderr together. */
-  out: string;
-  /** stdout alone (what a command on a guest printed; kubelab's own warnings go to stderr). */
-  stdout: string;
-  seconds: number;
-}
+type Run = TimedRun;
 
 interface VboxState {
   vms: { name: string; state: string; qemuPid?: number }[];
@@ -81,39 +73,20 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
 
   /** A command in the project, in its own process; killed after boundMs. */
   const run = (what: string, cmd: string, args: string[], boundMs: number): Promise<Run> =>
-    new Promise((resolve) => {
-      const t0 = Date.now();
-      const child = spawn(cmd, args, { env, cwd: project });
-      let out = '';
-      let stdout = '';
-      child.stdout.on('data', (d) => {
-        out += d;
-        stdout += d;
-      });
-      child.stderr.on('data', (d) => (out += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), boundMs);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        const seconds = Math.round((Date.now() - t0) / 1000);
-        timings.push([what, seconds]);
-        // jest shows console output only when the file ends: KUBELAB_TEST_GUEST_LOG follows the run as it goes.
-        if (process.env.KUBELAB_TEST_GUEST_LOG) fs.appendFileSync(process.env.KUBELAB_TEST_GUEST_LOG, `--- ${what} → exit ${code} after ${seconds} s\n${out}\n`);
-        resolve({ code, out, stdout, seconds });
-      });
-    });
+    runTimed(what, cmd, args, { env, cwd: project, boundMs, timings });
   // cdktf runs `terraform providers lock` after a first init, which asks the registry even when the mirror
   // installed the provider: the stand-ins are served only from the mirror (as in test:terraform).
   const npmRun = (script: 'up' | 'down' | 'diff', ...extra: string[]) =>
     run(`npm run ${script}${extra.length ? ` -- ${extra.join(' ')}` : ''}`, 'npm', ['run', script, '--', ...extra, '--skip-provider-lock'], 40 * 60_000);
   const kubelab = (args: string[], boundMs = 20 * 60_000) => run(`kubelab ${args.join(' ')}`, process.execPath, [path.join(project, 'bin', 'kubelab.js'), ...args], boundMs);
   const expectOk = (r: Run) => {
-    if (r.code !== 0) throw new Error(`exit ${r.code}:\n${r.out.slice(-8000)}`);
+    if (r.code !== 0) throw new Error(`exit ${r.code}:\n${r.text.slice(-8000)}`);
   };
 
   /** A command's output on a node, through `kubelab ssh` (which exits with the command's status). */
   const onGuest = async (node: Node, command: string): Promise<string> => {
     const r = await kubelab(['ssh', node, '--', command], 5 * 60_000);
-    if (r.code !== 0) throw new Error(`kubelab ssh ${node} -- ${command}: exit ${r.code}\n${r.out}`);
+    if (r.code !== 0) throw new Error(`kubelab ssh ${node} -- ${command}: exit ${r.code}\n${r.text}`);
     return r.stdout.trim();
   };
   const unitOf = (node: Node) => (NODES[node].role === 'server' ? 'k3s' : 'k3s-agent');
@@ -261,7 +234,7 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
   scenario('first up: four guests boot; cp1 starts etcd with --cluster-init, cp2 and cp3 join it with --server, w1 joins as agent; the API lists all four Ready', async () => {
     const r = await npmRun('up');
     expectOk(r);
-    console.log(`first up: Terraform's steps (Creation complete after):\n${timeline(r.out)}`);
+    console.log(`first up: Terraform's steps (Creation complete after):\n${timeline(r.text)}`);
     expect(nodeVms().map((v) => [v.name, v.state]).sort()).toEqual(nodes.map((n) => [`${LAB}-${n}`, 'running']));
     for (const v of nodeVms()) expect(qemuRuns(v.qemuPid!)).toBe(true);
     for (const n of nodes) {
@@ -299,7 +272,7 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
     configure();
     const diff = await npmRun('diff', 'k3s');
     expectOk(diff);
-    const planned = plannedChanges(diff.out);
+    const planned = plannedChanges(diff.text);
     expect({ create: planned.create, destroy: planned.destroy, update: planned.update }).toEqual({ create: [], destroy: [], update: [] });
     expect(planned.replace).toEqual(nodes.map((n) => `null_resource.${NODES[n].role}-${n}_version`).sort());
     const before = (await allFacts()).map((f) => f.mainPid);
@@ -351,7 +324,7 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
     configure();
     const diff = await npmRun('diff', 'vms');
     expectOk(diff);
-    expect(plannedChanges(diff.out).destroy).toContain('null_resource.vm-w1');
+    expect(plannedChanges(diff.text).destroy).toContain('null_resource.vm-w1');
     expectOk(await npmRun('up'));
     expect(nodeVms().map((v) => v.name).sort()).toEqual(nodes.map((n) => `${LAB}-${n}`));
     expect(vboxState().media.filter((m) => m.location.includes(`${LAB}-w1`))).toEqual([]);
