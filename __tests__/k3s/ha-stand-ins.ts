@@ -2,7 +2,8 @@
  * STAND-IN for K3s's view of an embedded-etcd cluster in kubelab's tests. Nothing here is
  * K3s or etcd: a `k3s` script answers the kubectl calls kubelab's HA steps make from files in
  * a shared cluster dir: <cluster>/etcd/<node> holds "<InternalIP>" for each etcd member,
- * <cluster>/removed/<node> the member name K3s reports as removed.
+ * <cluster>/removed/<node> the member name K3s reports as removed, <cluster>/agents/<node> marks
+ * a node without etcd (no etcd role label).
  *
  * The one behaviour it plays follows k3s-io/k3s pkg/etcd/member_controller.go (read at commit
  * 14cf9632): annotating a server node `etcd.k3s.cattle.io/remove=true` removes its etcd member
@@ -26,12 +27,20 @@ case "$1 $2" in
   "get nodes")
     [ "$3 $4" = "-l node-role.kubernetes.io/etcd=true" ] || { echo "stand-in k3s: unexpected: kubectl $*" >&2; exit 99; }
     [ "$5 $6" = '-o jsonpath={range .items[*]}{.metadata.name} {.status.addresses[?(@.type=="InternalIP")].address} {.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}' ] || { echo "stand-in k3s: unexpected query: kubectl $*" >&2; exit 99; }
-    for f in "$cluster"/etcd/*; do [ -e "$f" ] && echo "$(basename "$f") $(cat "$f") True"; done ;;
+    # A node's Ready condition status is "True", "False" or "Unknown" (k8s.io/api core/v1 ConditionStatus); <cluster>/not-ready/<node> holds one that is not "True".
+    for f in "$cluster"/etcd/*; do
+      [ -e "$f" ] || continue
+      n=$(basename "$f"); ready=True
+      [ -e "$cluster/not-ready/$n" ] && ready=$(cat "$cluster/not-ready/$n")
+      echo "$n $(cat "$f") $ready"
+    done ;;
   "get node")
-    if [ ! -e "$cluster/etcd/$3" ] && [ ! -e "$cluster/removed/$3" ]; then echo "Error from server (NotFound): nodes \\"$3\\" not found" >&2; exit 1; fi
+    if [ ! -e "$cluster/etcd/$3" ] && [ ! -e "$cluster/removed/$3" ] && [ ! -e "$cluster/agents/$3" ]; then echo "Error from server (NotFound): nodes \\"$3\\" not found" >&2; exit 1; fi
     # -o name prints <resource>/<name> (kubectl's name printer).
     if [ "$4 $5" = "-o name" ]; then echo "node/$3"; exit 0; fi
     [ "$4 $5" = '-o jsonpath={.metadata.labels.node-role\\.kubernetes\\.io/etcd} {.metadata.annotations.etcd\\.k3s\\.cattle\\.io/removed-node-name}' ] || { echo "stand-in k3s: unexpected query: kubectl $*" >&2; exit 99; }
+    # An agent has no etcd role label: kubectl prints a missing key as empty (--allow-missing-template-keys defaults to true).
+    if [ -e "$cluster/agents/$3" ]; then echo " "; exit 0; fi
     removed=''
     [ -e "$cluster/removed/$3" ] && removed=$(cat "$cluster/removed/$3")
     echo "true $removed" ;;
