@@ -7,6 +7,7 @@
  * Bash is fine: the node and registries scripts are rendered here and run by bash in a temp dir.
  */
 const base = require('./jest.config');
+const { dropRoot } = require('./__tests__/support/drop-root');
 
 const suites = [
   'cli/file-lock',
@@ -26,12 +27,16 @@ const suites = [
   'k3s/registries',
   'k3s/step-plan',
   'k3s/uninstall-script',
+  'kubeconfig/kubeconfig-files',
   'kubeconfig/merge',
   'kubeconfig/unmerge-record',
   'ssh/destroy-forgets-pin',
   'ssh/key-redraw',
   'ssh/keys',
+  'ssh/pins',
+  'ssh/ssh-key',
   'state-dir/permissions',
+  'state-dir/write-files',
   'virtualbox/commands',
 ];
 
@@ -41,4 +46,6 @@ module.exports = {
   testMatch: suites.map((s) => `<rootDir>/__tests__/${s}.test.ts`),
   // Stryker runs its own workers (concurrency in stryker.config.js); one jest worker each.
   maxWorkers: 1,
+  // The mutants' tests never run as root (see the file): read here, in Stryker's test runner process, before any test.
+  cacheDirectory: dropRoot(),
 };

@@ -42,7 +42,8 @@ module.exports = {
   incremental: true,
   incrementalFile: process.env.KUBELAB_STRYKER_INCREMENTAL_FILE || path.join(os.homedir(), '.cache', 'kubelab-stryker', 'incremental.json'),
   concurrency: 2,
-  timeoutMS: 20000,
+  // Stryker's deadline per mutant: 1.5 x the test's own time plus this (a mutant that loops ends as a timeout, counted as killed).
+  timeoutMS: 10000,
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
