@@ -20,6 +20,7 @@ const suites = [
   'config/topology',
   'image/proxy',
   'k3s/check-race',
+  'k3s/cluster-join',
   'k3s/etcd-member',
   'k3s/flannel-iface',
   'k3s/installer-arch',

@@ -68,6 +68,12 @@ describe('withWait progress lines on the clock (jest fake timers: Date.now and s
     expect(lines).toHaveLength(3);
   });
 
+  test('within: an answer in time leaves no timer behind (the process can exit)', async () => {
+    const answer = await withWait('the API', { timeoutMs: 60_000 }, (wait) => wait.within(Promise.resolve(42)));
+    expect(answer).toBe(42);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
   test('a wait that prints nowhere (no out) outlives its progress ticks', async () => {
     let finish!: () => void;
     const done = withWait('w1', { timeoutMs: 60_000, everyMs: 1_000 }, () => new Promise<string>((r) => (finish = () => r('ok'))));

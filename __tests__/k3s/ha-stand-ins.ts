@@ -9,11 +9,13 @@
  * 14cf9632): annotating a server node `etcd.k3s.cattle.io/remove=true` removes its etcd member
  * and sets `etcd.k3s.cattle.io/removed-node-name` to the member's name. A file
  * <cluster>/controller-stuck makes it never confirm (a controller that cannot reach quorum).
+ * Failures the tests make on purpose, none of them K3s's own wording: <cluster>/api-down (every
+ * call fails, error on stderr), api-down-after-annotate, annotate-refused, readyz-silent
+ * (the etcd health call fails without a word).
  *
  * It answers only the queries whose fields it serves, written in kubectl's JSONPath syntax
- * (kubernetes.io "JSONPath Support": dots inside a label or annotation key escaped with \,
- * filters as [?(@.type=="…")]): the etcd servers' name, InternalIP and Ready status, and one
- * node's etcd role label and the removed-node-name annotation. A query for another key (a
+ * (kubernetes.io "JSONPath Support": dots inside a label or annotation key escaped with \):
+ * one node's etcd role label and the removed-node-name annotation. A query for another key (a
  * misspelt annotation) is refused, as a real cluster would answer it with an empty string.
  */
 export function standInHaK3s(clusterDir: string): string {
@@ -23,17 +25,9 @@ cluster='${clusterDir}'
 [ "$1" = kubectl ] || { echo "stand-in k3s: unexpected: $*" >&2; exit 99; }
 shift
 echo "$*" >> "$cluster/kubectl.log"
+# Failures made on purpose by the tests: an API server that stops answering (kubectl prints its error on stderr only).
+if [ -e "$cluster/api-down" ]; then echo "stand-in k3s: the API server does not answer" >&2; exit 1; fi
 case "$1 $2" in
-  "get nodes")
-    [ "$3 $4" = "-l node-role.kubernetes.io/etcd=true" ] || { echo "stand-in k3s: unexpected: kubectl $*" >&2; exit 99; }
-    [ "$5 $6" = '-o jsonpath={range .items[*]}{.metadata.name} {.status.addresses[?(@.type=="InternalIP")].address} {.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}' ] || { echo "stand-in k3s: unexpected query: kubectl $*" >&2; exit 99; }
-    # A node's Ready condition status is "True", "False" or "Unknown" (k8s.io/api core/v1 ConditionStatus); <cluster>/not-ready/<node> holds one that is not "True".
-    for f in "$cluster"/etcd/*; do
-      [ -e "$f" ] || continue
-      n=$(basename "$f"); ready=True
-      [ -e "$cluster/not-ready/$n" ] && ready=$(cat "$cluster/not-ready/$n")
-      echo "$n $(cat "$f") $ready"
-    done ;;
   "get node")
     if [ ! -e "$cluster/etcd/$3" ] && [ ! -e "$cluster/removed/$3" ] && [ ! -e "$cluster/agents/$3" ]; then echo "Error from server (NotFound): nodes \\"$3\\" not found" >&2; exit 1; fi
     # -o name prints <resource>/<name> (kubectl's name printer).
@@ -46,7 +40,9 @@ case "$1 $2" in
     echo "true $removed" ;;
   "annotate node")
     [ "$4 $5" = "etcd.k3s.cattle.io/remove=true --overwrite" ] || { echo "stand-in k3s: unexpected: kubectl $*" >&2; exit 99; }
+    if [ -e "$cluster/annotate-refused" ]; then echo "stand-in k3s: annotating refused" >&2; exit 1; fi
     echo "node/$3 annotated"
+    [ -e "$cluster/api-down-after-annotate" ] && touch "$cluster/api-down"
     if [ ! -e "$cluster/controller-stuck" ] && [ -e "$cluster/etcd/$3" ]; then
       mkdir -p "$cluster/removed"
       echo "$3-standin" > "$cluster/removed/$3"
@@ -55,6 +51,7 @@ case "$1 $2" in
   "drain "*) echo "node/$2 drained" ;;
   "delete node") rm -f "$cluster/etcd/$3"; echo "node \\"$3\\" deleted" ;;
   "get --raw")
+    [ -e "$cluster/readyz-silent" ] && exit 1
     if [ -e "$cluster/controller-stuck" ]; then echo "[-]etcd failed: reason withheld" >&2; exit 1; fi
     echo ok ;;
   *) echo "stand-in k3s: unexpected: kubectl $*" >&2; exit 99 ;;

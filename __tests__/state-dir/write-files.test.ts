@@ -80,6 +80,23 @@ describe('writing files into the state dir', () => {
     });
   });
 
+  posixOnly('a secret is never readable by others, not even before its mode is set', () => {
+    test.each([
+      ['writeSecretFile', (f: string) => writeSecretFile(f, 'secret')],
+      ['writeFileOnce', (f: string) => writeFileOnce(f, () => 'secret')],
+    ])('%s', (_, write) => {
+      process.umask(0o000);
+      const seen: string[] = [];
+      const chmod = realFs.chmodSync;
+      jest.spyOn(realFs, 'chmodSync').mockImplementation((p, mode) => {
+        if (realFs.statSync(p).isFile()) seen.push((realFs.statSync(p).mode & 0o777).toString(8));
+        chmod(p, mode);
+      });
+      write(file());
+      expect(seen).toEqual(['600']);
+    });
+  });
+
   test('a write that fails halfway leaves the old file whole', () => {
     writeFileAtomic(file(), 'old');
     jest.spyOn(realFs, 'renameSync').mockImplementation(() => {
