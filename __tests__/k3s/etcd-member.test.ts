@@ -4,7 +4,7 @@ import { removeEtcdMember } from '../../cli/k3s/etcd-member';
 import { LocalNode, localNode } from '../support/local-node';
 import { standInHaK3s } from './ha-stand-ins';
 
-const FAST = { timeoutMs: 1500, pollMs: 50 };
+const FAST = { timeoutMs: 600, pollMs: 50 };
 
 // What kubelab asks K3s on the surviving server, against the HA stand-in (ha-stand-ins.ts) in local bash;
 // the same calls over real OpenSSH servers are in ha-steps.test.ts.
@@ -56,9 +56,9 @@ describe('removing a server from embedded etcd (K3s played by a stand-in)', () =
   test('when K3s never confirms, the error says so, with what etcd reports, and that K3s stays installed', async () => {
     fs.writeFileSync(path.join(clusterDir, 'controller-stuck'), '');
     await expect(removeEtcdMember(cp1.session, 'cp3', FAST)).rejects.toThrow(
-      /^K3s did not confirm the removal of cp3's etcd member within 2 s \(no etcd\.k3s\.cattle\.io\/removed-node-name annotation\); etcd on cp1 says: \[-\]etcd failed: reason withheld\. K3s is still installed on cp3: look at the K3s log of cp1 \(journalctl -u k3s\) and run the step again\.$/,
+      /^K3s did not confirm the removal of cp3's etcd member within 1 s \(no etcd\.k3s\.cattle\.io\/removed-node-name annotation\); etcd on cp1 says: \[-\]etcd failed: reason withheld\. K3s is still installed on cp3: look at the K3s log of cp1 \(journalctl -u k3s\) and run the step again\.$/,
     );
-    expect(kubectlLog().filter((l) => l.startsWith('get node cp3')).length).toBeGreaterThan(5);
+    expect(kubectlLog().filter((l) => l.startsWith('get node cp3')).length).toBeGreaterThan(2);
   });
 
   test('it gives up at the deadline, not a poll later', async () => {
