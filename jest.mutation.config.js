@@ -16,6 +16,7 @@ const suites = [
   'cli/wait-progress',
   'config/bad-inputs',
   'config/lab-config',
+  'config/proxy-environment',
   'config/proxy-credentials',
   'config/topology',
   'image/proxy',

@@ -1,9 +1,10 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { utils } from 'ssh2';
 import { labPaths } from '../../config/paths';
-import { ensureLabKeyPair, publicKeyLineOf, readableKeyPair } from '../../cli/ssh/keys';
+import { authorizeKeyCommand, ensureLabKeyPair, publicKeyLineOf, readableKeyPair } from '../../cli/ssh/keys';
 
 // ssh2 1.17.0's generateKeyPairSync('ed25519') writes a key its own parser rejects about once in
 // 256 pairs (mscdex/ssh2 issues #1390 and #1513: keygen.js strips a leading zero byte of the
@@ -84,6 +85,21 @@ describe('the lab key pair on disk', () => {
     };
     expect(publicKeyLineOf(file('a', withComment.private))).toBe(`ssh-ed25519 ${pub(withComment.public)} me@laptop`);
     expect(publicKeyLineOf(file('b', without.private))).toBe(`ssh-ed25519 ${pub(without.public)}`);
+  });
+
+  test('a lab private key without a comment still gets the lab user as the public key\'s comment', () => {
+    const paths = labPaths(projectDir);
+    fs.mkdirSync(path.dirname(paths.sshPrivateKey), { recursive: true });
+    fs.writeFileSync(paths.sshPrivateKey, readableKeyPair().private, { mode: 0o600 });
+    expect(ensureLabKeyPair(paths).publicKey).toMatch(/^ssh-ed25519 \S+ kubelab$/);
+  });
+
+  (process.platform === 'win32' ? test.skip : test)('the line that authorizes a key runs in sh, twice, even with a quote in the key\'s comment: one line, modes sshd accepts', () => {
+    const line = `ssh-ed25519 ${readableKeyPair().public.split(' ')[1]} it's me`;
+    for (let i = 0; i < 2; i++) execFileSync('sh', ['-c', authorizeKeyCommand(line)], { env: { PATH: '/usr/bin:/bin', HOME: projectDir } });
+    expect(fs.readFileSync(path.join(projectDir, '.ssh', 'authorized_keys'), 'utf8')).toBe(`${line}\n`);
+    expect(fs.statSync(path.join(projectDir, '.ssh')).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.join(projectDir, '.ssh', 'authorized_keys')).mode & 0o777).toBe(0o600);
   });
 
   test('ten unreadable pairs in a row are a bug of their own, said as such', () => {

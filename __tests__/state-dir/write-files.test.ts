@@ -54,6 +54,15 @@ describe('writing files into the state dir', () => {
     expect(leftovers()).toEqual([]);
   });
 
+  test('content that cannot be made: that error, not a complaint about the temp file never written', () => {
+    expect(() =>
+      writeFileOnce(file(), () => {
+        throw new Error('cannot make the token');
+      }),
+    ).toThrow('cannot make the token');
+    expect(fs.existsSync(file())).toBe(false);
+  });
+
   test('any other failure is passed on as it is', () => {
     jest.spyOn(realFs, 'linkSync').mockImplementation(() => {
       throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
