@@ -30,6 +30,7 @@ const GATED = [
   'cli/wait-progress.ts',
   'config/cluster-join.ts',
   'config/k3s-plan.ts',
+  'config/proxy.ts',
 ];
 const BREAK_PERCENT = 90;
 
