@@ -105,6 +105,8 @@ guestDescribe('arm64 real-guest suite', 'test:guest:arm64', 'KUBELAB_TEST_GUEST_
     for (const r of runs) expect({ code: r.code, text: r.text }).toEqual({ code: 0, text: expect.stringContaining('cloud-init finished') });
     for (const [node, ip] of [['cp1', '192.168.56.10'], ['w1', '192.168.56.11']]) {
       expect(await onGuest(node, 'uname -m; hostname; cloud-init status')).toMatch(new RegExp(`^aarch64\\n${node}\\n[\\s\\S]*status: done`));
+      // Booted by the UEFI firmware, as VirtualBox's armv8virtual VMs boot (--firmware efi64): the kernel's EFI stub ran.
+      expect(await onGuest(node, 'test -d /sys/firmware/efi && echo efi')).toBe('efi');
       // The MAC VirtualBox gave NIC2 (the stand-in's record) is the interface holding the static address, named enp0s8 by the seed.
       const mac = vboxState().vms.find((v) => v.name === `${LAB}-${node}`)!.macs[2].toLowerCase().match(/../g).join(':');
       const nic = await onGuest(node, `ip -o link | grep -i 'link/ether ${mac}' | cut -d: -f2`);
@@ -119,6 +121,6 @@ guestDescribe('arm64 real-guest suite', 'test:guest:arm64', 'KUBELAB_TEST_GUEST_
     expect(await onGuest('cp1', 'systemctl is-active k3s')).toBe('active');
     expect(await kubelab(['k3s', 'agent', 'w1'])).toMatchObject({ code: 0 });
     expect(await onGuest('w1', 'systemctl is-active k3s-agent')).toBe('active');
-    expect(await onGuest('cp1', 'sudo -n k3s kubectl get node w1 -o jsonpath=x')).toBe('True 192.168.56.11');
+    expect(await onGuest('cp1', `sudo -n k3s kubectl get node w1 -o jsonpath='{.status.conditions[?(@.type=="Ready")].status} {.status.addresses[?(@.type=="InternalIP")].address}'`)).toBe('True 192.168.56.11');
   });
 });
