@@ -1,7 +1,7 @@
 /**
  * REAL ARM64 GUESTS (`npm run test:guest:arm64`, not part of `npm test`): the lab on an
  * Apple Silicon host, as far as this amd64 machine can show it. kubelab runs its arm64 path
- * (KUBELAB_HOST_ARCH=arm64): it downloads the qcow2 image with its SHA256SUMS, builds the
+ * (KUBELAB_HOST_ARCH=arm64, KUBELAB_HOST_PLATFORM=darwin): it downloads the qcow2 image with its SHA256SUMS, builds the
  * base VM itself (createvm --platform-architecture arm, armv8virtual, EFI, clonemedium to
  * VDI), clones the nodes, seeds them with a network config matched by MAC, and installs K3s
  * over SSH. Behind the VBoxManage stand-in, the guests are Debian 13 arm64 under
@@ -67,7 +67,9 @@ guestDescribe('arm64 real-guest suite', 'test:guest:arm64', 'KUBELAB_TEST_GUEST_
     env = {
       ...process.env,
       PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
+      // An Apple Silicon Mac, as VirtualBox sees it (VirtualBox has no Linux arm64 host).
       KUBELAB_HOST_ARCH: 'arm64',
+      KUBELAB_HOST_PLATFORM: 'darwin',
       VBOXMANAGE_STANDIN_DIR: path.join(root, 'vbox'),
       VBOXMANAGE_STANDIN_QEMU: GUEST_DIR,
       VBOXMANAGE_STANDIN_VERSION: '7.2.8r170228',
