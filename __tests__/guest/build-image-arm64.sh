@@ -113,22 +113,24 @@ mkdir -p "$work/initrd"/{bin,dev,proc,sys,root}
 ln -s ../usr/bin/busybox "$work/initrd/bin/sh"
 cat >"$work/initrd/init" <<'INIT'
 #!/bin/sh
-export PATH=/bin
-busybox mount -t proc proc /proc
-busybox mount -t sysfs sysfs /sys
-busybox mount -t devtmpfs devtmpfs /dev
-for module in /modules/*.ko; do busybox insmod "$module"; done
-label=$(busybox sed -n 's/.*root=LABEL=\([^ ]*\).*/\1/p' /proc/cmdline)
+# busybox by its path: an applet run by name re-executes /proc/self/exe, and /proc is not there
+# before the first mount nor at switch_root.
+bb=/usr/bin/busybox
+$bb mount -t proc proc /proc
+$bb mount -t sysfs sysfs /sys
+$bb mount -t devtmpfs devtmpfs /dev
+for module in /modules/*.ko; do $bb insmod "$module"; done
+label=$($bb sed -n 's/.*root=LABEL=\([^ ]*\).*/\1/p' /proc/cmdline)
 tries=0
-until device=$(busybox findfs "LABEL=$label" 2>/dev/null); do
+until device=$($bb findfs "LABEL=$label" 2>/dev/null); do
   tries=$((tries + 1))
-  if [ "$tries" -gt 120 ]; then echo "initramfs: no disk labelled $label"; exec sh; fi
-  busybox sleep 1
+  if [ "$tries" -gt 120 ]; then echo "initramfs: no disk labelled $label"; exec $bb sh; fi
+  $bb sleep 1
 done
-busybox mount -o ro "$device" /root
-busybox mount -o move /dev /root/dev
-busybox umount /proc /sys
-exec busybox switch_root /root /sbin/init
+$bb mount -o ro "$device" /root
+$bb mount -o move /dev /root/dev
+$bb umount /proc /sys
+exec $bb switch_root /root /sbin/init
 INIT
 chmod +x "$work/initrd/init"
 (cd "$work/initrd" && find . | cpio --quiet -o -H newc | gzip -1 >"$work/initrd.img")

@@ -86,6 +86,11 @@ describeIfMount('test-guest image builds leave nothing mounted', () => {
     expect(r.stderr).toContain(`build-image: not removing ${tmp}/d: still mounted below it: ${tmp}/d/root/dev\n`);
   });
 
+  test('guest_root_disk writes nothing on stdout, which carries only the result folder to run.sh', () => {
+    const r = withLib(`root=$PWD/root; mkdir -p root/etc && echo test >root/etc/hostname && guest_root_disk "$PWD/disk.raw" && test -s disk.raw`);
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 0, stdout: '' });
+  });
+
   describe.each([['build-image.sh'], ['build-image-arm64.sh']])('%s interrupted in debootstrap', (recipe) => {
     let bin: string;
     let marker: string;

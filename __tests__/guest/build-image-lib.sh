@@ -125,8 +125,9 @@ CFG
 }
 
 # guest_root_disk <raw file>: the root file system filling the whole disk (no partition table).
+# mkfs.ext4 says "Creating regular file" on stdout even with -q: the recipes' stdout is the result.
 guest_root_disk() {
-  mkfs.ext4 -q -L kubelab-root -d "$root" "$1" 4G
+  mkfs.ext4 -q -L kubelab-root -d "$root" "$1" 4G >&2
 }
 
 # guest_publish <out> <files in $work...>: moves the result into the recipe's cache folder.
