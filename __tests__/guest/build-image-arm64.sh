@@ -87,10 +87,14 @@ phase "cloud guest configuration"
 guest_finish_root
 
 # The initramfs: what it takes to mount the root file system (virtio disk, ext4 with its checksum
-# drivers: modules.dep and ext4's softdep), then systemd.
+# drivers: modules.dep and ext4's softdep), and the seed DVD's drive (virtio-scsi CD-ROM), then
+# systemd. The DVD is there before systemd starts, as an initramfs that settles udev leaves it:
+# loaded later by udev in the root file system, the drive could appear after cloud-init's local
+# stage had looked for the NoCloud seed (seen on a 1-CPU guest: sr0 6 s after init-local, so
+# cloud-init fell back to DataSourceNone and never made the login user).
 phase "initramfs"
 modules_dir="$root/usr/lib/modules/$kver"
-python3 - "$modules_dir" "$work/initrd" virtio_blk ext4 crc32c_generic <<'PY'
+python3 - "$modules_dir" "$work/initrd" virtio_blk ext4 crc32c_generic sr_mod virtio_scsi <<'PY'
 import lzma, os, sys
 modules_dir, initrd, wanted = sys.argv[1], sys.argv[2], sys.argv[3:]
 deps = {}
@@ -119,7 +123,15 @@ bb=/usr/bin/busybox
 $bb mount -t proc proc /proc
 $bb mount -t sysfs sysfs /sys
 $bb mount -t devtmpfs devtmpfs /dev
-for module in /modules/*.ko; do $bb insmod "$module"; done
+# scsi_mod scans synchronously: each CD-ROM drive has its block device when insmod returns.
+for module in /modules/*.ko; do
+  case "$module" in *-scsi_mod.ko) $bb insmod "$module" scan=sync ;; *) $bb insmod "$module" ;; esac
+done
+for type in /sys/bus/scsi/devices/*/type; do
+  [ "$($bb cat "$type" 2>/dev/null)" = 5 ] || continue
+  tries=0
+  until [ -d "${type%/type}/block" ] || [ "$tries" -gt 30 ]; do tries=$((tries + 1)); $bb sleep 1; done
+done
 label=$($bb sed -n 's/.*root=LABEL=\([^ ]*\).*/\1/p' /proc/cmdline)
 tries=0
 until device=$($bb findfs "LABEL=$label" 2>/dev/null); do
