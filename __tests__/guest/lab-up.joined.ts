@@ -375,11 +375,14 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
     expect(await apiNodes()).toEqual(expectedApiNodes());
   });
 
-  scenario('removing two servers (3 → 1): their etcd members are removed through cp1 before K3s goes, then their VMs', async () => {
+  scenario('removing two servers (3 → 1): their etcd members are removed through cp1 before K3s goes, then their VMs; cp1 keeps running', async () => {
+    const cp1Boot = (await facts('cp1')).bootId;
     nodes = ['cp1'];
     configure();
     expectOk(await npmRun('up'));
     expect(nodeVms().map((v) => v.name)).toEqual([`${LAB}-cp1`]);
+    // The cluster stayed: cp1's VM was not re-created (the same boot), only its K3s restarted with the flags of a lone server.
+    expect((await facts('cp1')).bootId).toBe(cp1Boot);
     const store = await datastore('cp1');
     expect(store.members.map((m) => m.node)).toEqual(['cp1']);
     expect(Object.keys(store.nodes)).toEqual(['cp1']);
