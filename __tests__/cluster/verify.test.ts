@@ -73,6 +73,18 @@ test('a node on the NAT address 10.0.2.15 fails with the --node-ip explanation',
   expect(run.err.join('\n')).toContain('first broken check: nodes');
 });
 
+test("a node whose flannel announces another address than its own fails: the other nodes would send its pods' traffic there", async () => {
+  const lab = healthyLab();
+  lab.nodes[2] = { ...lab.nodes[2], flannelPublicIp: '10.0.2.15' };
+  api.reset(lab);
+  const run = await verify();
+  expect(run.code).toBe(1);
+  expect(line(run.text, 'nodes')).toMatch(
+    /^FAIL .*node w2's flannel announces 10\.0\.2\.15 \(annotation flannel\.alpha\.coreos\.com\/public-ip\), not its 192\.168\.56\.12: .*8472\/udp.*--flannel-iface enp0s8/,
+  );
+  expect(line(run.text, 'nodes')).not.toMatch(/node (cp1|w1)/);
+});
+
 test('a metrics API answering 503 fails the metrics check with its own message', async () => {
   api.reset({ ...healthyLab(), metricsStatus: 503 });
   const run = await verify();
