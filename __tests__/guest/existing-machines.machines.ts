@@ -88,8 +88,8 @@ guestDescribe('existing-machines guest scenario', 'test:machines')('existing mac
   /** `npm run up` / `npm run down` as package.json runs them (node bin/lab.js …); the provider lock needs the registry, so it is skipped. */
   const npmRun = (script: 'up' | 'down') => inProject(`npm run ${script}`, [path.join(project, 'bin', 'lab.js'), script, '--skip-provider-lock']);
 
-  const onMachine = async (node: string, command: string): Promise<string> => {
-    const r = await kubelab(['ssh', node, '--', command], 120_000);
+  const onMachine = async (node: string, command: string, label = `kubelab ssh ${node} -- ${command}`): Promise<string> => {
+    const r = await inProject(label, [path.join(project, 'bin', 'kubelab.js'), 'ssh', node, '--', command], 120_000);
     if (r.code !== 0) throw new Error(`kubelab ssh ${node} -- ${command}: exit ${r.code}\n${r.text}`);
     return r.text.trim();
   };
@@ -102,7 +102,8 @@ guestDescribe('existing-machines guest scenario', 'test:machines')('existing mac
    */
   const onMachineAll = async <K extends string>(node: string, commands: Record<K, string>): Promise<Record<K, string>> => {
     const marker = '### kubelab-test-section ';
-    const out = await onMachine(node, Object.entries(commands).map(([key, command]) => `echo '${marker}${key}'; ( ${command} ) 2>&1`).join('\n'));
+    const script = Object.entries(commands).map(([key, command]) => `echo '${marker}${key}'; ( ${command} ) 2>&1`).join('\n');
+    const out = await onMachine(node, script, `kubelab ssh ${node} -- (${Object.keys(commands).join(', ')})`);
     const sections = Object.fromEntries(
       out
         .split(marker)
@@ -241,8 +242,8 @@ guestDescribe('existing-machines guest scenario', 'test:machines')('existing mac
     expect(a.args).toEqual(['--node-name', 'm2', '--node-ip', '10.20.0.12', '--flannel-iface', 'enp0s8']);
     expect(await onMachine('m2', 'sudo -n sort /etc/systemd/system/k3s-agent.service.env')).toBe('K3S_TOKEN_FILE=/etc/rancher/k3s/kubelab-token\nK3S_URL=https://10.20.0.11:6443');
     // Each node's Ready condition and InternalIP, as m1's API server holds them.
-    const readyAndIp = `-o jsonpath='{.status.conditions[?(@.type=="Ready")].status} {.status.addresses[?(@.type=="InternalIP")].address}{"\\n"}'`;
-    expect(await onMachine('m1', `sudo -n k3s kubectl get node m1 ${readyAndIp}; sudo -n k3s kubectl get node m2 ${readyAndIp}`)).toBe('True 10.20.0.11\nTrue 10.20.0.12');
+    const readyAndIp = `sudo -n k3s kubectl get nodes -o jsonpath='{range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status} {.status.addresses[?(@.type=="InternalIP")].address}{"\\n"}{end}'`;
+    expect(await onMachine('m1', readyAndIp)).toBe('m1 True 10.20.0.11\nm2 True 10.20.0.12');
     expect(stateAddresses()).toEqual(expect.arrayContaining(['server-m1_install', 'server-m1_version', 'agent-m2_install', 'agent-m2_version', 'kubeconfig']));
     expect(recorded()).toEqual(['m1.json', 'm2.json']);
   });
