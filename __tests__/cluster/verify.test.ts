@@ -53,6 +53,23 @@ test('a healthy lab passes every check, one line each', async () => {
   expect(ingress.requests).toEqual(expect.arrayContaining([{ host: 'headlamp.192.168.56.10.sslip.io', path: '/headlamp/' }]));
 });
 
+test('a lab without components passes on its one check, said in the singular', async () => {
+  const bare = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-verify-bare-'));
+  try {
+    api.writeKubeconfig(bare);
+    fs.writeFileSync(
+      path.join(bare, 'kubelab.config.yaml'),
+      'components:\n  ingress: { enabled: false }\n  metricsServer: { enabled: false }\n  dashboard: { enabled: false }\n  hpaDemo: { enabled: false }\n',
+    );
+    const run = await cli.run(['verify'], bare);
+    expect(run.code).toBe(0);
+    expect(line(run.text, 'nodes')).toMatch(/^OK /);
+    expect(run.text).toContain('kubelab: verify passed (1 check)');
+  } finally {
+    fs.rmSync(bare, { recursive: true, force: true });
+  }
+});
+
 test('a NotReady node fails the nodes check, naming the node and where to look', async () => {
   const lab = healthyLab();
   lab.nodes[1] = { ...lab.nodes[1], ready: false, reason: 'NodeStatusUnknown' };
