@@ -8,7 +8,7 @@ import { doctorFindings } from '../doctor/doctor-command';
 import { CdktfOutput } from './cdktf-output';
 import type { LabStackInfo } from './lab-stacks';
 import { isDeployed } from './deployed';
-import { STEP_PHASE_ENV, STEP_TIMELINE_ENV, StepRecord, readStepTimeline, resetStepTimeline, stepLabel, stepTimelinePath } from './step-timeline';
+import { STEP_PHASE_ENV, STEP_TIMELINE_ENV, StepRecord, formatDownloads, readStepTimeline, resetStepTimeline, stepLabel, stepTimelinePath } from './step-timeline';
 import { DEPLOY_PHASES, DeployTimings, PhaseTiming, formatDuration, formatTimings, lastTimings, saveTimings } from './timings';
 
 /** The lab-wide npm scripts: `npm run up`, `npm run down`, `npm run diff -- <stack>`. */
@@ -253,6 +253,7 @@ async function runSteps(script: LabScript, again: string, args: LabArgs, steps: 
   saveTimings(paths, timings);
   opts.out(`kubelab: ${formatTimings(timings)}`);
   for (const line of formatStepTimes(records)) opts.out(`kubelab:   ${line}`);
+  if (script === 'up') opts.out(`kubelab:   ${formatDownloads(records)}`);
   if (code !== 0) opts.err(`kubelab: ${failureLine(failedPhase, records, output.firstError, code, again)}`);
   return code;
 }
