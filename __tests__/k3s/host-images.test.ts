@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CliContext } from '../../cli/context';
-import { formatDownloads } from '../../cli/deploy/step-timeline';
+import { STEP_PHASE_ENV, STEP_TIMELINE_ENV, formatDownloads, readStepTimeline } from '../../cli/deploy/step-timeline';
 import { ensureK3sImages } from '../../cli/k3s/release-cache';
 import { k3sInstallerCacheDir } from '../../cli/k3s/installer-files';
 import { runK3sStep, K3sStepTiming } from '../../cli/k3s/step';
@@ -144,12 +144,19 @@ requireTool('/usr/sbin/sshd')("K3s air-gap images: downloaded once per host, on 
     const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-k3s-cache-'));
     const slow = await startReleaseStandIn({ size: 2 * 1024 * 1024, chunkDelayMs: 20 });
     try {
-      const env = { PATH: process.env.PATH, HOME: cache, XDG_CACHE_HOME: cache, KUBELAB_K3S_RELEASE_BASE_URL: slow.baseUrl };
+      // As under `npm run up`: each verb appends its record, with what it downloaded, to the stand-up timeline.
+      const timeline = path.join(cache, 'deploy-steps.jsonl');
+      const env = { PATH: process.env.PATH, HOME: cache, XDG_CACHE_HOME: cache, KUBELAB_K3S_RELEASE_BASE_URL: slow.baseUrl, [STEP_TIMELINE_ENV]: timeline, [STEP_PHASE_ENV]: 'K3s' };
       const [a, b] = await Promise.all([kubelab(labA.projectDir, ['k3s', 'images'], env), kubelab(labB.projectDir, ['k3s', 'images'], env)]);
       for (const r of [a, b]) expect(r).toMatchObject({ code: 0, stdout: expect.stringContaining(`air-gap images: ${path.join(cache, 'kubelab', 'k3s', VERSION, STANDIN_TARBALL)}`) });
       expect(a.stdout + b.stdout).toMatch(/another kubelab process downloading|already|bytes downloaded/);
       expect(slow.served.get(`${STANDIN_TAG_PATH}${STANDIN_TARBALL}`)).toBe(slow.tarball.length);
       expect(sha256(path.join(cache, 'kubelab', 'k3s', VERSION, STANDIN_TARBALL))).toBe(slow.tarballSha256);
+      // What npm run up prints at the end: the one download, in bytes, by the host.
+      const records = readStepTimeline(timeline);
+      expect(records.map((r) => r.step)).toEqual(['k3s images', 'k3s images']);
+      expect(records.flatMap((r) => r.downloads ?? [])).toEqual([{ artifact: STANDIN_TARBALL, bytes: slow.totalServed(), by: 'host' }]);
+      expect(formatDownloads(records)).toBe(`downloads by kubelab: ${STANDIN_TARBALL} ${slow.totalServed().toLocaleString('en-US')} bytes (host); ${slow.totalServed().toLocaleString('en-US')} bytes in all`);
     } finally {
       await slow.close();
       fs.rmSync(cache, { recursive: true, force: true });

@@ -252,8 +252,8 @@ async function runSteps(script: LabScript, again: string, args: LabArgs, steps: 
   const timings: DeployTimings = { command, startedAt: new Date(started).toISOString(), seconds: Math.round((now() - started) / 1000), exitCode: code, phases, steps: records };
   saveTimings(paths, timings);
   opts.out(`kubelab: ${formatTimings(timings)}`);
-  for (const line of formatStepTimes(records)) opts.out(`kubelab:   ${line}`);
   if (script === 'up') opts.out(`kubelab:   ${formatDownloads(records)}`);
+  for (const line of formatStepTimes(records)) opts.out(`kubelab:   ${line}`);
   if (code !== 0) opts.err(`kubelab: ${failureLine(failedPhase, records, output.firstError, code, again)}`);
   return code;
 }
