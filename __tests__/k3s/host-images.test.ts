@@ -10,6 +10,7 @@ import { k3sInstallerCacheDir } from '../../cli/k3s/installer-files';
 import { runK3sStep, K3sStepTiming } from '../../cli/k3s/step';
 import { TEST_SSH_ENDPOINTS_ENV } from '../../cli/ssh/target';
 import { requireTool, TOOL_TIMEOUT_MS } from '../support/tools';
+import { startLoopbackProxy } from '../support/loopback-proxy';
 import { FakeNode, makeTestLab, startFakeNode, sshEndpointsEnv } from '../support/sshd-fake-node';
 import { ReleaseStandIn, STANDIN_TAG_PATH, STANDIN_TARBALL, startReleaseStandIn } from './release-standin';
 import { STAND_IN_SYSTEMCTL, recordingStandInInstallScript, standInCurl, standInK3sBinary } from './stand-ins';
@@ -182,6 +183,24 @@ describe('the host download of the K3s images', () => {
       expect(lines.join('\n')).toContain('resuming the download');
     } finally {
       await release.close();
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  test("through the host's proxy (HTTP_PROXY): the release's name resolves nowhere, only the proxy reaches it", async () => {
+    const release = await startReleaseStandIn();
+    const proxy = await startLoopbackProxy({ 'release.kubelab.invalid': Number(new URL(release.baseUrl).port) });
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-k3s-cache-'));
+    const saved = process.env.HTTP_PROXY;
+    process.env.HTTP_PROXY = proxy.url;
+    try {
+      const file = await ensureK3sImages(VERSION, 'amd64', io([]), { XDG_CACHE_HOME: cache, KUBELAB_K3S_RELEASE_BASE_URL: 'http://release.kubelab.invalid/' });
+      expect(sha256(file!)).toBe(release.tarballSha256);
+      expect(proxy.seen).toEqual([`GET http://release.kubelab.invalid${STANDIN_TAG_PATH}sha256sum-amd64.txt`, `GET http://release.kubelab.invalid${STANDIN_TAG_PATH}${STANDIN_TARBALL}`]);
+    } finally {
+      if (saved === undefined) delete process.env.HTTP_PROXY;
+      else process.env.HTTP_PROXY = saved;
+      await Promise.all([proxy.close(), release.close()]);
       fs.rmSync(cache, { recursive: true, force: true });
     }
   });
