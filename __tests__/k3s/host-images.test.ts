@@ -6,8 +6,12 @@ import * as path from 'path';
 import { CliContext } from '../../cli/context';
 import { STEP_PHASE_ENV, STEP_TIMELINE_ENV, formatDownloads, readStepTimeline } from '../../cli/deploy/step-timeline';
 import { ensureK3sImages } from '../../cli/k3s/release-cache';
-import { k3sInstallerCacheDir } from '../../cli/k3s/installer-files';
-import { runK3sStep, K3sStepTiming } from '../../cli/k3s/step';
+import { fillCache, k3sInstallerCacheDir } from '../../cli/k3s/installer-files';
+import { hostPlatform, nodeArch } from '../../cli/image/host-arch';
+import { resolveLabConfig } from '../../config/load';
+import { labPaths } from '../../config/paths';
+import { hostNode, vmNode } from '../support/lab-shapes';
+import { planK3sStep, runK3sStep, K3sStepTiming } from '../../cli/k3s/step';
 import { TEST_SSH_ENDPOINTS_ENV } from '../../cli/ssh/target';
 import { requireTool, TOOL_TIMEOUT_MS } from '../support/tools';
 import { startLoopbackProxy } from '../support/loopback-proxy';
@@ -163,6 +167,34 @@ requireTool('/usr/sbin/sshd')("K3s air-gap images: downloaded once per host, on 
       fs.rmSync(cache, { recursive: true, force: true });
     }
   });
+});
+
+test("an existing machine (host:) gets nothing from the host's caches: its CPU may differ from this host's, so online it downloads what fits it", () => {
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-k3s-cache-'));
+  const saved = process.env.XDG_CACHE_HOME;
+  process.env.XDG_CACHE_HOME = cache;
+  try {
+    const arch = nodeArch(hostPlatform());
+    const fetched = { installScript: path.join(cache, 'install.sh'), binary: path.join(cache, 'k3s') };
+    for (const f of Object.values(fetched)) fs.writeFileSync(f, '#!/bin/sh\n');
+    fillCache(VERSION, arch, fetched);
+    const images = path.join(cache, 'kubelab', 'k3s', VERSION, `k3s-airgap-images-${arch}.tar.zst`);
+    fs.writeFileSync(images, 'tarball');
+    fs.writeFileSync(path.join(cache, 'kubelab', 'k3s', VERSION, `sha256sum-${arch}.txt`), 'sums');
+    const plan = (nodes: object[]) => {
+      const cfg = resolveLabConfig({ nodes }).config;
+      return planK3sStep(cfg, { paths: labPaths(cache) }, cfg.nodes[0]);
+    };
+    expect(plan([vmNode('cp1', 'server', 10)])).toMatchObject({ files: { binary: path.join(k3sInstallerCacheDir(VERSION, arch), 'k3s') }, images });
+    const onMachine = plan([hostNode('pi1', 'server', '10.20.0.11')]);
+    expect(onMachine.files).toBeUndefined();
+    expect(onMachine.images).toBeUndefined();
+    expect(onMachine.script).toContain('url=https://get.k3s.io');
+  } finally {
+    if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+    else process.env.XDG_CACHE_HOME = saved;
+    fs.rmSync(cache, { recursive: true, force: true });
+  }
 });
 
 describe('the host download of the K3s images', () => {

@@ -63,9 +63,12 @@ export function nodeForRole(cfg: LabConfig, name: string, role: 'server' | 'agen
  */
 export function planK3sStep(cfg: LabConfig, ctx: Pick<CliContext, 'paths'>, node: LabNode): { plan: K3sStepPlan; files?: InstallerFiles; images?: string; script: string } {
   const arch = nodeArch(hostPlatform());
-  const files = resolveInstallerFiles(cfg, ctx.paths, arch);
-  // An existing machine may have another CPU than this host: it pulls K3s's images itself.
-  const images = cfg.k3s.installer.source === 'local' ? files?.images : node.host ? undefined : cachedK3sImages(cfg.k3s.version, arch);
+  const local = cfg.k3s.installer.source === 'local';
+  // The host's caches hold files for this host's CPU, which a VM has; an existing machine may have
+  // another, so an online install there downloads what fits it and pulls K3s's images itself.
+  const hostCached = !local && !node.host;
+  const files = local || hostCached ? resolveInstallerFiles(cfg, ctx.paths, arch) : undefined;
+  const images = local ? files?.images : hostCached ? cachedK3sImages(cfg.k3s.version, arch) : undefined;
   const plan = k3sStepPlan(cfg, node, files ? 'upload' : 'online');
   return { plan, files, images, script: renderK3sNodeScript(plan, { images: images && stagedImagesName(images) }) };
 }
@@ -189,7 +192,7 @@ async function installOnNode(
     ctx.out(`kubelab: ${plan.node.name}: installing K3s ${plan.version} (${plan.service})`);
     const result = await session.run(`${SUDO} bash ${staging}/${name} --install`, { stdin: `${token}\n`, label: `${name} (K3s ${plan.role} install)` });
     ctx.out(result.stdout.trim().split('\n').slice(-1)[0]);
-    if (!files) await cacheOnlineInstall(ctx, session, plan, staging);
+    if (!files && !plan.node.host) await cacheOnlineInstall(ctx, session, plan, staging);
     await waitForK3sService(session, plan, { timeoutMs: timing.readyTimeoutMs, pollMs: timing.pollMs, onProgress: ctx.out });
   });
 }
