@@ -252,7 +252,8 @@ async function runSteps(script: LabScript, again: string, args: LabArgs, steps: 
   const timings: DeployTimings = { command, startedAt: new Date(started).toISOString(), seconds: Math.round((now() - started) / 1000), exitCode: code, phases, steps: records };
   saveTimings(paths, timings);
   opts.out(`kubelab: ${formatTimings(timings)}`);
-  if (script === 'up') opts.out(`kubelab:   ${formatDownloads(records)}`);
+  // What the run's kubelab verbs fetched (a run that stopped before any verb ran has nothing to say).
+  if (script === 'up' && records.length > 0) opts.out(`kubelab:   ${formatDownloads(records)}`);
   for (const line of formatStepTimes(records)) opts.out(`kubelab:   ${line}`);
   if (code !== 0) opts.err(`kubelab: ${failureLine(failedPhase, records, output.firstError, code, again)}`);
   return code;
