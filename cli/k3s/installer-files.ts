@@ -127,8 +127,8 @@ export function resolveInstallerFiles(cfg: LabConfig, paths: LabPaths, arch: Nod
  * under the cache's lock, the first fills it and the others find it already there (a damaged cache
  * is replaced whole).
  */
-export function fillCache(version: string, arch: NodeArch, fetched: { installScript: string; binary: string }): string {
-  const dir = k3sInstallerCacheDir(version, arch);
+export function fillCache(version: string, arch: NodeArch, fetched: { installScript: string; binary: string }, env: NodeJS.ProcessEnv = process.env): string {
+  const dir = k3sInstallerCacheDir(version, arch, env);
   const sums = (files: { installScript: string; binary: string }) => checksumsFileText({ [STAGED.installScript]: files.installScript, [STAGED.binary]: files.binary });
   return withFileLockSync(dir, () => {
     const cached = { installScript: path.join(dir, STAGED.installScript), binary: path.join(dir, STAGED.binary) };
