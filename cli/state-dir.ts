@@ -16,9 +16,15 @@ export function ensurePrivateDir(dir: string): void {
   fs.mkdirSync(abs, { recursive: true, mode: 0o700 });
   const parts = abs.split(path.sep);
   const stateDirAt = parts.lastIndexOf(STATE_DIR_NAME);
+  // Equivalent mutant (<= 0): index 0 of an absolute path is '' (POSIX) or the drive (Windows), never the state dir.
+  // Stryker disable next-line EqualityOperator
   if (stateDirAt < 0) return; // outside the state dir (e.g. seed-iso --out): new levels are 0700 or narrower, existing ones are the user's
+  // Equivalent mutant (<=): one step past the end is the whole path again (slice stops at the end).
+  // Stryker disable next-line EqualityOperator
   for (let i = stateDirAt; i < parts.length; i++) {
     const level = parts.slice(0, i + 1).join(path.sep) || path.sep;
+    // Equivalent mutant (always chmod): a level already 0700 is set to 0700 again.
+    // Stryker disable next-line ConditionalExpression
     if ((fs.statSync(level).mode & 0o777) !== 0o700) fs.chmodSync(level, 0o700);
   }
 }
@@ -50,6 +56,8 @@ export function writeFileAtomic(file: string, content: string | Buffer, mode = 0
 export function writeFileOnce(file: string, make: () => string | Buffer, mode = 0o600): boolean {
   if (fs.existsSync(file)) return false;
   ensurePrivateDir(path.dirname(file));
+  // Equivalent mutant (no slice): the temp name only has to be unique, with or without the "0.".
+  // Stryker disable next-line MethodExpression
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     fs.writeFileSync(tmp, make(), { mode });

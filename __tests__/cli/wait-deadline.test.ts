@@ -26,6 +26,8 @@ describe('withWait deadline', () => {
   });
 
   test('the error names the limit in seconds', async () => {
-    await expect(withWait('y', { timeoutMs: 2_000 }, async (wait) => Promise.reject(wait.timedOut()))).rejects.toThrow('gave up waiting for y after 2 s');
+    // Exactly that: nothing seen, no hint, so nothing after the limit.
+    await expect(withWait('y', { timeoutMs: 2_000 }, async (wait) => Promise.reject(wait.timedOut()))).rejects.toThrow(/^gave up waiting for y after 2 s$/);
+    await expect(withWait('y', { timeoutMs: 2_000 }, async (wait) => Promise.reject(wait.timedOut('Look at w1.')))).rejects.toThrow(/^gave up waiting for y after 2 s\. Look at w1\.$/);
   });
 });

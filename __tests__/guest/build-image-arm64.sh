@@ -2,20 +2,28 @@
 # Builds the arm64 test guest for the arm64 guest suite (`npm run test:guest:arm64`): a Debian 13
 # ("trixie") arm64 cloud guest made with debootstrap from Debian's packages on this (amd64)
 # machine, packaged the way Ubuntu publishes its arm64 cloud image: one qcow2 file
-# (noble-server-cloudimg-arm64.img) with a SHA256SUMS beside it, so kubelab's real qcow2 import
-# path runs. Foreign-architecture debootstrap: the first stage unpacks here, the second stage runs
-# arm64 binaries under qemu-user-static through binfmt_misc.
-# The root file system fills the whole disk (no partition table, no boot loader): the stand-in
-# boots the kernel and initrd saved beside the image with Debian's EFI firmware (qemu-efi-aarch64).
+# (noble-server-cloudimg-arm64.img, compressed clusters) with a SHA256SUMS beside it, so kubelab's
+# real qcow2 import path runs.
+#
+# Foreign-architecture debootstrap: the first stage downloads and unpacks here, the second stage
+# runs arm64 binaries under qemu-user-static through binfmt_misc. Emulation is slow, so everything
+# that need not run as arm64 code runs natively: the Packages index is cut down before the second
+# stage, and the kernel is not installed by it (its postinst would build an initramfs under
+# emulation): its files are unpacked natively and a small initramfs is made here (busybox, the
+# disk and ext4 drivers). The root file system fills the whole disk (no partition table, no boot
+# loader): the stand-in gives the kernel and that initramfs, saved beside the image, to Debian's
+# UEFI firmware (qemu-efi-aarch64), which boots the kernel's EFI stub.
 #
 # Usage: build-image-arm64.sh <cache root>   prints the folder holding the result.
-# The folder is named after a hash of this file, so a changed recipe builds anew and an
-# unchanged one is reused. Needs root, debootstrap, qemu-user-static, binfmt-support, qemu-img.
+# The folder is named after a hash of this file and build-image-lib.sh, so a changed recipe builds
+# anew and an unchanged one is reused. Needs root, debootstrap, qemu-user-static, binfmt-support,
+# qemu-img.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=build-image-lib.sh
+. "$(dirname "$0")/build-image-lib.sh"
 
 cache_root=${1:?usage: build-image-arm64.sh <cache root>}
-recipe_hash=$(sha256sum "$0" | cut -c1-16)
-out="$cache_root/arm64-$recipe_hash"
+out="$cache_root/arm64-$(guest_recipe_hash "$0")"
 if [ -f "$out/done" ]; then
   echo "$out"
   exit 0
@@ -29,83 +37,110 @@ if [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
   update-binfmts --enable qemu-aarch64
 fi
 
-# The mirror this machine's apt already uses (deb822 .sources or one-line sources.list);
-# without one, debootstrap's own default.
-mirror=$(
-  { grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}'
-    grep -hs '^deb ' /etc/apt/sources.list | awk '{print $2}'
-  } | grep -v -- '-security' | grep -m1 '/debian/\?$' || true
-)
+guest_private_mounts "$0" "$@"
+mirror=$(guest_mirror)
+# Fetched by the first stage, unpacked natively below, never installed by the second.
+native_only=(linux-image-arm64 busybox-static)
+include=$(IFS=,; echo "${native_only[*]},${guest_packages[*]}")
+guest_build_dir "$cache_root" build-arm64
+started=$SECONDS
+phase() { echo "build-image-arm64: $1 ($((SECONDS - started)) s)" >&2; }
 
-packages=(
-  linux-image-arm64 initramfs-tools systemd-sysv udev dbus kmod
-  cloud-init netplan.io openssh-server sudo iproute2 procps curl ca-certificates
-  # cloud-init does not finish without these on a debootstrapped system
-  python3-cffi-backend locales e2fsprogs
-)
-include=$(IFS=,; echo "${packages[*]}")
+phase "debootstrap --foreign arm64 trixie (${mirror:-debootstrap default mirror})"
+guest_step "$work/debootstrap.log" debootstrap --arch=arm64 --foreign --variant=minbase --include="$include" trixie "$root" ${mirror:+"$mirror"}
 
-work=$(mktemp -d "$cache_root/build-arm64.XXXXXX")
-cleanup() {
-  for m in dev/pts dev proc sys; do umount "$work/root/$m" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-root="$work/root"
-
-echo "build-image-arm64: debootstrap --foreign arm64 trixie (${mirror:-debootstrap default mirror})" >&2
-debootstrap --arch=arm64 --foreign --variant=minbase --include="$include" trixie "$root" ${mirror:+"$mirror"} >"$work/debootstrap.log" 2>&1 || {
-  tail -n 30 "$work/debootstrap.log" >&2
-  exit 1
-}
-# The second stage looks packages up in the suite's whole Packages index (some 56 MB) with
-# perl, which under emulation takes minutes per lookup: keep only the stanzas of the
-# packages the first stage fetched (debootstrap/debpaths), filtered natively.
-python3 - "$root/debootstrap/debpaths" "$root"/var/lib/apt/lists/*_Packages <<'PY'
-import sys
-wanted = {line.split()[0] for line in open(sys.argv[1]) if line.strip()}
-for index in sys.argv[2:]:
+# The second stage looks packages up in the suite's whole Packages index (some 56 MB) with perl,
+# which under emulation takes minutes per lookup: keep only the stanzas of the packages the first
+# stage fetched (debootstrap/debpaths). Drop the kernel, what only builds an initramfs, and busybox
+# from the packages it installs (debootstrap/base).
+python3 - "$root/debootstrap" "$root"/var/lib/apt/lists/*_Packages <<'PY'
+import os, sys
+state, indexes = sys.argv[1], sys.argv[2:]
+wanted = {line.split()[0] for line in open(os.path.join(state, 'debpaths')) if line.strip()}
+for index in indexes:
     stanzas = open(index, encoding='utf-8').read().split('\n\n')
     kept = [s for s in stanzas if any(l.startswith('Package: ') and l[9:] in wanted for l in s.split('\n'))]
     open(index, 'w', encoding='utf-8').write('\n\n'.join(kept) + '\n')
+native = ('linux-image-', 'linux-base', 'initramfs-tools', 'klibc-utils', 'libklibc', 'dracut-install', 'busybox-static')
+base_file = os.path.join(state, 'base')
+base = open(base_file).read().split()
+open(base_file, 'w').write(' '.join(p for p in base if not p.startswith(native)) + '\n')
 PY
-echo "build-image-arm64: second stage under qemu-user-static" >&2
-chroot "$root" /debootstrap/debootstrap --second-stage >"$work/second-stage.log" 2>&1 || {
-  tail -n 30 "$work/second-stage.log" "$root/debootstrap/debootstrap.log" >&2 2>/dev/null
-  exit 1
-}
 
-cat >"$root/etc/fstab" <<'FSTAB'
-LABEL=kubelab-root / ext4 defaults,errors=remount-ro 0 1
-FSTAB
-echo 'en_US.UTF-8 UTF-8' >"$root/etc/locale.gen"
-chroot "$root" locale-gen >/dev/null
-echo 'LANG=en_US.UTF-8' >"$root/etc/default/locale"
-# Only the seed ISO (NoCloud) is looked at; the disk fills the file system already.
-cat >"$root/etc/cloud/cloud.cfg.d/90-kubelab-test-guest.cfg" <<'CFG'
-datasource_list: [NoCloud, None]
-growpart: {mode: "off"}
-resize_rootfs: false
-CFG
-# A fresh identity per clone: cloud-init writes the hostname and new SSH host keys.
-rm -f "$root"/etc/ssh/ssh_host_*
-: >"$root/etc/machine-id"
-rm -f "$root/var/lib/dbus/machine-id"
-echo localhost >"$root/etc/hostname"
-chroot "$root" apt-get clean
-rm -rf "$root"/var/lib/apt/lists/*
+deb() { awk -v p="$1" '$1 == p { print $2 }' "$root/debootstrap/debpaths"; }
+kernel_package=$(deb linux-image-arm64)
+kernel_package=$(dpkg-deb -f "$root$kernel_package" Depends | grep -o 'linux-image-[^ ,]*-arm64')
+kver=${kernel_package#linux-image-}
+unpack() { dpkg-deb --fsys-tarfile "$root$(deb "$1")" | tar -x --keep-directory-symlink -C "$2"; }
+unpack "$kernel_package" "$root"
+mkdir "$work/initrd"
+unpack busybox-static "$work/initrd"
 
-cp "$(readlink -f "$root/vmlinuz")" "$work/vmlinuz"
-cp "$(readlink -f "$root/initrd.img")" "$work/initrd.img"
+# dpkg without fsync: a crash means a new build anyway.
+echo force-unsafe-io >"$root/etc/dpkg/dpkg.cfg.d/kubelab-build"
+phase "second stage under qemu-user-static"
+guest_step "$work/second-stage.log" chroot "$root" /debootstrap/debootstrap --second-stage
+rm "$root/etc/dpkg/dpkg.cfg.d/kubelab-build"
+phase "depmod $kver"
+guest_step "$work/depmod.log" chroot "$root" depmod "$kver"
+phase "cloud guest configuration"
+guest_finish_root
 
-echo "build-image-arm64: qcow2 disk" >&2
+# The initramfs: what it takes to mount the root file system (virtio disk, ext4 with its checksum
+# drivers: modules.dep and ext4's softdep), then systemd.
+phase "initramfs"
+modules_dir="$root/usr/lib/modules/$kver"
+python3 - "$modules_dir" "$work/initrd" virtio_blk ext4 crc32c_generic <<'PY'
+import lzma, os, sys
+modules_dir, initrd, wanted = sys.argv[1], sys.argv[2], sys.argv[3:]
+deps = {}
+for line in open(os.path.join(modules_dir, 'modules.dep')):
+    module, _, needs = line.partition(':')
+    deps[os.path.basename(module).split('.ko')[0].replace('-', '_')] = (module, needs.split())
+by_path = {path: name for name, (path, _) in deps.items()}
+order = []
+def add(name):
+    if name in order: return
+    for need in deps[name][1]: add(by_path[need])
+    order.append(name)
+for name in wanted: add(name)
+os.makedirs(os.path.join(initrd, 'modules'))
+for i, name in enumerate(order):
+    with lzma.open(os.path.join(modules_dir, deps[name][0])) as src, open(os.path.join(initrd, 'modules', f'{i:02d}-{name}.ko'), 'wb') as dst:
+        dst.write(src.read())
+PY
+mkdir -p "$work/initrd"/{bin,dev,proc,sys,root}
+ln -s ../usr/bin/busybox "$work/initrd/bin/sh"
+cat >"$work/initrd/init" <<'INIT'
+#!/bin/sh
+# busybox by its path: an applet run by name re-executes /proc/self/exe, and /proc is not there
+# before the first mount nor at switch_root.
+bb=/usr/bin/busybox
+$bb mount -t proc proc /proc
+$bb mount -t sysfs sysfs /sys
+$bb mount -t devtmpfs devtmpfs /dev
+for module in /modules/*.ko; do $bb insmod "$module"; done
+label=$($bb sed -n 's/.*root=LABEL=\([^ ]*\).*/\1/p' /proc/cmdline)
+tries=0
+until device=$($bb findfs "LABEL=$label" 2>/dev/null); do
+  tries=$((tries + 1))
+  if [ "$tries" -gt 120 ]; then echo "initramfs: no disk labelled $label"; exec $bb sh; fi
+  $bb sleep 1
+done
+$bb mount -o ro "$device" /root
+$bb mount -o move /dev /root/dev
+$bb umount /proc /sys
+exec $bb switch_root /root /sbin/init
+INIT
+chmod +x "$work/initrd/init"
+(cd "$work/initrd" && find . | cpio --quiet -o -H newc | gzip -1 >"$work/initrd.img")
+cp "$root/boot/vmlinuz-$kver" "$work/vmlinuz"
+
+phase "qcow2 disk"
 image=noble-server-cloudimg-arm64.img
-mkfs.ext4 -q -L kubelab-root -d "$root" "$work/disk.raw" 4G
+guest_root_disk "$work/disk.raw"
 # Compressed clusters, as in Ubuntu's published cloud images.
 qemu-img convert -c -f raw -O qcow2 -o compat=1.1 "$work/disk.raw" "$work/$image"
 (cd "$work" && sha256sum --binary "$image" >SHA256SUMS)
-
-mkdir -p "$out"
-mv "$work/$image" "$work/SHA256SUMS" "$work/vmlinuz" "$work/initrd.img" "$out/"
-touch "$out/done"
-echo "$out"
+phase "done"
+guest_publish "$out" "$image" SHA256SUMS vmlinuz initrd.img

@@ -1,7 +1,7 @@
 /**
  * REAL ARM64 GUESTS (`npm run test:guest:arm64`, not part of `npm test`): the lab on an
  * Apple Silicon host, as far as this amd64 machine can show it. kubelab runs its arm64 path
- * (KUBELAB_HOST_ARCH=arm64): it downloads the qcow2 image with its SHA256SUMS, builds the
+ * (KUBELAB_HOST_ARCH=arm64, KUBELAB_HOST_PLATFORM=darwin): it downloads the qcow2 image with its SHA256SUMS, builds the
  * base VM itself (createvm --platform-architecture arm, armv8virtual, EFI, clonemedium to
  * VDI), clones the nodes, seeds them with a network config matched by MAC, and installs K3s
  * over SSH. Behind the VBoxManage stand-in, the guests are Debian 13 arm64 under
@@ -67,7 +67,9 @@ guestDescribe('arm64 real-guest suite', 'test:guest:arm64', 'KUBELAB_TEST_GUEST_
     env = {
       ...process.env,
       PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
+      // An Apple Silicon Mac, as VirtualBox sees it (VirtualBox has no Linux arm64 host).
       KUBELAB_HOST_ARCH: 'arm64',
+      KUBELAB_HOST_PLATFORM: 'darwin',
       VBOXMANAGE_STANDIN_DIR: path.join(root, 'vbox'),
       VBOXMANAGE_STANDIN_QEMU: GUEST_DIR,
       VBOXMANAGE_STANDIN_VERSION: '7.2.8r170228',
@@ -105,6 +107,8 @@ guestDescribe('arm64 real-guest suite', 'test:guest:arm64', 'KUBELAB_TEST_GUEST_
     for (const r of runs) expect({ code: r.code, text: r.text }).toEqual({ code: 0, text: expect.stringContaining('cloud-init finished') });
     for (const [node, ip] of [['cp1', '192.168.56.10'], ['w1', '192.168.56.11']]) {
       expect(await onGuest(node, 'uname -m; hostname; cloud-init status')).toMatch(new RegExp(`^aarch64\\n${node}\\n[\\s\\S]*status: done`));
+      // Booted by the UEFI firmware, as VirtualBox's armv8virtual VMs boot (--firmware efi64): the kernel's EFI stub ran.
+      expect(await onGuest(node, 'test -d /sys/firmware/efi && echo efi')).toBe('efi');
       // The MAC VirtualBox gave NIC2 (the stand-in's record) is the interface holding the static address, named enp0s8 by the seed.
       const mac = vboxState().vms.find((v) => v.name === `${LAB}-${node}`)!.macs[2].toLowerCase().match(/../g).join(':');
       const nic = await onGuest(node, `ip -o link | grep -i 'link/ether ${mac}' | cut -d: -f2`);
@@ -119,6 +123,6 @@ guestDescribe('arm64 real-guest suite', 'test:guest:arm64', 'KUBELAB_TEST_GUEST_
     expect(await onGuest('cp1', 'systemctl is-active k3s')).toBe('active');
     expect(await kubelab(['k3s', 'agent', 'w1'])).toMatchObject({ code: 0 });
     expect(await onGuest('w1', 'systemctl is-active k3s-agent')).toBe('active');
-    expect(await onGuest('cp1', 'sudo -n k3s kubectl get node w1 -o jsonpath=x')).toBe('True 192.168.56.11');
+    expect(await onGuest('cp1', `sudo -n k3s kubectl get node w1 -o jsonpath='{.status.conditions[?(@.type=="Ready")].status} {.status.addresses[?(@.type=="InternalIP")].address}'`)).toBe('True 192.168.56.11');
   });
 });

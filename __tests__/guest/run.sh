@@ -11,7 +11,7 @@ jest_config=${KUBELAB_GUEST_JEST_CONFIG:-__tests__/guest/jest.config.js}
 cache=${KUBELAB_TEST_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubelab-test-guest}
 if [ "${1:-}" = "--arm64" ]; then
   shift
-  tools=(qemu-system-aarch64 qemu-aarch64-static update-binfmts qemu-img debootstrap mkfs.ext4 unshare ip)
+  tools=(qemu-system-aarch64 qemu-aarch64-static update-binfmts qemu-img debootstrap mkfs.ext4 cpio unshare ip)
   build=__tests__/guest/build-image-arm64.sh
   dir_var=KUBELAB_TEST_GUEST_ARM64_DIR
   suite=(__tests__/guest/lab-guests-arm64.guest.ts)

@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { expectedSum, fetchVerifiedImage } from '../../cli/image/download';
 import { userCacheDir } from '../../cli/image/cache-dir';
+import { assertHostRunsImage, hostPlatform } from '../../cli/image/host-arch';
 import { progressBar } from '../../cli/image/progress-bar';
 import { UBUNTU_OVA_FILE, ubuntuImageSource } from '../../cli/image/ubuntu-image';
 import { ImageServer, startImageServer } from './image-server';
@@ -124,4 +125,12 @@ test('the image follows the nodes\' architecture: arm64 is the qcow2 disk image,
   expect(ubuntuImageSource({ KUBELAB_HOST_ARCH: 'arm64' })).toMatchObject({ fileName: 'noble-server-cloudimg-arm64.img' });
   expect(ubuntuImageSource({ KUBELAB_HOST_ARCH: 'amd64' })).toMatchObject({ fileName: 'noble-server-cloudimg-amd64.ova', format: 'ova' });
   expect(() => ubuntuImageSource({ KUBELAB_HOST_ARCH: 'aarch64' })).toThrow('KUBELAB_HOST_ARCH="aarch64" is not a host architecture kubelab knows; allowed: amd64, arm64 (or unset)');
+});
+
+test('the arm64 guest suite stands in for an Apple Silicon Mac on this Linux machine: KUBELAB_HOST_PLATFORM names the host VirtualBox runs on', () => {
+  const mac = hostPlatform({ KUBELAB_HOST_ARCH: 'arm64', KUBELAB_HOST_PLATFORM: 'darwin' }, 'linux', 'x64');
+  expect(mac).toEqual({ platform: 'darwin', arch: 'arm64' });
+  expect(() => assertHostRunsImage(mac)).not.toThrow();
+  expect(() => assertHostRunsImage(hostPlatform({ KUBELAB_HOST_ARCH: 'arm64' }, 'linux', 'x64'))).toThrow(/^VirtualBox publishes no Linux host package for arm64 CPUs/);
+  expect(() => hostPlatform({ KUBELAB_HOST_PLATFORM: 'macos' }, 'linux', 'x64')).toThrow('KUBELAB_HOST_PLATFORM="macos" is not a host platform kubelab knows; allowed: darwin, linux, win32 (or unset)');
 });

@@ -32,6 +32,18 @@ export const PINNED_IMAGES: Record<string, PinnedImage> = {
     source: 'docker-library/official-images library/busybox at 01fe87cd ("Tags: 1.32.0, 1.32, 1, latest / Architectures: …")',
     verified: true,
   },
+  // The lessons' one image (cli/lesson/lesson-images.ts): apps, web servers, check probes.
+  'busybox:1.37.0': {
+    architectures: ['amd64', 'arm32v5', 'arm32v7', 'arm64v8', 'i386', 'ppc64le', 'riscv64', 's390x', 'arm32v6'],
+    source: 'docker-library/official-images library/busybox at 37079fb3 (last changed in aea914b4: "Tags: 1.37.0, 1.37 / Architectures: …")',
+    verified: true,
+  },
+  // The rollout lesson's starting image, rolled forward to the lessons' busybox.
+  'busybox:1.36.1': {
+    architectures: ['amd64', 'arm32v5', 'arm32v7', 'arm64v8', 'i386', 'ppc64le', 'riscv64', 's390x', 'arm32v6'],
+    source: 'docker-library/official-images library/busybox at d6d62c71 ("Tags: 1.36.1, 1.36, stable / Architectures: …")',
+    verified: true,
+  },
 };
 
 /** Docker's official images name arm64 "arm64v8" (docker-library/official-images README, "Architectures other than amd64"). */

@@ -43,7 +43,7 @@ while [ "$pid" -gt 1 ]; do
 done`;
 
 /** Stand-in sudo: the test user runs the command itself (an unprivileged sshd cannot switch users). */
-const STAND_IN_SUDO = `#!/bin/bash
+export const STAND_IN_SUDO = `#!/bin/bash
 # STAND-IN for sudo in kubelab tests: runs the command as the current user, keeping the environment.
 while [ "$#" -gt 0 ] && [ "\${1#-}" != "$1" ]; do shift; done
 exec "$@"

@@ -53,10 +53,18 @@ export function hostRefusal(host: HostPlatform): string | undefined {
  * The host as VirtualBox sees it. A Node built for x64 running under Rosetta 2 on an Apple
  * Silicon Mac says process.arch 'x64', but VirtualBox on that Mac is the arm64 build running
  * arm64 guests: sysctl.proc_translated is 1 for a translated process (Apple, "About the
- * Rosetta translation environment"). KUBELAB_HOST_ARCH (amd64 or arm64) overrides it: the
- * arm64 guest suite drives the arm64 path on an amd64 machine with it.
+ * Rosetta translation environment"). KUBELAB_HOST_ARCH (amd64 or arm64) and
+ * KUBELAB_HOST_PLATFORM (darwin, linux, win32) override it: the arm64 guest suite drives an
+ * Apple Silicon Mac's path on a Linux amd64 machine with them.
  */
 export function hostPlatform(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, arch: string = process.arch): HostPlatform {
+  const forcedPlatform = env.KUBELAB_HOST_PLATFORM;
+  if (forcedPlatform !== undefined && forcedPlatform !== '') {
+    if (forcedPlatform !== 'darwin' && forcedPlatform !== 'linux' && forcedPlatform !== 'win32') {
+      throw new KubelabError(`KUBELAB_HOST_PLATFORM=${JSON.stringify(forcedPlatform)} is not a host platform kubelab knows; allowed: darwin, linux, win32 (or unset)`);
+    }
+    platform = forcedPlatform;
+  }
   const forced = env.KUBELAB_HOST_ARCH;
   if (forced !== undefined && forced !== '') {
     if (forced !== 'amd64' && forced !== 'arm64') throw new KubelabError(`KUBELAB_HOST_ARCH=${JSON.stringify(forced)} is not a host architecture kubelab knows; allowed: amd64, arm64 (or unset)`);

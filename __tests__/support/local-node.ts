@@ -1,0 +1,45 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { CommandOptions, ExecResult, NodeSession, RemoteCommandError } from '../../cli/ssh/client';
+import { nodeSshTarget } from '../../cli/ssh/target';
+import { STAND_IN_SUDO } from './sshd-fake-node';
+
+/**
+ * A node session without SSH, for unit tests of what kubelab asks a node (in this process, so
+ * mutation testing sees it): each command runs in local bash with the same STAND-IN bin dir
+ * first on PATH as a fake node over sshd (./sshd-fake-node.ts). The SSH transport itself is
+ * tested there, against a real OpenSSH server.
+ */
+export interface LocalNode {
+  readonly binDir: string;
+  readonly session: NodeSession;
+  addStandIn(name: string, script: string): void;
+  cleanup(): void;
+}
+
+export function localNode(nodeName: string, ip: string): LocalNode {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-local-node-'));
+  const binDir = path.join(dir, 'bin');
+  fs.mkdirSync(binDir);
+  const addStandIn = (name: string, script: string) => fs.writeFileSync(path.join(binDir, name), script, { mode: 0o755 });
+  addStandIn('sudo', STAND_IN_SUDO);
+  const target = nodeSshTarget(nodeName, ip);
+  const exec = async (command: string, options: CommandOptions = {}): Promise<ExecResult> => {
+    const started = Date.now();
+    const r = spawnSync('bash', ['-c', command], { input: options.stdin, env: { PATH: `${binDir}:/usr/bin:/bin`, HOME: dir }, encoding: 'utf8', timeout: 60_000 });
+    return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr, durationMs: Date.now() - started };
+  };
+  const session = {
+    target,
+    exec,
+    async run(command: string, options: CommandOptions = {}) {
+      const result = await exec(command, options);
+      if (result.code !== 0) throw new RemoteCommandError(target, options.label ?? command, result);
+      return result;
+    },
+    close() {},
+  } as unknown as NodeSession;
+  return { binDir, session, addStandIn, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
