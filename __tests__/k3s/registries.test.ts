@@ -73,7 +73,10 @@ describe('registries.yaml as K3s reads it', () => {
 
   test('k3s.embeddedRegistry: false: no flag, and only the user\'s registries (none: no file)', () => {
     const cfg = resolveLabConfig({ k3s: { embeddedRegistry: false } }).config;
-    expect(k3sStepPlan(cfg, cfg.nodes[0], 'online').installArgs).not.toContain('--embedded-registry');
+    const on = resolveLabConfig({}).config;
+    // Exactly the default server's flags less --embedded-registry: nothing else added or lost.
+    expect(k3sStepPlan(cfg, cfg.nodes[0], 'online').installArgs).toEqual(k3sStepPlan(on, on.nodes[0], 'online').installArgs.filter((a) => a !== '--embedded-registry'));
+    expect(k3sStepPlan(on, on.nodes[0], 'online').installArgs.at(-1)).toBe('--embedded-registry');
     expect(renderLab({ k3s: { embeddedRegistry: false } })).toBeUndefined();
     expect(() => resolveLabConfig({ k3s: { embeddedRegistry: 'yes' } })).toThrow(/k3s\.embeddedRegistry.*must be true or false/);
   });
