@@ -38,6 +38,8 @@ export interface ClusterNode {
   readonly kubeletVersion: string;
   /** K3s labels the servers that run embedded etcd node-role.kubernetes.io/etcd=true. */
   readonly etcdMember: boolean;
+  /** The address flannel announces for the node's pod traffic (VXLAN); undefined until flannel has written it. */
+  readonly flannelPublicIp?: string;
 }
 
 export interface ResourceUsage {
