@@ -211,7 +211,8 @@ describe('the host download of the K3s images', () => {
       expect(lines.join('\n')).toMatch(/warning: cannot cache the K3s images on this host \(the download of .* broke off .*run the command again to resume/);
       const file = await ensureK3sImages(VERSION, 'amd64', io(lines), env);
       expect(sha256(file!)).toBe(release.tarballSha256);
-      expect(release.served.get(`${STANDIN_TAG_PATH}${STANDIN_TARBALL}`)).toBe(release.tarball.length);
+      // Resumed, not restarted (that would send 200 KiB + the whole file): at most what was in flight when the connection broke is sent again.
+      expect(release.served.get(`${STANDIN_TAG_PATH}${STANDIN_TARBALL}`)).toBeLessThan(release.tarball.length + 64 * 1024);
       expect(lines.join('\n')).toContain('resuming the download');
     } finally {
       await release.close();
