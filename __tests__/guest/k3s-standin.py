@@ -53,6 +53,7 @@
 # Joining, heartbeats and replication use stand-in paths under /standin/ with the cluster token,
 # not K3s's protocol. kubectl answers: get --raw /readyz[/etcd], get node <n> -o name|jsonpath=,
 # get nodes [-l k=v] -o jsonpath=, annotate node, drain (no pods here), delete node.
+import hashlib
 import http.server
 import json
 import os
@@ -121,9 +122,25 @@ def write_file(path, text, mode=0o600):
     os.replace(tmp, path)
 
 
+# K3s imports the image tarballs in the agent's images dir when it starts ("k3s supports
+# pre-loading of containerd images by placing them in the images directory for the agent before
+# starting": rancher/docs content/k3s/latest/en/installation/airgap/_index.md, the search index's
+# copy). This stand-in imports nothing; it records which files were there, and their sha256, when it started.
+AGENT_IMAGES_DIR = '/var/lib/rancher/k3s/agent/images'
+
+
+def images_at_start():
+    found = {}
+    if os.path.isdir(AGENT_IMAGES_DIR):
+        for name in sorted(os.listdir(AGENT_IMAGES_DIR)):
+            with open(os.path.join(AGENT_IMAGES_DIR, name), 'rb') as f:
+                found[name] = hashlib.sha256(f.read()).hexdigest()
+    return found
+
+
 def record_start(role, args):
     """What ran: read by the test through /run (gone at reboot, like the process)."""
-    write_file('/run/k3s-standin/%s.json' % role, json.dumps({'pid': os.getpid(), 'version': VERSION, 'args': args, 'started': time.time()}), 0o644)
+    write_file('/run/k3s-standin/%s.json' % role, json.dumps({'pid': os.getpid(), 'version': VERSION, 'args': args, 'started': time.time(), 'images': images_at_start()}), 0o644)
 
 
 def unverified():
