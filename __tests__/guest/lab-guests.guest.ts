@@ -65,9 +65,14 @@ guestDescribe('real-guest suite', 'test:guest')('a lab of real guests: cp1 (serv
     expect(Object.values(images)).toEqual([release.tarballSha256]);
     expect(Object.keys(images)[0]).toMatch(/\.tar\.zst$/);
   };
-  /** The registries.yaml a node holds: the user's docker.io mirror, and every registry the lab's images come from listed for the embedded mirror. */
-  const expectRegistries = (text: string) =>
-    expect(parseYaml(text)).toMatchObject({ mirrors: { 'docker.io': { endpoint: [USER_MIRROR] }, 'registry.k8s.io': {}, 'ghcr.io': {} } });
+  /**
+   * The registries.yaml a node holds: the user's docker.io mirror, and every registry the lab's images come from
+   * listed for the embedded mirror, with no endpoint of its own (an empty key, as in K3s's docs' example).
+   */
+  const expectRegistries = (text: string) => {
+    const { mirrors } = parseYaml(text) as { mirrors: Record<string, unknown> };
+    expect(mirrors).toEqual({ 'docker.io': { endpoint: [USER_MIRROR] }, 'registry.k8s.io': null, 'ghcr.io': null });
+  };
 
   const useVersion = (version: string, installer: 'local' | 'online' = 'local') => {
     const k3sLines = standInK3sInstaller(project, version).map((line) => (installer === 'online' && line.trim().startsWith('installer:') ? '  installer: { source: online }' : line));
@@ -239,6 +244,20 @@ guestDescribe('real-guest suite', 'test:guest')('a lab of real guests: cp1 (serv
     expect(release.totalServed()).toBe(servedBefore);
     expect(r.text).toContain('kubelab: unchanged:');
     expect(await mainPid('cp1', 'k3s')).toBe(before);
+  });
+
+  test('a second lab on this host downloads no K3s artifact: its `kubelab k3s images` finds the host\'s copy', async () => {
+    const second = path.join(root, 'second-lab');
+    fs.mkdirSync(second);
+    fs.writeFileSync(
+      path.join(second, 'kubelab.config.yaml'),
+      [`name: ${LAB}2`, `k3s:`, `  version: ${OLD}`, `  installer: { source: online }`, `nodes:`, `  - { name: cp1, role: server, ip: 192.168.56.20 }`, ``].join('\n'),
+    );
+    const servedBefore = release.totalServed();
+    const r = await runTimed('kubelab k3s images (second lab)', process.execPath, kubelabNodeArgs(['k3s', 'images'], second), { env, cwd: second, boundMs: 120_000, timings });
+    expect(r).toMatchObject({ code: 0 });
+    expect(r.text).not.toContain('downloading');
+    expect(release.totalServed()).toBe(servedBefore);
   });
 
   test('after `systemctl stop k3s` the step starts K3s again (install.sh alone would skip: "No change detected")', async () => {
