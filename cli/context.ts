@@ -1,11 +1,14 @@
 import { LabPaths, labPaths } from '../config/paths';
 import { LoadedLabConfig, loadLabConfig, resolveLabConfig } from '../config/load';
 import { LabConfig } from '../config/lab-config';
+import type { DownloadRecord } from './deploy/step-timeline';
 
 /** What every command gets: where the project is, its paths, and the lab config (loaded once, on first use). */
 export class CliContext {
   readonly paths: LabPaths;
   private loaded?: LoadedLabConfig;
+  /** What this process fetched from the internet (recorded in the stand-up timeline; `npm run up` sums it). */
+  readonly downloads: DownloadRecord[] = [];
 
   constructor(
     readonly projectDir: string,
@@ -31,6 +34,10 @@ export class CliContext {
    */
   useSpec(spec: unknown): void {
     this.loaded = resolveLabConfig(spec, 'the step spec from the Terraform plan');
+  }
+
+  recordDownload(d: DownloadRecord): void {
+    this.downloads.push(d);
   }
 
   get configSource(): string {

@@ -26,6 +26,7 @@ export const HELP_EXAMPLES: Readonly<Record<string, string>> = {
   'k3s agent': 'npx kubelab k3s agent w1',
   'k3s uninstall': 'npx kubelab k3s uninstall w2 --ip 192.168.56.12 --role agent --lab kubelab',
   'k3s script': 'npx kubelab k3s script agent w1',
+  'k3s images': 'npx kubelab k3s images',
   kubeconfig: 'npx kubelab kubeconfig --merge',
   ssh: 'npx kubelab ssh w1 "sudo journalctl -u k3s-agent -n 50"',
   'ssh-config': 'npx kubelab ssh-config',

@@ -68,7 +68,7 @@ export async function main(argv: string[], projectDir: string, ctx = new CliCont
     error = String((err as Error)?.message ?? err).split('\n')[0];
     throw err;
   } finally {
-    if (step) appendStepRecord(timeline, { phase: env[STEP_PHASE_ENV], ...step, startedMs, seconds: Math.round((Date.now() - startedMs) / 100) / 10, exitCode: code, error });
+    if (step) appendStepRecord(timeline, { phase: env[STEP_PHASE_ENV], ...step, startedMs, seconds: Math.round((Date.now() - startedMs) / 100) / 10, exitCode: code, error, ...(ctx.downloads.length ? { downloads: ctx.downloads } : {}) });
   }
 }
 

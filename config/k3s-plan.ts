@@ -60,6 +60,9 @@ export function k3sStepPlan(cfg: LabConfig, node: LabNode, source: 'online' | 'u
         '--disable', 'traefik',
         '--disable', 'metrics-server',
         '--write-kubeconfig-mode', '600',
+        // Nodes share pulled images (Spegel); server flag only, "enables the embedded mirror for use on all nodes in the
+        // cluster" (k3s-io/docs docs/installation/registry-mirror.md at 116507ce). registries.yaml lists the registries.
+        ...(cfg.k3s.embeddedRegistry === false ? [] : ['--embedded-registry']),
       ],
       installerEnv: env,
       source,

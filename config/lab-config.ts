@@ -37,6 +37,14 @@ export const NODE_SIZE_DEFAULTS = {
 export const VBOX_DEFAULT_ALLOWED_RANGE = '192.168.56.0/21';
 
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/**
+ * The image archives K3s imports from its agent images dir, by suffix (k3s-io/k3s
+ * pkg/agent/containerd/containerd.go preloadFile: .tar, .tar.lz4, .tar.bz2/.tbz, .tar.gz/.tgz,
+ * tar.zst/.tzst, anything else "unhandled file type"; read at commit 8fed810c, not confirmed at
+ * the tag v1.36.4+k3s1).
+ */
+export const K3S_IMAGES_SUFFIXES = ['.tar', '.tar.lz4', '.tar.bz2', '.tbz', '.tar.gz', '.tgz', '.tar.zst', '.tzst'] as const;
+
 const K3S_VERSION = /^v\d+\.\d+\.\d+(-rc\d+)?\+k3s\d+$/;
 const CHART_VERSION = /^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/;
 
@@ -159,12 +167,21 @@ export const labConfigSchema = z
             /** With source local: path (relative to the project) of the install.sh script. */
             script: text('must be the path of install.sh, relative to the project').optional(),
             /** With source local: optional air-gap images tarball (k3s-airgap-images-amd64.tar.zst). */
-            images: text('must be the path of the air-gap images tarball, relative to the project').optional(),
+            images: text('must be the path of the air-gap images tarball, relative to the project')
+              .refine((p) => K3S_IMAGES_SUFFIXES.some((s) => p.toLowerCase().endsWith(s)), {
+                message: `must end in ${K3S_IMAGES_SUFFIXES.join(', ')}: K3s picks how to unpack it by that suffix (the release's file is k3s-airgap-images-<arch>.tar.zst)`,
+              })
+              .optional(),
           },
           mapping('source, binary, script, images'),
         ),
+        /**
+         * K3s's embedded registry mirror (Spegel): nodes share the images they pulled, so an image
+         * is pulled from the internet by one node (config/registries.ts labRegistries). @default true
+         */
+        embeddedRegistry: z.boolean({ message: 'must be true or false' }).optional(),
       },
-      mapping('version and installer'),
+      mapping('version, installer and embeddedRegistry'),
     ),
     nodes: z.array(nodeSchema, { message: 'must be a list of nodes like - { name: cp1, role: server, ip: 192.168.56.10 }' }).min(1, { message: 'must list at least one node (a server)' }),
     /**

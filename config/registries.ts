@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { stateDirFile } from './existing-host';
+import type { LabConfig } from './lab-config';
 
 /**
  * Registry mirrors for every node, written by kubelab to /etc/rancher/k3s/registries.yaml
@@ -62,3 +63,42 @@ export const registriesSchema = z
   });
 
 export type RegistriesConfig = z.output<typeof registriesSchema>;
+
+/**
+ * The registries the lab's own images come from: K3s's system images and the air-gap list
+ * (docker.io/rancher/..., k3s-io/k3s scripts/airgap/image-list.txt, read at commit 7a8e5190),
+ * Traefik, busybox and the Kubernetes Dashboard with Kong (docker.io), metrics-server and the
+ * HPA demo (registry.k8s.io), Headlamp (ghcr.io). The chart registries are their default
+ * values as kubelab renders them (not re-read at the pinned chart versions for this list).
+ */
+export const LAB_IMAGE_REGISTRIES = ['docker.io', 'registry.k8s.io', 'ghcr.io'] as const;
+
+/** A mirrors entry as the nodes get it: with no endpoint, only the embedded mirror and the registry itself serve it. */
+export interface NodeRegistryMirror {
+  readonly endpoint?: readonly string[];
+  readonly rewrite?: Readonly<Record<string, string>>;
+}
+
+/** What every node's registries.yaml says (before credentials are read into it). */
+export interface NodeRegistries {
+  readonly mirrors: Readonly<Record<string, NodeRegistryMirror>>;
+  readonly configs: NonNullable<RegistriesConfig['configs']>;
+}
+
+/**
+ * The registries of the lab: the user's `registries:`, and with K3s's embedded registry mirror
+ * on (k3s.embeddedRegistry, default true) a `mirrors` entry for each of LAB_IMAGE_REGISTRIES the
+ * user did not list. K3s shares between nodes only the images of registries listed under
+ * `mirrors` ("The registry does not need to have any endpoints listed, it just needs to be
+ * present"); a user's entry with endpoints keeps them, tried after the embedded mirror and
+ * before the registry itself (k3s-io/docs docs/installation/registry-mirror.md at 116507ce,
+ * "Enabling Registry Mirroring"; the docs are not versioned by K3s release). Undefined when the
+ * nodes need no registries.yaml.
+ */
+export function labRegistries(cfg: Pick<LabConfig, 'k3s' | 'registries'>): NodeRegistries | undefined {
+  const mirrors: Record<string, NodeRegistryMirror> = { ...(cfg.registries?.mirrors ?? {}) };
+  if (cfg.k3s.embeddedRegistry !== false) for (const r of LAB_IMAGE_REGISTRIES) mirrors[r] ??= {};
+  const configs = cfg.registries?.configs ?? {};
+  if (Object.keys(mirrors).length === 0 && Object.keys(configs).length === 0) return undefined;
+  return { mirrors, configs };
+}

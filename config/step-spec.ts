@@ -53,6 +53,15 @@ export function nodeInput(node: LabNode): NonNullable<StepSpec['nodes']>[number]
   return { name: node.name, role: node.role, ip: node.ip, cpus: node.cpus, memoryMb: node.memoryMb, diskGb: node.diskGb };
 }
 
+/**
+ * The nodes a node's VM step needs: the node itself in full, and for an agent the first server
+ * too (a lab without a server is no valid spec). Never the other servers: adding or removing a
+ * server must not change, and so re-create, the VMs that stay (the first server's is the cluster).
+ */
+export function vmNodesFor(cfg: LabConfig, node: LabNode): NonNullable<StepSpec['nodes']> {
+  return node.role === 'server' ? [nodeInput(node)] : nodesFor(cfg, node);
+}
+
 /** A node by name, role and where it is reached only (its size stays out of other steps' specs). */
 function nodeBrief(node: LabNode): NonNullable<StepSpec['nodes']>[number] {
   return node.host ? { name: node.name, role: node.role, host: { ...node.host } } : { name: node.name, role: node.role, ip: node.ip };

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { ITerraformDependable } from 'cdktf';
 import { LabConfig } from '../config/lab-config';
 import { k3sStepPlan } from '../config/k3s-plan';
+import { labRegistries } from '../config/registries';
 import { networkInput, nodesFor, proxyInput } from '../config/step-spec';
 import { LabStep } from './lab-step';
 import { NodeMachine } from './node-machine';
@@ -59,6 +60,7 @@ export abstract class K3sNode extends Construct {
       dependsOn: props.installAfter,
     });
     const plan = k3sStepPlan(config, node, config.k3s.installer.source === 'online' ? 'online' : 'upload');
+    const registries = labRegistries(config);
     this.version = new LabStep(this, 'version', {
       triggers: {
         install: this.install.resource.id,
@@ -67,8 +69,8 @@ export abstract class K3sNode extends Construct {
         // Flags and installer variables (no secrets): a change at the same version is applied too.
         flags: plan.installArgs.join(' '),
         env: Object.entries(plan.installerEnv).map(([k, v]) => `${k}=${v}`).join(' '),
-        // Mirrors and the names of credential files only; the credentials stay in .kubelab/.
-        ...(config.registries ? { registries: JSON.stringify(config.registries) } : {}),
+        // Mirrors (the user's and the embedded mirror's) and the names of credential files only; the credentials stay in .kubelab/.
+        ...(registries ? { registries: JSON.stringify(registries) } : {}),
       },
       create: ['k3s', role, node.name],
       // Everything `kubelab k3s <role>` reads: the proxy reaches install.sh, K3s and containerd (the env trigger shows it).

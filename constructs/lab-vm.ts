@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { ITerraformDependable } from 'cdktf';
 import { LabConfig, LabNode, vmName } from '../config/lab-config';
 import { HostOnlyNetwork } from './host-only-network';
-import { nodesFor, proxyInput } from '../config/step-spec';
+import { proxyInput, vmNodesFor } from '../config/step-spec';
 import { LabStep } from './lab-step';
 import { UbuntuBaseImage } from './ubuntu-base-image';
 
@@ -44,7 +44,7 @@ export class LabVm extends LabStep {
       triggers: { lab: config.name, node: node.name, ...identity },
       create: ['vm', 'create', node.name],
       // Everything `vm create` reads: the seed holds the node's address and the lab's proxy (apt, logins).
-      spec: { name: config.name, network: config.network, image: config.image, nodes: nodesFor(config, node), ...proxyInput(config) },
+      spec: { name: config.name, network: config.network, image: config.image, nodes: vmNodesFor(config, node), ...proxyInput(config) },
       destroy: (self) => ['vm', 'destroy', self.node, '--lab', self.lab],
       dependsOn: [network, image, ...(props.after ?? [])],
     });

@@ -6,6 +6,26 @@ import { resourcesOf, synthLab } from './synth-lab';
 const command = (r: any, when?: 'destroy') => r.provisioner.map((p: any) => p['local-exec']).find((e: any) => e.when === when)?.command as string | undefined;
 const words = (flags: string) => flags.split(' ');
 
+describe('growing or shrinking the lab keeps the VMs that stay', () => {
+  // A VM step is replaced when its triggers change, and replacing it destroys the VM (the whole cluster for the first server).
+  const vmTriggers = (nodes: object[]) => {
+    const vms = resourcesOf(synthLab({ nodes }).stacks.vms, 'null_resource');
+    return Object.fromEntries(Object.entries<any>(vms).filter(([n]) => n.startsWith('vm-')).map(([n, r]) => [n, r.triggers]));
+  };
+
+  test('3 servers → 1 and 1 → 3 (servers added or removed): the VMs of cp1 and the agents keep their triggers', () => {
+    const ha = vmTriggers(HA_NODES);
+    const single = vmTriggers(HA_NODES.filter((n) => !['cp2', 'cp3'].includes(n.name)));
+    for (const vm of ['vm-cp1', 'vm-w1', 'vm-w2']) expect([vm, single[vm]]).toEqual([vm, ha[vm]]);
+  });
+
+  test('an agent removed or added: no other VM changes', () => {
+    const ha = vmTriggers(HA_NODES);
+    const fewer = vmTriggers(HA_NODES.filter((n) => n.name !== 'w2'));
+    for (const vm of ['vm-cp1', 'vm-cp2', 'vm-cp3', 'vm-w1']) expect([vm, fewer[vm]]).toEqual([vm, ha[vm]]);
+  });
+});
+
 describe('3 servers + 2 agents', () => {
   const lab = synthLab({ nodes: HA_NODES });
   const k3s = resourcesOf(lab.stacks.k3s, 'null_resource');

@@ -53,6 +53,23 @@ test('a healthy lab passes every check, one line each', async () => {
   expect(ingress.requests).toEqual(expect.arrayContaining([{ host: 'headlamp.192.168.56.10.sslip.io', path: '/headlamp/' }]));
 });
 
+test('a lab without components passes on its one check, said in the singular', async () => {
+  const bare = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-verify-bare-'));
+  try {
+    api.writeKubeconfig(bare);
+    fs.writeFileSync(
+      path.join(bare, 'kubelab.config.yaml'),
+      'components:\n  ingress: { enabled: false }\n  metricsServer: { enabled: false }\n  dashboard: { enabled: false }\n  hpaDemo: { enabled: false }\n',
+    );
+    const run = await cli.run(['verify'], bare);
+    expect(run.code).toBe(0);
+    expect(line(run.text, 'nodes')).toMatch(/^OK /);
+    expect(run.text).toContain('kubelab: verify passed (1 check)');
+  } finally {
+    fs.rmSync(bare, { recursive: true, force: true });
+  }
+});
+
 test('a NotReady node fails the nodes check, naming the node and where to look', async () => {
   const lab = healthyLab();
   lab.nodes[1] = { ...lab.nodes[1], ready: false, reason: 'NodeStatusUnknown' };
@@ -71,6 +88,18 @@ test('a node on the NAT address 10.0.2.15 fails with the --node-ip explanation',
   expect(run.code).toBe(1);
   expect(line(run.text, 'nodes')).toMatch(/node cp1 reports InternalIP 10\.0\.2\.15, the VirtualBox NAT address .*--node-ip 192\.168\.56\.10 --flannel-iface enp0s8/);
   expect(run.err.join('\n')).toContain('first broken check: nodes');
+});
+
+test("a node whose flannel announces another address than its own fails: the other nodes would send its pods' traffic there", async () => {
+  const lab = healthyLab();
+  lab.nodes[2] = { ...lab.nodes[2], flannelPublicIp: '10.0.2.15' };
+  api.reset(lab);
+  const run = await verify();
+  expect(run.code).toBe(1);
+  expect(line(run.text, 'nodes')).toMatch(
+    /^FAIL .*node w2's flannel announces 10\.0\.2\.15 \(annotation flannel\.alpha\.coreos\.com\/public-ip\), not its 192\.168\.56\.12: .*8472\/udp.*--flannel-iface enp0s8/,
+  );
+  expect(line(run.text, 'nodes')).not.toMatch(/node (cp1|w1)/);
 });
 
 test('a metrics API answering 503 fails the metrics check with its own message', async () => {

@@ -88,16 +88,34 @@ guestDescribe('existing-machines guest scenario', 'test:machines')('existing mac
   /** `npm run up` / `npm run down` as package.json runs them (node bin/lab.js …); the provider lock needs the registry, so it is skipped. */
   const npmRun = (script: 'up' | 'down') => inProject(`npm run ${script}`, [path.join(project, 'bin', 'lab.js'), script, '--skip-provider-lock']);
 
-  const onMachine = async (node: string, command: string): Promise<string> => {
-    const r = await kubelab(['ssh', node, '--', command], 120_000);
+  const onMachine = async (node: string, command: string, label = `kubelab ssh ${node} -- ${command}`): Promise<string> => {
+    const r = await inProject(label, [path.join(project, 'bin', 'kubelab.js'), 'ssh', node, '--', command], 120_000);
     if (r.code !== 0) throw new Error(`kubelab ssh ${node} -- ${command}: exit ${r.code}\n${r.text}`);
     return r.text.trim();
   };
   /** A command on a machine the lab config no longer names: plain OpenSSH with the user's key, as the user would log in. */
   const overOpenSsh = (m: PlainMachine, keyFile: string, command: string): string =>
     execFileSync('ssh', ['-i', path.join(labPaths(project).stateDir, keyFile), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${path.join(root, 'known_hosts')}`, `${m.user}@${m.address}`, command], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }).trim();
+  /**
+   * Several commands in one SSH session (each `kubelab ssh` costs seconds under emulation): each
+   * one's output (stdout and stderr), trimmed, under its key.
+   */
+  const onMachineAll = async <K extends string>(node: string, commands: Record<K, string>): Promise<Record<K, string>> => {
+    const marker = '### kubelab-test-section ';
+    const script = Object.entries(commands).map(([key, command]) => `echo '${marker}${key}'; ( ${command} ) 2>&1`).join('\n');
+    const out = await onMachine(node, script, `kubelab ssh ${node} -- (${Object.keys(commands).join(', ')})`);
+    const sections = Object.fromEntries(
+      out
+        .split(marker)
+        .slice(1)
+        .map((part) => (part.includes('\n') ? [part.slice(0, part.indexOf('\n')), part.slice(part.indexOf('\n') + 1).trim()] : [part, ''])),
+    );
+    return Object.fromEntries(Object.keys(commands).map((k) => [k, sections[k] ?? ''])) as Record<K, string>;
+  };
   const mainPid = async (node: string, unit: string) => Number(await onMachine(node, `systemctl show -p MainPID --value ${unit}`));
   const started = async (node: string, role: 'server' | 'agent') => JSON.parse(await onMachine(node, `cat /run/k3s-standin/${role}.json`)) as { pid: number; version: string; args: string[] };
+  /** Each node's name and the address its flannel announces (the annotation flannel writes), as m1's API server holds them. */
+  const FLANNEL_ANNOUNCED = `sudo -n k3s kubectl get nodes -o jsonpath='{range .items[*]}{.metadata.name} {.metadata.annotations.flannel\\.alpha\\.coreos\\.com/public-ip}{"\\n"}{end}'`;
   const KUBELAB_PATHS_PRESENT = `for p in ${KUBELAB_PATHS.join(' ')} /tmp/kubelab.*; do [ -e "$p" ] && echo "$p"; done; true`;
   const kubelabPathsOn = (node: string) => onMachine(node, KUBELAB_PATHS_PRESENT);
   const stateAddresses = () => {
@@ -159,15 +177,26 @@ guestDescribe('existing-machines guest scenario', 'test:machines')('existing mac
   });
 
   test('the machines as the docs prepare them: the user with passwordless sudo from /etc/sudoers.d/kubelab, the key, no kubelab user; the default route on the NAT NIC, the lab address on enp0s8', async () => {
-    for (const m of machines) {
-      expect(await onMachine(m.name, 'echo "$USER on $(hostname)"; sudo -n id -un')).toBe(`learner on ${m.name}\nroot`);
-      expect(await onMachine(m.name, 'sudo -n cat /etc/sudoers.d/kubelab')).toBe('learner ALL=(ALL) NOPASSWD:ALL');
-      expect(await onMachine(m.name, 'getent passwd kubelab || echo none')).toBe('none');
-      expect(await onMachine(m.name, 'ip -4 route show default')).toMatch(/^default via 10\.0\.2\.2 dev enp0s3\b/);
-      expect(await onMachine(m.name, 'ip -4 -o addr show dev enp0s8')).toMatch(new RegExp(`^\\d+: enp0s8\\s+inet ${m.address.replace(/\./g, '\\.')}/24 `));
-      expect(await kubelabPathsOn(m.name)).toBe('');
-      baseline[m.name] = await onMachine(m.name, SNAPSHOT);
-    }
+    await Promise.all(
+      machines.map(async (m) => {
+        const on = await onMachineAll(m.name, {
+          who: 'echo "$USER on $(hostname)"; sudo -n id -un',
+          sudoers: 'sudo -n cat /etc/sudoers.d/kubelab',
+          kubelabUser: 'getent passwd kubelab || echo none',
+          route: 'ip -4 route show default',
+          labNic: 'ip -4 -o addr show dev enp0s8',
+          kubelabPaths: KUBELAB_PATHS_PRESENT,
+          snapshot: SNAPSHOT,
+        });
+        expect(on.who).toBe(`learner on ${m.name}\nroot`);
+        expect(on.sudoers).toBe('learner ALL=(ALL) NOPASSWD:ALL');
+        expect(on.kubelabUser).toBe('none');
+        expect(on.route).toMatch(/^default via 10\.0\.2\.2 dev enp0s3\b/);
+        expect(on.labNic).toMatch(new RegExp(`^\\d+: enp0s8\\s+inet ${m.address.replace(/\./g, '\\.')}/24 `));
+        expect(on.kubelabPaths).toBe('');
+        baseline[m.name] = on.snapshot;
+      }),
+    );
   });
 
   test('kubelab doctor: each machine fits, the default route on the NAT NIC is said (kubelab passes --flannel-iface), and the ports K3s needs are reached both ways', async () => {
@@ -212,7 +241,9 @@ guestDescribe('existing-machines guest scenario', 'test:machines')('existing mac
     expect(a).toMatchObject({ pid: await mainPid('m2', 'k3s-agent'), version: VERSION });
     expect(a.args).toEqual(['--node-name', 'm2', '--node-ip', '10.20.0.12', '--flannel-iface', 'enp0s8']);
     expect(await onMachine('m2', 'sudo -n sort /etc/systemd/system/k3s-agent.service.env')).toBe('K3S_TOKEN_FILE=/etc/rancher/k3s/kubelab-token\nK3S_URL=https://10.20.0.11:6443');
-    expect(await onMachine('m1', 'sudo -n k3s kubectl get node m1 -o jsonpath=x; sudo -n k3s kubectl get node m2 -o jsonpath=x')).toBe('True 10.20.0.11\nTrue 10.20.0.12');
+    // Each node's Ready condition and InternalIP, as m1's API server holds them.
+    const readyAndIp = `sudo -n k3s kubectl get nodes -o jsonpath='{range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status} {.status.addresses[?(@.type=="InternalIP")].address}{"\\n"}{end}'`;
+    expect(await onMachine('m1', readyAndIp)).toBe('m1 True 10.20.0.11\nm2 True 10.20.0.12');
     expect(stateAddresses()).toEqual(expect.arrayContaining(['server-m1_install', 'server-m1_version', 'agent-m2_install', 'agent-m2_version', 'kubeconfig']));
     expect(recorded()).toEqual(['m1.json', 'm2.json']);
   });
@@ -227,6 +258,29 @@ guestDescribe('existing-machines guest scenario', 'test:machines')('existing mac
     expect(kc).toMatchObject({ code: 0 });
     expect(fs.readFileSync(labPaths(project).kubeconfig, 'utf8')).toMatch(/server: https:\/\/10\.20\.0\.11:6443/);
     expect(fs.statSync(labPaths(project).kubeconfig).mode & 0o777).toBe(0o600);
+  });
+
+  test("kubelab verify through the lab kubeconfig: both nodes Ready on the addresses the config names, flannel announcing them (not the NAT NIC's)", async () => {
+    const r = await kubelab(['verify']);
+    expect({ code: r.code, text: r.text }).toEqual({ code: 0, text: expect.stringMatching(/^OK {4}nodes {6}m1 10\.20\.0\.11, m2 10\.20\.0\.12: all Ready \(v1\.36\.4\+k3s1\)$/m) });
+    for (const check of ['metrics', 'ingress', 'dashboard', 'hpa']) expect(r.text).toMatch(new RegExp(`^SKIP  ${check}\\s+components\\.\\w+\\.enabled is false`, 'm'));
+    // What flannel announces, as the API server holds it.
+    expect(await onMachine('m1', FLANNEL_ANNOUNCED)).toBe('m1 10.20.0.11\nm2 10.20.0.12');
+  });
+
+  test('K3s on m2 restarted without --flannel-iface: its flannel announces the NAT NIC\'s 10.0.2.15 and kubelab verify fails naming it', async () => {
+    const unit = '/etc/systemd/system/k3s-agent.service';
+    await onMachine('m2', `sudo -n cp -p ${unit} /run/k3s-agent.service.kubelab && sudo -n sed -i "s/ '--flannel-iface' 'enp0s8'//" ${unit} && sudo -n systemctl daemon-reload && sudo -n systemctl restart k3s-agent`);
+    try {
+      expect((await started('m2', 'agent')).args).toEqual(['--node-name', 'm2', '--node-ip', '10.20.0.12']);
+      expect(await onMachine('m1', FLANNEL_ANNOUNCED)).toBe('m1 10.20.0.11\nm2 10.0.2.15');
+      const r = await kubelab(['verify']);
+      expect(r.code).not.toBe(0);
+      expect(r.text).toMatch(/^FAIL  nodes .*node m2's flannel announces 10\.0\.2\.15 \(annotation flannel\.alpha\.coreos\.com\/public-ip\), not its 10\.20\.0\.12: .*--flannel-iface the interface holding 10\.20\.0\.12/m);
+    } finally {
+      await onMachine('m2', `sudo -n mv /run/k3s-agent.service.kubelab ${unit} && sudo -n systemctl daemon-reload && sudo -n systemctl restart k3s-agent`);
+    }
+    expect(await onMachine('m1', FLANNEL_ANNOUNCED)).toBe('m1 10.20.0.11\nm2 10.20.0.12');
   });
 
   test('a second npm run up changes nothing: no step runs, the same K3s processes keep running', async () => {
@@ -250,6 +304,7 @@ guestDescribe('existing-machines guest scenario', 'test:machines')('existing mac
     expect(overOpenSsh(m2, 'ssh/m2-key', SNAPSHOT)).toBe(baseline.m2);
     expect(recorded()).toEqual(['m1.json']);
     expect(await onMachine('m1', 'systemctl is-active k3s')).toBe('active');
+    expect((await kubelab(['verify'])).text).toMatch(/^OK {4}nodes {6}m1 10\.20\.0\.11: all Ready /m);
   });
 
   test('npm run down uninstalls K3s from m1 and leaves no kubelab file on it', async () => {

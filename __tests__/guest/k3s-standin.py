@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-# STAND-IN for the k3s binary inside the test guests (`npm run test:guest`, `npm run test:joined`)
+# STAND-IN for the k3s binary inside the test guests (`npm run test:guest`, `npm run test:joined`,
+# `npm run test:machines`)
 # — NOT K3s. It runs no Kubernetes. Towards systemd it behaves as K3s does; towards kubelab it
 # answers the kubectl questions the K3s steps ask and the few API calls kubelab's own client
 # makes (the node list), over HTTPS on 6443 with the lab kubeconfig. The test writes the version
@@ -46,9 +47,13 @@
 #   pinned tag); its uninstall script leaves it (install.sh create_uninstall).
 # - Anything else that reaches 6443 (a port probe, a client that never finishes its TLS handshake)
 #   is dropped and the server keeps serving, as a real API server outlives a bad client.
+# - The node IP without --node-ip and the address flannel announces without --flannel-iface (the
+#   default route's interface, on a machine with a NAT NIC not the lab address): see the section
+#   "the addresses K3s and flannel pick" below, with its sources.
 # Joining, heartbeats and replication use stand-in paths under /standin/ with the cluster token,
 # not K3s's protocol. kubectl answers: get --raw /readyz[/etcd], get node <n> -o name|jsonpath=,
 # get nodes [-l k=v] -o jsonpath=, annotate node, drain (no pods here), delete node.
+import hashlib
 import http.server
 import json
 import os
@@ -117,9 +122,25 @@ def write_file(path, text, mode=0o600):
     os.replace(tmp, path)
 
 
+# K3s imports the image tarballs in the agent's images dir when it starts ("k3s supports
+# pre-loading of containerd images by placing them in the images directory for the agent before
+# starting": rancher/docs content/k3s/latest/en/installation/airgap/_index.md, the search index's
+# copy). This stand-in imports nothing; it records which files were there, and their sha256, when it started.
+AGENT_IMAGES_DIR = '/var/lib/rancher/k3s/agent/images'
+
+
+def images_at_start():
+    found = {}
+    if os.path.isdir(AGENT_IMAGES_DIR):
+        for name in sorted(os.listdir(AGENT_IMAGES_DIR)):
+            with open(os.path.join(AGENT_IMAGES_DIR, name), 'rb') as f:
+                found[name] = hashlib.sha256(f.read()).hexdigest()
+    return found
+
+
 def record_start(role, args):
     """What ran: read by the test through /run (gone at reboot, like the process)."""
-    write_file('/run/k3s-standin/%s.json' % role, json.dumps({'pid': os.getpid(), 'version': VERSION, 'args': args, 'started': time.time()}), 0o644)
+    write_file('/run/k3s-standin/%s.json' % role, json.dumps({'pid': os.getpid(), 'version': VERSION, 'args': args, 'started': time.time(), 'images': images_at_start()}), 0o644)
 
 
 def unverified():
@@ -169,6 +190,57 @@ def node_record(name, ip, role, labels=None):
     return {'name': name, 'ip': ip, 'role': role, 'version': VERSION, 'labels': labels or {}, 'annotations': {}, 'unschedulable': False}
 
 
+# ---- the addresses K3s and flannel pick on a machine with several NICs ---------------------
+# Read in the search index's versions of the sources named (their commits are not the pinned tag
+# v1.36.4+k3s1: unverified there).
+FLANNEL_PUBLIC_IP = 'flannel.alpha.coreos.com/public-ip'
+
+
+def default_route_iface():
+    """The interface of the first IPv4 default route in /proc/net/route (Destination and Mask 0):
+    flannel-io/flannel pkg/ip/iface.go GetDefaultGatewayInterface takes the first route whose Dst is
+    nil or 0.0.0.0/0; k8s.io/apimachinery pkg/util/net/interface.go ChooseHostInterface reads the
+    default routes from /proc/net/route."""
+    with open('/proc/net/route') as f:
+        for line in f.read().splitlines()[1:]:
+            fields = line.split()
+            if len(fields) >= 8 and fields[1] == '00000000' and fields[7] == '00000000':
+                return fields[0]
+    sys.exit('unable to select an IP from default routes.')
+
+
+def iface_ipv4(iface):
+    """The first IPv4 address of an interface (flannel pkg/ip/iface.go GetInterfaceIP4Addrs; flannel
+    announces the first, LookupExtInterface ExtAddr: ifaceAddr[0])."""
+    out = subprocess.run(['ip', '-4', '-o', 'addr', 'show', 'dev', iface], capture_output=True, text=True).stdout
+    m = re.search(r'\binet (\d+\.\d+\.\d+\.\d+)/', out)
+    if not m:
+        sys.exit('failed to find IPv4 address for interface %s' % iface)
+    return m.group(1)
+
+
+def chosen_node_ip(args):
+    """--node-ip, else the default route's interface address: k3s-io/k3s pkg/agent/config/config.go
+    getHostnameAndIPs calls net.ChooseHostInterface() when no --node-ip is given (commit eaaf1f84)."""
+    return flag(args, '--node-ip') or iface_ipv4(default_route_iface())
+
+
+def flannel_public_ip(args):
+    """The address flannel announces for this node's pod traffic: the first IPv4 of --flannel-iface,
+    else of the default route's interface, whatever --node-ip says (k3s-io/k3s pkg/agent/config
+    config.go: FlannelIface set only from --flannel-iface; pkg/agent/flannel/flannel.go
+    LookupExtInterface: `if iface == nil` ip.GetDefaultGatewayInterface()). flannel writes it as the
+    node annotation <prefix>/public-ip (flannel-io/flannel pkg/subnet/kube/annotations.go, kube.go
+    AcquireLease), prefix flannel.alpha.coreos.com in K3s (flannel.go BaseAnnotation)."""
+    return iface_ipv4(flag(args, '--flannel-iface') or default_route_iface())
+
+
+def keep_flannel_annotation(old, rec):
+    """flannel rewrites the annotation at each start when it differs (kube.go AcquireLease)."""
+    if FLANNEL_PUBLIC_IP in rec['annotations']:
+        old['annotations'][FLANNEL_PUBLIC_IP] = rec['annotations'][FLANNEL_PUBLIC_IP]
+
+
 # ---- server -----------------------------------------------------------------------------
 
 
@@ -212,6 +284,7 @@ class Cluster:
             if old:
                 old.update({k: rec[k] for k in ('ip', 'role', 'version')})
                 old['labels'].update(rec['labels'])
+                keep_flannel_annotation(old, rec)
             else:
                 s['nodes'][rec['name']] = rec
         self.change(apply)
@@ -349,7 +422,7 @@ def make_handler(cluster):
                             if not any(m['node'] == rec['name'] for m in s['members']):
                                 member = '%s-%08x' % (rec['name'], random.getrandbits(32))
                                 s['members'].append({'node': rec['name'], 'name': member, 'address': rec['ip']})
-                                rec['annotations'] = {NODE_NAME_ANN: member, NODE_ADDRESS_ANN: rec['ip']}
+                                rec['annotations'].update({NODE_NAME_ANN: member, NODE_ADDRESS_ANN: rec['ip']})
                         cluster.change(add_member)
                     cluster.register(rec)
                     return self.reply(200, {'state': cluster.state, 'ca': cluster.ca})
@@ -427,13 +500,14 @@ def heartbeat(urls, rec, cluster=None):
 def server(args):
     node_password()
     name = flag(args, '--node-name', socket.gethostname())
-    ip = flag(args, '--node-ip', '10.0.2.15')
+    ip = chosen_node_ip(args)
     mode = int(flag(args, '--write-kubeconfig-mode', '600'), 8)
     ips = sorted({ip, flag(args, '--advertise-address', ip), flag(args, '--tls-san', ip)})
     cluster = Cluster(name, ip)
     labels = {'node-role.kubernetes.io/control-plane': 'true', 'node-role.kubernetes.io/master': 'true'}
     join_url = flag(args, '--server') or os.environ.get('K3S_URL')
     rec = node_record(name, ip, 'server', labels)
+    rec['annotations'][FLANNEL_PUBLIC_IP] = flannel_public_ip(args)
     if cluster.load() is None:
         if join_url:
             # A new server joins the cluster it is given, and takes its state and CA.
@@ -445,7 +519,7 @@ def server(args):
             members = [{'node': name, 'name': '%s-%08x' % (name, random.getrandbits(32)), 'address': ip}] if etcd else []
             if etcd:
                 rec['labels'][ETCD_ROLE] = 'true'
-                rec['annotations'] = {NODE_NAME_ANN: members[0]['name'], NODE_ADDRESS_ANN: ip}
+                rec['annotations'].update({NODE_NAME_ANN: members[0]['name'], NODE_ADDRESS_ANN: ip})
             cluster.state = {'rev': 0, 'token': token(), 'admin': '%032x' % random.getrandbits(128), 'nodes': {name: rec}, 'members': members}
             ca = None
         cluster.save()
@@ -476,7 +550,8 @@ def server(args):
 def agent(args):
     node_password()
     url = os.environ.get('K3S_URL') or flag(args, '--server', '')
-    rec = node_record(flag(args, '--node-name', socket.gethostname()), flag(args, '--node-ip', '10.0.2.15'), 'agent')
+    rec = node_record(flag(args, '--node-name', socket.gethostname()), chosen_node_ip(args), 'agent')
+    rec['annotations'][FLANNEL_PUBLIC_IP] = flannel_public_ip(args)
     answer = wait_for(url, lambda: call(url, '/standin/join', {'token': token(), 'node': rec}))
     servers = ['https://%s:%d' % (n['ip'], PORT) for n in answer['state']['nodes'].values() if n['role'] == 'server']
     record_start('agent', args)

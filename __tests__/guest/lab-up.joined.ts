@@ -8,10 +8,12 @@
  * install-standin.sh. One lab, one scenario after another, each asserting what happened in the
  * guests (over `kubelab ssh`), in the stand-in's VMs and disks, and in Terraform's state.
  *
- * Shape, chosen to fit the time budget on 2 cores under emulation: 3 servers (HA, embedded
- * etcd) and 1 agent — 4 guests booted once, then twice more (stop/start, reset). It covers
- * the joined scenarios and HA on the same guests; removing servers goes 3 → 1 (the lab allows
- * 1, 3 or 5). run.sh puts this file in a network namespace of its own.
+ * Shape, chosen to fit the CI budget on 2 cores under emulation (every guest boot costs minutes
+ * there): 3 servers (HA, embedded etcd) and 1 agent booted once; the agent is removed before the
+ * lab is stopped and started (3 servers boot again) and before one server (cp2) is returned to
+ * its snapshot (1 boot): 8 guest boots in all. It covers the joined scenarios and HA on the same
+ * guests; removing servers goes 3 → 1 (the lab allows 1, 3 or 5). run.sh puts this file in a
+ * network namespace of its own.
  */
 import * as fs from 'fs';
 import * as https from 'https';
@@ -50,16 +52,33 @@ interface Tfstate {
 
 const timings: [string, number][] = [];
 
+/** The machine's load (1-minute average) now: the suite's times mean little without it. */
+const load = () => os.loadavg()[0].toFixed(2);
+/** A line for the log the suite's runs go to (KUBELAB_TEST_GUEST_LOG), as it happens. */
+const note = (line: string) => {
+  if (process.env.KUBELAB_TEST_GUEST_LOG) fs.appendFileSync(process.env.KUBELAB_TEST_GUEST_LOG, `=== ${line}\n`);
+};
+const scenarioTimes: string[] = [];
+
 /** Scenarios build on each other: after one fails, the rest fail at once instead of waiting on a broken lab. */
 let failedScenario = '';
 const scenario = (name: string, fn: () => Promise<void>) =>
   test(name, async () => {
     if (failedScenario) throw new Error(`skipped: the earlier scenario "${failedScenario}" failed`);
+    const t0 = Date.now();
+    const loadBefore = load();
+    note(`scenario started (load ${loadBefore}): ${name}`);
+    let outcome = 'passed';
     try {
       await fn();
     } catch (err) {
       failedScenario = name;
+      outcome = 'FAILED';
       throw err;
+    } finally {
+      const line = `${outcome} ${String(Math.round((Date.now() - t0) / 1000)).padStart(5)} s  load ${loadBefore} → ${load()}  ${name}`;
+      scenarioTimes.push(line);
+      note(line);
     }
   });
 
@@ -114,6 +133,16 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
     };
   };
   const allFacts = () => Promise.all(nodes.map(facts));
+  /** A node's facts once it has booted again (a boot id other than `bootId`) and K3s runs there; the last failure after timeoutMs. */
+  const factsAfterReboot = async (node: Node, bootId: string, timeoutMs: number): Promise<Awaited<ReturnType<typeof facts>>> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const seen = await facts(node).catch((err: Error) => err);
+      if (!(seen instanceof Error) && seen.bootId !== bootId && seen.active === 'active') return seen;
+      if (Date.now() > deadline) throw seen instanceof Error ? seen : new Error(`${node} did not come back within ${timeoutMs / 1000} s: ${JSON.stringify(seen)}`);
+      await new Promise((r) => setTimeout(r, 10_000));
+    }
+  };
   /** The cluster state a server holds (the stand-in's datastore): nodes and etcd members. */
   const datastore = async (server: Node) =>
     JSON.parse(await onGuest(server, 'sudo -n cat /var/lib/rancher/k3s/standin/cluster.json')) as {
@@ -185,9 +214,19 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
     );
   };
 
-  /** Terraform's "Creation complete after …" per step: the stand-up timeline, for the log. */
-  const timeline = (out: string) =>
-    [...out.matchAll(/null_resource\.(\S+)(?: \([^)]*\))?: Creation complete after (\S+)/g)].map((m) => `${m[2].padStart(8)}  ${m[1]}`).join('\n');
+  /**
+   * The stand-up timeline `npm run up` recorded (.kubelab/deploy-steps.jsonl, one line per kubelab
+   * step Terraform ran): when each step started after the first one, how long it took, on which node.
+   */
+  const timeline = () => {
+    const file = path.join(labPaths(project).stateDir, 'deploy-steps.jsonl');
+    const steps = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { phase?: string; step: string; node?: string; startedMs: number; seconds: number });
+    const t0 = Math.min(...steps.map((r) => r.startedMs));
+    return steps
+      .sort((a, b) => a.startedMs - b.startedMs)
+      .map((r) => `${String(Math.round((r.startedMs - t0) / 1000)).padStart(6)} s +${String(Math.round(r.seconds)).padStart(5)} s  ${r.phase ?? ''}: ${r.step}${r.node ? ` ${r.node}` : ''}`)
+      .join('\n');
+  };
 
   beforeAll(async () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-joined-'));
@@ -228,17 +267,19 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
     for (const vm of vms) if (vm.qemuPid && qemuRuns(vm.qemuPid)) process.kill(vm.qemuPid, 'SIGKILL');
     await image?.close();
     fs.rmSync(root, { recursive: true, force: true });
-    console.log(`joined suite timings (s, on a shared machine):\n${timings.map(([what, s]) => `${String(s).padStart(5)}  ${what}`).join('\n')}`);
+    console.log(`joined suite scenarios:\n${scenarioTimes.join('\n')}\njoined suite commands (s, on a shared machine):\n${timings.map(([what, s]) => `${String(s).padStart(5)}  ${what}`).join('\n')}`);
   });
 
   scenario('first up: four guests boot; cp1 starts etcd with --cluster-init, cp2 and cp3 join it with --server, w1 joins as agent; the API lists all four Ready', async () => {
     const r = await npmRun('up');
     expectOk(r);
-    console.log(`first up: Terraform's steps (Creation complete after):\n${timeline(r.text)}`);
+    const steps = timeline();
+    note(`first up: the steps kubelab recorded (start after the first, duration; load now ${load()}):\n${steps}`);
+    console.log(`first up: the steps kubelab recorded (start after the first, duration):\n${steps}`);
     expect(nodeVms().map((v) => [v.name, v.state]).sort()).toEqual(nodes.map((n) => [`${LAB}-${n}`, 'running']));
     for (const v of nodeVms()) expect(qemuRuns(v.qemuPid!)).toBe(true);
-    for (const n of nodes) {
-      const f = await facts(n);
+    for (const [i, f] of (await allFacts()).entries()) {
+      const n = nodes[i];
       expect(f).toMatchObject({ hostname: n, active: 'active', ip: `${NODES[n].ip}/24`, started: { pid: f.mainPid, version: OLD } });
       const s = f.started!;
       const join = n === 'cp1' ? ['--cluster-init'] : n === 'w1' ? [] : ['--server', 'https://192.168.56.10:6443'];
@@ -248,7 +289,7 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
     }
     expect(await onGuest('w1', 'sudo -n cat /etc/systemd/system/k3s-agent.service.env')).toContain('K3S_URL=https://192.168.56.10:6443');
     // Three etcd members, one per server, as every server sees it.
-    for (const s of SERVERS) expect((await datastore(s)).members.map((m) => m.node).sort()).toEqual(SERVERS);
+    for (const store of await Promise.all(SERVERS.map(datastore))) expect(store.members.map((m) => m.node).sort()).toEqual(SERVERS);
     expect(await apiNodes()).toEqual(expectedApiNodes());
     expect(addresses('vms')).toEqual(expect.arrayContaining(nodes.map((n) => `null_resource.vm-${n}`)));
     expect(addresses('k3s')).toEqual(expect.arrayContaining(['null_resource.server-cp1_install', 'null_resource.server-cp3_version', 'null_resource.agent-w1_install']));
@@ -288,36 +329,6 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
     expect(await apiNodes()).toEqual(expectedApiNodes());
   });
 
-  scenario('stop and start: the guests power off (no qemu left) and boot again (new boot id), same node IPs, a file written before is kept, the API answers through the lab kubeconfig', async () => {
-    for (const n of nodes) await onGuest(n, 'echo kept | sudo -n tee /var/tmp/kept-over-reboot >/dev/null && sync');
-    const boots = (await allFacts()).map((f) => f.bootId);
-    const pids = nodeVms().map((v) => v.qemuPid!);
-    expectOk(await kubelab(['stop']));
-    expect(nodeVms().map((v) => v.state)).toEqual(nodes.map(() => 'poweroff'));
-    for (const pid of pids) expect(qemuRuns(pid)).toBe(false);
-    // While the lab is off: the snapshot `kubelab reset` returns to (taken here, after K3s, before the change below).
-    for (const n of nodes) expectOk(await kubelab(['snapshot', 'take', n]));
-    expectOk(await kubelab(['start', '--timeout', '20']));
-    expect(nodeVms().map((v) => v.state)).toEqual(nodes.map(() => 'running'));
-    for (const [i, f] of (await allFacts()).entries()) {
-      expect(f.bootId).not.toBe(boots[i]);
-      expect(f).toMatchObject({ kept: 'kept', ip: `${NODES[nodes[i]].ip}/24`, active: 'active' });
-    }
-    expect(await apiNodes()).toEqual(expectedApiNodes());
-  });
-
-  scenario('snapshot and reset: a change made in a guest after the snapshot is gone after kubelab reset; K3s comes back', async () => {
-    expect(await onGuest('cp2', 'echo changed | sudo -n tee /etc/kubelab-change >/dev/null && sync && cat /etc/kubelab-change')).toBe('changed');
-    const boot = (await facts('cp2')).bootId;
-    expectOk(await kubelab(['reset']));
-    // reset starts the VMs; start waits until every node is Ready again.
-    expectOk(await kubelab(['start', '--timeout', '20']));
-    expect((await facts('cp2')).bootId).not.toBe(boot);
-    expect(await onGuest('cp2', 'test -e /etc/kubelab-change && echo present || echo gone')).toBe('gone');
-    expect((await facts('cp2')).kept).toBe('kept');
-    expect(await apiNodes()).toEqual(expectedApiNodes());
-  });
-
   scenario('removing the agent from the config: its VM, disk, qemu process, pin and K3s node are gone', async () => {
     const pid = nodeVms().find((v) => v.name === `${LAB}-w1`)!.qemuPid!;
     nodes = ['cp1', 'cp2', 'cp3'];
@@ -334,11 +345,44 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
     expect(await apiNodes()).toEqual(expectedApiNodes());
   });
 
-  scenario('removing two servers (3 → 1): their etcd members are removed through cp1 before K3s goes, then their VMs', async () => {
+  scenario('stop and start (the 3 servers): the guests power off (no qemu left) and boot again (new boot id), same node IPs, a file written before is kept, the API answers through the lab kubeconfig', async () => {
+    await Promise.all(nodes.map((n) => onGuest(n, 'echo kept | sudo -n tee /var/tmp/kept-over-reboot >/dev/null && sync')));
+    const boots = (await allFacts()).map((f) => f.bootId);
+    const pids = nodeVms().map((v) => v.qemuPid!);
+    expectOk(await kubelab(['stop']));
+    expect(nodeVms().map((v) => v.state)).toEqual(nodes.map(() => 'poweroff'));
+    for (const pid of pids) expect(qemuRuns(pid)).toBe(false);
+    // While the lab is off (as study note 004 takes it): the snapshot cp2 returns to below, after K3s, before the change there.
+    expectOk(await kubelab(['snapshot', 'take', 'cp2']));
+    expectOk(await kubelab(['start', '--timeout', '20m']));
+    expect(nodeVms().map((v) => v.state)).toEqual(nodes.map(() => 'running'));
+    for (const [i, f] of (await allFacts()).entries()) {
+      expect(f.bootId).not.toBe(boots[i]);
+      expect(f).toMatchObject({ kept: 'kept', ip: `${NODES[nodes[i]].ip}/24`, active: 'active' });
+    }
+    expect(await apiNodes()).toEqual(expectedApiNodes());
+  });
+
+  scenario('snapshot restore (one node of kubelab reset): a change made in cp2 after its snapshot is gone; cp2 boots again and K3s comes back', async () => {
+    expect(await onGuest('cp2', 'echo changed | sudo -n tee /etc/kubelab-change >/dev/null && sync && cat /etc/kubelab-change')).toBe('changed');
+    const boot = (await facts('cp2')).bootId;
+    // What kubelab reset does for every node of the config (power off, restore, start), for one node: each boot costs minutes here.
+    expectOk(await kubelab(['snapshot', 'restore', 'cp2']));
+    // The API may still call cp2 Ready from before (a node turns NotReady only after the grace period): wait for the guest itself.
+    expect(await factsAfterReboot('cp2', boot, 20 * 60_000)).toMatchObject({ kept: 'kept', active: 'active', ip: `${NODES.cp2.ip}/24` });
+    expect(await onGuest('cp2', 'test -e /etc/kubelab-change && echo present || echo gone')).toBe('gone');
+    expectOk(await kubelab(['start', '--timeout', '20m']));
+    expect(await apiNodes()).toEqual(expectedApiNodes());
+  });
+
+  scenario('removing two servers (3 → 1): their etcd members are removed through cp1 before K3s goes, then their VMs; cp1 keeps running', async () => {
+    const cp1Boot = (await facts('cp1')).bootId;
     nodes = ['cp1'];
     configure();
     expectOk(await npmRun('up'));
     expect(nodeVms().map((v) => v.name)).toEqual([`${LAB}-cp1`]);
+    // The cluster stayed: cp1's VM was not re-created (the same boot), only its K3s restarted with the flags of a lone server.
+    expect((await facts('cp1')).bootId).toBe(cp1Boot);
     const store = await datastore('cp1');
     expect(store.members.map((m) => m.node)).toEqual(['cp1']);
     expect(Object.keys(store.nodes)).toEqual(['cp1']);

@@ -5,6 +5,10 @@ import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
 import { labPaths } from '../../config/paths';
 import { resolveLabConfig } from '../../config/load';
+import { labRegistries } from '../../config/registries';
+import { k3sStepPlan } from '../../config/k3s-plan';
+import { vmProxyEnvironment } from '../../config/proxy';
+import { parseCidr, subnetContains } from '../../config/ipv4';
 import { FOREIGN_REGISTRIES_FILE, NODE_REGISTRIES_FILE, REGISTRIES_MARK, labRegistriesYaml, renderApplyRegistriesScript } from '../../cli/k3s/registries';
 import { requireTool, TOOL_TIMEOUT_MS } from '../support/tools';
 
@@ -18,7 +22,10 @@ describe('registries.yaml as K3s reads it', () => {
   });
   afterEach(() => fs.rmSync(projectDir, { recursive: true, force: true }));
 
-  const render = (registries: unknown) => labRegistriesYaml(resolveLabConfig({ registries }).config.registries, labPaths(projectDir));
+  /** The user's registries alone (the embedded registry mirror off). */
+  const render = (registries: unknown) => labRegistriesYaml(labRegistries(resolveLabConfig({ registries, k3s: { embeddedRegistry: false } }).config), labPaths(projectDir));
+  /** The default lab (embedded registry mirror on) with these registries. */
+  const renderLab = (overrides: object) => labRegistriesYaml(labRegistries(resolveLabConfig(overrides).config), labPaths(projectDir));
 
   test('mirrors, rewrites, credentials from the file in .kubelab/ and TLS map onto K3s keys', () => {
     fs.writeFileSync(path.join(projectDir, '.kubelab', 'registries', 'mirror.yaml'), `username: learner\npassword: ${JSON.stringify(SECRET)}\n`, { mode: 0o600 });
@@ -34,6 +41,53 @@ describe('registries.yaml as K3s reads it', () => {
       },
       configs: { 'mirror.example.com:5000': { auth: { username: 'learner', password: SECRET }, tls: { insecure_skip_verify: true } } },
     });
+  });
+
+  // K3s docs "Embedded Registry Mirror" (k3s-io/docs docs/installation/registry-mirror.md at 116507ce), quoted:
+  // "to enable distributed mirroring of images from docker.io and registry.k8s.io, configure registries.yaml with the following
+  // content on all cluster nodes", and: "images pull attempts will first try the embedded mirror, then mirror.example.com, then finally docker.io".
+  const DOCS_ENABLE_EXAMPLE = 'mirrors:\n  docker.io:\n  registry.k8s.io:\n';
+  const DOCS_ENDPOINT_EXAMPLE = 'mirrors:\n  docker.io:\n    endpoint:\n      - https://mirror.example.com\n';
+
+  test('the default lab: every node gets a mirrors entry without endpoints for each registry the lab pulls from, as K3s docs write it; the server gets --embedded-registry, agents do not', () => {
+    const text = renderLab({})!;
+    const mirrors = parseYaml(text).mirrors;
+    expect(mirrors).toMatchObject(parseYaml(DOCS_ENABLE_EXAMPLE).mirrors);
+    expect(mirrors).toEqual({ 'docker.io': null, 'registry.k8s.io': null, 'ghcr.io': null });
+    expect(parseYaml(text).configs).toBeUndefined();
+    const cfg = resolveLabConfig({}).config;
+    expect(k3sStepPlan(cfg, cfg.nodes[0], 'online').installArgs).toContain('--embedded-registry');
+    expect(k3sStepPlan(cfg, cfg.nodes[1], 'online').installArgs).not.toContain('--embedded-registry');
+  });
+
+  test("the user's mirror for a registry the lab uses keeps its endpoints (tried after the embedded mirror), the others are added, credentials stay", () => {
+    fs.writeFileSync(path.join(projectDir, '.kubelab', 'registries', 'mirror.yaml'), 'username: learner\npassword: pw\n', { mode: 0o600 });
+    const text = renderLab({
+      registries: { mirrors: { 'docker.io': { endpoint: ['https://mirror.example.com'] }, 'quay.io': { endpoint: ['https://mirror.example.com'] } }, configs: { 'mirror.example.com': { credentialsFile: 'registries/mirror.yaml' } } },
+    })!;
+    const parsed = parseYaml(text);
+    expect(parsed.mirrors['docker.io']).toEqual(parseYaml(DOCS_ENDPOINT_EXAMPLE).mirrors['docker.io']);
+    expect(parsed.mirrors).toEqual({ 'docker.io': { endpoint: ['https://mirror.example.com'] }, 'quay.io': { endpoint: ['https://mirror.example.com'] }, 'registry.k8s.io': null, 'ghcr.io': null });
+    expect(parsed.configs).toEqual({ 'mirror.example.com': { auth: { username: 'learner', password: 'pw' } } });
+  });
+
+  test('k3s.embeddedRegistry: false: no flag, and only the user\'s registries (none: no file)', () => {
+    const cfg = resolveLabConfig({ k3s: { embeddedRegistry: false } }).config;
+    const on = resolveLabConfig({}).config;
+    // Exactly the default server's flags less --embedded-registry: nothing else added or lost.
+    expect(k3sStepPlan(cfg, cfg.nodes[0], 'online').installArgs).toEqual(k3sStepPlan(on, on.nodes[0], 'online').installArgs.filter((a) => a !== '--embedded-registry'));
+    expect(k3sStepPlan(on, on.nodes[0], 'online').installArgs.at(-1)).toBe('--embedded-registry');
+    expect(renderLab({ k3s: { embeddedRegistry: false } })).toBeUndefined();
+    expect(() => resolveLabConfig({ k3s: { embeddedRegistry: 'yes' } })).toThrow(/k3s\.embeddedRegistry.*must be true or false/);
+  });
+
+  test('with proxy: every node address bypasses the proxy, so the nodes reach each other\'s embedded mirror (TCP 5001, 6443) directly', () => {
+    const cfg = resolveLabConfig({ proxy: { http: 'http://proxy.example.com:3128' } }).config;
+    const noProxy = vmProxyEnvironment(cfg).NO_PROXY.split(',');
+    for (const node of cfg.nodes) {
+      expect(noProxy.some((entry) => entry === node.ip || (parseCidr(entry) !== undefined && subnetContains(parseCidr(entry)!, node.ip)))).toBe(true);
+    }
+    expect(noProxy).toContain('127.0.0.1');
   });
 
   test('no registries: no file', () => {

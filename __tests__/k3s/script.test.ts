@@ -9,7 +9,7 @@ import { requireTool } from '../support/tools';
 import { TOOL_TIMEOUT_MS } from '../support/tools';
 
 const DEFAULT_SERVER_ARGS =
-  'install_args=(server --node-name cp1 --node-ip 192.168.56.10 --flannel-iface enp0s8 --advertise-address 192.168.56.10 --tls-san 192.168.56.10 --disable traefik --disable metrics-server --write-kubeconfig-mode 600)';
+  'install_args=(server --node-name cp1 --node-ip 192.168.56.10 --flannel-iface enp0s8 --advertise-address 192.168.56.10 --tls-san 192.168.56.10 --disable traefik --disable metrics-server --write-kubeconfig-mode 600 --embedded-registry)';
 
 function shellcheck(script: string): void {
   execFileSync('shellcheck', ['--shell=bash', '-'], { input: script, encoding: 'utf8', timeout: TOOL_TIMEOUT_MS });
@@ -27,6 +27,26 @@ requireTool('shellcheck')('k3s script: what the steps run on the nodes', () => {
     projectDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-script-'));
   });
   afterEach(() => fs.rmSync(projectDir, { recursive: true, force: true }));
+
+  test('an air-gap images tarball keeps its compression suffix on the node (K3s picks the decompression by it), is checked, and is in place before install.sh and the start', async () => {
+    fs.mkdirSync(path.join(projectDir, 'files'));
+    for (const f of ['k3s', 'install.sh', 'k3s-airgap-images-amd64.tar.zst', 'images.bin']) fs.writeFileSync(path.join(projectDir, 'files', f), '#!/bin/sh\n');
+    const config = (images: string) =>
+      fs.writeFileSync(path.join(projectDir, 'kubelab.config.yaml'), `k3s:\n  version: v1.36.4+k3s1\n  installer: { source: local, binary: files/k3s, script: files/install.sh, images: files/${images} }\n`);
+    config('k3s-airgap-images-amd64.tar.zst');
+    const { code, out } = await run('k3s', 'script', 'server', 'cp1');
+    expect(code).toBe(0);
+    const install = out.indexOf('install -D -m 0644 "$staging/k3s-airgap-images.tar.zst" "$root/var/lib/rancher/k3s/agent/images/k3s-airgap-images.tar.zst"');
+    expect(install).toBeGreaterThan(out.indexOf('sha256sum --check --quiet SHA256SUMS'));
+    expect(out.indexOf('sha256sum --check')).toBeGreaterThan(0);
+    expect(out.indexOf('sh "$staging/install.sh"')).toBeGreaterThan(install);
+    expect(out.indexOf('systemctl restart --no-block')).toBeGreaterThan(install);
+    shellcheck(out);
+    config('images.bin');
+    const refused = await run('k3s', 'script', 'server', 'cp1');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/k3s\.installer\.images.*"files\/images\.bin".*must end in \.tar, .*\.tzst: K3s picks how to unpack it by that suffix/);
+  });
 
   test('the default lab server script: exact flags, pinned version, online installer, shellcheck-clean, no token value', async () => {
     fs.mkdirSync(path.join(projectDir, '.kubelab'));

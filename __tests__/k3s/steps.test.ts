@@ -12,7 +12,7 @@ import { STAND_IN_SYSTEMCTL, recordingStandInInstallScript, standInK3sBinary } f
 
 const FAST: K3sStepTiming = { connectTimeoutMs: 3000, readyTimeoutMs: 1500, pollMs: 50, attempts: 3, retryDelayMs: 50 };
 const SERVER_FLAGS =
-  'server --node-name cp1 --node-ip 192.168.56.10 --flannel-iface enp0s8 --advertise-address 192.168.56.10 --tls-san 192.168.56.10 --disable traefik --disable metrics-server --write-kubeconfig-mode 600';
+  'server --node-name cp1 --node-ip 192.168.56.10 --flannel-iface enp0s8 --advertise-address 192.168.56.10 --tls-san 192.168.56.10 --disable traefik --disable metrics-server --write-kubeconfig-mode 600 --embedded-registry';
 
 requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (one per fake node, K3s played by stand-ins)', () => {
   let lab: ReturnType<typeof makeTestLab>;

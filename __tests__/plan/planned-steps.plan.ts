@@ -170,6 +170,8 @@ const LABS: Record<string, object> = {
       hostNode('pi4', 'agent', '10.20.0.14', { port: 2204, keyFile: 'ssh/pi-key' }),
     ],
     ...COMMON,
+    // The embedded registry mirror off here (OTHER_LAB has it on, the default); the lab of VMs keeps it on, merged with REGISTRIES.
+    k3s: { ...COMMON.k3s, embeddedRegistry: false },
   },
 };
 /** The lab the planned world's kubelab.config.yaml holds instead: every value differs, and w1 is its first server. */

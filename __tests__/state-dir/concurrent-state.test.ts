@@ -119,9 +119,10 @@ test(`three agents cache the same K3s download at once: every one succeeds and t
   fs.writeFileSync(installScript, '#!/bin/sh\necho install\n');
   fs.writeFileSync(binary, randomBytes(1 << 16));
   for (let trial = 0; trial < TRIALS; trial++) {
-    const paths = labPaths(freshProject(trial));
+    // The host's cache (per user): here one per trial.
+    const env = { XDG_CACHE_HOME: path.join(freshProject(trial), 'host-cache') };
     const results = await racers.race(
-      Array.from({ length: RACERS }, () => ({ call: { module: 'cli/k3s/installer-files.ts', fn: 'fillCache', args: [paths, 'v1.36.4+k3s1', { installScript, binary }] } })),
+      Array.from({ length: RACERS }, () => ({ call: { module: 'cli/k3s/installer-files.ts', fn: 'fillCache', args: ['v1.36.4+k3s1', 'amd64', { installScript, binary }, env] } })),
     );
     expect(failures(results)).toEqual([]);
     const dir = results[0].value as string;

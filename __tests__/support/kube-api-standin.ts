@@ -31,6 +31,12 @@ export interface StandInNode {
   etcd?: boolean;
   /** Cordoned: spec.unschedulable, what `kubectl cordon`/`drain` set. */
   unschedulable?: boolean;
+  /**
+   * The address flannel announces for the node's pod traffic: the annotation
+   * flannel.alpha.coreos.com/public-ip that flannel's kube subnet manager writes
+   * (flannel-io/flannel pkg/subnet/kube/annotations.go, kube.go AcquireLease). Absent: not written yet.
+   */
+  flannelPublicIp?: string;
 }
 
 export interface StandInHpa {
@@ -81,6 +87,7 @@ export function healthyLab(): StandInLab {
     name,
     ready: true,
     internalIp: ip,
+    flannelPublicIp: ip,
     kubeletVersion: 'v1.36.4+k3s1',
     cpu,
     memory: '1153434Ki',
@@ -383,7 +390,11 @@ export class KubeApiStandIn {
 
 function nodeJson(n: StandInNode) {
   return {
-    metadata: { name: n.name, labels: { 'kubernetes.io/hostname': n.name, ...(n.etcd ? { 'node-role.kubernetes.io/etcd': 'true' } : {}) } },
+    metadata: {
+      name: n.name,
+      labels: { 'kubernetes.io/hostname': n.name, ...(n.etcd ? { 'node-role.kubernetes.io/etcd': 'true' } : {}) },
+      annotations: n.flannelPublicIp ? { 'flannel.alpha.coreos.com/public-ip': n.flannelPublicIp } : {},
+    },
     spec: n.unschedulable ? { unschedulable: true } : {},
     status: {
       conditions: [

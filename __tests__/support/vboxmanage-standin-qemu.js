@@ -18,7 +18,7 @@
  *                     guest names them enp0s3/enp0s8 as under VirtualBox; UART1 to the file kubelab
  *                     named; the seed DVD as an IDE CD-ROM; CPUs and memory from modifyvm
  *   controlvm         poweroff: QMP "quit"; acpipowerbutton: QMP "system_powerdown" (the VM stays
- *                     running until the guest shuts down, as in VirtualBox)
+ *                     running until the guest has shut down and its qemu ended, as in VirtualBox)
  *   any call          a VM whose qemu process has ended is "poweroff"
  *
  * A VM made with `createvm --platform-architecture arm` (VirtualBox ≥ 7.1 on Apple Silicon)
@@ -239,7 +239,10 @@ function after(sub, args, s, { fail }) {
       delete vm.qemuPid;
     } else if (args[1] === 'acpipowerbutton') {
       qmp(vm, 'system_powerdown', fail);
+      // The guest decides when it is off: its qemu process ends then (see before). The plain
+      // stand-in's timed shutdown would call the VM off while the guest still runs.
       vm.state = 'running';
+      delete vm.acpiShutdownAt;
     }
   }
   // Differencing images the stand-in recorded (snapshot take/restore, linked clones) become qcow2 overlays.

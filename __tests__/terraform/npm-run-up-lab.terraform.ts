@@ -36,6 +36,8 @@ const isolated = requireLoopbackOnly('npm run up on the stand-in lab', 'test:ter
     expect(out.at(-1)).toMatch(/^kubelab: npm run up -- vms k3s --skip-provider-lock failed in phase 2 of 2 \(K3s\), step k3s server \(node cp1\): .+; fix that, then run npm run up -- vms k3s --skip-provider-lock again/);
     expect(run.out).toMatch(new RegExp(`^kubelab: {3}VMs: .*vm create cp1 ${T}`, 'm'));
     expect(run.out).toMatch(new RegExp(`^kubelab: {3}K3s: k3s server cp1 ${T} \\(failed\\)`, 'm'));
+    // What kubelab fetched: the Ubuntu image from the image stand-in, once, by the host (the installer files are local).
+    expect(run.out).toMatch(/^kubelab: {3}downloads by kubelab: noble-server-cloudimg-amd64\.ova [\d,]+ bytes \(host\); [\d,]+ bytes in all$/m);
   });
 
   test('the next run converges; the plan is left out; each phase says how long it took last time; the timeline names every step', async () => {
@@ -48,6 +50,7 @@ const isolated = requireLoopbackOnly('npm run up on the stand-in lab', 'test:ter
     expect(timings).toMatchObject({ command: 'npm run up -- vms k3s', exitCode: 0 });
     expect((timings.steps ?? []).map((s) => `${s.phase} ${s.step} ${s.node ?? ''}`.trim()).sort()).toEqual(['K3s k3s agent w1', 'K3s k3s kubeconfig', 'K3s k3s server cp1']);
     expect(lines(run.out).at(-1)).toMatch(new RegExp(`^kubelab: {3}K3s: k3s server cp1 ${T}, k3s kubeconfig ${T}, k3s agent w1 ${T}$`));
+    expect(run.out).toMatch(/^kubelab: {3}downloads by kubelab: none /m);
   });
 
   test('down -- k3s removes that stack only (nothing deployed needs it); the VMs stay', async () => {

@@ -8,6 +8,14 @@ import { ClusterApiError, ClusterNode, ClusterUnreachableError, HelmRelease, Hpa
 import { cpuMillicores, memoryBytes } from './quantity';
 import { ETCD_ROLE_LABEL } from '../k3s/etcd-member';
 
+/**
+ * Where flannel's kube subnet manager records the address a node's pod traffic (VXLAN) is sent to:
+ * `<prefix>/public-ip` (flannel-io/flannel pkg/subnet/kube/annotations.go, set in kube.go AcquireLease
+ * from the interface flannel uses), with K3s's prefix flannel.alpha.coreos.com (k3s-io/k3s
+ * pkg/agent/flannel/flannel.go BaseAnnotation; read in the search index, unverified at v1.36.4+k3s1).
+ */
+export const FLANNEL_PUBLIC_IP_ANNOTATION = 'flannel.alpha.coreos.com/public-ip';
+
 /** Helm 3 stores each release revision as a Secret of this type, labelled owner=helm. */
 const HELM_RELEASE_SECRETS = { labelSelector: 'owner=helm', fieldSelector: 'type=helm.sh/release.v1' } as const;
 
@@ -186,6 +194,7 @@ function toClusterNode(node: K8s.V1Node): ClusterNode {
     internalIp: node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address,
     kubeletVersion: node.status?.nodeInfo?.kubeletVersion ?? '?',
     etcdMember: node.metadata?.labels?.[ETCD_ROLE_LABEL] === 'true',
+    flannelPublicIp: node.metadata?.annotations?.[FLANNEL_PUBLIC_IP_ANNOTATION],
   };
 }
 

@@ -1,5 +1,7 @@
 import { LabConfig, isHighlyAvailable, serverNode, serverNodes } from '../../config/lab-config';
 import { LAB_APPS, LabUrls } from '../../config/urls';
+import { HOST_ONLY_IFACE } from '../../config/k3s-plan';
+import { FLANNEL_PUBLIC_IP_ANNOTATION } from './kube-client';
 import { ClusterApiError, ClusterUnreachableError, LabCluster } from './lab-cluster';
 import { formatCpu, formatMemory } from './quantity';
 import { IngressAddress, probeTarget, probeWebApp } from './web-probe';
@@ -87,11 +89,27 @@ async function checkNodes({ cluster, config }: LabCheckDeps) {
       );
     } else if (live.internalIp !== node.ip) {
       problems.push(`node ${node.name} reports InternalIP ${live.internalIp ?? 'none'}, not its host-only ${node.ip} from the lab config; reinstall K3s on it: npm run up -- k3s`);
+    } else if (live.flannelPublicIp !== undefined && live.flannelPublicIp !== node.ip) {
+      problems.push(flannelElsewhere(node, live.flannelPublicIp));
     }
   }
   if (problems.length) return fail(problems.join('; '));
   const versions = [...new Set(seen.map((n) => n.kubeletVersion))].join(', ');
   return ok(`${config.nodes.map((n) => `${n.name} ${n.ip}`).join(', ')}: all Ready (${versions})`);
+}
+
+/**
+ * The other nodes send a node's pod traffic (VXLAN, 8472/udp) to the address its flannel announces;
+ * K3s's flannel announces the address of the interface holding the default route unless
+ * --flannel-iface names another (see cli/k3s/node-script.ts for the K3s and flannel source lines).
+ */
+function flannelElsewhere(node: LabConfig['nodes'][number], announced: string): string {
+  const iface = node.host ? `the interface holding ${node.ip}` : HOST_ONLY_IFACE;
+  const unit = node.role === 'server' ? 'k3s' : 'k3s-agent';
+  return (
+    `node ${node.name}'s flannel announces ${announced} (annotation ${FLANNEL_PUBLIC_IP_ANNOTATION}), not its ${node.ip}: the other nodes send its pods' traffic (VXLAN, 8472/udp) there, ` +
+    `so pods on other nodes cannot reach its pods; K3s runs there without --flannel-iface ${iface}; see its flags: npx kubelab ssh ${node.name} "systemctl cat ${unit}"`
+  );
 }
 
 /**

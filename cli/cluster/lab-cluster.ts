@@ -38,6 +38,8 @@ export interface ClusterNode {
   readonly kubeletVersion: string;
   /** K3s labels the servers that run embedded etcd node-role.kubernetes.io/etcd=true. */
   readonly etcdMember: boolean;
+  /** The address flannel announces for the node's pod traffic (VXLAN); undefined until flannel has written it. */
+  readonly flannelPublicIp?: string;
 }
 
 export interface ResourceUsage {
@@ -86,8 +88,12 @@ export class ClusterApiError extends KubelabError {
 
 /** The API server could not be reached at all. */
 export class ClusterUnreachableError extends KubelabError {
+  /** What went wrong, without the advice (for a wait that is itself starting the lab). */
+  readonly reason: string;
   constructor(server: string, cause: string) {
-    super(`cannot reach the Kubernetes API at ${server} (${cause}); is the lab running? Start it with: npx kubelab start`);
+    const reason = `cannot reach the Kubernetes API at ${server} (${cause})`;
+    super(`${reason}; is the lab running? Start it with: npx kubelab start`);
+    this.reason = reason;
     this.name = 'ClusterUnreachableError';
   }
 }

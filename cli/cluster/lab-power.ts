@@ -90,7 +90,9 @@ async function nodesState(cluster: LabCluster, config: LabConfig): Promise<{ rea
     return { ready: states.every((s) => s.ready), summary: states.map((s) => `${s.name} ${s.text}`).join(', ') };
   } catch (err) {
     // The API server comes up a while after the server VM boots.
-    if (err instanceof ClusterUnreachableError || err instanceof ClusterApiError) return { ready: false, summary: `the API does not answer yet (${err.message})` };
+    // (Not the unreachable error's advice to run kubelab start: this is kubelab start.)
+    if (err instanceof ClusterUnreachableError) return { ready: false, summary: `the API does not answer yet (${err.reason})` };
+    if (err instanceof ClusterApiError) return { ready: false, summary: `the API does not answer yet (${err.message})` };
     throw err;
   }
 }

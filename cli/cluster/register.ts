@@ -66,7 +66,8 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
       });
       ctx.out(formatOutcome({ name: 'hpa', status: 'ok', detail: `load test: scaled to ${result.replicas} replicas after ${result.seconds} s under load (CPU ${result.cpuUtilization ?? '?'}%)` }));
     }
-    ctx.out(`kubelab: verify passed (${outcomes.filter((o) => o.status === 'ok').length} checks${opts.load ? ' and the load test' : ''})`);
+    const passed = outcomes.filter((o) => o.status === 'ok').length;
+    ctx.out(`kubelab: verify passed (${passed} check${passed === 1 ? '' : 's'}${opts.load ? ' and the load test' : ''})`);
   });
 
   program

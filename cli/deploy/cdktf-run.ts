@@ -8,7 +8,7 @@ import { doctorFindings } from '../doctor/doctor-command';
 import { CdktfOutput } from './cdktf-output';
 import type { LabStackInfo } from './lab-stacks';
 import { isDeployed } from './deployed';
-import { STEP_PHASE_ENV, STEP_TIMELINE_ENV, StepRecord, readStepTimeline, resetStepTimeline, stepLabel, stepTimelinePath } from './step-timeline';
+import { STEP_PHASE_ENV, STEP_TIMELINE_ENV, StepRecord, formatDownloads, readStepTimeline, resetStepTimeline, stepLabel, stepTimelinePath } from './step-timeline';
 import { DEPLOY_PHASES, DeployTimings, PhaseTiming, formatDuration, formatTimings, lastTimings, saveTimings } from './timings';
 
 /** The lab-wide npm scripts: `npm run up`, `npm run down`, `npm run diff -- <stack>`. */
@@ -252,6 +252,8 @@ async function runSteps(script: LabScript, again: string, args: LabArgs, steps: 
   const timings: DeployTimings = { command, startedAt: new Date(started).toISOString(), seconds: Math.round((now() - started) / 1000), exitCode: code, phases, steps: records };
   saveTimings(paths, timings);
   opts.out(`kubelab: ${formatTimings(timings)}`);
+  // What the run's kubelab verbs fetched (a run that stopped before any verb ran has nothing to say).
+  if (script === 'up' && records.length > 0) opts.out(`kubelab:   ${formatDownloads(records)}`);
   for (const line of formatStepTimes(records)) opts.out(`kubelab:   ${line}`);
   if (code !== 0) opts.err(`kubelab: ${failureLine(failedPhase, records, output.firstError, code, again)}`);
   return code;

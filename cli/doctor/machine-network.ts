@@ -68,10 +68,13 @@ export function judgeMachineNet(node: LabNode, where: string, facts: MachineNetF
   } else findings.push({ level: 'ok', check: 'hostname', message: `${where}: the hostname is the node name` });
 
   if (facts.swapKb > 0) {
+    // The kubelet refuses to start with swap unless failSwapOn is false; K3s starts it with
+    // "fail-swap-on": "false" (k3s-io/k3s pkg/daemons/agent/agent_linux.go kubeletArgs, read at
+    // commit 82394d7d; not read at v1.36.4+k3s1, so the message says unverified).
     findings.push({
       level: 'warn',
       check: 'swap',
-      message: `${where}: swap is on (${Math.round(facts.swapKb / 1024)} MB); the kubelet by default refuses to start with swap (its failSwapOn setting), and where it runs, pod memory limits and evictions count RAM only, so a busy node slows down instead of evicting pods (whether K3s ${'v1.36'} turns failSwapOn off: unverified)`,
+      message: `${where}: swap is on (${Math.round(facts.swapKb / 1024)} MB); K3s starts its kubelet with fail-swap-on=false (read in older K3s sources; unverified for K3s ${'v1.36'}), but pod memory limits and evictions count RAM only, so a busy node slows down instead of evicting pods`,
       fix: `on ${address}: sudo swapoff -a, and remove the swap line from /etc/fstab`,
     });
   } else findings.push({ level: 'ok', check: 'swap', message: `${where}: no swap` });

@@ -12,6 +12,20 @@ export interface FetchedImage {
   readonly sha256: string;
   /** False when the cache already held the verified file. */
   readonly downloaded: boolean;
+  /** Bytes this call received over the network (the checksum file included); 0 when nothing was fetched. */
+  readonly bytes: number;
+}
+
+/** A file published with a sha256sum-style checksum file beside it. */
+export interface VerifiedSource {
+  readonly url: string;
+  readonly sumsUrl: string;
+  readonly fileName: string;
+  /**
+   * The checksum file never changes (a release pinned by version): it is kept in the cache
+   * beside the file, so a cached file needs no network at all. @default fetched on every call
+   */
+  readonly pinned?: boolean;
 }
 
 export interface FetchOptions {
@@ -30,33 +44,57 @@ export interface FetchOptions {
  */
 export async function fetchVerifiedImage(source: ImageSource, opts: FetchOptions): Promise<FetchedImage> {
   assertHostRunsImage(opts.host);
+  return fetchVerifiedFile(source, opts);
+}
+
+/**
+ * The download, resume and checksum check behind fetchVerifiedImage, for any file published
+ * with a checksum file. Under the file's lock (another process downloading the same file is
+ * waited for, then its verified file is used), with progress lines while waiting.
+ */
+export async function fetchVerifiedFile(source: VerifiedSource, opts: Omit<FetchOptions, 'host'>): Promise<FetchedImage> {
   const out = opts.out ?? (() => undefined);
   fs.mkdirSync(opts.cacheDir, { recursive: true });
   const file = path.join(opts.cacheDir, source.fileName);
-  return withFileLock(`${file}.lock`, { staleMs: lockStaleMs(), waitMs: 2 * 60 * 60 * 1000 }, async () => {
-    const expected = expectedSum(await httpGetText(source.sumsUrl), source.fileName, source.sumsUrl);
+  const sumsName = path.basename(new URL(source.sumsUrl).pathname);
+  const keptSums = path.join(opts.cacheDir, sumsName);
+  const waiting = { what: `another kubelab process downloading ${source.fileName}`, out };
+  return withFileLock(`${file}.lock`, { staleMs: lockStaleMs(), waitMs: 2 * 60 * 60 * 1000, waiting }, async () => {
+    let bytes = 0;
+    let sums: string;
+    if (source.pinned && fs.existsSync(keptSums)) sums = fs.readFileSync(keptSums, 'utf8');
+    else {
+      sums = await httpGetText(source.sumsUrl);
+      bytes += Buffer.byteLength(sums);
+    }
+    const expected = expectedSum(sums, source.fileName, source.sumsUrl);
     if (fs.existsSync(file)) {
       if (sidecarSays(file) === expected || (await sha256Of(file)) === expected) {
         writeSidecar(file, expected);
-        return { file, sha256: expected, downloaded: false };
+        return { file, sha256: expected, downloaded: false, bytes };
       }
-      out(`kubelab: the cached ${source.fileName} no longer matches ${source.sumsUrl} (a newer image was published); downloading it again`);
+      out(`kubelab: the cached ${source.fileName} no longer matches ${source.sumsUrl} (a newer file was published, or the cached one is damaged); downloading it again`);
       fs.rmSync(file, { force: true });
     }
     const part = `${file}.part`;
-    await download(source.url, part, opts.onProgress, out);
+    bytes += await download(source.url, part, opts.onProgress, out);
     const actual = await sha256Of(part);
     if (actual !== expected) {
       fs.rmSync(part, { force: true });
-      throw new KubelabError(
-        `checksum mismatch for ${source.url}: SHA256SUMS says ${expected}, the downloaded file has ${actual}. The partial download was deleted; run the command again (if it repeats, the mirror or a proxy is serving a damaged file).`,
+      fs.rmSync(keptSums, { force: true });
+      throw new ChecksumError(
+        `checksum mismatch for ${source.url}: ${sumsName} says ${expected}, the downloaded file has ${actual}. The partial download was deleted; run the command again (if it repeats, the mirror or a proxy is serving a damaged file).`,
       );
     }
     fs.renameSync(part, file);
     writeSidecar(file, expected);
-    return { file, sha256: expected, downloaded: true };
+    if (source.pinned) fs.writeFileSync(keptSums, sums);
+    return { file, sha256: expected, downloaded: true, bytes };
   });
 }
+
+/** The file does not match its published checksum (or is not listed): never used, never worked around. */
+export class ChecksumError extends KubelabError {}
 
 /** The sum for fileName in a SHA256SUMS text ("<hex> *<name>" or "<hex>  <name>"). */
 export function expectedSum(sums: string, fileName: string, where: string): string {
@@ -64,7 +102,7 @@ export function expectedSum(sums: string, fileName: string, where: string): stri
     const m = /^([0-9a-fA-F]{64}) [ *](.+)$/.exec(line.trim());
     if (m && m[2] === fileName) return m[1].toLowerCase();
   }
-  throw new KubelabError(`${where} lists no checksum for ${fileName}; the image may have been renamed upstream`);
+  throw new ChecksumError(`${where} lists no checksum for ${fileName}; the image may have been renamed upstream`);
 }
 
 function sidecarSays(file: string): string | undefined {
@@ -92,8 +130,8 @@ function sha256Of(file: string): Promise<string> {
   });
 }
 
-/** Appends to `part` from where it stops (Range), or starts over when the server ignores the range. */
-async function download(url: string, part: string, onProgress: FetchOptions['onProgress'], out: (line: string) => void): Promise<void> {
+/** Appends to `part` from where it stops (Range), or starts over when the server ignores the range; resolves to the bytes received. */
+async function download(url: string, part: string, onProgress: FetchOptions['onProgress'], out: (line: string) => void): Promise<number> {
   const have = fs.existsSync(part) ? fs.statSync(part).size : 0;
   const res = await httpGet(url, have > 0 ? { Range: `bytes=${have}-` } : {});
   let append = false;
@@ -115,8 +153,9 @@ async function download(url: string, part: string, onProgress: FetchOptions['onP
     throw new KubelabError(`GET ${url} answered HTTP ${res.statusCode}; check the address and your internet connection`);
   }
   let received = append ? have : 0;
+  const start = received;
   const sink = fs.createWriteStream(part, { flags: append ? 'a' : 'w' });
-  await new Promise<void>((resolve, reject) => {
+  return new Promise<number>((resolve, reject) => {
     let broke: string | undefined;
     // On a broken connection, keep what arrived: flush it to the .part file so the next run resumes after it.
     const stop = (why: string) => {
@@ -134,7 +173,7 @@ async function download(url: string, part: string, onProgress: FetchOptions['onP
     sink.on('error', reject);
     sink.on('finish', () => {
       const short = total !== undefined && received < total ? `got ${received} of ${total} bytes` : undefined;
-      if (broke === undefined && short === undefined) return resolve();
+      if (broke === undefined && short === undefined) return resolve(received - start);
       reject(new KubelabError(`the download of ${url} broke off at ${(received / 1048576).toFixed(0)} MB (${broke ?? short}); run the command again to resume`));
     });
     res.pipe(sink);

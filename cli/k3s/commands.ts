@@ -7,6 +7,8 @@ import { fetchLabKubeconfig } from '../kubeconfig/fetch';
 import { mergeLabIntoUserKubeconfig, mergedInto, MergeOutcome, unmergeLabFromUserKubeconfig, userKubeconfigPath } from '../kubeconfig/merge';
 import { registerSshCommands } from '../ssh/commands';
 import { pruneRemovedNodes } from './prune';
+import { ensureK3sImages } from './release-cache';
+import { hostPlatform, nodeArch } from '../image/host-arch';
 import { DEFAULT_STEP_TIMING, nodeForRole, planK3sStep, runK3sStep } from './step';
 import { vmInfo } from '../virtualbox/lab-vm';
 import { VBoxManage } from '../virtualbox/vboxmanage';
@@ -80,6 +82,16 @@ export function registerK3sCommands(program: Command, ctx: CliContext): void {
       if ((opts.serverVm === undefined) === (opts.serverSsh === undefined)) throw new KubelabError('prune needs one of --server-vm (a lab of VMs) or --server-ssh (a lab of existing machines)');
       const reach = opts.serverVm !== undefined ? { vm: opts.serverVm } : { ssh: parseSshWord(opts.serverSsh!) };
       return pruneRemovedNodes(ctx, { lab: opts.lab, keep: opts.keep.split('+').filter(Boolean), server: { name: opts.server, ip: opts.serverIp, ...reach } });
+    });
+
+  k3s
+    .command('images')
+    .description("Download the lab K3s version's air-gap images once into this host's cache (npm run up does it; run it beforehand to prepare a classroom's machines)")
+    .action(async () => {
+      const { version } = ctx.config.k3s;
+      const file = await ensureK3sImages(version, nodeArch(hostPlatform()), ctx);
+      if (!file) throw new KubelabError(`the K3s ${version} air-gap images are not in this host's cache (see the warning above); run npx kubelab k3s images again once the host reaches the release`);
+      ctx.out(`kubelab: K3s ${version} air-gap images: ${file}`);
     });
 
   k3s

@@ -1,12 +1,13 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { LabConfig } from '../../config/lab-config';
+import { K3S_IMAGES_SUFFIXES, LabConfig } from '../../config/lab-config';
 import { LabPaths } from '../../config/paths';
 import { KubelabError } from '../errors';
 import { withFileLockSync } from '../file-lock';
 import { NodeArch, hostPlatform, nodeArch } from '../image/host-arch';
 import { STAGED } from './node-script';
+import { k3sHostCacheDir } from './release-cache';
 
 /** K3s files on the host that a step uploads instead of downloading on the node. */
 export interface InstallerFiles {
@@ -17,10 +18,24 @@ export interface InstallerFiles {
   readonly origin: string;
 }
 
-/** The host cache of one K3s version: install.sh, k3s and SHA256SUMS, filled after the first online install. */
-export function k3sCacheDir(paths: LabPaths, version: string): string {
-  return path.join(paths.stateDir, 'cache', 'k3s', version);
+/**
+ * The host cache of one K3s version's installer for one architecture: install.sh, k3s and
+ * SHA256SUMS, filled after the first online install of any lab on this host.
+ */
+export function k3sInstallerCacheDir(version: string, arch: NodeArch, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(k3sHostCacheDir(version, env), `installer-${arch}`);
 }
+
+/**
+ * The name an images tarball gets on the node: K3s picks the decompression by the file's
+ * suffix (config/lab-config.ts K3S_IMAGES_SUFFIXES, which the config checks), so it is kept.
+ */
+export function stagedImagesName(file: string): string {
+  const suffix = [...K3S_IMAGES_SUFFIXES].sort((a, b) => b.length - a.length).find((s) => file.toLowerCase().endsWith(s));
+  if (!suffix) throw new KubelabError(`${file}: K3s imports only files ending in ${K3S_IMAGES_SUFFIXES.join(', ')}`);
+  return `k3s-airgap-images${suffix}`;
+}
+
 
 export function sha256File(file: string): string {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
@@ -95,7 +110,7 @@ export function resolveInstallerFiles(cfg: LabConfig, paths: LabPaths, arch: Nod
       origin: 'local files from k3s.installer (air-gapped install)',
     };
   }
-  const dir = k3sCacheDir(paths, version);
+  const dir = k3sInstallerCacheDir(version, arch);
   const sums = path.join(dir, STAGED.checksums);
   const installScript = path.join(dir, STAGED.installScript);
   const binary = path.join(dir, STAGED.binary);
@@ -103,16 +118,17 @@ export function resolveInstallerFiles(cfg: LabConfig, paths: LabPaths, arch: Nod
   if (fs.readFileSync(sums, 'utf8') !== checksumsFileText({ [STAGED.installScript]: installScript, [STAGED.binary]: binary })) {
     throw new KubelabError(`The K3s cache ${dir} does not match its ${STAGED.checksums} (a damaged or edited file); delete the directory and the next online install fills it again.`);
   }
-  return { installScript, binary, origin: `the host's cache ${path.relative(paths.projectDir, dir)} (sha256 checked)` };
+  return { installScript, binary, origin: `the host's cache ${dir} (sha256 checked)` };
 }
 
 /**
  * Stores the install script and binary a node just installed online, with their checksums, as
- * this version's cache. Agents joining at once each store the same files: under the cache's lock,
- * the first fills it and the others find it already there (a damaged cache is replaced whole).
+ * this version's cache on the host. Agents joining at once (or two labs) each store the same files:
+ * under the cache's lock, the first fills it and the others find it already there (a damaged cache
+ * is replaced whole).
  */
-export function fillCache(paths: LabPaths, version: string, fetched: { installScript: string; binary: string }): string {
-  const dir = k3sCacheDir(paths, version);
+export function fillCache(version: string, arch: NodeArch, fetched: { installScript: string; binary: string }, env: NodeJS.ProcessEnv = process.env): string {
+  const dir = k3sInstallerCacheDir(version, arch, env);
   const sums = (files: { installScript: string; binary: string }) => checksumsFileText({ [STAGED.installScript]: files.installScript, [STAGED.binary]: files.binary });
   return withFileLockSync(dir, () => {
     const cached = { installScript: path.join(dir, STAGED.installScript), binary: path.join(dir, STAGED.binary) };

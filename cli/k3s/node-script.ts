@@ -7,7 +7,6 @@ export const K3S_INSTALL_SCRIPT_URL = 'https://get.k3s.io';
 export const STAGED = {
   installScript: 'install.sh',
   binary: 'k3s',
-  images: 'k3s-airgap-images.tar',
   checksums: 'SHA256SUMS',
 } as const;
 
@@ -65,10 +64,10 @@ function existingMachineFlannelIface(address: string): string[] {
 
 /**
  * The bash script the K3s step runs on a node, exactly as `kubelab k3s script` prints it.
- * It holds no secret: the token reaches it on standard input. `imagesFile` says whether
- * an air-gap images tarball is uploaded with it.
+ * It holds no secret: the token reaches it on standard input. `images` names the air-gap
+ * images tarball uploaded with it (installer-files.ts stagedImagesName), if any.
  */
-export function renderK3sNodeScript(plan: K3sStepPlan, options: { images?: boolean } = {}): string {
+export function renderK3sNodeScript(plan: K3sStepPlan, options: { images?: string } = {}): string {
   const { node } = plan;
   const script = nodeScriptName(plan);
   const envAssignments = Object.entries(plan.installerEnv).map(([k, v]) => `${k}=${shQuote(v)}`);
@@ -89,18 +88,22 @@ export function renderK3sNodeScript(plan: K3sStepPlan, options: { images?: boole
           `skip_download=false`,
         ]
       : [
-          `# Upload install (air-gapped or from the host's cache): kubelab uploaded install.sh, the k3s binary`,
-          `# and their checksums into the staging dir; nothing is downloaded.`,
-          `(cd "$staging" && sha256sum --check --quiet ${STAGED.checksums})`,
+          `# Upload install (air-gapped or from the host's cache): kubelab uploaded install.sh and the k3s binary; nothing is downloaded.`,
           `install -D -m 0755 "$staging/${STAGED.binary}" "$k3s_bin"`,
-          ...(options.images
-            ? [
-                `# Air-gap images: K3s imports every tarball in this dir at start.`,
-                `install -D -m 0644 "$staging/${STAGED.images}" "$root/var/lib/rancher/k3s/agent/images/${STAGED.images}"`,
-              ]
-            : []),
           `skip_download=true`,
         ];
+  // What kubelab uploaded is checked before anything is used; the images go where K3s imports them at start, before it starts.
+  const uploaded =
+    plan.source === 'upload' || options.images
+      ? [`# kubelab uploaded these files with their checksums into the staging dir.`, `(cd "$staging" && sha256sum --check --quiet ${STAGED.checksums})`]
+      : [];
+  const images = options.images
+    ? [
+        `# Air-gap images (the host's copy of the K3s release's tarball): K3s imports every tarball in this dir at start,`,
+        `# so its system images come from here instead of each node pulling them from the registries.`,
+        `install -D -m 0644 "$staging/${options.images}" "$root/var/lib/rancher/k3s/agent/images/${options.images}"`,
+      ]
+    : [];
 
   return [
     `#!/usr/bin/env bash`,
@@ -168,6 +171,8 @@ export function renderK3sNodeScript(plan: K3sStepPlan, options: { images?: boole
     `exec </dev/null`,
     `umask 022`,
     ``,
+    ...uploaded,
+    ...images,
     ...fetchInstaller,
     ``,
     `# The installer writes the systemd unit ($service) with these arguments and copies the K3S_* variables into its`,

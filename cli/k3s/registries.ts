@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { LabPaths } from '../../config/paths';
-import { RegistriesConfig } from '../../config/registries';
+import { NodeRegistries } from '../../config/registries';
 import { KubelabError } from '../errors';
 import { NodeSession } from '../ssh/client';
 import { onNode, SUDO } from './remote';
@@ -46,16 +46,20 @@ export function readRegistryCredentials(paths: LabPaths, file: string, registry:
 /**
  * The registries.yaml every node gets, in K3s's format (`mirrors.<name>.endpoint|rewrite`,
  * `configs.<name>.auth.username|password`, `configs.<name>.tls.insecure_skip_verify`), or
- * undefined when the lab config has no registries. It holds credentials: it goes to the nodes
- * over SSH standard input only, never into Terraform, argv or logs.
+ * undefined when the lab has no registries (config/registries.ts labRegistries). A mirror with
+ * no endpoint is an empty entry (`docker.io:`), as K3s's "Embedded Registry Mirror" docs write
+ * it. It holds credentials: it goes to the nodes over SSH standard input only, never into
+ * Terraform, argv or logs.
  */
-export function renderRegistriesYaml(registries: RegistriesConfig | undefined, credentials: (file: string, registry: string) => RegistryCredentials): string | undefined {
-  if (!registries || (Object.keys(registries.mirrors ?? {}).length === 0 && Object.keys(registries.configs ?? {}).length === 0)) return undefined;
+export function renderRegistriesYaml(registries: NodeRegistries | undefined, credentials: (file: string, registry: string) => RegistryCredentials): string | undefined {
+  if (!registries) return undefined;
   const mirrors = Object.fromEntries(
-    Object.entries(registries.mirrors ?? {}).map(([name, m]) => [name, { endpoint: [...m.endpoint], ...(m.rewrite ? { rewrite: { ...m.rewrite } } : {}) }]),
+    Object.entries(registries.mirrors).map(([name, m]) =>
+      m.endpoint ? [name, { endpoint: [...m.endpoint], ...(m.rewrite ? { rewrite: { ...m.rewrite } } : {}) }] : [name, null],
+    ),
   );
   const configs = Object.fromEntries(
-    Object.entries(registries.configs ?? {}).map(([name, c]) => [
+    Object.entries(registries.configs).map(([name, c]) => [
       name,
       {
         ...(c.credentialsFile ? { auth: { ...credentials(c.credentialsFile, name) } } : {}),
@@ -68,7 +72,7 @@ export function renderRegistriesYaml(registries: RegistriesConfig | undefined, c
 }
 
 /** The registries.yaml of this lab, reading credentials from `.kubelab/`. */
-export function labRegistriesYaml(registries: RegistriesConfig | undefined, paths: LabPaths): string | undefined {
+export function labRegistriesYaml(registries: NodeRegistries | undefined, paths: LabPaths): string | undefined {
   return renderRegistriesYaml(registries, (file, registry) => readRegistryCredentials(paths, file, registry));
 }
 

@@ -8,10 +8,13 @@ import { ConnectionLostError, NodeSession, RemoteCommandError, connectToNode, sl
 import { describeTarget, labNodeSshTarget } from '../ssh/target';
 import { applyRegistries, labRegistriesYaml } from './registries';
 import { answers } from './ssh-port';
-import { InstallerFiles, checksumsFileText, fillCache, resolveInstallerFiles } from './installer-files';
+import { InstallerFiles, checksumsFileText, fillCache, resolveInstallerFiles, stagedImagesName } from './installer-files';
+import { cachedK3sImages, ensureK3sImages } from './release-cache';
+import { hostPlatform, nodeArch } from '../image/host-arch';
 import { CHECK_INSTALL_NEEDED, STAGED, appliedMarker, nodeScriptName, renderK3sNodeScript } from './node-script';
 import { NodeChangeLockOptions, takeNodeChangeLock } from './node-change-lock';
 import { K3sStepPlan, k3sStepPlan } from '../../config/k3s-plan';
+import { labRegistries } from '../../config/registries';
 import { ReadinessOptions, waitForApiReady, waitForNodeReady } from './readiness';
 import { SUDO, onNode, withStagingDir } from './remote';
 import { waitForK3sService } from './service-ready';
@@ -53,11 +56,21 @@ export function nodeForRole(cfg: LabConfig, name: string, role: 'server' | 'agen
   return node;
 }
 
-/** The plan and script a step would run on a node, given where the installer comes from. */
-export function planK3sStep(cfg: LabConfig, ctx: Pick<CliContext, 'paths'>, node: LabNode): { plan: K3sStepPlan; files?: InstallerFiles; script: string } {
-  const files = resolveInstallerFiles(cfg, ctx.paths);
+/**
+ * The plan and script a step would run on a node, given where the installer comes from and
+ * which air-gap images tarball goes with it (source local: the configured one; online: this
+ * host's cached copy of the release's, when there is one).
+ */
+export function planK3sStep(cfg: LabConfig, ctx: Pick<CliContext, 'paths'>, node: LabNode): { plan: K3sStepPlan; files?: InstallerFiles; images?: string; script: string } {
+  const arch = nodeArch(hostPlatform());
+  const local = cfg.k3s.installer.source === 'local';
+  // The host's caches hold files for this host's CPU, which a VM has; an existing machine may have
+  // another, so an online install there downloads what fits it and pulls K3s's images itself.
+  const hostCached = !local && !node.host;
+  const files = local || hostCached ? resolveInstallerFiles(cfg, ctx.paths, arch) : undefined;
+  const images = local ? files?.images : hostCached ? cachedK3sImages(cfg.k3s.version, arch) : undefined;
   const plan = k3sStepPlan(cfg, node, files ? 'upload' : 'online');
-  return { plan, files, script: renderK3sNodeScript(plan, { images: !!files?.images }) };
+  return { plan, files, images, script: renderK3sNodeScript(plan, { images: images && stagedImagesName(images) }) };
 }
 
 /**
@@ -72,9 +85,11 @@ export async function runK3sStep(ctx: CliContext, role: 'server' | 'agent', node
     throw new KubelabError(`The lab token ${ctx.paths.k3sToken} does not exist yet; install the server first: npx kubelab k3s server ${serverNode(cfg).name}`);
   }
   const token = ensureK3sToken(ctx.paths);
-  const { plan, files, script } = planK3sStep(cfg, ctx, node);
+  // Online: the release's air-gap images, fetched once for this host, go to the node before K3s starts.
+  if (cfg.k3s.installer.source === 'online' && !node.host) await ensureK3sImages(cfg.k3s.version, nodeArch(hostPlatform()), ctx);
+  const { plan, files, images, script } = planK3sStep(cfg, ctx, node);
   // Read now, so a missing credentials file stops the step before anything changes on the node.
-  const registries = labRegistriesYaml(cfg.registries, ctx.paths);
+  const registries = labRegistriesYaml(labRegistries(cfg), ctx.paths);
   const connect = (n: LabNode) =>
     connectToNode({ paths: ctx.paths, target: labNodeSshTarget(n), timeoutMs: timing.connectTimeoutMs, onProgress: ctx.out });
   ctx.out(`kubelab: ${node.name}: K3s ${plan.version} ${role}, installer: ${files ? files.origin : 'online (get.k3s.io over the VM NAT)'}`);
@@ -98,7 +113,7 @@ export async function runK3sStep(ctx: CliContext, role: 'server' | 'agent', node
         // Before K3s (re)starts: it reads registries.yaml only at start.
         const said = await applyRegistries(session, { nodeName: node.name, service: plan.service, content: registries });
         if (said) ctx.out(said);
-        await installOnNode(ctx, session, plan, script, token, timing, files, lockIfRunning);
+        await installOnNode(ctx, session, plan, script, token, timing, { files, images }, lockIfRunning);
       } finally {
         session.close();
       }
@@ -152,9 +167,10 @@ async function installOnNode(
   script: string,
   token: string,
   timing: K3sStepTiming,
-  files: InstallerFiles | undefined,
+  upload: { files?: InstallerFiles; images?: string },
   beforeChange: () => Promise<void>,
 ): Promise<void> {
+  const { files, images } = upload;
   const name = nodeScriptName(plan);
   await withStagingDir(session, async (staging) => {
     await session.upload(`${staging}/${name}`, { data: script }, 0o700);
@@ -166,17 +182,17 @@ async function installOnNode(
     if (check.code !== CHECK_INSTALL_NEEDED) throw new RemoteCommandError(session.target, `${name} --check`, check);
     await beforeChange();
 
-    if (files) {
-      ctx.out(`kubelab: ${plan.node.name}: uploading the K3s installer and binary`);
-      const staged: Record<string, string> = { [STAGED.installScript]: files.installScript, [STAGED.binary]: files.binary };
-      if (files.images) staged[STAGED.images] = files.images;
+    const staged: Record<string, string> = files ? { [STAGED.installScript]: files.installScript, [STAGED.binary]: files.binary } : {};
+    if (images) staged[stagedImagesName(images)] = images;
+    if (Object.keys(staged).length > 0) {
+      ctx.out(`kubelab: ${plan.node.name}: uploading ${[files ? 'the K3s installer and binary' : '', images ? 'the K3s air-gap images' : ''].filter(Boolean).join(' and ')}`);
       for (const [remote, local] of Object.entries(staged)) await session.upload(`${staging}/${remote}`, { localFile: local }, 0o600);
       await session.upload(`${staging}/${STAGED.checksums}`, { data: checksumsFileText(staged) }, 0o600);
     }
     ctx.out(`kubelab: ${plan.node.name}: installing K3s ${plan.version} (${plan.service})`);
     const result = await session.run(`${SUDO} bash ${staging}/${name} --install`, { stdin: `${token}\n`, label: `${name} (K3s ${plan.role} install)` });
     ctx.out(result.stdout.trim().split('\n').slice(-1)[0]);
-    if (!files) await cacheOnlineInstall(ctx, session, plan, staging);
+    if (!files && !plan.node.host) await cacheOnlineInstall(ctx, session, plan, staging);
     await waitForK3sService(session, plan, { timeoutMs: timing.readyTimeoutMs, pollMs: timing.pollMs, onProgress: ctx.out });
   });
 }
@@ -188,8 +204,9 @@ async function cacheOnlineInstall(ctx: CliContext, session: NodeSession, plan: K
     const fetched = { installScript: path.join(tmp, STAGED.installScript), binary: path.join(tmp, STAGED.binary) };
     await session.download(`${staging}/${STAGED.installScript}`, fetched.installScript);
     await session.download(`${staging}/${STAGED.binary}`, fetched.binary);
-    const dir = fillCache(ctx.paths, plan.version, fetched);
-    ctx.out(`kubelab: cached K3s ${plan.version} install.sh and binary with checksums in ${path.relative(ctx.paths.projectDir, dir)}; later installs upload them instead of downloading`);
+    const dir = fillCache(plan.version, nodeArch(hostPlatform()), fetched);
+    ctx.recordDownload({ artifact: `${STAGED.installScript} and ${STAGED.binary}`, bytes: fs.statSync(fetched.installScript).size + fs.statSync(fetched.binary).size, by: plan.node.name });
+    ctx.out(`kubelab: cached K3s ${plan.version} install.sh and binary with checksums in ${dir}; later installs of any lab on this host upload them instead of downloading`);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

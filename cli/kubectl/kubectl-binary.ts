@@ -71,7 +71,9 @@ export async function ensureKubectl(source: KubectlSource, out: (line: string) =
       res.on('error', reject);
       res.on('aborted', () => reject(new KubelabError(`the download of ${source.url} broke off; run the command again`)));
       sink.on('error', reject);
-      sink.on('finish', resolve);
+      // 'close', not 'finish': kubelab runs the file next, and Linux refuses to execute a file
+      // whose write descriptor is still open (ETXTBSY); the close lags 'finish' on a busy machine.
+      sink.on('close', resolve);
       res.pipe(sink);
     });
     const actual = hash.digest('hex');

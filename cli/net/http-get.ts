@@ -22,17 +22,24 @@ export function proxyFor(url: string): string | undefined {
   return getProxyForUrl(url) || undefined;
 }
 
+/**
+ * How long a connection may stay silent (no connect, no answer, no bytes) before it counts as
+ * broken: a firewall that drops packets would otherwise hold a step forever.
+ */
+export const HTTP_IDLE_TIMEOUT_MS = 30_000;
+
 /** GET with redirects followed (each hop picks its own proxy); resolves with the final response, any status. */
-export function httpGet(url: string, headers: Record<string, string> = {}, redirects = 5): Promise<http.IncomingMessage> {
+export function httpGet(url: string, headers: Record<string, string> = {}, redirects = 5, idleMs = HTTP_IDLE_TIMEOUT_MS): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const get = url.startsWith('https:') ? https.get : http.get;
     const req = get(url, { headers: { 'User-Agent': 'kubelab', ...headers }, agent: agentFor(url) }, (res) => {
       const location = res.headers.location;
       if (res.statusCode && res.statusCode >= 300 && res.statusCode < 400 && location && redirects > 0) {
         res.resume();
-        resolve(httpGet(new URL(location, url).toString(), headers, redirects - 1));
+        resolve(httpGet(new URL(location, url).toString(), headers, redirects - 1, idleMs));
       } else resolve(res);
     });
+    req.setTimeout(idleMs, () => req.destroy(new Error(`no answer for ${Math.round(idleMs / 1000)} s`)));
     req.on('error', (err) => {
       const via = proxyFor(url);
       reject(

@@ -3,6 +3,7 @@ import { LabPaths } from '../../config/paths';
 import { KubelabError } from '../errors';
 import { userCacheDir } from '../image/cache-dir';
 import { fetchVerifiedImage } from '../image/download';
+import { DownloadRecord } from '../deploy/step-timeline';
 import { HostPlatform, assertHostRunsImage } from '../image/host-arch';
 import { progressBar } from '../image/progress-bar';
 import { ImageSource } from '../image/ubuntu-image';
@@ -29,6 +30,8 @@ export interface BaseImageDeps {
   readonly progress: (text: string) => void;
   /** The host (its CPU decides the image). @default hostPlatform() */
   readonly host?: HostPlatform;
+  /** Told what was fetched from the internet (the stand-up's download summary). @default not told */
+  readonly recordDownload?: (d: DownloadRecord) => void;
 }
 
 /**
@@ -59,6 +62,7 @@ export async function ensureBaseImage(d: BaseImageDeps): Promise<void> {
       onProgress: progressBar(`kubelab: downloading ${d.source.fileName}`, d.progress, process.stderr.isTTY === true),
       out: d.out,
     });
+    if (image.bytes > 0) d.recordDownload?.({ artifact: d.source.fileName, bytes: image.bytes, by: 'host' });
     d.out(`kubelab: ${image.downloaded ? 'downloaded and verified' : 'using the cached'} ${image.file} (sha256 ${image.sha256})`);
 
     const markOurs = async () => {

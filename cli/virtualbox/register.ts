@@ -66,7 +66,7 @@ export function registerVirtualBoxCommands(program: Command, ctx: CliContext): v
     .description('Import the image once as the base VM <lab>-base with the snapshot nodes are linked clones of (fetches it first if needed)')
     .option(...LAB_OPTION)
     .action(async (opts: { lab?: string }) => {
-      await ensureBaseImage({ vb: new VBoxManage(), lab: labOf(opts), paths: ctx.paths, source: ubuntuImageSource(), out: ctx.out, progress });
+      await ensureBaseImage({ vb: new VBoxManage(), lab: labOf(opts), paths: ctx.paths, source: ubuntuImageSource(), out: ctx.out, progress, recordDownload: (d) => ctx.recordDownload(d) });
     });
   image
     .command('remove')
@@ -88,7 +88,7 @@ export function registerVirtualBoxCommands(program: Command, ctx: CliContext): v
       const timeoutMs = this.getOptionValueSource('timeout') === 'default' && fromEnv ? parseDuration(fromEnv, VM_TIMEOUT_ENV, true) : opts.timeout;
       const waitForGuest: GuestWait = ({ uuid, node: n }) =>
         waitForSshAndCloudInit({ host: n.ip, nodeName: n.name, paths: ctx.paths, timeoutMs, onProgress: ctx.out, vmId: uuid });
-      await createNodeVm({ vb: new VBoxManage(), cfg: ctx.config, paths: ctx.paths, source: ubuntuImageSource(), out: ctx.out, progress, waitForGuest }, node);
+      await createNodeVm({ vb: new VBoxManage(), cfg: ctx.config, paths: ctx.paths, source: ubuntuImageSource(), out: ctx.out, progress, waitForGuest, recordDownload: (d) => ctx.recordDownload(d) }, node);
     });
   vm.command('destroy')
     .description("Power off and delete a node's VM, its disks and seed (no-op if missing; works without the node in the config)")
