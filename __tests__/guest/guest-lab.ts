@@ -6,6 +6,8 @@ import { AddressInfo } from 'net';
 import * as path from 'path';
 import { UBUNTU_OVA_FILE } from '../../cli/image/ubuntu-image';
 
+const REPO = path.resolve(__dirname, '..', '..');
+
 /**
  * The test guest image exactly as kubelab downloads Ubuntu's: the image file (the amd64 OVA unless
  * another is named) and SHA256SUMS over HTTP on loopback.
@@ -26,6 +28,34 @@ export async function serveGuestImage(guestDir: string, imageFile: string = UBUN
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * The qemu-backed VBoxManage stand-in for a suite whose scratch folder is `root`: VBoxManage on PATH
+ * from root/bin, its state in root/vbox, its guests booted from the image in guestDir. Returns the
+ * environment entries a kubelab process needs to use it.
+ */
+export function qemuVirtualBox(root: string, guestDir: string): NodeJS.ProcessEnv {
+  const bin = path.join(root, 'bin');
+  fs.mkdirSync(bin, { recursive: true });
+  fs.symlinkSync(path.join(REPO, '__tests__', 'support', 'vboxmanage-standin.js'), path.join(bin, 'VBoxManage'));
+  return { PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`, VBOXMANAGE_STANDIN_DIR: path.join(root, 'vbox'), VBOXMANAGE_STANDIN_QEMU: guestDir };
+}
+
+/** The process still runs: not gone, not a zombie nobody reaped yet (the stand-in's qemu daemonizes). */
+export function qemuRuns(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) [ZX] /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Kills whatever qemu processes of the stand-in's VMs a failed test left running. */
+export function killLeftoverGuests(root: string): void {
+  const stateFile = path.join(root, 'vbox', 'state.json');
+  const vms: { qemuPid?: number }[] = fs.existsSync(stateFile) ? JSON.parse(fs.readFileSync(stateFile, 'utf8')).vms : [];
+  for (const vm of vms) if (vm.qemuPid && qemuRuns(vm.qemuPid)) process.kill(vm.qemuPid, 'SIGKILL');
 }
 
 /** What a command run by runTimed did. */
@@ -102,7 +132,6 @@ export function guestDescribe(suite: string, script: string, dirVariable = 'KUBE
   return describe.skip;
 }
 
-const REPO = path.resolve(__dirname, '..', '..');
 const RUN_CLI = `require(${JSON.stringify(path.join(REPO, 'bin', 'run-ts.js'))}).loadTs(${JSON.stringify(path.join(REPO, 'cli', 'main.ts'))})
   .main(JSON.parse(process.argv[1]), process.argv[2])
   .then((c) => { process.exitCode = c; }, (e) => { console.error(e && e.stack ? e.stack : String(e)); process.exitCode = 1; });`;

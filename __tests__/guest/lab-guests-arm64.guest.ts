@@ -13,9 +13,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { UBUNTU_ARM64_IMG_FILE } from '../../cli/image/ubuntu-image';
-import { guestDescribe, kubelabNodeArgs, runTimed, serveGuestImage, TimedRun } from './guest-lab';
+import { guestDescribe, killLeftoverGuests, kubelabNodeArgs, qemuVirtualBox, runTimed, serveGuestImage, TimedRun } from './guest-lab';
 
-const REPO = path.resolve(__dirname, '..', '..');
 const GUEST_DIR = process.env.KUBELAB_TEST_GUEST_ARM64_DIR;
 const LAB = 'alab';
 const VERSION = 'v1.36.4+k3s1';
@@ -43,10 +42,7 @@ guestDescribe('arm64 real-guest suite', 'test:guest:arm64', 'KUBELAB_TEST_GUEST_
   beforeAll(async () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-arm64-guests-'));
     project = path.join(root, 'project');
-    const bin = path.join(root, 'bin');
     fs.mkdirSync(project);
-    fs.mkdirSync(bin);
-    fs.symlinkSync(path.join(REPO, '__tests__', 'support', 'vboxmanage-standin.js'), path.join(bin, 'VBoxManage'));
     fs.copyFileSync(path.join(__dirname, 'install-standin.sh'), path.join(project, 'install.sh'));
     fs.writeFileSync(path.join(project, 'k3s'), fs.readFileSync(path.join(__dirname, 'k3s-standin.py'), 'utf8').replace("VERSION = 'v0.0.0+standin'", `VERSION = '${VERSION}'`), { mode: 0o755 });
     fs.writeFileSync(
@@ -66,12 +62,10 @@ guestDescribe('arm64 real-guest suite', 'test:guest:arm64', 'KUBELAB_TEST_GUEST_
     image = await serveGuestImage(GUEST_DIR!, UBUNTU_ARM64_IMG_FILE);
     env = {
       ...process.env,
-      PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
+      ...qemuVirtualBox(root, GUEST_DIR!),
       // An Apple Silicon Mac, as VirtualBox sees it (VirtualBox has no Linux arm64 host).
       KUBELAB_HOST_ARCH: 'arm64',
       KUBELAB_HOST_PLATFORM: 'darwin',
-      VBOXMANAGE_STANDIN_DIR: path.join(root, 'vbox'),
-      VBOXMANAGE_STANDIN_QEMU: GUEST_DIR,
       VBOXMANAGE_STANDIN_VERSION: '7.2.8r170228',
       KUBELAB_IMAGE_BASE_URL: image.baseUrl,
       XDG_CACHE_HOME: path.join(root, 'cache'),
@@ -81,9 +75,7 @@ guestDescribe('arm64 real-guest suite', 'test:guest:arm64', 'KUBELAB_TEST_GUEST_
   });
 
   afterAll(async () => {
-    const stateFile = path.join(root, 'vbox', 'state.json');
-    const vms: { qemuPid?: number }[] = fs.existsSync(stateFile) ? JSON.parse(fs.readFileSync(stateFile, 'utf8')).vms : [];
-    for (const vm of vms) if (vm.qemuPid) process.kill(vm.qemuPid, 'SIGKILL');
+    killLeftoverGuests(root);
     await image?.close();
     fs.rmSync(root, { recursive: true, force: true });
     console.log(`arm64 guest suite timings (s):\n${timings.map(([what, s]) => `${String(s).padStart(5)}  ${what}`).join('\n')}`);

@@ -17,9 +17,8 @@ import { labPaths } from '../../config/paths';
 import { fillCache } from '../../cli/k3s/installer-files';
 import { ReleaseStandIn, STANDIN_TARBALL, startReleaseStandIn } from '../k3s/release-standin';
 import { LoopbackProxy, startLoopbackProxy } from '../support/loopback-proxy';
-import { guestDescribe, kubelabNodeArgs, runTimed, serveGuestImage, standInK3sInstaller, TimedRun } from './guest-lab';
+import { guestDescribe, killLeftoverGuests, kubelabNodeArgs, qemuVirtualBox, runTimed, serveGuestImage, standInK3sInstaller, TimedRun } from './guest-lab';
 
-const REPO = path.resolve(__dirname, '..', '..');
 const GUEST_DIR = process.env.KUBELAB_TEST_GUEST_DIR;
 const LAB = 'glab';
 const OLD = 'v1.36.4+k3s1';
@@ -94,18 +93,13 @@ guestDescribe('real-guest suite', 'test:guest')('a lab of real guests: cp1 (serv
   beforeAll(async () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-guests-'));
     project = path.join(root, 'project');
-    const bin = path.join(root, 'bin');
     fs.mkdirSync(project);
-    fs.mkdirSync(bin);
-    fs.symlinkSync(path.join(REPO, '__tests__', 'support', 'vboxmanage-standin.js'), path.join(bin, 'VBoxManage'));
     useVersion(OLD);
     image = await serveGuestImage(GUEST_DIR!);
     release = await startReleaseStandIn();
     env = {
       ...process.env,
-      PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
-      VBOXMANAGE_STANDIN_DIR: path.join(root, 'vbox'),
-      VBOXMANAGE_STANDIN_QEMU: GUEST_DIR,
+      ...qemuVirtualBox(root, GUEST_DIR!),
       KUBELAB_IMAGE_BASE_URL: image.baseUrl,
       KUBELAB_K3S_RELEASE_BASE_URL: release.baseUrl,
       XDG_CACHE_HOME: path.join(root, 'cache'),
@@ -115,10 +109,7 @@ guestDescribe('real-guest suite', 'test:guest')('a lab of real guests: cp1 (serv
   });
 
   afterAll(async () => {
-    // Whatever a failed test left running: its qemu processes.
-    const stateFile = path.join(root, 'vbox', 'state.json');
-    const vms: { qemuPid?: number }[] = fs.existsSync(stateFile) ? JSON.parse(fs.readFileSync(stateFile, 'utf8')).vms : [];
-    for (const vm of vms) if (vm.qemuPid) process.kill(vm.qemuPid, 'SIGKILL');
+    killLeftoverGuests(root);
     await image.close();
     await release?.close();
     await proxy?.close();

@@ -22,9 +22,8 @@ import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
 import { labPaths } from '../../config/paths';
 import { makeLabProject, makeProviderMirror, plannedChanges } from '../terraform/terraform-lab';
-import { guestDescribe, runTimed, serveGuestImage, standInK3sInstaller, TimedRun } from './guest-lab';
+import { guestDescribe, killLeftoverGuests, qemuRuns, qemuVirtualBox, runTimed, serveGuestImage, standInK3sInstaller, TimedRun } from './guest-lab';
 
-const REPO = path.resolve(__dirname, '..', '..');
 const GUEST_DIR = process.env.KUBELAB_TEST_GUEST_DIR;
 const LAB = 'jlab';
 const OLD = 'v1.36.4+k3s1';
@@ -161,14 +160,6 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
     const file = labPaths(project).knownHosts;
     return fs.existsSync(file) ? Object.keys(JSON.parse(fs.readFileSync(file, 'utf8'))).sort() : [];
   };
-  const qemuRuns = (pid: number) => {
-    try {
-      // Gone, or a zombie nobody reaped yet (qemu daemonizes).
-      return !/^\d+ \(.*\) [ZX] /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-    } catch {
-      return false;
-    }
-  };
 
   /** The node list from the API, through the lab kubeconfig (its server, CA and credentials). */
   const apiNodes = async (): Promise<{ name: string; ready: string; ip: string; version: string }[]> => {
@@ -232,16 +223,11 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-joined-'));
     project = path.join(root, 'project');
     makeLabProject(project);
-    const bin = path.join(root, 'bin');
-    fs.mkdirSync(bin);
-    fs.symlinkSync(path.join(REPO, '__tests__', 'support', 'vboxmanage-standin.js'), path.join(bin, 'VBoxManage'));
     configure();
     image = await serveGuestImage(GUEST_DIR!);
     env = {
       ...process.env,
-      PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
-      VBOXMANAGE_STANDIN_DIR: path.join(root, 'vbox'),
-      VBOXMANAGE_STANDIN_QEMU: GUEST_DIR,
+      ...qemuVirtualBox(root, GUEST_DIR!),
       KUBELAB_IMAGE_BASE_URL: image.baseUrl,
       XDG_CACHE_HOME: path.join(root, 'cache'),
       HOME: path.join(root, 'home'),
@@ -262,9 +248,7 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
 
   afterAll(async () => {
     // Whatever a failed test left running: its qemu processes.
-    const stateFile = path.join(root, 'vbox', 'state.json');
-    const vms: { qemuPid?: number }[] = fs.existsSync(stateFile) ? JSON.parse(fs.readFileSync(stateFile, 'utf8')).vms : [];
-    for (const vm of vms) if (vm.qemuPid && qemuRuns(vm.qemuPid)) process.kill(vm.qemuPid, 'SIGKILL');
+    killLeftoverGuests(root);
     await image?.close();
     fs.rmSync(root, { recursive: true, force: true });
     console.log(`joined suite scenarios:\n${scenarioTimes.join('\n')}\njoined suite commands (s, on a shared machine):\n${timings.map(([what, s]) => `${String(s).padStart(5)}  ${what}`).join('\n')}`);
