@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { utils } from 'ssh2';
+import { readStepTimeline, resetStepTimeline } from '../../cli/deploy/step-timeline';
 import { labKubeconfigFromK3s } from '../../cli/kubeconfig/lab-kubeconfig';
 import { labPaths } from '../../config/paths';
 import { K3S_STYLE_KUBECONFIG } from '../k3s/stand-ins';
@@ -24,7 +25,7 @@ let work: string;
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-race-'));
   racers = new Racers(RACERS);
-  await racers.preload(['cli/main.ts', 'cli/context.ts', 'cli/ssh/host-keys.ts', 'cli/k3s/token.ts', 'cli/kubeconfig/merge.ts', 'cli/k3s/installer-files.ts']);
+  await racers.preload(['cli/main.ts', 'cli/context.ts', 'cli/ssh/host-keys.ts', 'cli/k3s/token.ts', 'cli/kubeconfig/merge.ts', 'cli/k3s/installer-files.ts', 'cli/deploy/step-timeline.ts']);
 }, 60_000);
 afterAll(() => {
   racers?.stop();
@@ -128,6 +129,24 @@ test(`three agents cache the same K3s download at once: every one succeeds and t
     const dir = results[0].value as string;
     expect(fs.readFileSync(path.join(dir, 'k3s')).equals(fs.readFileSync(binary))).toBe(true);
     expect(fs.readdirSync(path.dirname(dir)).filter((f) => f.includes('.tmp'))).toEqual([]);
+  }
+}, 60_000);
+
+test(`three steps record their time and downloads in the stand-up timeline at once: every record is read back whole (${TRIALS} trials)`, async () => {
+  // Lines longer than a pipe's atomic write (4096 bytes): many downloads each.
+  const downloads = (racer: number) => Array.from({ length: 60 }, (_, i) => ({ artifact: `artifact-${racer}-${i}.tar.zst`, bytes: 1_000_000 + i, by: 'host' }));
+  for (let trial = 0; trial < TRIALS; trial++) {
+    const file = path.join(labPaths(freshProject(trial)).stateDir, 'deploy-steps.jsonl');
+    resetStepTimeline(file); // as npm run up does before Terraform starts the steps
+    const results = await racers.race(
+      Array.from({ length: RACERS }, (_, i) => ({
+        call: { module: 'cli/deploy/step-timeline.ts', fn: 'appendStepRecord', args: [file, { step: 'k3s agent', node: `w${i}`, startedMs: 1, seconds: 2, exitCode: 0, downloads: downloads(i) }] },
+      })),
+    );
+    expect(failures(results)).toEqual([]);
+    const records = readStepTimeline(file);
+    expect(records.map((r) => r.node).sort()).toEqual(['w0', 'w1', 'w2']);
+    for (const r of records) expect(r.downloads).toEqual(downloads(Number(r.node!.slice(1))));
   }
 }, 60_000);
 
