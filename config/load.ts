@@ -207,6 +207,8 @@ const TYPE_WORDS: Record<string, string> = {
   number: 'a number',
   boolean: 'true or false',
   object: 'a mapping of keys',
+  // zod names a z.record's type "record" (registries.mirrors, registries.configs): to a user it is a mapping too.
+  record: 'a mapping of keys',
   array: 'a list',
 };
 

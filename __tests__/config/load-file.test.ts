@@ -165,6 +165,32 @@ describe('what a value must be, in our words', () => {
     expect(refusal(() => resolveLabConfig(overrides, 'kubelab.config.yaml'))).toMatchObject({ source: 'kubelab.config.yaml', problems: [line] });
   });
 
+  // Values the schema has no words of its own for: what is allowed, in ours (never the schema library's "record").
+  test.each<[string, unknown, string]>([
+    ['mirrors as a list', { mirrors: [] }, 'registries.mirrors = a list: must be a mapping of keys'],
+    ['configs as text', { configs: 'docker.io' }, 'registries.configs = "docker.io": must be a mapping of keys'],
+    ['a mirror as text', { mirrors: { 'docker.io': 'x' } }, 'registries.mirrors.docker.io = "x": must be a mapping of keys'],
+    ['endpoint as one URL, not a list', { mirrors: { 'docker.io': { endpoint: 'https://m.example' } } }, 'registries.mirrors.docker.io.endpoint = "https://m.example": must be a list'],
+    ['an endpoint as a number', { mirrors: { 'docker.io': { endpoint: [5] } } }, 'registries.mirrors.docker.io.endpoint[0] = 5: must be text in quotes'],
+    ['a rewrite to a number', { mirrors: { 'docker.io': { endpoint: ['https://m.example'], rewrite: { '^a': 5 } } } }, 'registries.mirrors.docker.io.rewrite.^a = 5: must be text in quotes'],
+  ])('registries with %s: one line in our words', (_what, registries, line) => {
+    expect(problemsOf({ registries })).toEqual([line]);
+  });
+
+  test('a value left undefined by a program (a step spec) keeps the default', () => {
+    const { config } = resolveLabConfig({ name: undefined, network: { cidr: undefined } });
+    expect([config.name, config.network.cidr]).toEqual(['kubelab', '192.168.56.0/24']);
+  });
+
+  test('without a project folder, local installer files are not looked for', () => {
+    const installer = { source: 'local', binary: 'airgap/k3s', script: 'airgap/install.sh' };
+    expect(resolveLabConfig({ k3s: { installer } }).config.k3s.installer).toEqual(installer);
+    expect(refusal(() => resolveLabConfig({ k3s: { installer } }, 'kubelab.config.yaml', { projectDir: os.tmpdir() })).problems).toEqual([
+      expect.stringMatching(/^k3s\.installer\.binary = "airgap\/k3s" does not exist/),
+      expect.stringMatching(/^k3s\.installer\.script = "airgap\/install\.sh" does not exist/),
+    ]);
+  });
+
   test('two unknown keys in one mapping: a line each, with what is allowed there', () => {
     const found = problemsOf({ image: { release: 'noble', relase: 'noble', arch: 'x' } });
     expect(found.join('\n  - ').split('\n  - ')).toEqual([
