@@ -99,8 +99,9 @@ describe('YAML and JSON a user may write', () => {
   });
 
   test('YAML that does not parse: where, in our words and the parser\'s reason, no repeated position', () => {
-    const [line] = problems('name: lab\nnodes: [cp1\n');
-    expect(line).toMatch(/^cannot be parsed as YAML at line \d+, column \d+: \S/);
+    // Line 12, column 12: the x that starts a mapping nested in a one-line one (counted by hand: "name:" and 6 spaces before it).
+    const [line] = problems(`${Array.from({ length: 11 }, (_, i) => `k${i}: 1`).join('\n')}\nname:      x: y\n`);
+    expect(line).toMatch(/^cannot be parsed as YAML at line 12, column 12: \S/);
     expect(line).not.toMatch(/at line \d+, column \d+:?$/);
     expect(line).not.toContain('\n');
   });
@@ -129,6 +130,7 @@ describe('YAML and JSON a user may write', () => {
 
   test('a merge key with its line; a list as a key with its line', () => {
     expect(problems('base: &b { role: agent }\nnode:\n  <<: *b\n')).toEqual(['line 3: the merge key << is not supported (YAML 1.2 has none); write the keys out']);
+    expect(problems('name: lab\nnodes:\n  - name: w1\n    <<: { role: agent }\n')).toEqual(['line 4: the merge key << is not supported (YAML 1.2 has none); write the keys out']);
     expect(problems('name: lab\n? [a, b]\n: x\n')).toEqual(['line 2: a key must be plain text, not a list or mapping']);
   });
 
