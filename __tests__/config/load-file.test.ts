@@ -96,6 +96,13 @@ describe('YAML and JSON a user may write', () => {
     expect(problems('name: a\nk3s:\n  version: v1\n  version: v2\n')).toEqual(['line 4, column 3: the key version appears twice in the same mapping; keep one (each key is allowed once)']);
     expect(problems('{"name": "a", "name": "b"}', 'kubelab.config.json')).toEqual(['line 1, column 15: the key "name" appears twice in the same mapping; keep one (each key is allowed once)']);
     expect(problems("{'name': a, 'name': b}")).toEqual(["line 1, column 13: the key 'name' appears twice in the same mapping; keep one (each key is allowed once)"]);
+    // Keys as YAML quotes them (a \" inside double quotes, '' inside single quotes), and plain keys ended by a space, a comma or }.
+    const twice = (key: string, where: string) => `${where}: the key ${key} appears twice in the same mapping; keep one (each key is allowed once)`;
+    expect(problems('{"na\\"me": 1, "na\\"me": 2}')).toEqual([twice('"na\\"me"', 'line 1, column 15')]);
+    expect(problems("{'it''s': 1, 'it''s': 2}")).toEqual([twice("'it''s'", 'line 1, column 14')]);
+    expect(problems('a : 1\na : 2\n')).toEqual([twice('a', 'line 2, column 1')]);
+    expect(problems('{a, a, b: 1}')).toEqual([twice('a', 'line 1, column 5')]);
+    expect(problems('{b: 1, a, a}')).toEqual([twice('a', 'line 1, column 11')]);
   });
 
   test('YAML that does not parse: where, in our words and the parser\'s reason, no repeated position', () => {
