@@ -233,7 +233,7 @@ function formatIssue(issue: z.core.$ZodIssue, input: unknown): string {
  * The words for a problem the schema has no message of its own for (a mapping where a value
  * belongs, …): what is allowed, never the schema library's own text.
  */
-function fallbackMessage(issue: z.core.$ZodRawIssue): string {
+export function fallbackMessage(issue: z.core.$ZodRawIssue): string {
   switch (issue.code) {
     case 'invalid_type':
       return `must be ${TYPE_WORDS[issue.expected] ?? issue.expected}`;

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ConfigError, decodeText, loadLabConfig, parseConfigText, resolveLabConfig } from '../../config/load';
+import { z } from 'zod';
+import { ConfigError, decodeText, fallbackMessage, loadLabConfig, parseConfigText, resolveLabConfig } from '../../config/load';
 import { problemsOf } from '../support/config-problems';
 
 /**
@@ -227,5 +228,23 @@ describe('keys of a switched-off component', () => {
     expect(warnings.filter((w) => w.includes('is ignored'))).toEqual([
       'components.metricsServer.chartVersion is ignored while components.metricsServer.enabled is false; remove it, or set enabled: true to use it',
     ]);
+  });
+});
+
+describe('the words for a problem a schema gives no message for', () => {
+  // Schemas of our own making here: every field of the lab config has its own words, so these are for the next one added without.
+  const words = (schema: z.ZodType, value: unknown) => schema.safeParse(value, { error: fallbackMessage }).error?.issues.map((i) => i.message);
+  test.each<[string, z.ZodType, unknown, string]>([
+    ['a number where text belongs', z.string(), 5, 'must be text in quotes'],
+    ['text where a number belongs', z.number(), 'x', 'must be a number'],
+    ['a number where true or false belongs', z.boolean(), 1, 'must be true or false'],
+    ['text where a mapping belongs', z.object({}), 'x', 'must be a mapping of keys'],
+    ['text where a list belongs', z.array(z.string()), 'x', 'must be a list'],
+    ['too small', z.number().min(3), 1, 'must be at least 3'],
+    ['too big', z.array(z.string()).max(2), ['a', 'b', 'c'], 'must be at most 2'],
+    ['not one of the values', z.enum(['online', 'local']), 'usb', 'must be one of "online", "local"'],
+    ['anything else', z.string().regex(/^a/), 'b', 'is not an allowed value here (see README, "Configuration")'],
+  ])('%s', (_what, schema, value, message) => {
+    expect(words(schema, value)).toEqual([message]);
   });
 });
