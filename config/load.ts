@@ -108,8 +108,8 @@ export function parseConfigText(text: string, file: string): unknown {
   for (const err of doc.errors) {
     const where = `line ${lineOf(text, err.pos[0])}, column ${columnOf(text, err.pos[0])}`;
     if (err.code === 'DUPLICATE_KEY') {
-      const key = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^:\s,}]+)/.exec(text.slice(err.pos[0]))?.[1] ?? 'a key';
-      problems.push(`${where}: the key ${key} appears twice in the same mapping; keep one (each key is allowed once)`);
+      const key = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^:\s,}]+)/.exec(text.slice(err.pos[0]))?.[1];
+      problems.push(`${where}: ${key ? `the key ${key}` : 'an empty key'} appears twice in the same mapping; keep one (each key is allowed once)`);
     } else problems.push(`cannot be parsed as ${file.endsWith('.json') ? 'JSON' : 'YAML'} at ${where}: ${err.message.split('\n')[0]}`); // prettyErrors: false, so no position of yaml's own in it
   }
   for (const warning of doc.warnings) {

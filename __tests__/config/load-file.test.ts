@@ -104,6 +104,7 @@ describe('YAML and JSON a user may write', () => {
     expect(problems('a : 1\na : 2\n')).toEqual([twice('a', 'line 2, column 1')]);
     expect(problems('{a, a, b: 1}')).toEqual([twice('a', 'line 1, column 5')]);
     expect(problems('{b: 1, a, a}')).toEqual([twice('a', 'line 1, column 11')]);
+    expect(problems(': 1\n: 2\n')).toEqual(['line 2, column 1: an empty key appears twice in the same mapping; keep one (each key is allowed once)']);
   });
 
   test('YAML that does not parse: where, in our words and the parser\'s reason, no repeated position', () => {
