@@ -16,7 +16,7 @@ const suites = [
   'cli/wait-progress',
   'config/bad-inputs',
   'config/ipv4',
-  'config/lab-addresses',
+  'config/lab-nodes',
   'config/lab-config',
   'config/load-file',
   'config/proxy-environment',

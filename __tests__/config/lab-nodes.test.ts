@@ -2,7 +2,7 @@ import { resolveLabConfig } from '../../config/load';
 import { problemsOf } from '../support/config-problems';
 
 /**
- * Addresses and names of the lab's nodes as the whole config judges them (each node against the
+ * Addresses, names and sizes of the lab's nodes as the whole config judges them (each node against the
  * network and the others): one line each, naming the field, the value and what is allowed.
  */
 const vm = (name: string, role: string, ip: string) => ({ name, role, ip });
@@ -65,5 +65,24 @@ describe('node names and existing machines', () => {
     expect(problemsOf({ nodes: [vm('cp1', 'server', '192.168.56.10'), vm('w1', 'agent', '192.168.56.11'), vm('w1', 'agent', '192.168.56.12')] })).toEqual([
       'nodes[2].name = "w1": is already used by nodes[1]; node names must be unique',
     ]);
+  });
+});
+
+// K3s's minimum hardware: server 2 CPUs and 2 GB of RAM, agent 1 CPU and 512 MB (k3s-io/docs
+// docs/installation/requirements.md, "Hardware"; unverified at a tag).
+describe('node sizes against the K3s minimums', () => {
+  const sized = (i: number, size: object) => lab3(['192.168.56.10', '192.168.56.11', '192.168.56.12']).map((n, j) => (j === i ? { ...n, ...size } : n));
+
+  test.each<[string, object, string]>([
+    ['a server with 1 CPU', sized(0, { cpus: 1 }), 'nodes[0].cpus = 1: is below the K3s minimum for a server: at least 2 (cpus: 2)'],
+    ['a server with 2047 MB', sized(0, { memoryMb: 2047 }), 'nodes[0].memoryMb = 2047: is below the K3s minimum for a server: at least 2048 MB (memoryMb: 2048)'],
+    ['an agent with 511 MB', sized(1, { memoryMb: 511 }), 'nodes[1].memoryMb = 511: is below the K3s minimum for an agent: at least 512 MB (memoryMb: 512)'],
+  ])('%s: one line with the minimum', (_what, nodes, line) => {
+    expect(problemsOf({ nodes })).toEqual([line]);
+  });
+
+  test('exactly the minimums are fine', () => {
+    const nodes = sized(0, { cpus: 2, memoryMb: 2048 }).map((n, j) => (j === 2 ? { ...n, cpus: 1, memoryMb: 512 } : n));
+    expect(resolveLabConfig({ nodes }).config.nodes.map((n) => [n.cpus, n.memoryMb])).toEqual([[2, 2048], [2, 2048], [1, 512]]);
   });
 });
