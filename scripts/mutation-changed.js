@@ -29,8 +29,11 @@ const GATED = [
   'cli/state-dir.ts',
   'cli/wait-progress.ts',
   'config/cluster-join.ts',
+  'config/ipv4.ts',
   'config/k3s-plan.ts',
   'config/proxy.ts',
+  'config/registries.ts',
+  'config/step-spec.ts',
 ];
 /**
  * Gated modules too big to mutate whole on a change within CI's budget for it (~3 min; config/lab-config.ts
