@@ -14,9 +14,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { labPaths } from '../../config/paths';
-import { makeLabProject } from '../terraform/terraform-lab';
-import { guestDescribe, killLeftoverGuests, runTimed, serveGuestImage } from './guest-lab';
-import { GuestNode, apiNodes, joinedLabEnv, writeChartlessConfig } from './joined-lab';
+import { guestDescribe, runTimed } from './guest-lab';
+import { GuestNode, JoinedLab, apiNodes, startJoinedLab, writeChartlessConfig } from './joined-lab';
 
 const GUEST_DIR = process.env.KUBELAB_TEST_GUEST_DIR;
 const REPO = path.resolve(__dirname, '..', '..');
@@ -68,28 +67,20 @@ function checkout(): string {
 }
 
 guestDescribe('join-timeline measurement', 'measure:joins')('stand-up timeline of 1 server + 2 agents on real guests', () => {
-  let root: string;
+  let lab: JoinedLab;
   let project: string;
-  let env: NodeJS.ProcessEnv;
-  let image: Awaited<ReturnType<typeof serveGuestImage>>;
   const timings: [string, number][] = [];
   const npmRun = (script: 'up' | 'down', ...stacks: string[]) =>
     // --skip-provider-lock: cdktf's `terraform providers lock` asks the registry; the stand-ins come only from the mirror.
-    runTimed(`npm run ${script}`, 'npm', ['run', script, '--', ...stacks, '--skip-provider-lock'], { env, cwd: project, boundMs: 40 * 60_000, timings });
+    runTimed(`npm run ${script}`, 'npm', ['run', script, '--', ...stacks, '--skip-provider-lock'], { env: lab.env, cwd: project, boundMs: 40 * 60_000, timings });
 
   beforeAll(async () => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-measure-'));
-    project = path.join(root, 'project');
-    makeLabProject(project);
-    writeChartlessConfig(project, LAB, VERSION, NODES);
-    image = await serveGuestImage(GUEST_DIR!);
-    env = joinedLabEnv(root, GUEST_DIR!, image.baseUrl);
+    lab = await startJoinedLab('kubelab-measure-', GUEST_DIR!, (p) => writeChartlessConfig(p, LAB, VERSION, NODES));
+    project = lab.project;
   });
 
   afterAll(async () => {
-    killLeftoverGuests(root);
-    await image?.close();
-    fs.rmSync(root, { recursive: true, force: true });
+    await lab?.close();
   });
 
   test('first npm run up -- vms k3s: the timeline per step, then npm run down', async () => {

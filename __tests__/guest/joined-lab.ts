@@ -5,10 +5,11 @@
  */
 import * as fs from 'fs';
 import * as https from 'https';
+import * as os from 'os';
 import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
-import { makeProviderMirror } from '../terraform/terraform-lab';
-import { qemuVirtualBox, standInK3sInstaller } from './guest-lab';
+import { makeLabProject, makeProviderMirror } from '../terraform/terraform-lab';
+import { killLeftoverGuests, qemuVirtualBox, serveGuestImage, standInK3sInstaller } from './guest-lab';
 
 /** A node of a lab these suites stand up. */
 export interface GuestNode {
@@ -17,13 +18,41 @@ export interface GuestNode {
   readonly ip: string;
 }
 
+/** A lab project in a scratch folder of its own, ready for `npm run up`. */
+export interface JoinedLab {
+  readonly root: string;
+  readonly project: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** Kills the guests a failed run left, stops the image server, removes the scratch folder. */
+  readonly close: () => Promise<void>;
+}
+
+/** A project in a new scratch folder (os.tmpdir()/<prefix>…) with its config written by `configure`, and its environment. */
+export async function startJoinedLab(prefix: string, guestDir: string, configure: (project: string) => void): Promise<JoinedLab> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const project = path.join(root, 'project');
+  makeLabProject(project);
+  configure(project);
+  const image = await serveGuestImage(guestDir);
+  return {
+    root,
+    project,
+    env: joinedLabEnv(root, guestDir, image.baseUrl),
+    close: async () => {
+      killLeftoverGuests(root);
+      await image.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
 /**
  * The environment for `npm run up` / `down` / `diff` and kubelab in a project under `root`: the
  * qemu-backed VBoxManage stand-in booting the image in guestDir, the image served at imageBaseUrl,
  * Terraform's providers from a filesystem mirror of stand-ins (null; kubernetes and helm accept their
  * configuration and serve nothing), and HOME, caches and KUBECONFIG inside root.
  */
-export function joinedLabEnv(root: string, guestDir: string, imageBaseUrl: string): NodeJS.ProcessEnv {
+function joinedLabEnv(root: string, guestDir: string, imageBaseUrl: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...qemuVirtualBox(root, guestDir),

@@ -19,9 +19,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { labPaths } from '../../config/paths';
-import { makeLabProject, plannedChanges } from '../terraform/terraform-lab';
-import { guestDescribe, killLeftoverGuests, qemuRuns, runTimed, serveGuestImage, TimedRun } from './guest-lab';
-import { apiNodes, joinedLabEnv, writeChartlessConfig } from './joined-lab';
+import { plannedChanges } from '../terraform/terraform-lab';
+import { guestDescribe, qemuRuns, runTimed, TimedRun } from './guest-lab';
+import { apiNodes, JoinedLab, startJoinedLab, writeChartlessConfig } from './joined-lab';
 
 const GUEST_DIR = process.env.KUBELAB_TEST_GUEST_DIR;
 const LAB = 'jlab';
@@ -84,7 +84,7 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
   let root: string;
   let project: string;
   let env: NodeJS.ProcessEnv;
-  let image: Awaited<ReturnType<typeof serveGuestImage>>;
+  let lab: JoinedLab;
   let nodes: Node[] = ['cp1', 'cp2', 'cp3', 'w1'];
   let version = OLD;
 
@@ -180,19 +180,16 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
   };
 
   beforeAll(async () => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-joined-'));
-    project = path.join(root, 'project');
-    makeLabProject(project);
-    configure();
-    image = await serveGuestImage(GUEST_DIR!);
-    env = joinedLabEnv(root, GUEST_DIR!, image.baseUrl);
+    lab = await startJoinedLab('kubelab-joined-', GUEST_DIR!, (p) => {
+      project = p;
+      configure();
+    });
+    ({ root, env } = lab);
   });
 
   afterAll(async () => {
     // Whatever a failed test left running: its qemu processes.
-    killLeftoverGuests(root);
-    await image?.close();
-    fs.rmSync(root, { recursive: true, force: true });
+    await lab?.close();
     console.log(`joined suite scenarios:\n${scenarioTimes.join('\n')}\njoined suite commands (s, on a shared machine):\n${timings.map(([what, s]) => `${String(s).padStart(5)}  ${what}`).join('\n')}`);
   });
 
