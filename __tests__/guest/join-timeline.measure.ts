@@ -57,10 +57,11 @@ function overlapSeconds(a: { startedMs: number; seconds: number }, b: { startedM
 
 /** Which code ran: the commit and whether the tracked files differ from it (a local patch). */
 function checkout(): string {
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO, encoding: 'utf8' }).trim();
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO, encoding: 'utf8' });
   try {
-    const changed = git('status', '--porcelain', '--untracked-files=no');
-    return `${git('rev-parse', '--short', 'HEAD')}${changed ? ` with local changes to ${changed.split('\n').map((l) => l.slice(3)).join(', ')}` : ''}`;
+    // Porcelain lines are "XY <path>": X may be a space, so the output is not trimmed before the path is cut out.
+    const changed = git('status', '--porcelain', '--untracked-files=no').split('\n').filter(Boolean).map((l) => l.slice(3));
+    return `${git('rev-parse', '--short', 'HEAD').trim()}${changed.length ? ` with local changes to ${changed.join(', ')}` : ''}`;
   } catch {
     return 'unknown (no git)';
   }
