@@ -25,6 +25,7 @@ const suites = [
   'k3s/etcd-member',
   'k3s/flannel-iface',
   'k3s/installer-arch',
+  'k3s/installer-files',
   'k3s/node-change-lock',
   'k3s/readiness',
   'k3s/registries',
