@@ -32,6 +32,7 @@ const suites = [
   'k3s/step-plan',
   'k3s/uninstall-script',
   'kubeconfig/kubeconfig-files',
+  'kubeconfig/fetch',
   'kubeconfig/merge',
   'kubeconfig/merge-edges',
   'kubeconfig/unmerge-record',
