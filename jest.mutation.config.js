@@ -30,6 +30,7 @@ const suites = [
   'k3s/readiness',
   'k3s/registries',
   'k3s/step-plan',
+  'k3s/uninstall-flow',
   'k3s/uninstall-script',
   'kubeconfig/kubeconfig-files',
   'kubeconfig/fetch',
