@@ -27,6 +27,7 @@ const suites = [
   'k3s/installer-arch',
   'k3s/installer-files',
   'k3s/node-change-lock',
+  'k3s/prune-nodes',
   'k3s/readiness',
   'k3s/registries',
   'k3s/step-plan',
