@@ -75,6 +75,13 @@ describe('ELF programs by architecture (System V ABI: magic 7f "ELF", e_machine 
     expect(elfArch(elf(183))).toBe('arm64');
     expect(elfArch(elf(40))).toBe('other');
   });
+  (process.platform === 'linux' ? test : test.skip)('each look closes the file again (no descriptor left open)', () => {
+    const f = elf(62);
+    const open = () => fs.readdirSync('/proc/self/fd').length;
+    const before = open();
+    for (let i = 0; i < 20; i++) elfArch(f);
+    expect(open()).toBe(before);
+  });
   test('a file shorter than the header, or without the magic, is no program', () => {
     expect(elfArch(elf(62, 19))).toBeUndefined();
     expect(elfArch(elf(62, 20))).toBe('amd64');
@@ -117,6 +124,16 @@ describe("the host's cache of an online install", () => {
     );
   });
 
+  test('a fill that stopped half-way (its temp dir left behind) does not stop the next one', () => {
+    const cache = k3sInstallerCacheDir(VERSION, 'amd64');
+    const leftover = `${cache}.${process.pid}.tmp`;
+    fs.mkdirSync(path.join(leftover, 'half'), { recursive: true });
+    fs.writeFileSync(path.join(leftover, 'half', 'k3s'), 'half');
+    expect(fillCache(VERSION, 'amd64', fetched())).toBe(cache);
+    expect(fs.existsSync(leftover)).toBe(false);
+    expect(resolveInstallerFiles(online(), labPaths(dir), 'amd64')?.binary).toBe(path.join(cache, 'k3s'));
+  });
+
   test('filled again with the same files: left as it is; with other files, or damaged: replaced whole', () => {
     const cache = fillCache(VERSION, 'amd64', fetched());
     const marker = path.join(cache, 'left-alone');
@@ -153,6 +170,7 @@ describe('local files (k3s.installer.source: local)', () => {
     expect(resolveInstallerFiles(local({ binary: 'k3s', script: 'install.sh' }), labPaths(dir), 'amd64')).not.toHaveProperty('images');
   });
   test.each([
+    ['binary', { binary: 'missing-k3s', script: 'install.sh' }],
     ['script', { binary: 'k3s', script: 'missing.sh' }],
     ['images', { binary: 'k3s', script: 'install.sh', images: 'missing.tar' }],
   ])('a missing %s is named, with where it was looked for and where to get it', (key, installer) => {

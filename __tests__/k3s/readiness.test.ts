@@ -95,6 +95,8 @@ describe('waiting for the K3s API to answer /readyz', () => {
     const lines = { code: 1, stderr: 'E1\nE2 refused\nE3 still refused\n' };
     let r = await settleOnFakeClock(waitForApiReady(standInServer(() => lines).session, { timeoutMs: 5_000, pollMs: 1_000 }));
     expect(r.error?.message).toBe('gave up waiting for the K3s API on cp1 to answer /readyz after 5 s; last seen: E2 refused | E3 still refused');
+    r = await settleOnFakeClock(waitForApiReady(standInServer(() => ({ code: 1, stderr: '\nThe connection to the server 127.0.0.1:6443 was refused\n' })).session, { timeoutMs: 5_000, pollMs: 1_000 }));
+    expect(r.error?.message).toBe('gave up waiting for the K3s API on cp1 to answer /readyz after 5 s; last seen: The connection to the server 127.0.0.1:6443 was refused');
     r = await settleOnFakeClock(waitForApiReady(standInServer(() => ({ code: 7 })).session, { timeoutMs: 5_000, pollMs: 1_000 }));
     expect(r.error?.message).toBe('gave up waiting for the K3s API on cp1 to answer /readyz after 5 s; last seen: exit status 7');
   });
@@ -181,10 +183,13 @@ requireTool('kubectl')('waiting for a node to be Ready with its host-only addres
     expect(w.server.commands.length).toBeGreaterThan(1);
   });
 
-  test('kubectl failing with no output: its exit status', async () => {
+  test('kubectl failing with no output: its exit status; with output: its last line, trimmed', async () => {
     const server = standInServer(() => ({ code: 255 }));
     const r = await settleOnFakeClock(waitForNodeReady(server.session, W1, { timeoutMs: 3_000, pollMs: 1_000 }));
     expect(r.error?.message).toBe('gave up waiting for node w1 to be Ready in the cluster after 3 s; last seen: not registered yet (exit status 255)');
+    const indented = standInServer(() => ({ code: 1, stderr: '\n   Unable to connect to the server: EOF\n' }));
+    const e = await settleOnFakeClock(waitForNodeReady(indented.session, W1, { timeoutMs: 3_000, pollMs: 1_000 }));
+    expect(e.error?.message).toBe('gave up waiting for node w1 to be Ready in the cluster after 3 s; last seen: not registered yet (Unable to connect to the server: EOF)');
   });
 
   test.each([

@@ -46,18 +46,18 @@ beforeEach(() => {
     events.push(`login ${t.nodeName} ${t.user}@${t.host}:${t.port} vm=${options.vmId ?? '-'} timeout=${options.timeoutMs}`);
     const fails = loginFails.get(t.nodeName);
     if (fails) throw fails;
-    const answer = (command: string, timeoutMs?: number) => {
-      events.push(`${t.nodeName}: ${command}${timeoutMs === undefined ? '' : ` (${timeoutMs} ms)`}`);
+    const answer = (command: string, timeoutMs?: number, label?: string) => {
+      events.push(`${t.nodeName}: ${command}${timeoutMs === undefined ? '' : ` (${timeoutMs} ms)`}${label === undefined ? '' : ` [${label}]`}`);
       if (command.includes(' get node ')) return { code: inCluster ? 0 : 1, stdout: inCluster ? 'node/w1\n' : '', stderr: inCluster ? '' : 'Error from server (NotFound): nodes "w1" not found\n', durationMs: 1 };
-      if (command === 'sudo -n bash -s') return { code: 0, stdout: 'some output\nkubelab: removed K3s from the node\n', stderr: '', durationMs: 1 };
+      if (command === 'sudo -n bash -s') return { code: 0, stdout: 'some output\nmore output\nkubelab: removed K3s from the node\n', stderr: '', durationMs: 1 };
       return { code: 0, stdout: '', stderr: '', durationMs: 1 };
     };
     return {
       target: t,
-      exec: async (command: string, opts: client.CommandOptions = {}) => answer(command, opts.timeoutMs),
+      exec: async (command: string, opts: client.CommandOptions = {}) => answer(command, opts.timeoutMs, opts.label),
       run: async (command: string, opts: client.CommandOptions = {}) => {
         if (opts.stdin !== undefined) events.push(`${t.nodeName}: stdin ${opts.stdin === renderUninstallScript({ nodeName: 'w1', role: 'agent' }) ? 'the agent uninstall script of w1' : opts.stdin === renderUninstallScript({ nodeName: 'cp2', role: 'server' }) ? 'the server uninstall script of cp2' : 'something else'}`);
-        return answer(command, opts.timeoutMs);
+        return answer(command, opts.timeoutMs, opts.label);
       },
       close: () => events.push(`close ${t.nodeName}`),
     } as unknown as client.NodeSession;
@@ -85,15 +85,15 @@ describe('an agent', () => {
     expect(events).toEqual([
       'probe cp1 192.168.56.10:22 1000',
       'login cp1 kubelab@192.168.56.10:22 vm=vm-cp1 timeout=2000',
-      'cp1: sudo -n k3s kubectl get node w1 -o name (300000 ms)',
+      'cp1: sudo -n k3s kubectl get node w1 -o name (300000 ms) [kubectl get node w1]',
       'etcd member of w1 removed through cp1',
-      'cp1: sudo -n k3s kubectl drain w1 --ignore-daemonsets --delete-emptydir-data --force --timeout=120s (300000 ms)',
-      'cp1: sudo -n k3s kubectl delete node w1 --ignore-not-found (300000 ms)',
+      'cp1: sudo -n k3s kubectl drain w1 --ignore-daemonsets --delete-emptydir-data --force --timeout=120s (300000 ms) [kubectl drain w1]',
+      'cp1: sudo -n k3s kubectl delete node w1 --ignore-not-found (300000 ms) [kubectl delete node w1]',
       'close cp1',
       'probe w1 192.168.56.11:22 1000',
       'login w1 kubelab@192.168.56.11:22 vm=- timeout=2000',
       'w1: stdin the agent uninstall script of w1',
-      'w1: sudo -n bash -s (300000 ms)',
+      'w1: sudo -n bash -s (300000 ms) [K3s agent uninstall]',
       'close w1',
     ]);
     expect(etcdCalls).toEqual([{ node: 'w1', timeoutMs: 120_000, pollMs: 2_000 }]);
@@ -103,7 +103,7 @@ describe('an agent', () => {
 
   test('the deadlines given are used: each command, and the etcd removal polled ten times within its own', async () => {
     await uninstall({ server: SERVER }, { ...TIMING, commandTimeoutMs: 7_000, etcdRemovalTimeoutMs: 5_000 });
-    expect(events.filter((e) => e.startsWith('cp1: ') || e.startsWith('w1: sudo'))).toEqual([
+    expect(events.filter((e) => e.startsWith('cp1: ') || e.startsWith('w1: sudo')).map((e) => e.replace(/ \[.*\]$/, ''))).toEqual([
       'cp1: sudo -n k3s kubectl get node w1 -o name (7000 ms)',
       'cp1: sudo -n k3s kubectl drain w1 --ignore-daemonsets --delete-emptydir-data --force --timeout=120s (7000 ms)',
       'cp1: sudo -n k3s kubectl delete node w1 --ignore-not-found (7000 ms)',
@@ -162,6 +162,7 @@ describe('a server', () => {
     expect(etcdCalls.map((c) => c.node)).toEqual(['cp2']);
     expect(events.filter((e) => e.startsWith('login'))).toEqual(['login cp1 kubelab@192.168.56.10:22 vm=vm-cp1 timeout=2000', 'login cp2 kubelab@192.168.56.13:22 vm=- timeout=2000']);
     expect(events).toContain('cp2: stdin the server uninstall script of cp2');
+    expect(events).toContain('cp2: sudo -n bash -s (300000 ms) [K3s server uninstall]');
   });
 
   test('a lone server without --server: not drained, nothing said about a server', async () => {
