@@ -25,6 +25,9 @@ describe('showvminfo --machinereadable', () => {
         'empty=""',
         'lonequote="',
         'notclosed="abc',
+        'notopened=abc"',
+        'crlf="a\rb"',
+        '=nokey=x',
         'not a key value line',
         '',
       ].join('\r\n'),
@@ -38,6 +41,8 @@ describe('showvminfo --machinereadable', () => {
       ['empty', ''],
       ['lonequote', '"'],
       ['notclosed', '"abc'],
+      ['notopened', 'abc"'],
+      ['crlf', 'a\rb'],
     ]);
   });
 
@@ -55,6 +60,8 @@ describe('showvminfo --machinereadable', () => {
         '"SATA-2-0"="none"',
         '"SATA-ImageUUID-3-0"="e"',
         '"x.vdi-ImageUUID-0-0-extra"="f"',
+        '"X-ImageUUID-0-0-1"="h"',
+        '"X-0-0"="/v/not-this.vdi"',
       ].join('\n'),
     );
     expect(attachedDisks(info)).toEqual([
@@ -63,12 +70,12 @@ describe('showvminfo --machinereadable', () => {
       { controller: 'IDE', port: 0, device: 1, path: '/v/disk.vhd', uuid: 'd' },
     ]);
     expect(attachedDisks(parseMachineReadable('"SATA-10-2"="/v/a.vdi.bak"\n"SATA-ImageUUID-10-2"="g"\n'))).toEqual([]);
-    expect(attachedDisks(parseMachineReadable('"SATA-10-2"="/v/a.vdi"\n"SATA-ImageUUID-10-2"="g"\n'))).toEqual([{ controller: 'SATA', port: 10, device: 2, path: '/v/a.vdi', uuid: 'g' }]);
+    expect(attachedDisks(parseMachineReadable('"SATA-10-12"="/v/a.vdi"\n"SATA-ImageUUID-10-12"="g"\n'))).toEqual([{ controller: 'SATA', port: 10, device: 12, path: '/v/a.vdi', uuid: 'g' }]);
   });
 
   test('snapshots: the whole tree, nothing else named like it', () => {
     const info = parseMachineReadable(
-      ['SnapshotName="one"', 'SnapshotUUID="u1"', 'SnapshotName-1="two"', 'SnapshotName-1-2="three"', 'CurrentSnapshotName="two"', 'SnapshotName-x="no"', 'MySnapshotName="no"', 'SnapshotName-1-="no"'].join('\n'),
+      ['SnapshotName="one"', 'SnapshotUUID="u1"', 'SnapshotName-1="two"', 'SnapshotName-1-12="three"', 'CurrentSnapshotName="two"', 'SnapshotName-x="no"', 'MySnapshotName="no"', 'SnapshotName-1-="no"'].join('\n'),
     );
     expect(snapshotNames(info)).toEqual(['one', 'two', 'three']);
     expect(snapshotNames(parseMachineReadable('name="vm"\n'))).toEqual([]);
@@ -77,7 +84,7 @@ describe('showvminfo --machinereadable', () => {
 
 describe('list vms', () => {
   test('name and UUID per line, names with spaces and quotes; other lines skipped', () => {
-    const text = '"kubelab-cp1" {0b5c6d1e-0000-4000-8000-000000000001}\r\n"my "vm"" {0B5C6D1E-0000-4000-8000-00000000000A}\n"<inaccessible>" {not-a-uuid}\nx"a" {0b5c6d1e}\n"b" {0b5c6d1e} trailing\n';
+    const text = '"kubelab-cp1" {0b5c6d1e-0000-4000-8000-000000000001}  \r\n"my "vm"" {0B5C6D1E-0000-4000-8000-00000000000A}\n"<inaccessible>" {not-a-uuid}\nx"a" {0b5c6d1e}\n"b" {0b5c6d1e} trailing\n';
     expect(parseVmList(text)).toEqual([
       { name: 'kubelab-cp1', uuid: '0b5c6d1e-0000-4000-8000-000000000001' },
       { name: 'my "vm"', uuid: '0B5C6D1E-0000-4000-8000-00000000000A' },
@@ -105,6 +112,8 @@ describe('host-only interfaces and networks, in any language', () => {
     expect(parseHostOnlyIfs('Name:\nGUID:            786f\nDHCP:  x\nIPAddress:\nNetworkMask: 255.0.0.0\n')).toEqual([{ name: '', ip: '', netmask: '255.0.0.0' }]);
     expect(parseHostOnlyIfs('Name:            vboxnet0\n   GUID:            786f\n')).toEqual([]);
     expect(parseHostOnlyIfs('')).toEqual([]);
+    // a line without a value (no blank after its colon, or no label at all) reads as empty
+    expect(parseHostOnlyIfs('vboxnet9\nGUID:            786f\nDHCP:  x\nIPAddress:192.168.9.1\nNetworkMask:\n')).toEqual([{ name: '', ip: '', netmask: '' }]);
   });
   test('hostonlynets (macOS): the blank line after GUID does not shift the fields', () => {
     const nets = ['Name:            kubelab', 'GUID:            0b5c6d1e-0000-4000-8000-000000000009', '', 'State:           Enabled', 'NetworkMask:     255.255.255.0', 'LowerIP:         192.168.56.2', 'UpperIP:         192.168.56.199', 'VBoxNetworkName: hostonly-kubelab', '', 'Имя:            other', 'GUID:            0b5c6d1e-0000-4000-8000-00000000000a', '', 'Состояние:      Выключено', 'Маска сети:     255.255.0.0', 'Нижний IP:      10.0.0.2', 'Верхний IP:     10.0.0.9', ''].join('\n');
@@ -115,6 +124,8 @@ describe('host-only interfaces and networks, in any language', () => {
     expect(parseHostOnlyNets('Name:            cut\nGUID:            0b5c\n')).toEqual([{ name: 'cut', netmask: '', lowerIp: '', upperIp: '' }]);
     expect(parseHostOnlyNets('GUID:            0b5c\nState: x\nNetworkMask: 255.0.0.0\n')).toEqual([]);
     expect(parseHostOnlyNets('Name:            n\n GUID:            0b5c\n')).toEqual([]);
+    // the line after GUID blank but for spaces is no field either
+    expect(parseHostOnlyNets('n9\nGUID:            0b5c\n   \nState: x\nNetworkMask: 255.0.0.0\nLowerIP: 10.0.0.2\nUpperIP:\n')).toEqual([{ name: '', netmask: '255.0.0.0', lowerIp: '10.0.0.2', upperIp: '' }]);
   });
 });
 
@@ -128,18 +139,24 @@ describe('media listings (list hdds / list dvds), in any language', () => {
     // an empty value is no file, even to a comparison that would take it
     expect(listsMediumAt('Location:\nLocation:    \n', '', () => true)).toBe(false);
     expect(listsMediumAt('no label here\n', 'no label here', () => true)).toBe(false);
+    // lines split on LF alone too (VBoxManage on Linux and macOS)
+    expect(listsMediumAt('UUID:  5d0c\nLocation:   /p/a.vdi\n', '/p/a.vdi', same)).toBe(true);
+    // a value starts after the first colon that a blank follows, at the start of the line only
+    expect(listsMediumAt('x:y: /p/a.vdi\n', '/p/a.vdi', same)).toBe(false);
   });
   test('media inside a folder: their locations, nothing for empty values or lines without a label', () => {
     const inside = (file: string, dir: string) => file.startsWith(`${dir}/`);
     expect(mediaInside(listing, '/p/.kubelab', inside)).toEqual(['/p/.kubelab/seed/cp1.iso']);
     expect(mediaInside(listing, '/home/me/VirtualBox VMs', inside)).toEqual(['/home/me/VirtualBox VMs/kubelab-cp1/disk: one.vdi']);
     expect(mediaInside('Location:\n/p/x\n', '', () => true)).toEqual([]);
+    expect(mediaInside('UUID:  5d0c\nLocation:   /p/.kubelab/a.vdi\n', '/p/.kubelab', inside)).toEqual(['/p/.kubelab/a.vdi']);
   });
   test('capacity: the first "<number> <unit>" value, whatever the unit word says', () => {
     expect(parseCapacityMb(listing)).toBe(20480);
     expect(parseCapacityMb('UUID:           5d0c\nРазмер:         10240 МБайт\nНа диске:       2 МБайт\n')).toBe(10240);
     expect(parseCapacityMb('Format: VDI\nCapacity:       20480 MBytes extra\nSize on disk:   7 MBytes\n')).toBe(7);
     expect(parseCapacityMb('Capacity:       about 20480 MBytes\n')).toBeUndefined();
+    expect(parseCapacityMb('Capacity:       20480   MBytes\n')).toBe(20480);
     expect(parseCapacityMb('UUID: 5d0c\n')).toBeUndefined();
   });
 });
@@ -149,12 +166,17 @@ describe('VBoxManage --version', () => {
     expect(parseVersion('7.0.14r161095\n')).toEqual({ version: [7, 0, 14], line: '7.0.14r161095', before: '' });
     expect(parseVersion('7.1.4_Ubuntur165100\r\n')).toEqual({ version: [7, 1, 4], line: '7.1.4_Ubuntur165100', before: '' });
     expect(parseVersion('6.1.50\n')).toEqual({ version: [6, 1, 50], line: '6.1.50', before: '' });
+    expect(parseVersion('7.1.4\n')).toEqual({ version: [7, 1, 4], line: '7.1.4', before: '' });
+    expect(parseVersion('10.12.100r1\n')).toEqual({ version: [10, 12, 100], line: '10.12.100r1', before: '' });
+    expect(parseVersion('\nWARNING: x\n\n7.1.4r1\n')).toEqual({ version: [7, 1, 4], line: '7.1.4r1', before: 'WARNING: x' });
     const warning = 'WARNING: The vboxdrv kernel module is not loaded. (kernel 6.8.0-45-generic) Please run\n   /sbin/vboxconfig\n';
     expect(parseVersion(`${warning}  7.1.4r165100  \n`)).toEqual({ version: [7, 1, 4], line: '7.1.4r165100', before: warning.trim() });
   });
   test('no version line: undefined (a version mid-line, or followed by words, is not one)', () => {
     expect(parseVersion('')).toBeUndefined();
     expect(parseVersion('running kernel 6.8.0 here\n')).toBeUndefined();
+    expect(parseVersion('running kernel 6.8.0\n')).toBeUndefined();
+    expect(parseVersion('7.1.4r1+x\n')).toBeUndefined();
     expect(parseVersion('7.1.4r165100 (beta)\n')).toBeUndefined();
     expect(parseVersion('7.1\n')).toBeUndefined();
   });
@@ -171,5 +193,7 @@ describe('getextradata enumerate, in any language', () => {
       ]),
     );
     expect(parseExtraDataList('')).toEqual(new Map());
+    // a line that does not start with a label is no entry
+    expect(parseExtraDataList('x, y: k, Value: v\n')).toEqual(new Map());
   });
 });
