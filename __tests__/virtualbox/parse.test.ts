@@ -141,6 +141,8 @@ describe('media listings (list hdds / list dvds), in any language', () => {
     expect(listsMediumAt('no label here\n', 'no label here', () => true)).toBe(false);
     // lines split on LF alone too (VBoxManage on Linux and macOS)
     expect(listsMediumAt('UUID:  5d0c\nLocation:   /p/a.vdi\n', '/p/a.vdi', same)).toBe(true);
+    // blanks after the value are not part of it
+    expect(listsMediumAt('Location:   /p/a.vdi   \n', '/p/a.vdi', same)).toBe(true);
     // a value starts after the first colon that a blank follows, at the start of the line only
     expect(listsMediumAt('x:y: /p/a.vdi\n', '/p/a.vdi', same)).toBe(false);
   });
@@ -148,7 +150,7 @@ describe('media listings (list hdds / list dvds), in any language', () => {
     const inside = (file: string, dir: string) => file.startsWith(`${dir}/`);
     expect(mediaInside(listing, '/p/.kubelab', inside)).toEqual(['/p/.kubelab/seed/cp1.iso']);
     expect(mediaInside(listing, '/home/me/VirtualBox VMs', inside)).toEqual(['/home/me/VirtualBox VMs/kubelab-cp1/disk: one.vdi']);
-    expect(mediaInside('Location:\n/p/x\n', '', () => true)).toEqual([]);
+    expect(mediaInside('Location:\n/p/x\nLocation:    \n', '', () => true)).toEqual([]);
     expect(mediaInside('UUID:  5d0c\nLocation:   /p/.kubelab/a.vdi\n', '/p/.kubelab', inside)).toEqual(['/p/.kubelab/a.vdi']);
   });
   test('capacity: the first "<number> <unit>" value, whatever the unit word says', () => {
