@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CliContext } from '../../cli/context';
@@ -7,6 +8,7 @@ import { fetchLabKubeconfig } from '../../cli/kubeconfig/fetch';
 import { main } from '../../cli/main';
 import { TEST_SSH_ENDPOINTS_ENV } from '../../cli/ssh/target';
 import { requireTool } from '../support/tools';
+import { standInEnv, withEnv } from '../support/vboxmanage-standin-env';
 import { FakeNode, makeTestLab, startFakeNode, sshEndpointsEnv } from '../support/sshd-fake-node';
 import { STAND_IN_SYSTEMCTL, recordingStandInInstallScript, standInK3sBinary } from './stand-ins';
 
@@ -159,19 +161,50 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
     }
   });
 
-  test('a K3s step on a node whose VM is off stops quickly and says what to do', async () => {
-    const saved = process.env[TEST_SSH_ENDPOINTS_ENV];
-    // w1's address now leads to a closed port, as a powered-off VM's would.
-    Object.assign(process.env, sshEndpointsEnv({ '192.168.56.10': cp1, '192.168.56.11': { sshd: { host: '127.0.0.1', port: 1, user: 'nobody' } } as FakeNode }));
-    const started = Date.now();
-    try {
-      await expect(runK3sStep(ctx, 'agent', 'w1', { ...FAST, answerTimeoutMs: 500 })).rejects.toThrow(
-        /w1 \(127\.0\.0\.1:1\) does not answer on SSH port 1 within 1 s: its VM kubelab-w1 is off or gone\. .*kubelab vm start w1/,
-      );
-      expect(Date.now() - started).toBeLessThan(3000);
-    } finally {
-      process.env[TEST_SSH_ENDPOINTS_ENV] = saved;
-    }
+  describe('a K3s step on a node whose SSH port is silent stops quickly and says what to do, from the VM state VirtualBox (the stand-in) reports', () => {
+    const silentW1 = async (vmState: string | undefined): Promise<string> => {
+      const saved = process.env[TEST_SSH_ENDPOINTS_ENV];
+      // w1's address now leads to a closed port, as a VM's does while it is off or its guest has no sshd yet.
+      Object.assign(process.env, sshEndpointsEnv({ '192.168.56.10': cp1, '192.168.56.11': { sshd: { host: '127.0.0.1', port: 1, user: 'nobody' } } as FakeNode }));
+      const vbox = standInEnv();
+      try {
+        if (vmState) {
+          execFileSync('VBoxManage', ['createvm', '--name', 'kubelab-w1', '--register', '--basefolder', vbox.root], { env: vbox.env });
+          vbox.setVmState('kubelab-w1', vmState);
+        }
+        const started = Date.now();
+        const err = await withEnv(vbox.env, () => runK3sStep(ctx, 'agent', 'w1', { ...FAST, answerTimeoutMs: 500 }).then(() => undefined, (e: Error) => e));
+        expect(Date.now() - started).toBeLessThan(5000);
+        expect(err).toBeInstanceOf(Error);
+        return err!.message;
+      } finally {
+        vbox.cleanup();
+        process.env[TEST_SSH_ENDPOINTS_ENV] = saved;
+      }
+    };
+    const silent = /^w1 \(127\.0\.0\.1:1\) does not answer on SSH port 1 within 1 s/;
+
+    test('VM powered off: start it', async () => {
+      const message = await silentW1('poweroff');
+      expect(message).toMatch(silent);
+      expect(message).toMatch(/its VM kubelab-w1 is not running \(VirtualBox says poweroff\)\. Start it with npx kubelab vm start w1, then run npm run up again$/);
+    });
+
+    test('VM running but silent: not called off; still booting or stuck, with its boot log and how to restart it', async () => {
+      const message = await silentW1('running');
+      expect(message).toMatch(silent);
+      expect(message).not.toMatch(/\boff\b|gone|does not exist/);
+      expect(message).toContain(`its VM kubelab-w1 is running: the guest is still booting or is stuck (its boot log: ${path.join(lab.paths.logsDir, 'w1-serial.log')})`);
+      expect(message).toMatch(/restart the VM: npx kubelab vm stop w1 --force, then npx kubelab vm start w1$/);
+    });
+
+    test('VM paused: the state VirtualBox reports is named, and how to restart it', async () => {
+      expect(await silentW1('paused')).toMatch(/VirtualBox says its VM kubelab-w1 is paused, not running\. Restart it: npx kubelab vm stop w1 --force, then npx kubelab vm start w1, then run npm run up again$/);
+    });
+
+    test('no VM: create it', async () => {
+      expect(await silentW1(undefined)).toMatch(/its VM kubelab-w1 does not exist\. Create it with npm run up -- vms \(or npx kubelab vm create w1\), then run npm run up again$/);
+    });
   });
 
   test('uninstall of a VM that is gone finishes quickly with a message', async () => {
