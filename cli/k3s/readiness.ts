@@ -49,7 +49,8 @@ export async function waitForNodeReady(server: NodeSession, node: LabNode, opts:
   await poll(`node ${node.name} to be Ready in the cluster`, opts, async () => {
     const r = await server.exec(kubectlCommand(`get node ${node.name} -o jsonpath='${jsonpath}'`));
     if (r.code !== 0) return { seen: `not registered yet (${lastLines(r.stderr.trim(), 1) || `exit status ${r.code}`})` };
-    const [ready, internalIp] = r.stdout.trim().split(/\s+/);
+    // "<Ready status> <InternalIP>", either part empty while the kubelet has not reported it yet
+    const [ready, internalIp] = r.stdout.trimEnd().split(' ');
     if (internalIp && internalIp !== node.ip) throw wrongAddress(node, internalIp);
     if (ready === 'True' && internalIp === node.ip) return { done: undefined };
     return { seen: `registered, Ready=${ready || 'unknown'}, InternalIP=${internalIp || 'none'}` };
