@@ -16,6 +16,9 @@ import { ETCD_ROLE_LABEL } from '../k3s/etcd-member';
  */
 export const FLANNEL_PUBLIC_IP_ANNOTATION = 'flannel.alpha.coreos.com/public-ip';
 
+/** Where kubelets keep their heartbeat Leases (k8s.io/api core/v1 NamespaceNodeLease). */
+const NODE_LEASE_NAMESPACE = 'kube-node-lease';
+
 /** Helm 3 stores each release revision as a Secret of this type, labelled owner=helm. */
 const HELM_RELEASE_SECRETS = { labelSelector: 'owner=helm', fieldSelector: 'type=helm.sh/release.v1' } as const;
 
@@ -46,6 +49,7 @@ export async function connectLabCluster(ctx: CliContext, opts: { requestTimeoutM
   const core = new k8s.CoreV1Api(configuration);
   const autoscaling = new k8s.AutoscalingV2Api(configuration);
   const custom = new k8s.CustomObjectsApi(configuration);
+  const coordination = new k8s.CoordinationV1Api(configuration);
 
   /**
    * Runs one API call; an expected error status (404 absent, 409 exists) becomes a
@@ -67,6 +71,13 @@ export async function connectLabCluster(ctx: CliContext, opts: { requestTimeoutM
   return {
     server,
     nodes: () => call('list nodes', async () => (await core.listNode()).items.map(toClusterNode)),
+    nodeLeases: () =>
+      call('list node Leases', async () =>
+        (await coordination.listNamespacedLease({ namespace: NODE_LEASE_NAMESPACE })).items.map((l) => ({
+          name: l.metadata?.name ?? '?',
+          renewTime: l.spec?.renewTime ? new Date(l.spec.renewTime) : undefined,
+        })),
+      ),
     nodeMetrics: () =>
       call('read node metrics (metrics.k8s.io)', async () =>
         usageOf(await custom.listClusterCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes' }), (item) => item.metadata?.name),
