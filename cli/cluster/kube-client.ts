@@ -5,6 +5,7 @@ import type * as K8s from '@kubernetes/client-node';
 import { CliContext } from '../context';
 import { KubelabError } from '../errors';
 import { ClusterApiError, ClusterNode, ClusterUnreachableError, HelmRelease, HpaReading, LabCluster, ResourceUsage } from './lab-cluster';
+import { NODE_LEASE_NAMESPACE } from './node-return';
 import { cpuMillicores, memoryBytes } from './quantity';
 import { ETCD_ROLE_LABEL } from '../k3s/etcd-member';
 
@@ -15,9 +16,6 @@ import { ETCD_ROLE_LABEL } from '../k3s/etcd-member';
  * pkg/agent/flannel/flannel.go BaseAnnotation; read in the search index, unverified at v1.36.4+k3s1).
  */
 export const FLANNEL_PUBLIC_IP_ANNOTATION = 'flannel.alpha.coreos.com/public-ip';
-
-/** Where kubelets keep their heartbeat Leases (k8s.io/api core/v1 NamespaceNodeLease). */
-const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
 /** Helm 3 stores each release revision as a Secret of this type, labelled owner=helm. */
 const HELM_RELEASE_SECRETS = { labelSelector: 'owner=helm', fieldSelector: 'type=helm.sh/release.v1' } as const;

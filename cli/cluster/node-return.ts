@@ -14,6 +14,9 @@
  * keeps a guest clock that runs ahead or behind out of it; it costs at most one renewal (10 s) when
  * the kubelet was already back at the first look.
  */
+/** Where kubelets keep their heartbeat Leases, one named after each node (k8s.io/api core/v1 NamespaceNodeLease). */
+export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
+
 export interface NodeSighting {
   readonly name: string;
   /** undefined: the node is not registered (not joined). */
