@@ -706,6 +706,18 @@ def api(path, body=None):
         sys.exit(REFUSED)
 
 
+def api_or_absent(path, body, kind, args):
+    """One admin API call for the object args[2]; refused: kubectl's NotFound line, or None with --ignore-not-found on a 404."""
+    try:
+        return call('https://127.0.0.1:%d' % PORT, path, body, bearer=admin_token(), timeout=10)
+    except urllib.error.HTTPError as e:
+        if e.code == 404 and '--ignore-not-found' in args:
+            return None
+        sys.exit('Error from server (NotFound): %s "%s" not found' % (kind, args[2]))
+    except (OSError, ValueError):
+        sys.exit(REFUSED)
+
+
 def kubectl(args):
     if args[:2] == ['get', '--raw'] and len(args) == 3:
         try:
@@ -725,15 +737,9 @@ def kubectl(args):
             print(json.dumps(node))
         return
     if args[:2] == ['get', 'lease'] and len(args) >= 3 and flag(args, '-n') == LEASE_NAMESPACE:
-        try:
-            lease = call('https://127.0.0.1:%d' % PORT, '/apis/coordination.k8s.io/v1/namespaces/%s/leases/%s' % (LEASE_NAMESPACE, args[2]), bearer=admin_token(), timeout=10)
-        except urllib.error.HTTPError as e:
-            if e.code == 404 and '--ignore-not-found' in args:
-                return
-            sys.exit('Error from server (NotFound): leases.coordination.k8s.io "%s" not found' % args[2])
-        except (OSError, ValueError):
-            sys.exit(REFUSED)
-        print(jsonpath(out[len('jsonpath='):], lease) if out.startswith('jsonpath=') else json.dumps(lease))
+        lease = api_or_absent('/apis/coordination.k8s.io/v1/namespaces/%s/leases/%s' % (LEASE_NAMESPACE, args[2]), None, 'leases.coordination.k8s.io', args)
+        if lease is not None:
+            print(jsonpath(out[len('jsonpath='):], lease) if out.startswith('jsonpath=') else json.dumps(lease))
         return
     if args[:2] == ['get', 'nodes'] and out.startswith('jsonpath='):
         nodes = api('/api/v1/nodes')
@@ -753,15 +759,8 @@ def kubectl(args):
         print('node/%s cordoned\nnode/%s drained' % (args[1], args[1]))
         return
     if args[:2] == ['delete', 'node'] and len(args) >= 3:
-        try:
-            call('https://127.0.0.1:%d' % PORT, '/kubectl-standin/delete/' + args[2], {}, bearer=admin_token(), timeout=10)
-        except urllib.error.HTTPError as e:
-            if e.code == 404 and '--ignore-not-found' in args:
-                return
-            sys.exit('Error from server (NotFound): nodes "%s" not found' % args[2])
-        except (OSError, ValueError):
-            sys.exit(REFUSED)
-        print('node "%s" deleted' % args[2])
+        if api_or_absent('/kubectl-standin/delete/' + args[2], {}, 'nodes', args) is not None:
+            print('node "%s" deleted' % args[2])
         return
     sys.stderr.write('k3s stand-in: kubectl %s is not something the stand-in answers\n' % ' '.join(args))
     sys.exit(99)
