@@ -71,6 +71,19 @@ describe('every command in README and docs runs verbatim in cmd, PowerShell and 
     expect(ALL.flatMap(checkCommand).join('\n')).toBe('');
   });
 
+  test('the npm scripts the docs name have a body cmd.exe runs too (npm runs scripts with cmd on Windows)', () => {
+    // npm's default script-shell on Windows is cmd.exe (npm docs, config "script-shell"): it has no
+    // `VAR=value command` and passes single quotes on as text.
+    const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const named = new Set(ALL.map((c) => words(c.text)).filter((w) => w[0] === 'npm' && w[1] === 'run').map((w) => w[2]));
+    const shOnly = [...named]
+      .filter((name) => name in scripts)
+      .filter((name) => /(^|&&\s*)\w+=/.test(scripts[name]) || scripts[name].includes("'"))
+      .map((name) => `npm run ${name}: ${scripts[name]}`);
+    expect(named.size).toBeGreaterThan(5);
+    expect(shOnly).toEqual([]);
+  });
+
   (hasTool('sh') ? test : test.skip)('sh hands each command exactly the words the rules assume (no globbing, no expansion)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-doc-sh-'));
     try {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `npm run test:guest` (and `npm run test:joined` / `npm run test:machines`, with KUBELAB_GUEST_JEST_CONFIG naming its jest config): builds (or reuses) the test guest image with network access, then
+# `npm run test:guest` (and `npm run test:joined` / `npm run test:machines`: run.sh --joined / --machines
+# pick their jest config; KUBELAB_GUEST_JEST_CONFIG names another): builds (or reuses) the test guest image with network access, then
 # runs the guest suite inside a network namespace of its own that has only loopback; the
 # qemu-backed VBoxManage stand-in adds the host-only bridge (192.168.56.1) and taps there,
 # so no packet to a node address can leave this machine.
@@ -7,7 +8,14 @@
 # guest image (build-image-arm64.sh) booted under qemu-system-aarch64.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-jest_config=${KUBELAB_GUEST_JEST_CONFIG:-__tests__/guest/jest.config.js}
+# The suite is an argument, not a variable set in the npm script, so the script's text is the
+# same in every shell npm may use (cmd has no `VAR=value command`).
+case "${1:-}" in
+  --joined) shift; default_config=__tests__/guest/jest.joined.config.js ;;
+  --machines) shift; default_config=__tests__/guest/jest.machines.config.js ;;
+  *) default_config=__tests__/guest/jest.config.js ;;
+esac
+jest_config=${KUBELAB_GUEST_JEST_CONFIG:-$default_config}
 cache=${KUBELAB_TEST_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubelab-test-guest}
 if [ "${1:-}" = "--arm64" ]; then
   shift
