@@ -131,15 +131,18 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
     };
   };
   const allFacts = () => Promise.all(nodes.map(facts));
-  /** A node's facts once it has booted again (a boot id other than `bootId`) and K3s runs there; the last failure after timeoutMs. */
-  const factsAfterReboot = async (node: Node, bootId: string, timeoutMs: number): Promise<Awaited<ReturnType<typeof facts>>> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const seen = await facts(node).catch((err: Error) => err);
-      if (!(seen instanceof Error) && seen.bootId !== bootId && seen.active === 'active') return seen;
-      if (Date.now() > deadline) throw seen instanceof Error ? seen : new Error(`${node} did not come back within ${timeoutMs / 1000} s: ${JSON.stringify(seen)}`);
-      await new Promise((r) => setTimeout(r, 10_000));
-    }
+  /**
+   * What the stand-in API on cp1 recorded, in order: each lease renewal it received ("renewal <node>")
+   * and each lease list it served ("get-leases": only kubelab start reads the list).
+   */
+  const apiEvents = async () => (await onGuest('cp1', 'sudo -n cat /run/k3s-standin/api-events.log')).split('\n');
+  /** kubelab start read the leases more than once, and each node renewed its lease between its first look and the last (the one that said Ready). */
+  const expectRenewedWhileStartLooked = (events: string[], renewed: Node[]) => {
+    const first = events.indexOf('get-leases');
+    const last = events.lastIndexOf('get-leases');
+    expect(first).toBeGreaterThan(-1);
+    const between = events.slice(first + 1, last);
+    expect(renewed.filter((n) => !between.includes(`renewal ${n}`))).toEqual([]);
   };
   /** The cluster state a server holds (the stand-in's datastore): nodes and etcd members. */
   const datastore = async (server: Node) =>
@@ -283,18 +286,24 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
       expect(f.bootId).not.toBe(boots[i]);
       expect(f).toMatchObject({ kept: 'kept', ip: `${NODES[nodes[i]].ip}/24`, active: 'active' });
     }
+    // The API keeps the Ready it had before the stop for a while (the stand-in, like the node controller): start said Ready only after every kubelet renewed its lease.
+    expectRenewedWhileStartLooked(await apiEvents(), nodes);
     expect(await listApiNodes()).toEqual(expectedApiNodes());
   });
 
   scenario('snapshot restore (one node of kubelab reset): a change made in cp2 after its snapshot is gone; cp2 boots again and K3s comes back', async () => {
     expect(await onGuest('cp2', 'echo changed | sudo -n tee /etc/kubelab-change >/dev/null && sync && cat /etc/kubelab-change')).toBe('changed');
     const boot = (await facts('cp2')).bootId;
+    const seenBefore = (await apiEvents()).length;
     // What kubelab reset does for every node of the config (power off, restore, start), for one node: each boot costs minutes here.
     expectOk(await kubelab(['snapshot', 'restore', 'cp2']));
-    // The API may still call cp2 Ready from before (a node turns NotReady only after the grace period): wait for the guest itself.
-    expect(await factsAfterReboot('cp2', boot, 20 * 60_000)).toMatchObject({ kept: 'kept', active: 'active', ip: `${NODES.cp2.ip}/24` });
-    expect(await onGuest('cp2', 'test -e /etc/kubelab-change && echo present || echo gone')).toBe('gone');
+    // cp1's API still calls cp2 Ready from before the power-off; start waits for cp2's kubelet itself (its lease renewed).
     expectOk(await kubelab(['start', '--timeout', '20m']));
+    expectRenewedWhileStartLooked((await apiEvents()).slice(seenBefore), ['cp2']);
+    const after = await facts('cp2');
+    expect(after.bootId).not.toBe(boot);
+    expect(after).toMatchObject({ kept: 'kept', active: 'active', ip: `${NODES.cp2.ip}/24` });
+    expect(await onGuest('cp2', 'test -e /etc/kubelab-change && echo present || echo gone')).toBe('gone');
     expect(await listApiNodes()).toEqual(expectedApiNodes());
   });
 

@@ -100,7 +100,8 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
   test('a dropped connection during the install is retried; a version bump upgrades in place', async () => {
     writeLabConfig('v1.36.5+k3s1');
     fs.writeFileSync(path.join(clusterDir, 'drop-connection-once'), '');
-    await runK3sStep(ctx, 'server', 'cp1', FAST);
+    // After the restart each look at the node is two commands over SSH (node, lease): more time than FAST's.
+    await runK3sStep(ctx, 'server', 'cp1', { ...FAST, readyTimeoutMs: 10_000 });
     expect(warn.join('\n')).toMatch(/cp1: the SSH connection to cp1 \(127\.0\.0\.1:\d+\) dropped while running: sudo -n bash .*k3s-server\.sh --install; retrying \(attempt 2 of 3\)/);
     const calls = records(cp1);
     expect(calls).toHaveLength(2);
@@ -110,6 +111,21 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
     // Changing a K3s that runs holds the lab-wide lock, released once the node is Ready again.
     expect(out.join('\n')).toMatch(/cp1: K3s already runs here; changing it while no other node changes \(lab-wide lock\)[\s\S]*cp1: node is Ready/);
     expect(fs.existsSync(path.join(lab.paths.stateDir, 'locks', 'k3s-node-change.lock'))).toBe(false);
+  });
+
+  test('after K3s restarts for an upgrade, the Ready the old K3s posted does not count: the step waits until the kubelet renewed its lease', async () => {
+    writeLabConfig('v1.36.6+k3s1');
+    const kubectlLog = path.join(clusterDir, 'kubectl.log');
+    const before = fs.readFileSync(kubectlLog, 'utf8').split('\n').length;
+    // The node still says Ready (from the old K3s); the new K3s's kubelet renews its lease only from the 3rd look on.
+    fs.writeFileSync(path.join(clusterDir, 'kubelet-boot-reads'), '2');
+    await runK3sStep(ctx, 'server', 'cp1', { ...FAST, readyTimeoutMs: 10_000 });
+    expect(records(cp1).pop()).toContain('INSTALL_K3S_VERSION=v1.36.6+k3s1\n');
+    expect(fs.readFileSync(path.join(clusterDir, 'kubelet-boot-reads'), 'utf8').trim()).toBe('0');
+    const leaseReads = fs.readFileSync(kubectlLog, 'utf8').split('\n').slice(before).filter((l) => l.startsWith('get lease cp1 '));
+    // Two looks while the kubelet booted, then renewals: Ready only after one made after the first look.
+    expect(leaseReads.length).toBeGreaterThanOrEqual(3);
+    expect(out.join('\n')).toContain('cp1: node is Ready with InternalIP 192.168.56.10');
   });
 
   test('an agent that registers with the NAT address is an error naming that IP and why', async () => {

@@ -128,7 +128,8 @@ export async function runK3sStep(ctx: CliContext, role: 'server' | 'agent', node
       const server = await connect(serverNode(cfg));
       try {
         if (role === 'server') await waitForApiReady(server, ready);
-        await waitForNodeReady(server, node, ready);
+        // A K3s that ran before this step restarted: the Ready the API shows may still be the old one's.
+        await waitForNodeReady(server, node, ready, releaseChangeLock !== undefined);
       } finally {
         server.close();
       }
