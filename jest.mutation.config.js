@@ -30,12 +30,18 @@ const suites = [
   'k3s/etcd-member',
   'k3s/flannel-iface',
   'k3s/installer-arch',
+  'k3s/installer-files',
   'k3s/node-change-lock',
+  'k3s/prune-nodes',
+  'k3s/readiness',
   'k3s/registries',
   'k3s/step-plan',
+  'k3s/uninstall-flow',
   'k3s/uninstall-script',
   'kubeconfig/kubeconfig-files',
+  'kubeconfig/fetch',
   'kubeconfig/merge',
+  'kubeconfig/merge-edges',
   'kubeconfig/unmerge-record',
   'ssh/destroy-forgets-pin',
   'ssh/key-redraw',
@@ -45,6 +51,8 @@ const suites = [
   'state-dir/permissions',
   'state-dir/write-files',
   'virtualbox/commands',
+  'virtualbox/parse',
+  'virtualbox/vm-states',
 ];
 
 /** @type {import('jest').Config} */

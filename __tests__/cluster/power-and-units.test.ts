@@ -20,7 +20,7 @@ function recordingVms(log: string[]): LabVms {
   };
 }
 
-/** A test double of the cluster whose nodes become Ready one poll after their VM started. */
+/** A test double of the cluster whose nodes become Ready one poll after their VM started; their kubelets renew their leases at every poll. */
 function bootingCluster(log: string[]): LabCluster {
   let polls = 0;
   const nodes = (): ClusterNode[] =>
@@ -34,6 +34,7 @@ function bootingCluster(log: string[]): LabCluster {
       if (++polls === 1) throw new ClusterUnreachableError('https://192.168.56.10:6443', 'ECONNREFUSED');
       return nodes();
     },
+    nodeLeases: async () => nodes().map((n) => ({ name: n.name, renewTime: new Date(Date.UTC(2026, 7, 20, 12) + polls * 10_000) })),
     nodeMetrics: unused,
     podMetrics: unused,
     hpa: unused,

@@ -76,15 +76,42 @@ unpack "$kernel_package" "$root"
 mkdir "$work/initrd"
 unpack busybox-static "$work/initrd"
 
-# dpkg without fsync: a crash means a new build anyway.
-echo force-unsafe-io >"$root/etc/dpkg/dpkg.cfg.d/kubelab-build"
+# dpkg without fsync: a crash means a new build anyway. Without py3compile: every Python package's
+# postinst byte-compiles that package with it (py3compile -p <package>, an interpreter start and a
+# dpkg -L each, emulated), most of the second stage's time; dh_python3's postinsts skip that when
+# py3compile is not installed ("if command -v py3compile"), and one interpreter compiles all of
+# them afterwards. (The interpreters' own postinsts still compile the standard library.)
+printf '%s\n' force-unsafe-io path-exclude=/usr/bin/py3compile path-exclude=/usr/bin/py3clean >"$root/etc/dpkg/dpkg.cfg.d/kubelab-build"
+# Their files, put in place after the second stage (which removes /debootstrap and its debpaths).
+mkdir "$work/py3compile"
+unpack python3-minimal "$work/py3compile"
 phase "second stage under qemu-user-static"
 guest_step "$work/second-stage.log" chroot "$root" /debootstrap/debootstrap --second-stage
 rm "$root/etc/dpkg/dpkg.cfg.d/kubelab-build"
+cp -p "$work/py3compile/usr/bin/py3compile" "$work/py3compile/usr/bin/py3clean" "$root/usr/bin/"
+phase "byte-compile the Python packages"
+guest_step "$work/compileall.log" chroot "$root" python3 -m compileall -q /usr/lib/python3/dist-packages /usr/share/python3
 phase "depmod $kver"
 guest_step "$work/depmod.log" chroot "$root" depmod "$kver"
 phase "cloud guest configuration"
 guest_finish_root
+# Ubuntu's cloud image has named its NICs before cloud-init's local stage starts: its initramfs
+# (initramfs-tools, MODULES=most) holds the NIC drivers (hook-functions auto_add_modules: all of
+# kernel/drivers/net; read in initramfs-tools 0.142+deb12u3, Ubuntu's own unverified) and udev with
+# 80-net-setup-link.rules and the .link files, triggered and settled before the root file system is
+# mounted (udev's initramfs hook and init-top/udev, read in Debian 13's udev 257.13-1~deb13u1).
+# This busybox initramfs has neither: the NICs appear and are named by udev in the root file system
+# while cloud-init-local (DefaultDependencies=no, ordered only before sysinit.target:
+# systemd/cloud-init-local.service.tmpl, cloud-init 25.1.4) already runs. It saw eth0/eth1, udev
+# renamed them, and its own rename failed ('ip link set eth0 name enp0s3': Cannot find device
+# "eth0"; cloud-init status: done with recoverable errors). Waiting for udev to settle gives
+# cloud-init what the real initramfs gives it: NICs that have their names.
+mkdir -p "$root/etc/systemd/system/cloud-init-local.service.d"
+cat >"$root/etc/systemd/system/cloud-init-local.service.d/kubelab-test-guest.conf" <<'UNIT'
+[Unit]
+Wants=systemd-udev-settle.service
+After=systemd-udev-settle.service
+UNIT
 
 # The initramfs: what it takes to mount the root file system (virtio disk, ext4 with its checksum
 # drivers: modules.dep and ext4's softdep), and the seed DVD's drive (virtio-scsi CD-ROM), then

@@ -38,8 +38,27 @@
 #   node-address annotations are deleted. A removed member is no longer in the member list.
 # - Node Ready: the kubelet posts its status every 10 s (--node-status-update-frequency) and
 #   the node controller marks a node not Ready when none came for --node-monitor-grace-period,
-#   50 s since Kubernetes 1.32 (kubernetes/kubernetes #121793, #127352; unverified at the tag).
+#   50 s since Kubernetes 1.32 (kubernetes/kubernetes PR #126287, merged; the defaults file
+#   pkg/controller/nodelifecycle/config/v1alpha1/defaults.go read in the search index still says 40 s at
+#   its stored commits: unverified at the tag).
 #   A node that comes back registers again, with its annotations and labels kept.
+# - Leases (coordination.k8s.io/v1, namespace kube-node-lease, one named after each node): the kubelet's
+#   lease controller renews its node's Lease every 10 s while it runs, spec.renewTime set from the
+#   kubelet's own clock (k8s.io/component-helpers apimachinery/lease/controller.go at tag v0.36.3, the
+#   staging copy of Kubernetes v1.36.3: Run repeats sync every renewInterval, newLease sets RenewTime =
+#   clock.Now(); k8s.io/kubelet config/v1beta1/types.go at v0.36.3: "The lease is currently renewed every
+#   10s", nodeLeaseDurationSeconds 40). Here the heartbeat carries the kubelet's time; each server keeps
+#   the leases (etcd keeps them over a reboot: here a file per server) and serves them at
+#   /apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases[/<node>].
+# - A server that starts again keeps, for the grace period, the Ready each node had when it went down:
+#   the node-lifecycle controller gives a node it has not seen since its own start probeTimestamp = now
+#   and leaves the stored Ready condition until the grace period passes without a status or a lease
+#   renewal (tryUpdateNodeHealth in kubernetes/kubernetes pkg/controller/nodelifecycle/
+#   node_lifecycle_controller.go, read at commit 003e8629 in the search index, not at a tag). Here a
+#   node counts as Ready when the server went down if its lease was renewed within the grace period
+#   before the server's last lease write.
+# - /run/k3s-standin/api-events.log (a test's record, not K3s): one line per lease renewal a server
+#   received ("renewal <node>") and per lease list it served ("get-leases"), in the order they happened.
 # - A kubelet registers its node when it starts; status updates for a node that was deleted
 #   meanwhile do not bring it back (here: a status for an unknown node is refused).
 # - K3s keeps the node's password in /etc/rancher/node/password (pkg/agent/config, nodeConfigPath
@@ -52,7 +71,8 @@
 #   "the addresses K3s and flannel pick" below, with its sources.
 # Joining, heartbeats and replication use stand-in paths under /standin/ with the cluster token,
 # not K3s's protocol. kubectl answers: get --raw /readyz[/etcd], get node <n> -o name|jsonpath=,
-# get nodes [-l k=v] -o jsonpath=, annotate node, drain (no pods here), delete node.
+# get nodes [-l k=v] -o jsonpath=, get lease <n> -n kube-node-lease [--ignore-not-found] -o jsonpath=,
+# annotate node, drain (no pods here), delete node.
 import hashlib
 import http.server
 import json
@@ -73,6 +93,9 @@ import urllib.request
 VERSION = 'v0.0.0+standin'
 STATE_DIR = '/var/lib/rancher/k3s/standin'
 STATE_FILE = STATE_DIR + '/cluster.json'
+LEASES_FILE = STATE_DIR + '/leases.json'
+LEASE_NAMESPACE = 'kube-node-lease'
+API_EVENTS = '/run/k3s-standin/api-events.log'
 TLS_DIR = STATE_DIR + '/tls'
 KUBECONFIG = '/etc/rancher/k3s/k3s.yaml'
 PORT = 6443
@@ -252,6 +275,7 @@ class Cluster:
         self.me = me
         self.ip = ip
         self.seen = {}  # node name -> monotonic time of its last status (not replicated: each server's own view)
+        self.leases = {}  # node name -> spec.renewTime (the kubelet's clock, seconds since the epoch)
         self.state = None
 
     def load(self):
@@ -290,12 +314,31 @@ class Cluster:
         self.change(apply)
         self.seen[rec['name']] = time.monotonic()
 
-    def status(self, name):
-        """A node's status update: only a registered node's counts."""
+    def status(self, name, renew_time=None):
+        """A node's status update and lease renewal: only a registered node's counts."""
         if name not in self.state['nodes']:
             return False
         self.seen[name] = time.monotonic()
+        self.renew(name, renew_time or time.time())
         return True
+
+    def renew(self, name, renew_time):
+        with self.lock:
+            self.leases[name] = renew_time
+            write_file(LEASES_FILE, json.dumps({'savedAt': time.time(), 'leases': self.leases}))
+        api_event('renewal ' + name)
+
+    def load_leases(self):
+        """The leases from before this start; nodes Ready then stay Ready for the grace period (see the header)."""
+        if not os.path.exists(LEASES_FILE):
+            return
+        with open(LEASES_FILE) as f:
+            saved = json.load(f)
+        self.leases = saved['leases']
+        now = time.monotonic()
+        for name, renewed in self.leases.items():
+            if renewed >= saved['savedAt'] - GRACE_S:
+                self.seen[name] = now
 
     def change(self, fn):
         with self.lock:
@@ -308,6 +351,22 @@ class Cluster:
     def ready(self, name):
         t = self.seen.get(name)
         return t is not None and time.monotonic() - t < GRACE_S
+
+
+def api_event(line):
+    os.makedirs(os.path.dirname(API_EVENTS), exist_ok=True)
+    with open(API_EVENTS, 'a') as f:
+        f.write(line + '\n')
+
+
+def micro_time(t):
+    """A metav1.MicroTime as the API writes it: RFC 3339 with microseconds, UTC."""
+    return time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(t)) + '.%06dZ' % int((t % 1) * 1e6)
+
+
+def lease_object(name, renewed):
+    return {'apiVersion': 'coordination.k8s.io/v1', 'kind': 'Lease', 'metadata': {'name': name, 'namespace': LEASE_NAMESPACE},
+            'spec': {'holderIdentity': name, 'leaseDurationSeconds': 40, 'renewTime': micro_time(renewed)}}
 
 
 def tls_setup(ips, ca=None):
@@ -405,6 +464,20 @@ def make_handler(cluster):
                     return
                 n = cluster.state['nodes'].get(m.group(1))
                 return self.reply(200, node_object(cluster, n)) if n else self.not_found(m.group(1))
+            leases = '/apis/coordination.k8s.io/v1/namespaces/%s/leases' % LEASE_NAMESPACE
+            if path == leases:
+                if not self.admin():
+                    return
+                api_event('get-leases')
+                items = [lease_object(n, t) for n, t in sorted(cluster.leases.items())]
+                return self.reply(200, {'apiVersion': 'coordination.k8s.io/v1', 'kind': 'LeaseList', 'metadata': {}, 'items': items})
+            if path.startswith(leases + '/'):
+                if not self.admin():
+                    return
+                name = path[len(leases) + 1:]
+                if name in cluster.leases:
+                    return self.reply(200, lease_object(name, cluster.leases[name]))
+                return self.reply(404, {'kind': 'Status', 'status': 'Failure', 'message': 'leases.coordination.k8s.io "%s" not found' % name, 'reason': 'NotFound', 'code': 404})
             if path == '/standin/members':
                 return self.admin() and self.reply(200, cluster.state['members'])
             self.reply(404, {'kind': 'Status', 'status': 'Failure', 'message': 'the server could not find the requested resource', 'code': 404})
@@ -427,7 +500,7 @@ def make_handler(cluster):
                     cluster.register(rec)
                     return self.reply(200, {'state': cluster.state, 'ca': cluster.ca})
                 if path == '/standin/status':
-                    return self.reply(200, {'ok': True}) if cluster.status(req['node']['name']) else self.not_found(req['node']['name'])
+                    return self.reply(200, {'ok': True}) if cluster.status(req['node']['name'], req.get('renewTime')) else self.not_found(req['node']['name'])
                 if path == '/standin/sync':
                     with cluster.lock:
                         if req['state']['rev'] > cluster.state['rev']:
@@ -484,14 +557,16 @@ def wait_for(url, what):
 
 
 def heartbeat(urls, rec, cluster=None):
-    """The kubelet's status updates, to every server (each keeps its own view of who is Ready)."""
+    """The kubelet's status updates and lease renewals (renewTime from this node's clock), to every
+    server (each keeps its own view of who is Ready)."""
     while True:
+        renew_time = time.time()
         if cluster:
-            cluster.status(rec['name'])
+            cluster.status(rec['name'], renew_time)
             urls = cluster.peers()
         for url in urls:
             try:
-                call(url, '/standin/status', {'token': token(), 'node': rec})
+                call(url, '/standin/status', {'token': token(), 'node': rec, 'renewTime': renew_time})
             except OSError:
                 pass
         time.sleep(HEARTBEAT_S)
@@ -533,6 +608,7 @@ def server(args):
                 break
             except (OSError, ValueError):
                 pass
+    cluster.load_leases()
     cluster.ca = tls_setup(ips, ca)
     write_kubeconfig(cluster.ca['crt'], cluster.state['admin'], mode)
     httpd = http.server.ThreadingHTTPServer(('0.0.0.0', PORT), make_handler(cluster))
@@ -630,6 +706,18 @@ def api(path, body=None):
         sys.exit(REFUSED)
 
 
+def api_or_absent(path, body, kind, args):
+    """One admin API call for the object args[2]; refused: kubectl's NotFound line, or None with --ignore-not-found on a 404."""
+    try:
+        return call('https://127.0.0.1:%d' % PORT, path, body, bearer=admin_token(), timeout=10)
+    except urllib.error.HTTPError as e:
+        if e.code == 404 and '--ignore-not-found' in args:
+            return None
+        sys.exit('Error from server (NotFound): %s "%s" not found' % (kind, args[2]))
+    except (OSError, ValueError):
+        sys.exit(REFUSED)
+
+
 def kubectl(args):
     if args[:2] == ['get', '--raw'] and len(args) == 3:
         try:
@@ -647,6 +735,11 @@ def kubectl(args):
             print(jsonpath(out[len('jsonpath='):], node))
         else:
             print(json.dumps(node))
+        return
+    if args[:2] == ['get', 'lease'] and len(args) >= 3 and flag(args, '-n') == LEASE_NAMESPACE:
+        lease = api_or_absent('/apis/coordination.k8s.io/v1/namespaces/%s/leases/%s' % (LEASE_NAMESPACE, args[2]), None, 'leases.coordination.k8s.io', args)
+        if lease is not None:
+            print(jsonpath(out[len('jsonpath='):], lease) if out.startswith('jsonpath=') else json.dumps(lease))
         return
     if args[:2] == ['get', 'nodes'] and out.startswith('jsonpath='):
         nodes = api('/api/v1/nodes')
@@ -666,15 +759,8 @@ def kubectl(args):
         print('node/%s cordoned\nnode/%s drained' % (args[1], args[1]))
         return
     if args[:2] == ['delete', 'node'] and len(args) >= 3:
-        try:
-            call('https://127.0.0.1:%d' % PORT, '/kubectl-standin/delete/' + args[2], {}, bearer=admin_token(), timeout=10)
-        except urllib.error.HTTPError as e:
-            if e.code == 404 and '--ignore-not-found' in args:
-                return
-            sys.exit('Error from server (NotFound): nodes "%s" not found' % args[2])
-        except (OSError, ValueError):
-            sys.exit(REFUSED)
-        print('node "%s" deleted' % args[2])
+        if api_or_absent('/kubectl-standin/delete/' + args[2], {}, 'nodes', args) is not None:
+            print('node "%s" deleted' % args[2])
         return
     sys.stderr.write('k3s stand-in: kubectl %s is not something the stand-in answers\n' % ' '.join(args))
     sys.exit(99)

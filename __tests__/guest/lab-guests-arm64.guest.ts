@@ -101,10 +101,14 @@ guestDescribe('arm64 real-guest suite', 'test:guest:arm64', 'KUBELAB_TEST_GUEST_
       expect(await onGuest(node, 'uname -m; hostname; cloud-init status')).toMatch(new RegExp(`^aarch64\\n${node}\\n[\\s\\S]*status: done`));
       // Booted by the UEFI firmware, as VirtualBox's armv8virtual VMs boot (--firmware efi64): the kernel's EFI stub ran.
       expect(await onGuest(node, 'test -d /sys/firmware/efi && echo efi')).toBe('efi');
-      // The MAC VirtualBox gave NIC2 (the stand-in's record) is the interface holding the static address, named enp0s8 by the seed.
-      const mac = vboxState().vms.find((v) => v.name === `${LAB}-${node}`)!.macs[2].toLowerCase().match(/../g).join(':');
-      const nic = await onGuest(node, `ip -o link | grep -i 'link/ether ${mac}' | cut -d: -f2`);
-      expect(nic).toBe('enp0s8');
+      // The MACs VirtualBox gave the NICs (the stand-in's record) name the interfaces: NIC1 (NAT) enp0s3, NIC2
+      // (host-only) enp0s8 holding the static address, as the seed's network config says.
+      const macs = vboxState().vms.find((v) => v.name === `${LAB}-${node}`)!.macs;
+      const nicWithMac = (n: number) => onGuest(node, `ip -o link | grep -i 'link/ether ${macs[n].toLowerCase().match(/../g).join(':')}' | cut -d: -f2`);
+      expect(await nicWithMac(1)).toBe('enp0s3');
+      expect(await nicWithMac(2)).toBe('enp0s8');
+      // armv8virtual's PCI slots (8 and 9) had the kernel name NIC2 enp0s9: cloud-init found it by its MAC and renamed it.
+      expect((await onGuest(node, "sudo -n journalctl -k -b -o cat | grep -o 'enp0s[0-9]*: renamed from [a-z0-9]*'")).split('\n')).toContain('enp0s8: renamed from enp0s9');
       expect(await onGuest(node, 'ip -4 -o addr show dev enp0s8')).toMatch(new RegExp(`^\\d+: enp0s8\\s+inet ${ip.replace(/\./g, '\\.')}/24 `));
     }
     expect(await onGuest('w1', "timeout 10 bash -c '</dev/tcp/192.168.56.10/22' && echo reached")).toBe('reached');

@@ -16,13 +16,12 @@
  * network namespace of its own.
  */
 import * as fs from 'fs';
-import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
-import { parse as parseYaml } from 'yaml';
 import { labPaths } from '../../config/paths';
-import { makeLabProject, makeProviderMirror, plannedChanges } from '../terraform/terraform-lab';
-import { guestDescribe, killLeftoverGuests, qemuRuns, qemuVirtualBox, runTimed, serveGuestImage, standInK3sInstaller, TimedRun } from './guest-lab';
+import { plannedChanges } from '../terraform/terraform-lab';
+import { guestDescribe, qemuRuns, runTimed, TimedRun } from './guest-lab';
+import { apiNodes, JoinedLab, startJoinedLab, writeChartlessConfig } from './joined-lab';
 
 const GUEST_DIR = process.env.KUBELAB_TEST_GUEST_DIR;
 const LAB = 'jlab';
@@ -85,7 +84,7 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
   let root: string;
   let project: string;
   let env: NodeJS.ProcessEnv;
-  let image: Awaited<ReturnType<typeof serveGuestImage>>;
+  let lab: JoinedLab;
   let nodes: Node[] = ['cp1', 'cp2', 'cp3', 'w1'];
   let version = OLD;
 
@@ -132,15 +131,18 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
     };
   };
   const allFacts = () => Promise.all(nodes.map(facts));
-  /** A node's facts once it has booted again (a boot id other than `bootId`) and K3s runs there; the last failure after timeoutMs. */
-  const factsAfterReboot = async (node: Node, bootId: string, timeoutMs: number): Promise<Awaited<ReturnType<typeof facts>>> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const seen = await facts(node).catch((err: Error) => err);
-      if (!(seen instanceof Error) && seen.bootId !== bootId && seen.active === 'active') return seen;
-      if (Date.now() > deadline) throw seen instanceof Error ? seen : new Error(`${node} did not come back within ${timeoutMs / 1000} s: ${JSON.stringify(seen)}`);
-      await new Promise((r) => setTimeout(r, 10_000));
-    }
+  /**
+   * What the stand-in API on cp1 recorded, in order: each lease renewal it received ("renewal <node>")
+   * and each lease list it served ("get-leases": only kubelab start reads the list).
+   */
+  const apiEvents = async () => (await onGuest('cp1', 'sudo -n cat /run/k3s-standin/api-events.log')).split('\n');
+  /** kubelab start read the leases more than once, and each node renewed its lease between its first look and the last (the one that said Ready). */
+  const expectRenewedWhileStartLooked = (events: string[], renewed: Node[]) => {
+    const first = events.indexOf('get-leases');
+    const last = events.lastIndexOf('get-leases');
+    expect(first).toBeGreaterThan(-1);
+    const between = events.slice(first + 1, last);
+    expect(renewed.filter((n) => !between.includes(`renewal ${n}`))).toEqual([]);
   };
   /** The cluster state a server holds (the stand-in's datastore): nodes and etcd members. */
   const datastore = async (server: Node) =>
@@ -161,49 +163,10 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
     return fs.existsSync(file) ? Object.keys(JSON.parse(fs.readFileSync(file, 'utf8'))).sort() : [];
   };
 
-  /** The node list from the API, through the lab kubeconfig (its server, CA and credentials). */
-  const apiNodes = async (): Promise<{ name: string; ready: string; ip: string; version: string }[]> => {
-    const kc = parseYaml(fs.readFileSync(labPaths(project).kubeconfig, 'utf8')) as {
-      clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
-      users: { user: { token: string } }[];
-    };
-    const url = new URL('/api/v1/nodes', kc.clusters[0].cluster.server);
-    const body = await new Promise<string>((resolve, reject) => {
-      const req = https.get(url, { ca: Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64'), headers: { Authorization: `Bearer ${kc.users[0].user.token}` }, timeout: 20_000 }, (res) => {
-        let text = '';
-        res.on('data', (d) => (text += d));
-        res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`HTTP ${res.statusCode}: ${text}`))));
-      });
-      req.on('error', reject);
-    });
-    type ApiNode = { metadata: { name: string }; status: { conditions: { type: string; status: string }[]; addresses: { type: string; address: string }[]; nodeInfo: { kubeletVersion: string } } };
-    return (JSON.parse(body).items as ApiNode[]).map((n) => ({
-      name: n.metadata.name,
-      ready: n.status.conditions.find((c) => c.type === 'Ready')!.status,
-      ip: n.status.addresses.find((a) => a.type === 'InternalIP')!.address,
-      version: n.status.nodeInfo.kubeletVersion,
-    }));
-  };
+  const listApiNodes = () => apiNodes(labPaths(project).kubeconfig);
   const expectedApiNodes = () => nodes.map((n) => ({ name: n, ready: 'True', ip: NODES[n].ip, version })).sort((a, b) => a.name.localeCompare(b.name));
 
-  const configure = () => {
-    fs.writeFileSync(
-      path.join(project, 'kubelab.config.yaml'),
-      [
-        `name: ${LAB}`,
-        ...standInK3sInstaller(project, version),
-        // No chart can deploy offline: the chart stacks stay empty (their providers are stand-ins that serve nothing).
-        `components:`,
-        `  ingress: { enabled: false }`,
-        `  metricsServer: { enabled: false }`,
-        `  dashboard: { enabled: false }`,
-        `  hpaDemo: { enabled: false }`,
-        `nodes:`,
-        ...nodes.map((n) => `  - { name: ${n}, role: ${NODES[n].role}, ip: ${NODES[n].ip}, cpus: ${NODES[n].role === 'server' ? 2 : 1}, memoryMb: ${NODES[n].role === 'server' ? 2048 : 1024} }`),
-        ``,
-      ].join('\n'),
-    );
-  };
+  const configure = () => writeChartlessConfig(project, LAB, version, nodes.map((n) => ({ name: n, ...NODES[n] })));
 
   /**
    * The stand-up timeline `npm run up` recorded (.kubelab/deploy-steps.jsonl, one line per kubelab
@@ -220,37 +183,16 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
   };
 
   beforeAll(async () => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-joined-'));
-    project = path.join(root, 'project');
-    makeLabProject(project);
-    configure();
-    image = await serveGuestImage(GUEST_DIR!);
-    env = {
-      ...process.env,
-      ...qemuVirtualBox(root, GUEST_DIR!),
-      KUBELAB_IMAGE_BASE_URL: image.baseUrl,
-      XDG_CACHE_HOME: path.join(root, 'cache'),
-      HOME: path.join(root, 'home'),
-      KUBECONFIG: path.join(root, 'home', '.kube', 'config'),
-      TF_CLI_CONFIG_FILE: makeProviderMirror(root, { chartProviders: true }),
-      CHECKPOINT_DISABLE: '1',
-      TF_IN_AUTOMATION: '1',
-      NO_COLOR: '1',
-      FORCE_COLOR: '0',
-      npm_config_update_notifier: 'false',
-      // Under emulation on a busy machine a first boot can take far longer than kubelab's default 15 minutes.
-      KUBELAB_VM_TIMEOUT: '45m',
-    };
-    delete env.NODE_EXTRA_CA_CERTS;
-    delete env.TF_PLUGIN_CACHE_DIR;
-    fs.mkdirSync(path.join(root, 'home'));
+    lab = await startJoinedLab('kubelab-joined-', GUEST_DIR!, (p) => {
+      project = p;
+      configure();
+    });
+    ({ root, env } = lab);
   });
 
   afterAll(async () => {
     // Whatever a failed test left running: its qemu processes.
-    killLeftoverGuests(root);
-    await image?.close();
-    fs.rmSync(root, { recursive: true, force: true });
+    await lab?.close();
     console.log(`joined suite scenarios:\n${scenarioTimes.join('\n')}\njoined suite commands (s, on a shared machine):\n${timings.map(([what, s]) => `${String(s).padStart(5)}  ${what}`).join('\n')}`);
   });
 
@@ -274,7 +216,7 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
     expect(await onGuest('w1', 'sudo -n cat /etc/systemd/system/k3s-agent.service.env')).toContain('K3S_URL=https://192.168.56.10:6443');
     // Three etcd members, one per server, as every server sees it.
     for (const store of await Promise.all(SERVERS.map(datastore))) expect(store.members.map((m) => m.node).sort()).toEqual(SERVERS);
-    expect(await apiNodes()).toEqual(expectedApiNodes());
+    expect(await listApiNodes()).toEqual(expectedApiNodes());
     expect(addresses('vms')).toEqual(expect.arrayContaining(nodes.map((n) => `null_resource.vm-${n}`)));
     expect(addresses('k3s')).toEqual(expect.arrayContaining(['null_resource.server-cp1_install', 'null_resource.server-cp3_version', 'null_resource.agent-w1_install']));
     // The user merges the lab into their kubeconfig (npm run down must take it out again).
@@ -310,7 +252,7 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
     // Restart order read from the guests' clocks (all set from the host's at boot): cp1, cp2, cp3, then w1.
     const order = nodes.map((n, i) => [n, after[i].started] as const).sort((a, b) => a[1] - b[1]).map(([n]) => n);
     expect(order).toEqual(['cp1', 'cp2', 'cp3', 'w1']);
-    expect(await apiNodes()).toEqual(expectedApiNodes());
+    expect(await listApiNodes()).toEqual(expectedApiNodes());
   });
 
   scenario('removing the agent from the config: its VM, disk, qemu process, pin and K3s node are gone', async () => {
@@ -326,7 +268,7 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
     expect(qemuRuns(pid)).toBe(false);
     expect(pins()).toEqual(nodes);
     expect(Object.keys((await datastore('cp1')).nodes).sort()).toEqual(nodes);
-    expect(await apiNodes()).toEqual(expectedApiNodes());
+    expect(await listApiNodes()).toEqual(expectedApiNodes());
   });
 
   scenario('stop and start (the 3 servers): the guests power off (no qemu left) and boot again (new boot id), same node IPs, a file written before is kept, the API answers through the lab kubeconfig', async () => {
@@ -344,19 +286,25 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
       expect(f.bootId).not.toBe(boots[i]);
       expect(f).toMatchObject({ kept: 'kept', ip: `${NODES[nodes[i]].ip}/24`, active: 'active' });
     }
-    expect(await apiNodes()).toEqual(expectedApiNodes());
+    // The API keeps the Ready it had before the stop for a while (the stand-in, like the node controller): start said Ready only after every kubelet renewed its lease.
+    expectRenewedWhileStartLooked(await apiEvents(), nodes);
+    expect(await listApiNodes()).toEqual(expectedApiNodes());
   });
 
   scenario('snapshot restore (one node of kubelab reset): a change made in cp2 after its snapshot is gone; cp2 boots again and K3s comes back', async () => {
     expect(await onGuest('cp2', 'echo changed | sudo -n tee /etc/kubelab-change >/dev/null && sync && cat /etc/kubelab-change')).toBe('changed');
     const boot = (await facts('cp2')).bootId;
+    const seenBefore = (await apiEvents()).length;
     // What kubelab reset does for every node of the config (power off, restore, start), for one node: each boot costs minutes here.
     expectOk(await kubelab(['snapshot', 'restore', 'cp2']));
-    // The API may still call cp2 Ready from before (a node turns NotReady only after the grace period): wait for the guest itself.
-    expect(await factsAfterReboot('cp2', boot, 20 * 60_000)).toMatchObject({ kept: 'kept', active: 'active', ip: `${NODES.cp2.ip}/24` });
-    expect(await onGuest('cp2', 'test -e /etc/kubelab-change && echo present || echo gone')).toBe('gone');
+    // cp1's API still calls cp2 Ready from before the power-off; start waits for cp2's kubelet itself (its lease renewed).
     expectOk(await kubelab(['start', '--timeout', '20m']));
-    expect(await apiNodes()).toEqual(expectedApiNodes());
+    expectRenewedWhileStartLooked((await apiEvents()).slice(seenBefore), ['cp2']);
+    const after = await facts('cp2');
+    expect(after.bootId).not.toBe(boot);
+    expect(after).toMatchObject({ kept: 'kept', active: 'active', ip: `${NODES.cp2.ip}/24` });
+    expect(await onGuest('cp2', 'test -e /etc/kubelab-change && echo present || echo gone')).toBe('gone');
+    expect(await listApiNodes()).toEqual(expectedApiNodes());
   });
 
   scenario('removing two servers (3 → 1): their etcd members are removed through cp1 before K3s goes, then their VMs; cp1 keeps running', async () => {
@@ -371,7 +319,7 @@ guestDescribe('joined suite', 'test:joined')('the lab through npm run up/diff/do
     expect(store.members.map((m) => m.node)).toEqual(['cp1']);
     expect(Object.keys(store.nodes)).toEqual(['cp1']);
     expect(addresses('k3s').filter((a) => /cp[23]/.test(a))).toEqual([]);
-    expect(await apiNodes()).toEqual(expectedApiNodes());
+    expect(await listApiNodes()).toEqual(expectedApiNodes());
   });
 
   scenario('npm run down leaves nothing: no VM, disk, qemu process, pin, lab kubeconfig or merged kubeconfig entry, no Terraform resource', async () => {

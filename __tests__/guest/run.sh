@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `npm run test:guest` (and `npm run test:joined` / `npm run test:machines`: run.sh --joined / --machines
-# pick their jest config; KUBELAB_GUEST_JEST_CONFIG names another): builds (or reuses) the test guest image with network access, then
+# `npm run test:guest` (and `npm run test:joined` / `npm run test:machines` / `npm run measure:joins`: run.sh
+# --joined / --machines / --measure-joins pick their jest config; KUBELAB_GUEST_JEST_CONFIG names another): builds (or reuses) the test guest image with network access, then
 # runs the guest suite inside a network namespace of its own that has only loopback; the
 # qemu-backed VBoxManage stand-in adds the host-only bridge (192.168.56.1) and taps there,
 # so no packet to a node address can leave this machine.
@@ -13,6 +13,7 @@ cd "$(dirname "$0")/../.."
 case "${1:-}" in
   --joined) shift; default_config=__tests__/guest/jest.joined.config.js ;;
   --machines) shift; default_config=__tests__/guest/jest.machines.config.js ;;
+  --measure-joins) shift; default_config=__tests__/guest/jest.measure.config.js ;;
   *) default_config=__tests__/guest/jest.config.js ;;
 esac
 jest_config=${KUBELAB_GUEST_JEST_CONFIG:-$default_config}

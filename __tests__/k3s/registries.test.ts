@@ -9,7 +9,8 @@ import { labRegistries } from '../../config/registries';
 import { k3sStepPlan } from '../../config/k3s-plan';
 import { vmProxyEnvironment } from '../../config/proxy';
 import { parseCidr, subnetContains } from '../../config/ipv4';
-import { FOREIGN_REGISTRIES_FILE, NODE_REGISTRIES_FILE, REGISTRIES_MARK, labRegistriesYaml, renderApplyRegistriesScript } from '../../cli/k3s/registries';
+import { FOREIGN_REGISTRIES_FILE, NODE_REGISTRIES_FILE, REGISTRIES_MARK, applyRegistries, labRegistriesYaml, renderApplyRegistriesScript } from '../../cli/k3s/registries';
+import { NodeSession } from '../../cli/ssh/client';
 import { requireTool, TOOL_TIMEOUT_MS } from '../support/tools';
 
 const SECRET = 'pa:ss "w0rd\' $(x)';
@@ -101,9 +102,39 @@ describe('registries.yaml as K3s reads it', () => {
     );
   });
 
-  test('a credentials file without a password is refused', () => {
-    fs.writeFileSync(path.join(projectDir, '.kubelab', 'registries', 'half.yaml'), 'username: learner\n');
-    expect(() => render({ configs: { 'mirror.example.com': { credentialsFile: 'registries/half.yaml' } } })).toThrow('must hold a non-empty username: and password:');
+  test.each([
+    ['without a password', 'username: learner\n'],
+    ['with an empty username', 'username: ""\npassword: pw\n'],
+    ['with an empty password', 'username: learner\npassword: ""\n'],
+    ['with a number for a password', 'username: learner\npassword: 1234\n'],
+  ])('a credentials file %s is refused', (_, text) => {
+    const file = path.join(projectDir, '.kubelab', 'registries', 'half.yaml');
+    fs.writeFileSync(file, text);
+    expect(() => render({ configs: { 'mirror.example.com': { credentialsFile: 'registries/half.yaml' } } })).toThrow(
+      `registries.configs.mirror.example.com.credentialsFile = "registries/half.yaml": ${file} must hold a non-empty username: and password: (both strings)`,
+    );
+  });
+
+  test('a credentials file that is not YAML: the first line of the parser\'s complaint', () => {
+    const file = path.join(projectDir, '.kubelab', 'registries', 'bad.yaml');
+    fs.writeFileSync(file, 'username: [learner\npassword: pw\n');
+    let parserSays = '';
+    try {
+      parseYaml(fs.readFileSync(file, 'utf8'));
+    } catch (err) {
+      parserSays = (err as Error).message;
+    }
+    expect(parserSays.split('\n').length).toBeGreaterThan(1);
+    expect(() => render({ configs: { 'mirror.example.com': { credentialsFile: 'registries/bad.yaml' } } })).toThrow(
+      new Error(`registries.configs.mirror.example.com.credentialsFile = "registries/bad.yaml": ${file} is not YAML (${parserSays.split('\n')[0]}); it must hold username: and password:`),
+    );
+  });
+
+  test('content with a line that would end the here-document early is refused (a line merely holding the word is fine)', () => {
+    expect(() => renderApplyRegistriesScript({ nodeName: 'cp1', service: 'k3s', content: 'mirrors:\nKUBELAB_REGISTRIES_END\nconfigs: {}\n' })).toThrow(
+      'registries: a value holds the line KUBELAB_REGISTRIES_END, which kubelab cannot pass on',
+    );
+    expect(renderApplyRegistriesScript({ nodeName: 'cp1', service: 'k3s', content: 'x: " KUBELAB_REGISTRIES_END"\n' })).toContain('x: " KUBELAB_REGISTRIES_END"');
   });
 });
 
@@ -160,6 +191,63 @@ requireTool('shellcheck')('the script that writes registries.yaml on a node', ()
     expect(restarts()).toBe('restart k3s-agent\n');
     expect(apply(content.replace('learner', 'teacher'), 'k3s-agent').status).toBe(0);
     expect(restarts()).toBe('restart k3s-agent\nrestart k3s-agent\n');
+  });
+
+  test('what each run says: written, restarted, unchanged; and nothing at all when there is nothing to do', () => {
+    fs.mkdirSync(path.join(root, 'run'));
+    fs.writeFileSync(path.join(root, 'run', 'active-k3s'), '');
+    expect(apply(content).stdout).toBe(
+      `kubelab: cp1: wrote ${NODE_REGISTRIES_FILE} (mode 0600)\nkubelab: cp1: restarted k3s so that K3s reads the new registries\n`,
+    );
+    expect(apply(content).stdout).toBe('kubelab: cp1: registries unchanged\n');
+    fs.rmSync(file());
+    const none = apply(undefined);
+    expect([none.status, none.stdout, none.stderr]).toEqual([0, '', '']);
+  });
+
+  test('registries gone from the config while K3s runs: the file is removed and K3s restarted so that it forgets them', () => {
+    apply(content);
+    fs.mkdirSync(path.join(root, 'run'));
+    fs.writeFileSync(path.join(root, 'run', 'active-k3s'), '');
+    const r = apply(undefined);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(fs.existsSync(file())).toBe(false);
+    expect(restarts()).toBe('restart k3s\n');
+  });
+
+  test('a step that fails stops the script: nothing is said to be written, nothing restarted', () => {
+    fs.mkdirSync(path.join(root, 'etc', 'rancher'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'etc', 'rancher', 'k3s'), 'a file where the folder should be\n');
+    fs.mkdirSync(path.join(root, 'run'));
+    fs.writeFileSync(path.join(root, 'run', 'active-k3s'), '');
+    const r = apply(content);
+    expect(r.status).not.toBe(0);
+    expect(r.stdout).toBe('');
+    expect(restarts()).toBe('');
+  });
+
+  test("a registries.yaml whose first line is empty is not kubelab's either", () => {
+    fs.mkdirSync(path.dirname(file()), { recursive: true });
+    fs.writeFileSync(file(), '\nmirrors: {}\n');
+    expect(apply(content).status).toBe(FOREIGN_REGISTRIES_FILE);
+    expect(apply(undefined).status).toBe(0);
+    expect(fs.readFileSync(file(), 'utf8')).toBe('\nmirrors: {}\n');
+  });
+
+  test('over a session: the script goes on standard input to `sudo -n bash -s` (the secrets never in argv); its output is returned', async () => {
+    const calls: { command: string; label?: string }[] = [];
+    // STAND-IN session: runs the command's bash locally, in the temp root, as the node would (sudo -n is the node's).
+    const session = {
+      run: async (command: string, opts: { stdin: string; label?: string }) => {
+        calls.push({ command, label: opts.label });
+        const r = spawnSync('bash', ['-s'], { input: opts.stdin, encoding: 'utf8', env: { ...process.env, KUBELAB_NODE_ROOT: root, PATH: `${bin}:${process.env.PATH}` }, timeout: TOOL_TIMEOUT_MS });
+        return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr, durationMs: 1 };
+      },
+    } as unknown as NodeSession;
+    expect(await applyRegistries(session, { nodeName: 'w1', service: 'k3s-agent', content })).toBe(`kubelab: w1: wrote ${NODE_REGISTRIES_FILE} (mode 0600)`);
+    expect(calls).toEqual([{ command: 'sudo -n bash -s', label: `writing ${NODE_REGISTRIES_FILE}` }]);
+    expect(calls[0].command).not.toContain('learner');
+    expect(fs.readFileSync(file(), 'utf8')).toBe(content);
   });
 
   test('registries gone from the config: the file kubelab wrote is removed', () => {

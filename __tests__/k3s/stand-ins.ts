@@ -101,7 +101,22 @@ users:
     client-key-data: c3RhbmQtaW4ta2V5
 `;
 
-/** The stand-in k3s binary the tests upload as k3s.installer.binary; reports `version`. */
+/**
+ * The stand-in k3s binary the tests upload as k3s.installer.binary; reports `version`.
+ *
+ * `kubectl get lease <node> -n kube-node-lease`: the kubelet's heartbeat Lease. A running kubelet
+ * renews it every 10 s with spec.renewTime from its clock (k8s.io/component-helpers
+ * apimachinery/lease/controller.go at v0.36.3, the staging copy of Kubernetes v1.36.3: Run repeats
+ * sync every renewInterval, newLease sets RenewTime = clock.Now(); k8s.io/kubelet
+ * config/v1beta1/types.go at v0.36.3: "The lease is currently renewed every 10s"). Time here is
+ * counted in reads: each read is one renewal later (<cluster>/leases/<node> counts them). While
+ * <cluster>/kubelet-boot-reads holds a number above 0 the restarted K3s's kubelet is not up yet:
+ * a read counts it down and renews nothing, and the node keeps the Ready the old K3s posted (the
+ * node-lifecycle controller turns it Unknown only after --node-monitor-grace-period without a
+ * status or renewal: tryUpdateNodeHealth in kubernetes/kubernetes
+ * pkg/controller/nodelifecycle/node_lifecycle_controller.go, read at commit 003e8629, not at a tag).
+ * A node that never registered has no lease (--ignore-not-found prints nothing).
+ */
 export function standInK3sBinary(clusterDir: string, version: string): string {
   return `#!/bin/bash
 # STAND-IN for the k3s binary (kubelab tests): answers from the cluster dir, runs nothing.
@@ -116,6 +131,13 @@ case "$1" in
       "get node")
         if [ ! -e "$cluster/nodes/$3" ]; then echo "Error from server (NotFound): nodes \\"$3\\" not found" >&2; exit 1; fi
         if [ "$4 $5" = "-o name" ]; then echo "node/$3"; else cat "$cluster/nodes/$3"; fi ;;
+      "get lease")
+        [ -e "$cluster/nodes/$3" ] || exit 0
+        mkdir -p "$cluster/leases"
+        renewals=$(cat "$cluster/leases/$3" 2>/dev/null || echo 0)
+        booting=$(cat "$cluster/kubelet-boot-reads" 2>/dev/null || echo 0)
+        if [ "$booting" -gt 0 ]; then echo $((booting - 1)) > "$cluster/kubelet-boot-reads"; else renewals=$((renewals + 1)); echo "$renewals" > "$cluster/leases/$3"; fi
+        date -u -d "@$((1787227200 + renewals * 10))" +%Y-%m-%dT%H:%M:%S.000000Z ;;
       "drain "*) echo "node/$2 drained" ;;
       "delete node") rm -f "$cluster/nodes/$3"; echo "node \\"$3\\" deleted" ;;
       *) echo "stand-in k3s: unexpected: kubectl $*" >&2; exit 99 ;;

@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CliContext } from '../../cli/context';
@@ -7,6 +8,7 @@ import { fetchLabKubeconfig } from '../../cli/kubeconfig/fetch';
 import { main } from '../../cli/main';
 import { TEST_SSH_ENDPOINTS_ENV } from '../../cli/ssh/target';
 import { requireTool } from '../support/tools';
+import { standInEnv, withEnv } from '../support/vboxmanage-standin-env';
 import { FakeNode, makeTestLab, startFakeNode, sshEndpointsEnv } from '../support/sshd-fake-node';
 import { STAND_IN_SYSTEMCTL, recordingStandInInstallScript, standInK3sBinary } from './stand-ins';
 
@@ -98,7 +100,8 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
   test('a dropped connection during the install is retried; a version bump upgrades in place', async () => {
     writeLabConfig('v1.36.5+k3s1');
     fs.writeFileSync(path.join(clusterDir, 'drop-connection-once'), '');
-    await runK3sStep(ctx, 'server', 'cp1', FAST);
+    // After the restart each look at the node is two commands over SSH (node, lease): more time than FAST's.
+    await runK3sStep(ctx, 'server', 'cp1', { ...FAST, readyTimeoutMs: 10_000 });
     expect(warn.join('\n')).toMatch(/cp1: the SSH connection to cp1 \(127\.0\.0\.1:\d+\) dropped while running: sudo -n bash .*k3s-server\.sh --install; retrying \(attempt 2 of 3\)/);
     const calls = records(cp1);
     expect(calls).toHaveLength(2);
@@ -108,6 +111,21 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
     // Changing a K3s that runs holds the lab-wide lock, released once the node is Ready again.
     expect(out.join('\n')).toMatch(/cp1: K3s already runs here; changing it while no other node changes \(lab-wide lock\)[\s\S]*cp1: node is Ready/);
     expect(fs.existsSync(path.join(lab.paths.stateDir, 'locks', 'k3s-node-change.lock'))).toBe(false);
+  });
+
+  test('after K3s restarts for an upgrade, the Ready the old K3s posted does not count: the step waits until the kubelet renewed its lease', async () => {
+    writeLabConfig('v1.36.6+k3s1');
+    const kubectlLog = path.join(clusterDir, 'kubectl.log');
+    const before = fs.readFileSync(kubectlLog, 'utf8').split('\n').length;
+    // The node still says Ready (from the old K3s); the new K3s's kubelet renews its lease only from the 3rd look on.
+    fs.writeFileSync(path.join(clusterDir, 'kubelet-boot-reads'), '2');
+    await runK3sStep(ctx, 'server', 'cp1', { ...FAST, readyTimeoutMs: 10_000 });
+    expect(records(cp1).pop()).toContain('INSTALL_K3S_VERSION=v1.36.6+k3s1\n');
+    expect(fs.readFileSync(path.join(clusterDir, 'kubelet-boot-reads'), 'utf8').trim()).toBe('0');
+    const leaseReads = fs.readFileSync(kubectlLog, 'utf8').split('\n').slice(before).filter((l) => l.startsWith('get lease cp1 '));
+    // Two looks while the kubelet booted, then renewals: Ready only after one made after the first look.
+    expect(leaseReads.length).toBeGreaterThanOrEqual(3);
+    expect(out.join('\n')).toContain('cp1: node is Ready with InternalIP 192.168.56.10');
   });
 
   test('an agent that registers with the NAT address is an error naming that IP and why', async () => {
@@ -159,19 +177,50 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
     }
   });
 
-  test('a K3s step on a node whose VM is off stops quickly and says what to do', async () => {
-    const saved = process.env[TEST_SSH_ENDPOINTS_ENV];
-    // w1's address now leads to a closed port, as a powered-off VM's would.
-    Object.assign(process.env, sshEndpointsEnv({ '192.168.56.10': cp1, '192.168.56.11': { sshd: { host: '127.0.0.1', port: 1, user: 'nobody' } } as FakeNode }));
-    const started = Date.now();
-    try {
-      await expect(runK3sStep(ctx, 'agent', 'w1', { ...FAST, answerTimeoutMs: 500 })).rejects.toThrow(
-        /w1 \(127\.0\.0\.1:1\) does not answer on SSH port 1 within 1 s: its VM kubelab-w1 is off or gone\. .*kubelab vm start w1/,
-      );
-      expect(Date.now() - started).toBeLessThan(3000);
-    } finally {
-      process.env[TEST_SSH_ENDPOINTS_ENV] = saved;
-    }
+  describe('a K3s step on a node whose SSH port is silent stops quickly and says what to do, from the VM state VirtualBox (the stand-in) reports', () => {
+    const silentW1 = async (vmState: string | undefined): Promise<string> => {
+      const saved = process.env[TEST_SSH_ENDPOINTS_ENV];
+      // w1's address now leads to a closed port, as a VM's does while it is off or its guest has no sshd yet.
+      Object.assign(process.env, sshEndpointsEnv({ '192.168.56.10': cp1, '192.168.56.11': { sshd: { host: '127.0.0.1', port: 1, user: 'nobody' } } as FakeNode }));
+      const vbox = standInEnv();
+      try {
+        if (vmState) {
+          execFileSync('VBoxManage', ['createvm', '--name', 'kubelab-w1', '--register', '--basefolder', vbox.root], { env: vbox.env });
+          vbox.setVmState('kubelab-w1', vmState);
+        }
+        const started = Date.now();
+        const err = await withEnv(vbox.env, () => runK3sStep(ctx, 'agent', 'w1', { ...FAST, answerTimeoutMs: 500 }).then(() => undefined, (e: Error) => e));
+        expect(Date.now() - started).toBeLessThan(5000);
+        expect(err).toBeInstanceOf(Error);
+        return err!.message;
+      } finally {
+        vbox.cleanup();
+        process.env[TEST_SSH_ENDPOINTS_ENV] = saved;
+      }
+    };
+    const silent = /^w1 \(127\.0\.0\.1:1\) does not answer on SSH port 1 within 1 s/;
+
+    test('VM powered off: start it', async () => {
+      const message = await silentW1('poweroff');
+      expect(message).toMatch(silent);
+      expect(message).toMatch(/its VM kubelab-w1 is not running \(VirtualBox says poweroff\)\. Start it with npx kubelab vm start w1, then run npm run up again$/);
+    });
+
+    test('VM running but silent: not called off; still booting or stuck, with its boot log and how to restart it', async () => {
+      const message = await silentW1('running');
+      expect(message).toMatch(silent);
+      expect(message).not.toMatch(/\boff\b|gone|does not exist/);
+      expect(message).toContain(`its VM kubelab-w1 is running: the guest is still booting or is stuck (its boot log: ${path.join(lab.paths.logsDir, 'w1-serial.log')})`);
+      expect(message).toMatch(/restart the VM: npx kubelab vm stop w1 --force, then npx kubelab vm start w1$/);
+    });
+
+    test('VM paused: the state VirtualBox reports is named, and how to restart it', async () => {
+      expect(await silentW1('paused')).toMatch(/VirtualBox says its VM kubelab-w1 is paused, not running\. Restart it: npx kubelab vm stop w1 --force, then npx kubelab vm start w1, then run npm run up again$/);
+    });
+
+    test('no VM: create it', async () => {
+      expect(await silentW1(undefined)).toMatch(/its VM kubelab-w1 does not exist\. Create it with npm run up -- vms \(or npx kubelab vm create w1\), then run npm run up again$/);
+    });
   });
 
   test('uninstall of a VM that is gone finishes quickly with a message', async () => {

@@ -51,6 +51,19 @@ describe('the uninstall script on a node', () => {
     standInUninstall('server');
     expect(run({ nodeName: 'cp2', role: 'agent' })).toBe('kubelab: removed K3s (agent) from cp2');
     expect(ran()).toEqual([`${at(K3S_UNINSTALL.server)} ran`]);
+    fs.rmSync(at('ran.log'));
+    fs.rmSync(at(K3S_UNINSTALL.server));
+    standInUninstall('agent');
+    expect(run({ nodeName: 'w3', role: 'server' })).toBe('kubelab: removed K3s (server) from w3');
+    expect(ran()).toEqual([`${at(K3S_UNINSTALL.agent)} ran`]);
+  });
+
+  test("K3s's uninstall script failing stops the script: nothing said to be removed, kubelab's records kept for a retry", () => {
+    put(K3S_UNINSTALL.agent, '#!/bin/sh\necho "cannot unmount" >&2\nexit 1\n', 0o755);
+    put(appliedMarker('agent'), 'applied');
+    const r = spawnSync('bash', ['-c', renderUninstallScript({ nodeName: 'w1', role: 'agent' })], { env: { PATH: '/usr/bin:/bin', HOME: root, KUBELAB_NODE_ROOT: root }, encoding: 'utf8' });
+    expect([r.status, r.stdout, r.stderr]).toEqual([1, '', 'cannot unmount\n']);
+    expect(exists(appliedMarker('agent'))).toBe(true);
   });
 
   test('only the uninstall script of the role runs when both are there', () => {

@@ -4,13 +4,10 @@
  * and sets the lesson up; reset restores every node to that snapshot, waits for the lab,
  * and sets the lesson up again.
  */
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
 import { resourcePath } from '../../cli/lesson/api-kinds';
 import { IngressStandIn } from '../cluster/ingress-standin';
 import { KubeApiStandIn } from '../support/kube-api-standin';
-import { StandInEnv, standInEnv } from '../support/vboxmanage-standin-env';
+import { StandInEnv, importRunningLabVms, standInEnv } from '../support/vboxmanage-standin-env';
 import { LessonCli, scratchProject } from './lesson-harness';
 
 const api = new KubeApiStandIn();
@@ -21,20 +18,6 @@ let ingressAddress = '';
 let project = '';
 const NODES = ['cp1', 'w1', 'w2'];
 
-/** The node VMs as `vm create` leaves them (kubelab's extradata marks, running), made with the stand-in's own verbs. */
-function runningLabVms(): void {
-  const vbox = (...args: string[]) => execFileSync('VBoxManage', args, { env: s.env });
-  const ova = path.join(s.root, 'base.ova');
-  fs.writeFileSync(ova, 'stand-in appliance\n');
-  for (const n of NODES) {
-    const vm = `kubelab-${n}`;
-    vbox('import', ova, '--vsys', '0', '--vmname', vm, '--basefolder', path.join(project, '.kubelab', 'vms'), '--group', '/kubelab');
-    vbox('setextradata', vm, 'kubelab/lab', 'kubelab');
-    vbox('setextradata', vm, 'kubelab/project', path.resolve(project));
-    vbox('startvm', vm, '--type', 'headless');
-  }
-}
-
 const vm = (n: string) => s.state().vms.find((v) => v.name === `kubelab-${n}`)!;
 const webImage = () => api.objects.get(resourcePath('Deployment', 'lesson-rollout', 'web'))?.spec.template.spec.containers[0].image;
 
@@ -43,7 +26,7 @@ beforeAll(async () => {
   ingressAddress = await ingress.start();
   s = standInEnv();
   project = scratchProject(api);
-  runningLabVms();
+  importRunningLabVms(s, project, NODES);
   lesson = new LessonCli(() => ingressAddress, s.env);
 });
 afterAll(async () => {

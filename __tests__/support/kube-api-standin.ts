@@ -12,6 +12,19 @@
  * object) describe them. No controller runs: a test sets the status fields a controller
  * would (a Deployment's replicas, a claim's phase) with `put`, and decides how a probe
  * pod's command ends with `probeOutcome` (no container runs here).
+ *
+ * Kubelet heartbeats: every node whose kubelet runs (`ready`) has a Lease kube-node-lease/<node>
+ * (coordination.k8s.io/v1), renewed every 10 s with spec.renewTime set to the kubelet's clock
+ * (k8s.io/component-helpers apimachinery/lease/controller.go at tag v0.36.3, the staging copy of
+ * Kubernetes v1.36.3: Run repeats sync every renewInterval, newLease sets RenewTime = clock.Now();
+ * k8s.io/kubelet config/v1beta1/types.go at v0.36.3: "The lease is currently renewed every 10s").
+ * Time here is counted in reads of the lease list, each read one renewal interval later, so a
+ * test runs in milliseconds. After a reboot (`kubeletsBootReads`) the node status keeps the Ready
+ * condition posted before it: the node-lifecycle controller turns it Unknown only when neither a
+ * status nor a lease renewal came for --node-monitor-grace-period (tryUpdateNodeHealth in
+ * kubernetes/kubernetes pkg/controller/nodelifecycle/node_lifecycle_controller.go, read at commit
+ * 003e8629 in the search index, not at a tag; the default is 50 s since PR #126287, Kubernetes 1.32),
+ * far longer than a test's few reads.
  */
 import * as fs from 'fs';
 import * as http from 'http';
@@ -79,6 +92,13 @@ export interface StandInLab {
    * @default true
    */
   etcdHealthy?: boolean;
+  /**
+   * The kubelets are still booting after a reboot for this many reads of the lease list: their
+   * leases keep the renewTime from before the reboot (and node status its Ready from then); from the
+   * next read on they renew at every read.
+   * @default 0 (the kubelets run)
+   */
+  kubeletsBootReads?: number;
 }
 
 /** The lab of the default config (cp1, w1, w2 on 192.168.56.10-12), healthy. */
@@ -110,6 +130,10 @@ export function healthyLab(): StandInLab {
 }
 
 const BEARER = 'kube-api-standin-bearer';
+/** The renewal before the reboot, as a lease read at the stand-in's first read shows it. */
+const LEASE_EPOCH_MS = Date.parse('2026-08-20T12:00:00Z');
+/** The kubelet renews its lease every 10 s (k8s.io/kubelet config/v1beta1/types.go at v0.36.3, NodeLeaseDurationSeconds). */
+const LEASE_RENEW_MS = 10_000;
 
 export class KubeApiStandIn {
   readonly requests: RecordedRequest[] = [];
@@ -131,6 +155,12 @@ export class KubeApiStandIn {
    */
   namespaceTerminationReads = 2;
   private hpaReadsUnderLoad = 0;
+  /** Reads of the lease list so far: the stand-in's clock for the kubelets' renewals. */
+  private leaseReads = 0;
+  /** The leases as the kubelets last renewed them (ms since the epoch), by node name. */
+  private readonly leaseRenewals = new Map<string, number>();
+  /** Reads of the lease list that returned a lease renewed after the kubelets came back (a test's record). */
+  readonly renewedLeaseReads: number[] = [];
   private uids = 0;
   private tokens = 0;
   private server?: http.Server;
@@ -157,6 +187,9 @@ export class KubeApiStandIn {
     this.objects.clear();
     this.probeOutcome = () => 'Succeeded';
     this.hpaReadsUnderLoad = 0;
+    this.leaseReads = 0;
+    this.leaseRenewals.clear();
+    this.renewedLeaseReads.length = 0;
   }
 
   /** Puts an object into the store as a controller would leave it (status included); its path comes from apiPath. */
@@ -246,6 +279,9 @@ export class KubeApiStandIn {
           status: { token: `stand-in-token-${++this.tokens}-for-${token[2]}`, expirationTimestamp: new Date(Date.parse('2026-08-20T12:00:00Z') + seconds * 1000).toISOString() },
         },
       ];
+    }
+    if (r.method === 'GET' && p === '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases') {
+      return [200, { kind: 'LeaseList', apiVersion: 'coordination.k8s.io/v1', metadata: {}, items: this.readLeases() }];
     }
     const node = /^\/api\/v1\/nodes\/([^/]+)$/.exec(p);
     if (r.method === 'GET' && node) {
@@ -338,6 +374,26 @@ export class KubeApiStandIn {
       return [200, object];
     }
     return undefined;
+  }
+
+  /**
+   * One read of the lease list, one renewal interval (10 s) after the last: the running kubelets
+   * (nodes with ready set, past kubeletsBootReads) renew theirs first. A lease renewed before the
+   * reboot stays as it was; a node whose kubelet never ran has none.
+   */
+  private readLeases() {
+    const read = ++this.leaseReads;
+    const now = LEASE_EPOCH_MS + read * LEASE_RENEW_MS;
+    const running = read > (this.lab.kubeletsBootReads ?? 0);
+    for (const n of this.lab.nodes) {
+      if (running && n.ready) this.leaseRenewals.set(n.name, now);
+      else if (!this.leaseRenewals.has(n.name) && n.ready) this.leaseRenewals.set(n.name, LEASE_EPOCH_MS);
+    }
+    if (running) this.renewedLeaseReads.push(read);
+    return [...this.leaseRenewals].map(([name, ms]) => ({
+      metadata: { name, namespace: 'kube-node-lease' },
+      spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: new Date(ms).toISOString().replace('Z', '000Z') },
+    }));
   }
 
   /** Paths the older routes answer (the HPA demo's pods and HPA, Helm's release Secrets). */

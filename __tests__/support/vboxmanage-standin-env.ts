@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -82,5 +83,19 @@ export async function withEnv<T>(env: NodeJS.ProcessEnv, fn: () => Promise<T>): 
     return await fn();
   } finally {
     process.env = saved;
+  }
+}
+
+/** The lab's node VMs as `vm create` leaves them (kubelab's extradata marks, running), made with the stand-in's own verbs. */
+export function importRunningLabVms(s: StandInEnv, project: string, nodes: readonly string[], lab = 'kubelab'): void {
+  const vbox = (...args: string[]) => execFileSync('VBoxManage', args, { env: s.env });
+  const ova = path.join(s.root, 'base.ova');
+  fs.writeFileSync(ova, 'stand-in appliance\n');
+  for (const n of nodes) {
+    const vm = `${lab}-${n}`;
+    vbox('import', ova, '--vsys', '0', '--vmname', vm, '--basefolder', path.join(project, '.kubelab', 'vms'), '--group', `/${lab}`);
+    vbox('setextradata', vm, 'kubelab/lab', lab);
+    vbox('setextradata', vm, 'kubelab/project', path.resolve(project));
+    vbox('startvm', vm, '--type', 'headless');
   }
 }

@@ -17,8 +17,10 @@
  *                     NIC2 a tap on the host-only bridge at slot 8, ACPI PCI hotplug off so the
  *                     guest names them enp0s3/enp0s8 as under VirtualBox; UART1 to the file kubelab
  *                     named; the seed DVD as an IDE CD-ROM; CPUs and memory from modifyvm
- *   controlvm         poweroff: QMP "quit"; acpipowerbutton: QMP "system_powerdown" (the VM stays
- *                     running until the guest has shut down and its qemu ended, as in VirtualBox)
+ *   controlvm         poweroff: QMP "quit"; acpipowerbutton: QMP "system_powerdown", qemu's power-button
+ *                     press (Console::powerButton presses the ACPI button, or the GPIO power key on
+ *                     armv8virtual: cited in vboxmanage-standin.js); the VM stays running until the
+ *                     guest has shut down and its qemu ended, as in VirtualBox
  *   any call          a VM whose qemu process has ended is "poweroff"
  *
  * A VM made with `createvm --platform-architecture arm` (VirtualBox ≥ 7.1 on Apple Silicon)
@@ -27,7 +29,14 @@
  * seed DVD as a SCSI CD-ROM on virtio-scsi (virt has no IDE), the NICs as e1000 (82540EM, the
  * NIC VirtualBox gives Arm guests by default: src/VBox/Main/src-all/Global.cpp, "Other/Unknown
  * (ARM 64-bit)") with the MACs VirtualBox assigned, and the PL011 UART (ttyAMA0) as UART1.
- * Interface names there are not enp0s3/enp0s8: the guest finds its NICs by MAC.
+ * The NICs sit where armv8virtual puts them: i_configNetworkCtrls gives a fixed slot (3, 8, …)
+ * only on PIIX3/ICH9 ("Platforms other than x86 just use the auto assignment":
+ * src/VBox/Main/src-client/ConsoleImplConfigCommon.cpp, $Id r108045, commit 3e1e23fe), and the
+ * auto assignment for ARMv8Virtual takes g_aArmv8Rules alone, whose "nic" slots start at 8
+ * (BusAssignmentManager.cpp there, $Id r106320, commit 4908d8d1; 7.1 line, the 7.2 tag is not
+ * in the index: unverified for 7.2). So NIC1 (NAT) is 00:08.0 and NIC2 (host-only) 00:09.0,
+ * which the guest names enp0s8 and enp0s9: the seed's network config has to find them by MAC
+ * and rename them (NIC1 to enp0s3, NIC2 to the name NIC1 had).
  *
  * Host networking is only touched inside a network namespace other than the machine's own
  * (the test's `unshare --net`); anywhere else every call that would touch it fails.
@@ -158,7 +167,8 @@ function startQemu(s, vm, fail) {
   for (const n of [1, 2]) {
     const nic = vm.nics[n];
     if (!nic || nic.type === 'none') continue;
-    const slot = n === 1 ? '0x3' : '0x8';
+    // x86: NIC1 slot 3, NIC2 slot 8 (VirtualBox's fixed slots); armv8virtual: 8 and 9 (see the top).
+    const slot = arm ? (n === 1 ? '0x8' : '0x9') : n === 1 ? '0x3' : '0x8';
     if (nic.type === 'nat') args.push('-netdev', `user,id=nic${n}`);
     else if (nic.type === 'hostonly') {
       inOwnNetns(fail);

@@ -796,8 +796,17 @@ const commands = {
       vm.lockedCalls = Number(process.env.VBOXMANAGE_STANDIN_UNLOCK_AFTER_CALLS || 0);
       delete vm.acpiShutdownAt;
     } else if (action === 'acpipowerbutton') {
-      // The button only asks the guest; it shuts down (and the VM powers off) some time later.
-      if (vm.state === 'running') vm.acpiShutdownAt = Date.now() + Number(process.env.VBOXMANAGE_STANDIN_ACPI_DELAY_MS || 200);
+      // VBoxManageControlVM.cpp handleControlVM: acpipowerbutton is IConsole::PowerButton() and nothing more.
+      // src/VBox/Main/src-client/ConsoleImpl.cpp (4908d8d1) Console::powerButton: only a Running, Teleporting or
+      // LiveSnapshotting VM, else i_setInvalidMachineStateError (VBOX_E_INVALID_VM_STATE; its message text not
+      // read there: unverified); it presses the ACPI device's power button, or on an Arm VM (no "acpi" device) the
+      // GpioButton on arm-pl061-gpio (the device tree's gpio-keys "GPIO Key Poweroff", linux,code 0x74 =
+      // KEY_POWER: ConsoleImplConfigArmV8.cpp there), and returns. The button only asks the guest: it shuts
+      // down, and its VM powers off, some time later (or never, if nothing in the guest handles the button).
+      if (!['running', 'teleporting', 'livesnapshotting'].includes(vm.state)) {
+        fail(comError(`Invalid machine state: ${vm.state}`, 'VBOX_E_INVALID_VM_STATE', 'ConsoleWrap', 'IConsole'));
+      }
+      vm.acpiShutdownAt = Date.now() + Number(process.env.VBOXMANAGE_STANDIN_ACPI_DELAY_MS || 200);
     } else if (action === 'pause') vm.state = 'paused';
     else if (action === 'resume') vm.state = 'running';
     else if (action === 'savestate') vm.state = 'saved';

@@ -4,7 +4,6 @@ import { resolveLabConfig } from '../../config/load';
 import { labPaths } from '../../config/paths';
 import { locateVBoxManage } from '../../cli/virtualbox/locate';
 import { networkDown, networkRecordPath, networkUp, readNetworkRecord } from '../../cli/virtualbox/network';
-import { attachedDisks, parseExtraDataList, parseHostOnlyIfs, parseMachineReadable, parseVersion, parseVmList, snapshotNames } from '../../cli/virtualbox/parse';
 import { VBOXMANAGE_MISSING, VBoxManage, VBoxManageError } from '../../cli/virtualbox/vboxmanage';
 import { StandInEnv, standInEnv, withEnv } from '../support/vboxmanage-standin-env';
 
@@ -35,42 +34,6 @@ describe('locating VBoxManage', () => {
     } finally {
       process.env = saved;
     }
-  });
-});
-
-describe('reading VBoxManage output', () => {
-  test('showvminfo --machinereadable, disks and snapshots', () => {
-    const info = parseMachineReadable(
-      [
-        'name="kubelab-cp1"',
-        'memory=2048',
-        'VMState="running"',
-        '"SCSI-0-0"="/v/kubelab-cp1/Snapshots/{a}.vdi"',
-        '"SCSI-ImageUUID-0-0"="a"',
-        '"kubelab-seed-0-0"="/s/cp1.iso"',
-        '"kubelab-seed-ImageUUID-0-0"="b"',
-        'SnapshotName="one"',
-        'SnapshotName-1="two"',
-      ].join('\n'),
-    );
-    expect([info.get('name'), info.get('memory'), info.get('VMState')]).toEqual(['kubelab-cp1', '2048', 'running']);
-    expect(attachedDisks(info)).toEqual([{ controller: 'SCSI', port: 0, device: 0, path: '/v/kubelab-cp1/Snapshots/{a}.vdi', uuid: 'a' }]);
-    expect(snapshotNames(info)).toEqual(['one', 'two']);
-  });
-  test('lists, host-only interfaces, version, extradata', () => {
-    expect(parseVmList('"kubelab-cp1" {0b5c6d1e-0000-4000-8000-000000000001}\n"my vm" {0b5c6d1e-0000-4000-8000-000000000002}\n')).toEqual([
-      { name: 'kubelab-cp1', uuid: '0b5c6d1e-0000-4000-8000-000000000001' },
-      { name: 'my vm', uuid: '0b5c6d1e-0000-4000-8000-000000000002' },
-    ]);
-    const ifs = 'Name:            vboxnet0\nGUID:            786f6276-656e-4074-8000-0a0027000000\nDHCP:            Disabled\nIPAddress:       192.168.56.1\nNetworkMask:     255.255.255.0\n\n';
-    expect(parseHostOnlyIfs(ifs)).toEqual([{ name: 'vboxnet0', ip: '192.168.56.1', netmask: '255.255.255.0' }]);
-    expect(parseVersion('7.0.14r161095\n')).toEqual({ version: [7, 0, 14], line: '7.0.14r161095', before: '' });
-    expect(parseExtraDataList('Key: kubelab/lab, Value: kubelab\nKey: GUI/LastCloseAction, Value: PowerOff\n')).toEqual(
-      new Map([
-        ['kubelab/lab', 'kubelab'],
-        ['GUI/LastCloseAction', 'PowerOff'],
-      ]),
-    );
   });
 });
 

@@ -96,6 +96,8 @@ requireTool('/usr/sbin/sshd')('create → snapshot → reset → destroy', () =>
     const r = await cli(s, project, 'reset');
     expect(r.code).toBe(0);
     expect(r.out.match(/restored kubelab-\w+ to snapshot kubelab-bootstrapped and started it/g)).toHaveLength(3);
+    // A restore only boots the VMs: the last line gives the command that waits until the nodes are back.
+    expect(r.out.trimEnd().split('\n').pop()).toMatch(/ npx kubelab start$/);
     for (const vm of nodeVms()) expect([vm.state, vm.snapshots.map((x) => x.name)]).toEqual(['running', ['kubelab-bootstrapped']]);
     expect((await cli(s, project, 'snapshot', 'restore', 'cp1', 'nope')).out).toMatch(/has no snapshot 'nope' \(it has: kubelab-bootstrapped\)/);
   });

@@ -163,6 +163,19 @@ describe('retries: only for a held session', () => {
     expect(vmOf('cp1')!.state).toBe('poweroff');
   });
 
+  test('the ACPI power button presses only on a running VM: a paused one is refused (VBOX_E_INVALID_VM_STATE) and stays paused', async () => {
+    await nodeVm('cp1', { state: 'paused' });
+    await expect(vbm('controlvm', 'kubelab-cp1', 'acpipowerbutton')).rejects.toThrow(/VBOX_E_INVALID_VM_STATE/);
+    expect(vmOf('cp1')!.state).toBe('paused');
+  });
+
+  test('a paused VM is stopped by powering it off, not with the power button (which only a running VM takes)', async () => {
+    await nodeVm('cp1', { state: 'paused' });
+    const r = await cli(s, project, 'vm', 'stop', 'cp1');
+    expect(r).toEqual({ code: 0, out: 'kubelab: VM kubelab-cp1 powered off' });
+    expect(s.calls().filter((c) => c.startsWith('controlvm'))).toEqual(['controlvm kubelab-cp1 poweroff']);
+  });
+
   test('the ACPI shutdown takes its time: vm stop waits for it', async () => {
     await nodeVm('cp1');
     const r = await cli({ ...s, env: { ...s.env, VBOXMANAGE_STANDIN_ACPI_DELAY_MS: '400' } }, project, 'vm', 'stop', 'cp1');

@@ -5,6 +5,7 @@ import type * as K8s from '@kubernetes/client-node';
 import { CliContext } from '../context';
 import { KubelabError } from '../errors';
 import { ClusterApiError, ClusterNode, ClusterUnreachableError, HelmRelease, HpaReading, LabCluster, ResourceUsage } from './lab-cluster';
+import { NODE_LEASE_NAMESPACE } from './node-return';
 import { cpuMillicores, memoryBytes } from './quantity';
 import { ETCD_ROLE_LABEL } from '../k3s/etcd-member';
 
@@ -46,6 +47,7 @@ export async function connectLabCluster(ctx: CliContext, opts: { requestTimeoutM
   const core = new k8s.CoreV1Api(configuration);
   const autoscaling = new k8s.AutoscalingV2Api(configuration);
   const custom = new k8s.CustomObjectsApi(configuration);
+  const coordination = new k8s.CoordinationV1Api(configuration);
 
   /**
    * Runs one API call; an expected error status (404 absent, 409 exists) becomes a
@@ -67,6 +69,13 @@ export async function connectLabCluster(ctx: CliContext, opts: { requestTimeoutM
   return {
     server,
     nodes: () => call('list nodes', async () => (await core.listNode()).items.map(toClusterNode)),
+    nodeLeases: () =>
+      call('list node Leases', async () =>
+        (await coordination.listNamespacedLease({ namespace: NODE_LEASE_NAMESPACE })).items.map((l) => ({
+          name: l.metadata?.name ?? '?',
+          renewTime: l.spec?.renewTime ? new Date(l.spec.renewTime) : undefined,
+        })),
+      ),
     nodeMetrics: () =>
       call('read node metrics (metrics.k8s.io)', async () =>
         usageOf(await custom.listClusterCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes' }), (item) => item.metadata?.name),

@@ -9,6 +9,8 @@ export interface LabCluster {
   /** The API server URL from the kubeconfig, for messages. */
   readonly server: string;
   nodes(): Promise<ClusterNode[]>;
+  /** The kubelets' heartbeats: the Leases in kube-node-lease, one per node. */
+  nodeLeases(): Promise<NodeLease[]>;
   /** metrics.k8s.io node metrics (what `kubectl top nodes` shows). */
   nodeMetrics(): Promise<ResourceUsage[]>;
   /** metrics.k8s.io pod metrics of every namespace (what `kubectl top pods -A` shows), summed per pod. */
@@ -40,6 +42,13 @@ export interface ClusterNode {
   readonly etcdMember: boolean;
   /** The address flannel announces for the node's pod traffic (VXLAN); undefined until flannel has written it. */
   readonly flannelPublicIp?: string;
+}
+
+/** A kubelet's Lease (coordination.k8s.io/v1, namespace kube-node-lease, named after its node). */
+export interface NodeLease {
+  readonly name: string;
+  /** spec.renewTime: when the kubelet last renewed it, by the node's clock; undefined when never. */
+  readonly renewTime?: Date;
 }
 
 export interface ResourceUsage {

@@ -3,6 +3,7 @@ import { LabUrls } from '../../config/urls';
 import { Wait, withWait } from '../wait-progress';
 import { ClusterApiError, ClusterUnreachableError, LabCluster } from './lab-cluster';
 import { LabVms } from './lab-vms';
+import { NodeReturn } from './node-return';
 import { IngressAddress, probeWebApp } from './web-probe';
 
 export interface LabPowerOptions {
@@ -25,7 +26,7 @@ export interface StartOptions extends LabPowerOptions {
 
 /**
  * Starts every lab VM, the server first (agents rejoin it), then waits until every
- * node is Ready and every lab URL answers through the ingress: after a host
+ * node is back (Ready, its lease renewed since the API answered: node-return.ts) and every lab URL answers through the ingress: after a host
  * reboot this brings the dashboard back without any port-forward.
  */
 export async function startLab(o: StartOptions): Promise<void> {
@@ -39,10 +40,12 @@ export async function startLab(o: StartOptions): Promise<void> {
   // One deadline for the whole start; each wait prints progress and ends with what it saw last, even when a call never answers.
   const waitFor = (what: string, body: (wait: Wait) => Promise<void>) =>
     withWait(what, { timeoutMs: Math.max(0, deadline - Date.now()), out: o.out, everyMs: o.progressEveryMs }, body);
+  // A node counts only once its kubelet renewed its lease after the API answered: the API keeps the Ready it had before the reboot for a while.
+  const nodesBack = new NodeReturn(o.config.nodes.map((n) => n.name));
   await waitFor(`the lab's ${o.config.nodes.length} nodes to be Ready`, async (wait) => {
     wait.seen = `no answer from the Kubernetes API at ${cluster.server} yet`;
     for (;;) {
-      const seen = await wait.within(nodesState(cluster, o.config), 'Run npx kubelab verify for details');
+      const seen = await wait.within(nodesState(cluster, nodesBack), 'Run npx kubelab verify for details');
       if (seen.ready) return;
       if (seen.summary !== wait.seen) o.out(`kubelab: waiting for the nodes: ${seen.summary}`);
       wait.seen = seen.summary;
@@ -79,15 +82,14 @@ export async function stopLab(o: LabPowerOptions & { readonly force: boolean }):
   o.out(`kubelab: the lab's ${vms.length} VMs are stopped; start them again with: npx kubelab start`);
 }
 
-/** "cp1 Ready, w1 NotReady, w2 not joined" (or why the API does not answer yet). */
-async function nodesState(cluster: LabCluster, config: LabConfig): Promise<{ ready: boolean; summary: string }> {
+/** "cp1 Ready, w1 NotReady, w2 not joined" (or why the API does not answer yet), judged by `nodesBack`. */
+async function nodesState(cluster: LabCluster, nodesBack: NodeReturn): Promise<{ ready: boolean; summary: string }> {
   try {
-    const nodes = await cluster.nodes();
-    const states = config.nodes.map((n) => {
-      const live = nodes.find((x) => x.name === n.name);
-      return { name: n.name, ready: live?.ready === true, text: live ? (live.ready ? 'Ready' : 'NotReady') : 'not joined' };
-    });
-    return { ready: states.every((s) => s.ready), summary: states.map((s) => `${s.name} ${s.text}`).join(', ') };
+    const [nodes, leases] = await Promise.all([cluster.nodes(), cluster.nodeLeases()]);
+    const seen = nodesBack.see(
+      nodes.map((n) => ({ name: n.name, ready: n.ready, leaseRenewedMs: leases.find((l) => l.name === n.name)?.renewTime?.getTime() })),
+    );
+    return { ready: seen.back, summary: NodeReturn.summary(seen.nodes) };
   } catch (err) {
     // The API server comes up a while after the server VM boots.
     // (Not the unreachable error's advice to run kubelab start: this is kubelab start.)

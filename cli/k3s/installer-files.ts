@@ -31,7 +31,8 @@ export function k3sInstallerCacheDir(version: string, arch: NodeArch, env: NodeJ
  * suffix (config/lab-config.ts K3S_IMAGES_SUFFIXES, which the config checks), so it is kept.
  */
 export function stagedImagesName(file: string): string {
-  const suffix = [...K3S_IMAGES_SUFFIXES].sort((a, b) => b.length - a.length).find((s) => file.toLowerCase().endsWith(s));
+  // No suffix in the list ends another, so at most one matches.
+  const suffix = K3S_IMAGES_SUFFIXES.find((s) => file.toLowerCase().endsWith(s));
   if (!suffix) throw new KubelabError(`${file}: K3s imports only files ending in ${K3S_IMAGES_SUFFIXES.join(', ')}`);
   return `k3s-airgap-images${suffix}`;
 }
@@ -137,7 +138,7 @@ export function fillCache(version: string, arch: NodeArch, fetched: { installScr
     if ([checks, cached.installScript, cached.binary].every((f) => fs.existsSync(f)) && fs.readFileSync(checks, 'utf8') === want && sums(cached) === want) return dir;
     const tmp = `${dir}.${process.pid}.tmp`;
     fs.rmSync(tmp, { recursive: true, force: true });
-    fs.mkdirSync(tmp, { recursive: true });
+    fs.mkdirSync(tmp); // its parent holds the cache's lock, so it exists
     const staged = { installScript: path.join(tmp, STAGED.installScript), binary: path.join(tmp, STAGED.binary) };
     fs.copyFileSync(fetched.installScript, staged.installScript);
     fs.copyFileSync(fetched.binary, staged.binary);

@@ -3,6 +3,7 @@ import { KubelabError } from '../errors';
 import { NodeSession, lastLines, sleep } from '../ssh/client';
 import { withWait } from '../wait-progress';
 import { HOST_ONLY_IFACE } from '../../config/k3s-plan';
+import { NodeReturn, NODE_LEASE_NAMESPACE } from '../cluster/node-return';
 import { kubectlCommand } from './remote';
 
 export interface ReadinessOptions {
@@ -42,17 +43,30 @@ export async function waitForApiReady(server: NodeSession, opts: ReadinessOption
 /**
  * Waits until `node` is Ready in the cluster (asked on the server) with its InternalIP equal
  * to its host-only address. A node registered with another address fails at once: waiting
- * does not fix it.
+ * does not fix it. After K3s restarted on the node (an upgrade, new flags), Ready counts only
+ * once its kubelet renewed its lease since the first look (node-return.ts): until the grace
+ * period runs out the API still shows the Ready the old K3s posted.
  */
-export async function waitForNodeReady(server: NodeSession, node: LabNode, opts: ReadinessOptions): Promise<void> {
+export async function waitForNodeReady(server: NodeSession, node: LabNode, opts: ReadinessOptions, afterRestart = false): Promise<void> {
   const jsonpath = `{range .status.conditions[?(@.type=="Ready")]}{.status}{end} {range .status.addresses[?(@.type=="InternalIP")]}{.address}{end}`;
+  const back = afterRestart ? new NodeReturn([node.name]) : undefined;
   await poll(`node ${node.name} to be Ready in the cluster`, opts, async () => {
     const r = await server.exec(kubectlCommand(`get node ${node.name} -o jsonpath='${jsonpath}'`));
     if (r.code !== 0) return { seen: `not registered yet (${lastLines(r.stderr.trim(), 1) || `exit status ${r.code}`})` };
-    const [ready, internalIp] = r.stdout.trim().split(/\s+/);
+    // "<Ready status> <InternalIP>", either part empty while the kubelet has not reported it yet
+    const [ready, internalIp] = r.stdout.trimEnd().split(' ');
     if (internalIp && internalIp !== node.ip) throw wrongAddress(node, internalIp);
+    const state = `registered, Ready=${ready || 'unknown'}, InternalIP=${internalIp || 'none'}`;
+    if (back) {
+      const lease = await server.exec(kubectlCommand(`get lease ${node.name} -n ${NODE_LEASE_NAMESPACE} --ignore-not-found -o jsonpath='{.spec.renewTime}'`));
+      if (lease.code !== 0) return { seen: `${state}; its lease unreadable (${lastLines(lease.stderr.trim(), 1) || `exit status ${lease.code}`})` };
+      const renewed = Date.parse(lease.stdout.trim());
+      const seen = back.see([{ name: node.name, ready: ready === 'True', leaseRenewedMs: Number.isNaN(renewed) ? undefined : renewed }]);
+      if (seen.back && internalIp === node.ip) return { done: undefined };
+      return { seen: ready === 'True' && !seen.back ? `${state}, but its lease was not renewed since the first look (that Ready may be the old K3s's)` : state };
+    }
     if (ready === 'True' && internalIp === node.ip) return { done: undefined };
-    return { seen: `registered, Ready=${ready || 'unknown'}, InternalIP=${internalIp || 'none'}` };
+    return { seen: state };
   });
   opts.onProgress?.(`kubelab: ${node.name}: node is Ready with InternalIP ${node.ip}`);
 }

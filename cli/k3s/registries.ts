@@ -5,6 +5,7 @@ import { LabPaths } from '../../config/paths';
 import { NodeRegistries } from '../../config/registries';
 import { KubelabError } from '../errors';
 import { NodeSession } from '../ssh/client';
+import { shQuote } from './node-script';
 import { onNode, SUDO } from './remote';
 
 /**
@@ -93,7 +94,7 @@ export function renderApplyRegistriesScript(opts: { nodeName: string; service: '
   const lines = [
     `set -euo pipefail`,
     `file=${onNode(NODE_REGISTRIES_FILE)}`,
-    `mark=${shellSingleQuote(REGISTRIES_MARK)}`,
+    `mark=${shQuote(REGISTRIES_MARK)}`,
     `service=${service}`,
     `ours() { [ -f "$file" ] && [ "$(head -n 1 "$file")" = "$mark" ]; }`,
     `changed=false`,
@@ -141,8 +142,4 @@ export function renderApplyRegistriesScript(opts: { nodeName: string; service: '
 export async function applyRegistries(session: NodeSession, opts: { nodeName: string; service: 'k3s' | 'k3s-agent'; content: string | undefined }): Promise<string> {
   const r = await session.run(`${SUDO} bash -s`, { stdin: renderApplyRegistriesScript(opts), label: `writing ${NODE_REGISTRIES_FILE}` });
   return r.stdout.trim();
-}
-
-function shellSingleQuote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
 }

@@ -20,6 +20,10 @@ import { SUDO, onNode, withStagingDir } from './remote';
 import { waitForK3sService } from './service-ready';
 import { ensureK3sToken } from './token';
 import { recordMachine } from './machine-records';
+import { vmState } from '../virtualbox/lab-vm';
+import { serialLogPath } from '../virtualbox/node-vm';
+import { VBoxManage } from '../virtualbox/vboxmanage';
+import { OFF_STATES } from '../virtualbox/vm-states';
 
 /** Timing of a step; tests shorten it. */
 export interface K3sStepTiming {
@@ -95,7 +99,7 @@ export async function runK3sStep(ctx: CliContext, role: 'server' | 'agent', node
   ctx.out(`kubelab: ${node.name}: K3s ${plan.version} ${role}, installer: ${files ? files.origin : 'online (get.k3s.io over the VM NAT)'}`);
   // Agents and joining servers need the first server, which they register through.
   const first = serverNode(cfg);
-  for (const n of first.name === node.name ? [node] : [node, first]) await requireAnswering(cfg, n, timing.answerTimeoutMs ?? 30_000);
+  for (const n of first.name === node.name ? [node] : [node, first]) await requireAnswering(ctx, n, timing.answerTimeoutMs ?? 30_000);
   // An existing machine is found again through this record once it leaves the config (kubelab prune).
   recordMachine(ctx.paths, node);
 
@@ -124,7 +128,8 @@ export async function runK3sStep(ctx: CliContext, role: 'server' | 'agent', node
       const server = await connect(serverNode(cfg));
       try {
         if (role === 'server') await waitForApiReady(server, ready);
-        await waitForNodeReady(server, node, ready);
+        // A K3s that ran before this step restarted: the Ready the API shows may still be the old one's.
+        await waitForNodeReady(server, node, ready, releaseChangeLock !== undefined);
       } finally {
         server.close();
       }
@@ -134,17 +139,42 @@ export async function runK3sStep(ctx: CliContext, role: 'server' | 'agent', node
   }
 }
 
-/** Stops at once, saying what to do, when a node's SSH port is silent (its VM is off or gone) instead of waiting out the login timeout. */
-async function requireAnswering(cfg: LabConfig, node: LabNode, ms: number): Promise<void> {
+/**
+ * Stops at once when a node's SSH port is silent instead of waiting out the login timeout, and
+ * says what to do from what VirtualBox reports about the node's VM: gone, off, running but silent
+ * (still booting, or stuck), or in another state.
+ */
+async function requireAnswering(ctx: CliContext, node: LabNode, ms: number): Promise<void> {
   const target = labNodeSshTarget(node);
   if (await answers(target, ms)) return;
+  const silent = `${describeTarget(target)} does not answer on SSH port ${target.port} within ${Math.round(ms / 1000)} s`;
   if (node.host) {
-    throw new KubelabError(`${describeTarget(target)} does not answer on SSH port ${target.port} within ${Math.round(ms / 1000)} s: the existing machine ${node.name} is off or unreachable from here. Check it with npx kubelab doctor, then run npm run up again`);
+    throw new KubelabError(`${silent}: the existing machine ${node.name} is off or unreachable from here. Check it with npx kubelab doctor, then run npm run up again`);
   }
-  throw new KubelabError(
-    `${describeTarget(target)} does not answer on SSH port ${target.port} within ${Math.round(ms / 1000)} s: its VM ${vmName(cfg, node)} is off or gone. ` +
-      `Check it with npx kubelab vm status ${node.name}; start it with npx kubelab vm start ${node.name} (or re-create it with npm run up -- vms), then run npm run up again`,
-  );
+  const vm = vmName(ctx.config, node);
+  let state: string;
+  try {
+    state = await vmState(new VBoxManage(), vm);
+  } catch (err) {
+    throw new KubelabError(
+      `${silent}, and VirtualBox could not say whether its VM ${vm} runs (${(err as Error).message}). ` +
+        `Check it with npx kubelab vm status ${node.name}; start it with npx kubelab vm start ${node.name} (or re-create it with npm run up -- vms), then run npm run up again`,
+    );
+  }
+  if (state === 'absent') {
+    throw new KubelabError(`${silent}: its VM ${vm} does not exist. Create it with npm run up -- vms (or npx kubelab vm create ${node.name}), then run npm run up again`);
+  }
+  if (OFF_STATES.has(state)) {
+    throw new KubelabError(`${silent}: its VM ${vm} is not running (VirtualBox says ${state}). Start it with npx kubelab vm start ${node.name}, then run npm run up again`);
+  }
+  const restart = `npx kubelab vm stop ${node.name} --force, then npx kubelab vm start ${node.name}`;
+  if (state === 'running') {
+    throw new KubelabError(
+      `${silent}, though its VM ${vm} is running: the guest is still booting or is stuck (its boot log: ${serialLogPath(ctx.paths, node.name)}). ` +
+        `Run npm run up again in a minute; if it stays silent, restart the VM: ${restart}`,
+    );
+  }
+  throw new KubelabError(`${silent}: VirtualBox says its VM ${vm} is ${state}, not running. Restart it: ${restart}, then run npm run up again`);
 }
 
 async function retryOnDroppedConnection(ctx: CliContext, nodeName: string, timing: K3sStepTiming, attempt: () => Promise<void>): Promise<void> {

@@ -45,24 +45,27 @@ export function mergedInto(paths: LabPaths): string | undefined {
   return mergeRecord(paths)?.file;
 }
 
-/** The file a write to `file` really changes: a symlink (also a chain, or one whose target is missing) is followed. */
+/**
+ * The file a write to `file` really changes: a symlink (also a chain, or one whose target is
+ * missing) is followed, up to 40 links as Linux does (MAXSYMLINKS, include/linux/namei.h; more is ELOOP).
+ */
 export function resolveKubeconfigTarget(file: string): string {
   let at = path.resolve(file);
-  for (let hops = 0; hops < 40; hops++) {
+  for (let followed = 0; ; followed++) {
     let link: string;
     try {
-      if (!fs.lstatSync(at).isSymbolicLink()) return at;
       link = fs.readlinkSync(at);
     } catch {
-      return at; // does not exist yet
+      return at; // not a symlink (EINVAL), or not there yet (ENOENT)
     }
+    if (followed === 40) throw new KubelabError(`${file}: too many levels of symbolic links`);
     at = path.resolve(path.dirname(at), link);
   }
-  throw new KubelabError(`${file}: too many levels of symbolic links`);
 }
 
 /** Serializes like the file was written: kubectl's unindented lists and `{a: b}` flow maps, no line folding. */
 function render(doc: Document, originalText: string | undefined): string {
+  // Stryker disable next-line StringLiteral: no text has no list whose style to keep; any text without a "key:" line followed by an indented "- " reads the same
   const indentSeq = /^[^\s#][^\n]*:[ \t]*\r?\n[ \t]+- /m.test(originalText ?? '');
   return doc.toString({ indentSeq, flowCollectionPadding: false, lineWidth: 0 });
 }
@@ -122,23 +125,27 @@ export function unmergeKubeconfigText(userText: string, labName: string, userFil
   return { text: render(user, userText), removed };
 }
 
-/** Refuses, in one line, a kubeconfig kubelab could not replace (read-only file or directory). */
+/**
+ * Refuses, in one line, a kubeconfig kubelab could not replace: a file or folder made read-only
+ * (refused even for root, who could write it: the owner said no), or one this user may not write.
+ */
 function assertWritable(file: string, asked: string): void {
   const shown = file === path.resolve(asked) ? file : `${asked} (-> ${file})`;
-  const dir = path.dirname(file);
+  const modeOf = (p: string) => fs.statSync(p).mode & 0o777;
+  const mode = (p: string) => `mode ${modeOf(p).toString(8).padStart(4, '0')}`;
   if (fs.existsSync(file)) {
-    const mode = fs.statSync(file).mode & 0o777;
-    if ((mode & 0o200) === 0 || !canWrite(file)) {
-      throw new KubelabError(`${shown} is read-only (mode ${mode.toString(8).padStart(4, '0')}); make it writable (chmod u+w) or point KUBECONFIG at another file first`);
+    if ((modeOf(file) & 0o200) === 0) {
+      throw new KubelabError(`${shown} is read-only (${mode(file)}); make it writable (chmod u+w) or point KUBECONFIG at another file first`);
     }
+    if (!canWrite(file)) throw new KubelabError(`${shown} is not writable by this user (${mode(file)}, owner uid ${fs.statSync(file).uid}); point KUBECONFIG at a file of your own first`);
   }
-  let existing = dir;
+  let existing = path.dirname(file);
   while (!fs.existsSync(existing)) existing = path.dirname(existing);
-  const dirMode = fs.statSync(existing).mode & 0o777;
-  if ((dirMode & 0o200) === 0 || !canWrite(existing)) {
-    throw new KubelabError(
-      `cannot write ${shown}: the folder ${existing} is read-only (mode ${dirMode.toString(8).padStart(4, '0')}); make it writable or point KUBECONFIG at another file first`,
-    );
+  if ((modeOf(existing) & 0o200) === 0) {
+    throw new KubelabError(`cannot write ${shown}: the folder ${existing} is read-only (${mode(existing)}); make it writable or point KUBECONFIG at another file first`);
+  }
+  if (!canWrite(existing)) {
+    throw new KubelabError(`cannot write ${shown}: the folder ${existing} is not writable by this user (${mode(existing)}, owner uid ${fs.statSync(existing).uid}); point KUBECONFIG at a file of your own first`);
   }
 }
 
@@ -197,7 +204,8 @@ export function mergeLabIntoUserKubeconfig(paths: LabPaths, labName: string, fil
     const stillRecorded = record && record.file === target ? record : undefined;
     const previous = stillRecorded ? stillRecorded.previousContext : currentContextOf(before, file);
     const outcome: MergeOutcome = after === before ? { file: target, changed: false } : { file: target, changed: true, ...replaceKubeconfigFile(target, after) };
-    const newRecord: MergeRecord = { file: target, ...(previous && previous !== labName ? { previousContext: previous } : {}) };
+    // No previous context is left out of the JSON; one named like the lab is gone after the unmerge, which then drops current-context.
+    const newRecord: MergeRecord = { file: target, previousContext: previous };
     writeSecretFile(mergeRecordPath(paths), `${JSON.stringify(newRecord)}\n`);
     return outcome;
   });
@@ -216,6 +224,7 @@ function withUserKubeconfigLock<T>(target: string, fn: () => T): T {
 function currentContextOf(text: string | undefined, file: string): string | undefined {
   if (text === undefined) return undefined;
   const value = parseKubeconfig(text, file).get('current-context');
+  // Stryker disable next-line ConditionalExpression,StringLiteral: an empty current-context (kubectl writes "" for none) recorded as "" is never restored either: unmerge restores only a non-empty name
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 

@@ -11,7 +11,7 @@
 export function parseMachineReadable(text: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const line of text.split(/\r?\n/)) {
-    const m = /^("(?:[^"\\]|\\.)*"|[^=]+)=(.*)$/.exec(line);
+    const m = /^("(?:[^"\\]|\\.)*"|[^=]+)=(.*)/s.exec(line);
     if (!m) continue;
     out.set(unquote(m[1]), unquote(m[2]));
   }
@@ -27,10 +27,19 @@ export function parseVmList(text: string): { name: string; uuid: string }[] {
   return [...text.matchAll(/^"(.*)" \{([0-9a-fA-F-]+)\}\s*$/gm)].map((m) => ({ name: m[1], uuid: m[2] }));
 }
 
-/** "label: value" → value; the label may be in any language (VBoxManageList.cpp prints List::tr("Name:  %ls")). */
+/**
+ * "label: value" → value; the label may be in any language (VBoxManageList.cpp prints List::tr("Name:  %ls")).
+ * A line without a blank after its first colon ("Name:" alone, or no label) has none: undefined, which every reader takes as empty.
+ */
 function valueOf(line: string): string | undefined {
-  const m = /^[^:]*?:\s+(.*)$/.exec(line) ?? /^[^:]*?:$/.exec(line);
-  return m ? (m[1] ?? '').trim() : undefined;
+  // Stryker disable next-line Regex: one blank or several before the value, it is trimmed
+  const m = /^[^:]*?:\s+(.*)/s.exec(line);
+  return m ? m[1].trim() : undefined;
+}
+
+/** The lines that hold something: VBoxManage separates records by blank lines, and hostonlynets puts one after GUID. */
+function filledLines(text: string): string[] {
+  return text.split(/\r?\n/).filter((l) => l.trim() !== '');
 }
 
 /**
@@ -39,13 +48,10 @@ function valueOf(line: string): string | undefined {
  * VirtualBox does not translate, so each record is found by it and read by position.
  */
 export function parseHostOnlyIfs(text: string): { name: string; ip: string; netmask: string }[] {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  const out = [];
-  for (let i = 1; i < lines.length; i++) {
-    if (!/^GUID:/.test(lines[i])) continue;
-    out.push({ name: valueOf(lines[i - 1]) ?? '', ip: valueOf(lines[i + 2] ?? '') ?? '', netmask: valueOf(lines[i + 3] ?? '') ?? '' });
-  }
-  return out;
+  const lines = filledLines(text);
+  // Stryker disable next-line StringLiteral: past the last line any text without a colon reads as no value, as '' does
+  const at = (i: number) => valueOf(lines[i] ?? '') ?? '';
+  return lines.flatMap((line, i) => (i > 0 && /^GUID:/.test(line) ? [{ name: at(i - 1), ip: at(i + 2), netmask: at(i + 3) }] : []));
 }
 
 /**
@@ -53,14 +59,10 @@ export function parseHostOnlyIfs(text: string): { name: string; ip: string; netm
  * (followed by a blank line), State, NetworkMask, LowerIP, UpperIP, VBoxNetworkName.
  */
 export function parseHostOnlyNets(text: string): { name: string; netmask: string; lowerIp: string; upperIp: string }[] {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  const out = [];
-  for (let i = 1; i < lines.length; i++) {
-    if (!/^GUID:/.test(lines[i])) continue;
-    const at = (k: number) => valueOf(lines[i + k] ?? '') ?? '';
-    out.push({ name: valueOf(lines[i - 1]) ?? '', netmask: at(2), lowerIp: at(3), upperIp: at(4) });
-  }
-  return out;
+  const lines = filledLines(text);
+  // Stryker disable next-line StringLiteral: past the last line any text without a colon reads as no value, as '' does
+  const at = (i: number) => valueOf(lines[i] ?? '') ?? '';
+  return lines.flatMap((line, i) => (i > 0 && /^GUID:/.test(line) ? [{ name: at(i - 1), netmask: at(i + 2), lowerIp: at(i + 3), upperIp: at(i + 4) }] : []));
 }
 
 /** Whether a `list dvds`/`list hdds` listing names this file as a medium's location (any label, any language). */
@@ -86,9 +88,12 @@ export function mediaInside(text: string, dir: string, inside: (file: string, di
  */
 export function parseVersion(text: string): { version: [number, number, number]; line: string; before: string } | undefined {
   const lines = text.split(/\r?\n/);
-  const at = lines.findIndex((l) => /^\d+\.\d+\.\d+([_a-zA-Z0-9]*)?(r\d+)?\s*$/.test(l.trim()));
+  // the build suffix and revision ("_Ubuntu", "r165100") are letters, digits and underscores
+  // Stryker disable next-line Regex: the third number's further digits are word characters that \w* takes all the same
+  const at = lines.findIndex((l) => /^\d+\.\d+\.\d+\w*$/.test(l.trim()));
   if (at < 0) return undefined;
   const line = lines[at].trim();
+  // Stryker disable next-line Regex: the line was found by a pattern anchored at its start
   const m = /^(\d+)\.(\d+)\.(\d+)/.exec(line)!;
   return { version: [Number(m[1]), Number(m[2]), Number(m[3])], line, before: lines.slice(0, at).join('\n').trim() };
 }
@@ -98,7 +103,7 @@ export function parseVersion(text: string): { version: [number, number, number];
  * (VBoxManageMisc.cpp, Misc::tr("Key: %ls, Value: %ls\n"): the labels are translated).
  */
 export function parseExtraDataList(text: string): Map<string, string> {
-  return new Map([...text.matchAll(/^[^:,\n]*:\s(.*?),\s[^:,\n]*:\s(.*)$/gm)].map((m) => [m[1], m[2].trimEnd()]));
+  return new Map([...text.matchAll(/^[^:,\n]*:\s(.*?),\s[^:,\n]*:\s(.*)/gm)].map((m) => [m[1], m[2].trimEnd()]));
 }
 
 /**
@@ -107,6 +112,7 @@ export function parseExtraDataList(text: string): Map<string, string> {
  */
 export function parseCapacityMb(text: string): number | undefined {
   for (const line of text.split(/\r?\n/)) {
+    // Stryker disable next-line StringLiteral: a line without a value has no number either way
     const m = /^(\d+)\s+\S+$/.exec(valueOf(line) ?? '');
     if (m) return Number(m[1]);
   }
@@ -117,8 +123,9 @@ export function parseCapacityMb(text: string): number | undefined {
 export function attachedDisks(info: Map<string, string>): { controller: string; port: number; device: number; path: string; uuid: string }[] {
   const disks = [];
   for (const [key, uuid] of info) {
-    const m = /^(.+)-ImageUUID-(\d+)-(\d+)$/.exec(key);
+    const m = /(.+)-ImageUUID-(\d+)-(\d+)$/.exec(key);
     if (!m) continue;
+    // Stryker disable next-line StringLiteral: an image without its path line is no disk file either way
     const file = info.get(`${m[1]}-${m[2]}-${m[3]}`) ?? '';
     if (!/\.(vdi|vmdk|vhd)$/i.test(file)) continue;
     disks.push({ controller: m[1], port: Number(m[2]), device: Number(m[3]), path: file, uuid });

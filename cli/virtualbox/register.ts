@@ -139,6 +139,7 @@ export function registerVirtualBoxCommands(program: Command, ctx: CliContext): v
     .option(...LAB_OPTION)
     .action(async (name: string, snap: string, opts: { lab?: string }) => {
       await restoreSnapshot(new VBoxManage(), labOf(opts), name, snap, ctx.paths, ctx.out);
+      ctx.out(WAIT_AFTER_RESTORE);
     });
   program
     .command('reset')
@@ -146,11 +147,18 @@ export function registerVirtualBoxCommands(program: Command, ctx: CliContext): v
     .action(async () => {
       const vb = new VBoxManage();
       for (const node of ctx.config.nodes) await restoreSnapshot(vb, ctx.config.name, node.name, BOOTSTRAPPED_SNAPSHOT, ctx.paths, ctx.out);
+      ctx.out(WAIT_AFTER_RESTORE);
     });
 
   registerSeedCommand(program, ctx);
   registerDoctorCommand(program, ctx);
 }
+
+/**
+ * Restores only boot the VMs: the API keeps showing a restored node Ready from before for up to
+ * the grace period, so the wait for the nodes is kubelab start's (which checks their leases).
+ */
+const WAIT_AFTER_RESTORE = 'kubelab: the nodes boot now; the API may still show them Ready from before the restore. Wait until they are back with: npx kubelab start';
 
 /**
  * The network `network up` makes from its arguments (what Terraform planned), or undefined
