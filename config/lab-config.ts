@@ -230,9 +230,10 @@ export const labConfigSchema = z
   .superRefine((cfg, ctx) => {
     const subnet = parseCidr(cfg.network.cidr);
     if (!subnet) return;
+    // A network in a special range is refused on a line of its own; its addresses are not judged too.
+    const networkRefused = specialRangeOf(cfg.network.cidr) !== undefined;
     const checkAddress = (ip: string, path: (string | number)[], what: string) => {
-      if (!isIpv4(ip)) return;
-      if (specialRangeOf(`${ip}/32`)) return; // the network itself is refused for it already
+      if (!isIpv4(ip) || networkRefused) return;
       if (!subnetContains(subnet, ip)) {
         ctx.addIssue({ code: 'custom', path, message: `${what} must lie inside network.cidr ${cfg.network.cidr}` });
       } else if (ip === subnet.network || ip === subnet.broadcast) {

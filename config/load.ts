@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { isAlias, isMap, isNode, isScalar, parseDocument, visit } from 'yaml';
+import { isMap, isNode, isScalar, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_LAB_CONFIG } from './defaults';
 import { HostResources, LabConfig, configWarnings, labConfigSchema, localInstallerProblems, vmNodes, withNodeDefaults } from './lab-config';
@@ -108,9 +108,9 @@ export function parseConfigText(text: string, file: string): unknown {
   for (const err of doc.errors) {
     const where = `line ${lineOf(text, err.pos[0])}, column ${columnOf(text, err.pos[0])}`;
     if (err.code === 'DUPLICATE_KEY') {
-      const key = /^("(?:[^"\\]|\\.)*"|'[^']*'|[^:\s,}]+)/.exec(text.slice(err.pos[0]))?.[1] ?? 'a key';
-      problems.push(`${where}: the key ${key} appears twice in the same mapping; keep one (each key is allowed once)`);
-    } else problems.push(`cannot be parsed as ${file.endsWith('.json') ? 'JSON' : 'YAML'} at ${where}: ${err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`);
+      const key = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^:\s,}]+)/.exec(text.slice(err.pos[0]))?.[1];
+      problems.push(`${where}: ${key ? `the key ${key}` : 'an empty key'} appears twice in the same mapping; keep one (each key is allowed once)`);
+    } else problems.push(`cannot be parsed as ${file.endsWith('.json') ? 'JSON' : 'YAML'} at ${where}: ${err.message.split('\n')[0]}`); // prettyErrors: false, so no position of yaml's own in it
   }
   for (const warning of doc.warnings) {
     // An unknown tag (!foo) is dropped silently by the parser: the value would not mean what was written.
@@ -123,20 +123,21 @@ export function parseConfigText(text: string, file: string): unknown {
     Alias(_, alias) {
       // An alias must follow its anchor; the parser only finds out when it builds the value.
       if (alias.resolve(doc) === undefined) {
-        const at = alias.range ? `line ${lineOf(text, alias.range[0])}, column ${columnOf(text, alias.range[0])}: ` : '';
+        // Nodes parsed from text always carry their range.
+        const at = `line ${lineOf(text, alias.range![0])}, column ${columnOf(text, alias.range![0])}: `;
         problems.push(`${at}the alias *${alias.source} refers to no anchor &${alias.source} before it; write the value out (or define &${alias.source} first)`);
       }
     },
     Pair(_, pair) {
-      if (isScalar(pair.key) && pair.key.value === '<<' && isAlias(pair.value)) {
-        problems.push(`${pair.key.range ? `line ${lineOf(text, pair.key.range[0])}: ` : ''}the merge key << is not supported (YAML 1.2 has none); write the keys out`);
+      // YAML 1.1's merge key, of an alias (<<: *base) or written out (<<: { role: agent }).
+      if (isScalar(pair.key) && pair.key.value === '<<') {
+        problems.push(`line ${lineOf(text, pair.key.range![0])}: the merge key << is not supported (YAML 1.2 has none); write the keys out`);
         return;
       }
       if (isScalar(pair.key) && (pair.key.value === '__proto__' || pair.key.value === 'constructor' || pair.key.value === 'prototype')) {
-        const line = pair.key.range ? lineOf(text, pair.key.range[0]) : undefined;
-        problems.push(`${line ? `line ${line}: ` : ''}key "${String(pair.key.value)}" is not allowed (it is not a kubelab setting)`);
+        problems.push(`line ${lineOf(text, pair.key.range![0])}: key "${String(pair.key.value)}" is not allowed (it is not a kubelab setting)`);
       } else if (isNode(pair.key) && !isScalar(pair.key)) {
-        problems.push(`${pair.key.range ? `line ${lineOf(text, pair.key.range[0])}: ` : ''}a key must be plain text, not a list or mapping`);
+        problems.push(`line ${lineOf(text, pair.key.range![0])}: a key must be plain text, not a list or mapping`);
       }
     },
   });
@@ -207,6 +208,8 @@ const TYPE_WORDS: Record<string, string> = {
   number: 'a number',
   boolean: 'true or false',
   object: 'a mapping of keys',
+  // zod names a z.record's type "record" (registries.mirrors, registries.configs): to a user it is a mapping too.
+  record: 'a mapping of keys',
   array: 'a list',
 };
 
@@ -230,7 +233,7 @@ function formatIssue(issue: z.core.$ZodIssue, input: unknown): string {
  * The words for a problem the schema has no message of its own for (a mapping where a value
  * belongs, …): what is allowed, never the schema library's own text.
  */
-function fallbackMessage(issue: z.core.$ZodRawIssue): string {
+export function fallbackMessage(issue: z.core.$ZodRawIssue): string {
   switch (issue.code) {
     case 'invalid_type':
       return `must be ${TYPE_WORDS[issue.expected] ?? issue.expected}`;
