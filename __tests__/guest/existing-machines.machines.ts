@@ -15,9 +15,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { ensureLabKeyPair, readableKeyPair } from '../../cli/ssh/keys';
 import { labPaths } from '../../config/paths';
-import { makeProviderMirror } from '../terraform/terraform-lab';
 import { Booted, PlainMachine, PlainNetwork, bootPlainMachine, bridgeDown, bridgeUp, stopPlainMachine, waitForSsh } from './plain-machines';
-import { guestDescribe, runTimed, TimedRun } from './guest-lab';
+import { guestDescribe, labProjectEnv, runTimed, TimedRun } from './guest-lab';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const GUEST_DIR = process.env.KUBELAB_TEST_GUEST_DIR;
@@ -148,18 +147,7 @@ guestDescribe('existing-machines guest scenario', 'test:machines')('existing mac
     bridgeUp(NETWORK);
     const t0 = Date.now();
     machines.forEach((m, i) => booted.push(bootPlainMachine(GUEST_DIR!, root, NETWORK, m, i + 1)));
-    env = {
-      ...process.env,
-      HOME: path.join(root, 'home'),
-      KUBECONFIG: path.join(root, 'home', '.kube', 'config'),
-      TF_CLI_CONFIG_FILE: makeProviderMirror(root, { chartProviders: true }),
-      CHECKPOINT_DISABLE: '1',
-      TF_IN_AUTOMATION: '1',
-      NO_COLOR: '1',
-      npm_config_update_notifier: 'false',
-    };
-    delete env.TF_PLUGIN_CACHE_DIR;
-    delete env.NODE_EXTRA_CA_CERTS;
+    env = labProjectEnv(root);
     await Promise.all(booted.map((b) => waitForSsh(b.machine.address, BOOT_TIMEOUT_MS, b.serialLog)));
     for (const m of machines) expect(await onMachine(m.name, 'cloud-init status --wait >/dev/null; cloud-init status')).toContain('status: done');
     timings.push(['boot both machines to SSH and cloud-init done', Math.round((Date.now() - t0) / 1000)]);

@@ -5,6 +5,7 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as path from 'path';
 import { UBUNTU_OVA_FILE } from '../../cli/image/ubuntu-image';
+import { makeProviderMirror } from '../terraform/terraform-lab';
 
 const REPO = path.resolve(__dirname, '..', '..');
 
@@ -139,4 +140,27 @@ const RUN_CLI = `require(${JSON.stringify(path.join(REPO, 'bin', 'run-ts.js'))})
 /** node's arguments that run `kubelab <args>` from this checkout's TypeScript in `project`. */
 export function kubelabNodeArgs(args: string[], project: string): string[] {
   return ['-e', RUN_CLI, JSON.stringify(args), project];
+}
+
+/**
+ * The environment `npm run up` / `down` and kubelab run in for a lab project under `root`: HOME and
+ * KUBECONFIG inside root, Terraform's providers from a filesystem mirror of stand-ins (null; kubernetes
+ * and helm accept their configuration and serve nothing; the registry is not reachable here), no colour,
+ * no update checks, and no plugin cache or extra CA from the machine running the tests.
+ */
+export function labProjectEnv(root: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOME: path.join(root, 'home'),
+    KUBECONFIG: path.join(root, 'home', '.kube', 'config'),
+    TF_CLI_CONFIG_FILE: makeProviderMirror(root, { chartProviders: true }),
+    CHECKPOINT_DISABLE: '1',
+    TF_IN_AUTOMATION: '1',
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+    npm_config_update_notifier: 'false',
+  };
+  delete env.NODE_EXTRA_CA_CERTS;
+  delete env.TF_PLUGIN_CACHE_DIR;
+  return env;
 }

@@ -8,8 +8,8 @@ import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
-import { makeLabProject, makeProviderMirror } from '../terraform/terraform-lab';
-import { killLeftoverGuests, qemuVirtualBox, serveGuestImage, standInK3sInstaller } from './guest-lab';
+import { makeLabProject } from '../terraform/terraform-lab';
+import { killLeftoverGuests, labProjectEnv, qemuVirtualBox, serveGuestImage, standInK3sInstaller } from './guest-lab';
 
 /** A node of a lab these suites stand up. */
 export interface GuestNode {
@@ -54,23 +54,13 @@ export async function startJoinedLab(prefix: string, guestDir: string, configure
  */
 function joinedLabEnv(root: string, guestDir: string, imageBaseUrl: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...labProjectEnv(root),
     ...qemuVirtualBox(root, guestDir),
     KUBELAB_IMAGE_BASE_URL: imageBaseUrl,
     XDG_CACHE_HOME: path.join(root, 'cache'),
-    HOME: path.join(root, 'home'),
-    KUBECONFIG: path.join(root, 'home', '.kube', 'config'),
-    TF_CLI_CONFIG_FILE: makeProviderMirror(root, { chartProviders: true }),
-    CHECKPOINT_DISABLE: '1',
-    TF_IN_AUTOMATION: '1',
-    NO_COLOR: '1',
-    FORCE_COLOR: '0',
-    npm_config_update_notifier: 'false',
     // Under emulation on a busy machine a first boot can take far longer than kubelab's default 15 minutes.
     KUBELAB_VM_TIMEOUT: '45m',
   };
-  delete env.NODE_EXTRA_CA_CERTS;
-  delete env.TF_PLUGIN_CACHE_DIR;
   fs.mkdirSync(path.join(root, 'home'), { recursive: true });
   return env;
 }
