@@ -9,10 +9,12 @@
  * pkg/controller/nodelifecycle/node_lifecycle_controller.go). The kubelet's lease controller renews
  * the Lease every 10 s while it runs (k8s.io/component-helpers apimachinery/lease/controller.go at
  * v0.36.3: sync sets spec.renewTime to the kubelet's clock; k8s.io/kubelet config/v1beta1 at v0.36.3:
- * "The lease is currently renewed every 10s"). A renewal after our first look is one made by a
- * kubelet that runs now. Comparing the lease with its own earlier value, not with this host's clock,
- * keeps a guest clock that runs ahead or behind out of it; it costs at most one renewal (10 s) when
- * the kubelet was already back at the first look.
+ * "The lease is currently renewed every 10s"). Only the node's kubelet writes its Lease, so a
+ * renewTime that differs from the one at our first look was written by a kubelet that runs now.
+ * Any difference counts, not only a later time: the stamp is the guest's clock, which goes back
+ * when a snapshot with memory is restored or a clock that ran ahead is corrected at boot, and this
+ * host's clock plays no part. It costs at most one renewal (10 s) when the kubelet was already back
+ * at the first look.
  */
 /** Where kubelets keep their heartbeat Leases, one named after each node (k8s.io/api core/v1 NamespaceNodeLease). */
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
@@ -47,7 +49,7 @@ export class NodeReturn {
       if (!s || s.ready === undefined) return { name, back: false, text: 'not joined' };
       if (!s.ready) return { name, back: false, text: 'NotReady' };
       const before = this.firstLook!.get(name);
-      const renewed = s.leaseRenewedMs !== undefined && (before === undefined || s.leaseRenewedMs > before);
+      const renewed = s.leaseRenewedMs !== undefined && s.leaseRenewedMs !== before;
       return { name, back: renewed, text: renewed ? 'Ready' : 'Ready, lease not renewed yet' };
     });
     return { back: nodes.every((n) => n.back), nodes };
