@@ -158,7 +158,7 @@ export function registerVirtualBoxCommands(program: Command, ctx: CliContext): v
  * Restores only boot the VMs: the API keeps showing a restored node Ready from before for up to
  * the grace period, so the wait for the nodes is kubelab start's (which checks their leases).
  */
-const WAIT_AFTER_RESTORE = 'kubelab: the nodes boot now; the API may still show them Ready from before the restore. Wait until they are back with: npx kubelab start';
+const WAIT_AFTER_RESTORE = 'kubelab: the nodes start now; the API may still show them Ready from before the restore. Wait until they are back with: npx kubelab start';
 
 /**
  * The network `network up` makes from its arguments (what Terraform planned), or undefined
