@@ -214,8 +214,21 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
       expect(message).toMatch(/restart the VM: npx kubelab vm stop w1 --force, then npx kubelab vm start w1$/);
     });
 
-    test('VM paused: the state VirtualBox reports is named, and how to restart it', async () => {
-      expect(await silentW1('paused')).toMatch(/VirtualBox says its VM kubelab-w1 is paused, not running\. Restart it: npx kubelab vm stop w1 --force, then npx kubelab vm start w1, then run npm run up again$/);
+    test('VM paused: resume it; never a forced power-off (a cut power can damage a server\'s etcd)', async () => {
+      const message = await silentW1('paused');
+      expect(message).toMatch(/its VM kubelab-w1 is paused\. Resume it in VirtualBox Manager/);
+      expect(message).toMatch(/then run npm run up again$/);
+      expect(message).not.toMatch(/--force/);
+    });
+
+    test('VM in a guru meditation (a crashed guest): restart it', async () => {
+      expect(await silentW1('gurumeditation')).toMatch(/VirtualBox says its VM kubelab-w1 is gurumeditation: the guest crashed\. Restart it: npx kubelab vm stop w1 --force, then npx kubelab vm start w1, then run npm run up again$/);
+    });
+
+    test('VM in the middle of a VirtualBox operation (a snapshot being taken): wait for it, not a forced power-off', async () => {
+      const message = await silentW1('livesnapshotting');
+      expect(message).toMatch(/VirtualBox is busy with its VM kubelab-w1 \(livesnapshotting\)\. Wait until that ends, then run npm run up again$/);
+      expect(message).not.toMatch(/--force/);
     });
 
     test('no VM: create it', async () => {

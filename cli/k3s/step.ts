@@ -142,7 +142,7 @@ export async function runK3sStep(ctx: CliContext, role: 'server' | 'agent', node
 /**
  * Stops at once when a node's SSH port is silent instead of waiting out the login timeout, and
  * says what to do from what VirtualBox reports about the node's VM: gone, off, running but silent
- * (still booting, or stuck), or in another state.
+ * (still booting, or stuck), paused, crashed (guru meditation), or busy with an operation.
  */
 async function requireAnswering(ctx: CliContext, node: LabNode, ms: number): Promise<void> {
   const target = labNodeSshTarget(node);
@@ -174,7 +174,15 @@ async function requireAnswering(ctx: CliContext, node: LabNode, ms: number): Pro
         `Run npm run up again in a minute; if it stays silent, restart the VM: ${restart}`,
     );
   }
-  throw new KubelabError(`${silent}: VirtualBox says its VM ${vm} is ${state}, not running. Restart it: ${restart}, then run npm run up again`);
+  // A paused VM or one VirtualBox is busy with (taking a snapshot, saving…) is fine once resumed or
+  // done: a forced power-off there would cut a server's etcd short for nothing.
+  if (state === 'paused') {
+    throw new KubelabError(`${silent}: its VM ${vm} is paused. Resume it in VirtualBox Manager, then run npm run up again`);
+  }
+  if (state === 'gurumeditation') {
+    throw new KubelabError(`${silent}: VirtualBox says its VM ${vm} is ${state}: the guest crashed. Restart it: ${restart}, then run npm run up again`);
+  }
+  throw new KubelabError(`${silent}: VirtualBox is busy with its VM ${vm} (${state}). Wait until that ends, then run npm run up again`);
 }
 
 async function retryOnDroppedConnection(ctx: CliContext, nodeName: string, timing: K3sStepTiming, attempt: () => Promise<void>): Promise<void> {
