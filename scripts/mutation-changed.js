@@ -142,9 +142,14 @@ if (dirty) {
 }
 
 if (!fs.existsSync(report)) {
-  // Stryker writes no report when the lines given hold no mutant (a comment, an import).
-  console.log('test:mutation: no mutants in what the change touched; nothing to judge');
-  process.exit(0);
+  // Stryker writes no report when the lines given hold no mutant (a comment, an import). A whole
+  // module always holds some: no report for one means Stryker did not judge it, which must not pass.
+  if (targets.every((t) => /:\d+-\d+$/.test(t))) {
+    console.log('test:mutation: no mutants in the lines the change wrote; nothing to judge');
+    process.exit(0);
+  }
+  console.error(`test:mutation: Stryker wrote no report (${path.relative(root, report)}) for ${targets.join(', ')}`);
+  process.exit(1);
 }
 const counted = { Killed: 'killed', Timeout: 'killed', Survived: 'survived', NoCoverage: 'survived' };
 let failed = 0;

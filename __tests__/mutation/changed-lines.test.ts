@@ -1,4 +1,4 @@
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -56,5 +56,44 @@ describe('the lines a change wrote, from git diff -U0', () => {
 
   test('no change: no range', () => {
     expect(changedLineRanges('')).toEqual([]);
+  });
+});
+
+/**
+ * The gate run end to end in a scratch copy, with a Stryker that ends well but writes no report
+ * (a reporter or path changed): a whole gated module with no verdict must fail the gate.
+ */
+describe('the mutation gate when Stryker writes no report', () => {
+  let root: string;
+  const git = (...args: string[]) => execFileSync('git', ['-C', root, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { encoding: 'utf8' });
+  beforeAll(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-gate-'));
+    fs.chmodSync(root, 0o755); // the gate checks that user nobody can read the clone
+    const src = path.resolve(__dirname, '..', '..');
+    for (const f of ['scripts/mutation-changed.js', 'package.json']) {
+      fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+      fs.copyFileSync(path.join(src, f), path.join(root, f));
+    }
+    // STAND-INs: the namespace wrapper runs its command as it is; Stryker exits 0 and writes nothing.
+    fs.mkdirSync(path.join(root, '__tests__', 'support'), { recursive: true });
+    fs.writeFileSync(path.join(root, '__tests__', 'support', 'in-loopback-netns.js'), "const r = require('child_process').spawnSync(process.argv[3], process.argv.slice(4)); process.exit(r.status ?? 1);\n");
+    fs.mkdirSync(path.join(root, 'node_modules', '.bin'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'node_modules', '.bin', 'stryker'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(root, '.gitignore'), 'node_modules\n');
+    fs.mkdirSync(path.join(root, 'config'));
+    fs.writeFileSync(path.join(root, 'config', 'registries.ts'), 'export const a = 1;\n');
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-qm', 'before');
+    fs.writeFileSync(path.join(root, 'config', 'registries.ts'), 'export const a = 2;\n');
+    git('commit', '-qam', 'a gated module changed');
+  });
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  test('fails and says that Stryker wrote no report', () => {
+    const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'mutation-changed.js'), 'HEAD~1'], { cwd: root, encoding: 'utf8' });
+    expect(r.stdout).toContain('mutating config/registries.ts');
+    expect(r.stderr).toMatch(/Stryker wrote no report .* for config\/registries\.ts/);
+    expect(r.status).toBe(1);
   });
 });
