@@ -149,6 +149,7 @@ export function parseConfigText(text: string, file: string): unknown {
     throw new ConfigError(file, [`must be a mapping of keys (like name:, nodes:), not ${describe(doc.toJS())}`]);
   }
   try {
+    // Stryker disable next-line ObjectLiteral: equivalent: yaml 2.9.1's toJS takes 100 when not told (dist/doc/Document.js); written out so an upgrade cannot lift the guard unseen
     return doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
     // yaml's guard against an "alias bomb" (a few lines that expand to millions of values).
@@ -248,8 +249,9 @@ export function fallbackMessage(issue: z.core.$ZodRawIssue): string {
   }
 }
 
+/** A field's path as written in the config (`nodes[1].ip`); every problem is in a field (the top level is always a mapping). */
 function formatPath(p: readonly PropertyKey[]): string {
-  return p.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '') || '(top level)';
+  return p.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
 }
 
 function valueAt(input: unknown, p: readonly PropertyKey[]): unknown {
@@ -279,13 +281,12 @@ function mappingsIn(schema: z.ZodType, at = ''): [string, string[]][] {
 }
 
 /**
- * For a key written under the wrong parent (an indentation slip): where it does belong.
- * "" when it belongs nowhere (a typo) or could be a typo of a key allowed here.
+ * For a key written under the wrong parent (an indentation slip): where it does belong
+ * (never where it is: it is unknown there). "" when it belongs nowhere (a typo).
  */
 function whereKeyBelongs(key: string, at: readonly PropertyKey[]): string {
-  const here = at.map((k) => (typeof k === 'number' ? '[]' : `.${String(k)}`)).join('').replace(/^\./, '');
   const places = mappingsIn(labConfigSchema)
-    .filter(([p, keys]) => p !== here && keys.includes(key))
+    .filter(([, keys]) => keys.includes(key))
     .map(([p]) => p);
   if (places.length === 0) return '';
   if (places.length === 1 && places[0] === '') return `; ${key} belongs at the top level: move it out of ${formatPath(at)}, to the start of the line`;
@@ -295,7 +296,8 @@ function whereKeyBelongs(key: string, at: readonly PropertyKey[]): string {
 }
 
 function unwrap(schema: z.ZodType): z.ZodType {
-  return schema instanceof z.ZodOptional || schema instanceof z.ZodDefault ? unwrap(schema.unwrap() as z.ZodType) : schema;
+  // The schema has optional fields, no defaults (those come from config/defaults.ts, merged in before).
+  return schema instanceof z.ZodOptional ? unwrap(schema.unwrap() as z.ZodType) : schema;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
