@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { agentNodes, findNode, vmName } from '../../config/lab-config';
 import { loadLabConfig, resolveLabConfig } from '../../config/load';
+import { PINNED } from '../../config/versions';
 import { problemsOf } from '../support/config-problems';
 
 const node = (name: string, role: string, ip: string, extra: object = {}) => ({ name, role, ip, ...extra });
@@ -120,5 +122,91 @@ describe('the config file', () => {
     const dir = project();
     fs.writeFileSync(path.join(dir, 'kubelab.config.yaml'), '');
     expect(() => loadLabConfig(dir)).toThrow(/kubelab\.config\.yaml is not a valid kubelab configuration:\n {2}- is empty; .*delete it to use the built-in default/);
+  });
+});
+
+describe('warnings at their edges', () => {
+  const warningsFor = (overrides: object, host = { cpus: 64, memoryMb: 1_048_576 }) => resolveLabConfig(overrides, 'kubelab.config.yaml', { host }).warnings;
+
+  test('a node with as many CPUs as the host is fine; one more is said', () => {
+    expect(warningsFor({}, { cpus: 2, memoryMb: 1_048_576 })).toEqual([]);
+    expect(warningsFor({ nodes: threeNodes({ 2: { cpus: 3 } }) }, { cpus: 2, memoryMb: 1_048_576 })).toEqual([
+      "nodes w2: cpus 3 is more than this host's 2 logical CPUs; VirtualBox may refuse to start the VM. Give it at most 2.",
+    ]);
+  });
+
+  test('memory: the nodes may take all but 2048 MB of the host; 1 MB more is said', () => {
+    // The default lab: three nodes of 2048 MB, 6144 MB in all.
+    expect(warningsFor({}, { cpus: 64, memoryMb: 6144 + 2048 })).toEqual([]);
+    expect(warningsFor({}, { cpus: 64, memoryMb: 6144 + 2047 })).toEqual([
+      'the nodes ask for 6144 MB of memory in all; this host has 8191 MB, and about 2048 MB should stay free for it. Expect swapping or VMs that fail to start: lower nodes[].memoryMb or use fewer agents.',
+    ]);
+  });
+
+  test("a node address in VirtualBox's DHCP range of a /24 (.100 and up) is said; .99 and other prefixes are not", () => {
+    expect(warningsFor({ nodes: threeNodes({ 1: { ip: '192.168.56.99' }, 2: { ip: '192.168.56.100' } }) })).toEqual([
+      "nodes w2: ip 192.168.56.100 is in the range VirtualBox's default DHCP server leases (.100 and up); a DHCP lease could collide with it. Prefer an address below .100.",
+    ]);
+    expect(warningsFor({ network: { cidr: '192.168.56.0/23', hostIp: '192.168.56.1' }, nodes: threeNodes({ 2: { ip: '192.168.57.150' } }) })).toEqual([]);
+  });
+
+  test("every component's chart version other than its pin is said; the dashboard's pin is its kind's", () => {
+    const metrics = warningsFor({ components: { metricsServer: { chartVersion: '0.0.1' } } });
+    expect(metrics).toEqual([expect.stringMatching(/^components\.metricsServer\.chartVersion 0\.0\.1 is not the pinned \d+\.\d+\.\d+: /)]);
+    // The two dashboards' pins (config/versions.ts) as input: each kind warns about the other's, not its own.
+    const { headlamp, kubernetesDashboard } = PINNED.charts;
+    expect(warningsFor({ components: { dashboard: { kind: 'kubernetes-dashboard', chartVersion: kubernetesDashboard.version } } })).toEqual([]);
+    expect(warningsFor({ components: { dashboard: { kind: 'kubernetes-dashboard', chartVersion: headlamp.version } } })).toEqual([
+      expect.stringMatching(new RegExp(`^components\\.dashboard\\.chartVersion ${headlamp.version.replace(/\./g, '\\.')} is not the pinned ${kubernetesDashboard.version.replace(/\./g, '\\.')}:`)),
+    ]);
+  });
+
+  test('an HA server of exactly 4096 MB (the sizing guide) gets no etcd warning; 4095 does', () => {
+    const ha = (memoryMb: number) => [node('cp1', 'server', '192.168.56.10', { memoryMb }), node('cp2', 'server', '192.168.56.11', { memoryMb: 4096 }), node('cp3', 'server', '192.168.56.12', { memoryMb: 4096 })];
+    expect(warningsFor({ nodes: ha(4096) })).toEqual([]);
+    expect(warningsFor({ nodes: ha(4095) })).toEqual([expect.stringMatching(/^nodes cp1: memoryMb 4095 is below the 4096 MB K3s's server sizing guide lists/)]);
+  });
+});
+
+describe('rules between keys', () => {
+  test('an existing machine may be named base (no base VM is cloned for it); localhost never', () => {
+    const host = (name: string) => [{ name, role: 'server', host: { address: '10.20.0.11', user: 'ubuntu' } }];
+    expect(resolveLabConfig({ nodes: host('base') }).config.nodes[0].name).toBe('base');
+    expect(problemsOf({ nodes: host('localhost') })).toEqual([expect.stringMatching(/^nodes\[0\]\.name = "localhost": is reserved: /)]);
+  });
+
+  test('two existing machines of one name: the second is named', () => {
+    const nodes = [{ name: 'pi1', role: 'server', host: { address: '10.20.0.11', user: 'ubuntu' } }, { name: 'pi1', role: 'agent', host: { address: '10.20.0.12', user: 'ubuntu' } }];
+    expect(problemsOf({ nodes })).toEqual(['nodes[1].name = "pi1": is already used by nodes[0]; node names must be unique']);
+  });
+
+  test('a local installer needs the script as much as the binary', () => {
+    for (const installer of [{ source: 'local', binary: 'airgap/k3s' }, { source: 'local', script: 'airgap/install.sh' }]) {
+      expect(problemsOf({ k3s: { installer } })).toEqual(['k3s.installer: with source: local needs both binary (the k3s binary) and script (install.sh) paths']);
+    }
+  });
+
+  test('the HPA demo needs metrics-server as much as the ingress', () => {
+    expect(problemsOf({ components: { metricsServer: { enabled: false } } })).toEqual([
+      'components.hpaDemo.enabled = true: needs components.ingress.enabled and components.metricsServer.enabled: true (the HPA reads CPU from metrics-server; the demo is reached through the ingress)',
+    ]);
+  });
+});
+
+describe('what the config yields', () => {
+  const { config } = resolveLabConfig({ name: 'lab2', nodes: threeNodes({ 1: { cpus: 3, memoryMb: 3072, diskGb: 30 } }) });
+
+  test('nodes by role, sizes given or defaulted, VM names prefixed by the lab', () => {
+    expect(agentNodes(config).map((n) => n.name)).toEqual(['w1', 'w2']);
+    expect(config.nodes.map((n) => [n.name, n.cpus, n.memoryMb, n.diskGb])).toEqual([
+      ['cp1', 2, 2048, 20],
+      ['w1', 3, 3072, 30],
+      ['w2', 2, 2048, 20],
+    ]);
+    expect(vmName(config, findNode(config, 'w2'))).toBe('lab2-w2');
+  });
+
+  test('a node that is not there: one line naming it and the nodes there are', () => {
+    expect(() => findNode(config, 'w9')).toThrow(new Error("No node named 'w9' in the lab config; the nodes are: cp1, w1, w2."));
   });
 });
