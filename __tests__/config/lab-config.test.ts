@@ -210,3 +210,39 @@ describe('what the config yields', () => {
     expect(() => findNode(config, 'w9')).toThrow(new Error("No node named 'w9' in the lab config; the nodes are: cp1, w1, w2."));
   });
 });
+
+describe('names and networks others use', () => {
+  const host = (name: string, address: string, extra: object = {}) => ({ name, role: 'server', host: { address, user: 'ubuntu' }, ...extra });
+
+  test('a VM named base or localhost: why, with the lab name where it matters', () => {
+    expect(problemsOf({ name: 'lab2', nodes: threeNodes({ 2: { name: 'base' } }) })).toEqual([
+      'nodes[2].name = "base": is reserved: the VM lab2-base is the base image every node is cloned from; allowed: any other hostname, e.g. cp1, w1',
+    ]);
+    expect(problemsOf({ nodes: threeNodes({ 1: { name: 'localhost' } }) })).toEqual([
+      'nodes[1].name = "localhost": is reserved: every system resolves localhost to itself (127.0.0.1), so no other machine could be reached by that name; allowed: any other hostname, e.g. cp1, w1',
+    ]);
+  });
+
+  test("an existing machine may sit in 10.0.2.0/24 (VirtualBox NAT is only the VMs'), not in K3s's service network", () => {
+    expect(resolveLabConfig({ nodes: [host('pi1', '10.0.2.50')] }).config.nodes[0].ip).toBe('10.0.2.50');
+    expect(problemsOf({ nodes: [host('pi1', '10.43.0.5')] })).toEqual([expect.stringMatching(/^nodes\[0\]\.host\.address = "10\.43\.0\.5": is inside 10\.43\.0\.0\/16 \(.*[Ss]ervice.*\); K3s cannot reach a node there/)]);
+  });
+
+  test('a network over two taken ones names both, joined by "and"', () => {
+    const nodes = [node('cp1', 'server', '10.42.0.10')];
+    expect(problemsOf({ network: { cidr: '10.42.0.0/15', hostIp: '10.42.0.1' }, nodes })).toEqual([
+      expect.stringMatching(/^network\.cidr = "10\.42\.0\.0\/15": overlaps 10\.42\.0\.0\/16 \([^)]*\) and 10\.43\.0\.0\/16 \([^)]*\); pick a network outside all of them/),
+    ]);
+  });
+
+  test('an existing machine with VM sizes: a line for each size', () => {
+    expect(problemsOf({ nodes: [host('pi1', '10.20.0.11', { cpus: 4, diskGb: 40 })] })).toEqual([
+      'nodes[0].cpus = 4: node pi1 is an existing host, which has the size it has; remove cpus (it sizes VMs only)',
+      'nodes[0].diskGb = 40: node pi1 is an existing host, which has the size it has; remove diskGb (it sizes VMs only)',
+    ]);
+  });
+
+  test('the smallest sizes the schema allows are still held to the K3s minimum', () => {
+    expect(problemsOf({ nodes: threeNodes({ 0: { memoryMb: 1 } }) })).toEqual(['nodes[0].memoryMb = 1: is below the K3s minimum for a server: at least 2048 MB (memoryMb: 2048)']);
+  });
+});
