@@ -124,7 +124,9 @@ const mapping = (keys: string) => ({ message: `must be a mapping with the keys $
 export const labConfigSchema = z
   .strictObject({
     /** Lab name: VirtualBox group, VM name prefix, kubeconfig cluster/context/user name. */
-    name: text(LAB_NAME_MESSAGE)
+    // The pattern refuses an empty name too: one line for it, not a second from a length check.
+    name: z
+      .string({ message: LAB_NAME_MESSAGE })
       .regex(LAB_NAME, { message: LAB_NAME_MESSAGE })
       .refine((v) => !RESERVED_LAB_NAMES.has(v), { error: (issue) => `is reserved: ${RESERVED_LAB_NAMES.get(issue.input as string)}; pick another name, like kubelab` }),
     network: z.strictObject(

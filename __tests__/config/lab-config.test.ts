@@ -246,3 +246,45 @@ describe('names and networks others use', () => {
     expect(problemsOf({ nodes: threeNodes({ 0: { memoryMb: 1 } }) })).toEqual(['nodes[0].memoryMb = 1: is below the K3s minimum for a server: at least 2048 MB (memoryMb: 2048)']);
   });
 });
+
+describe('what each pattern lets through, at its edges', () => {
+  const accepted = (overrides: object) => expect(problemsOf.bind(null, overrides)).toThrow('expected the config to be rejected');
+  const refused = (overrides: object, line: RegExp) => expect(problemsOf(overrides)).toEqual([expect.stringMatching(line)]);
+
+  test('a node name: 1 to 63 characters (RFC 1123 label), a letter or digit at each end', () => {
+    for (const name of ['a', '7', 'w-1', `a${'b'.repeat(61)}c`]) accepted({ nodes: threeNodes({ 1: { name } }) });
+    for (const name of [`a${'b'.repeat(62)}c`, '-w1', 'w1-', 'w1.lab', 'w 1']) refused({ nodes: threeNodes({ 1: { name } }) }, /^nodes\[1\]\.name = ".*": a node name must be a valid hostname/);
+  });
+
+  test('a lab name: 1 to 31 characters, a letter first, a letter or digit last', () => {
+    for (const name of ['a', 'a1', 'my-lab', `a${'b'.repeat(29)}c`]) accepted({ name });
+    for (const name of [`a${'b'.repeat(30)}c`, '1lab', '-lab', 'lab-', 'my_lab', 'my lab', '']) refused({ name }, /^name = ".*": must start with a lower-case letter/);
+  });
+
+  test('a K3s version: a release tag, release candidates too, numbers of any length', () => {
+    for (const version of ['v1.36.4+k3s1', 'v10.360.41-rc12+k3s23']) accepted({ k3s: { version } });
+    for (const version of ['v1.36.4', 'v1.36+k3s1', 'xv1.36.4+k3s1', 'v1.36.4+k3s1x', 'v1.36.4-beta1+k3s1', 'v1.36.4-rc+k3s1', 'v1.36.4+k3s']) {
+      refused({ k3s: { version } }, /^k3s\.version = ".*": must be a K3s release tag like v1\.36\.4\+k3s1$/);
+    }
+  });
+
+  test('a chart version: exact, with a pre-release or build suffix allowed', () => {
+    for (const chartVersion of ['1.2.3', '10.20.30', '1.2.3-rc.1', '1.2.3+build-7']) accepted({ components: { ingress: { chartVersion } } });
+    for (const chartVersion of ['1.2', '^1.2.3', '1.2.3.', '1.2.3-', '1.2.3_x', 'v1.2.3', '1.2.3 ']) {
+      refused({ components: { ingress: { chartVersion } } }, /^components\.ingress\.chartVersion = ".*": must be an exact chart version like 1\.2\.3/);
+    }
+  });
+
+  test('a noProxy entry: *, a host, a .domain, an address or a CIDR network', () => {
+    for (const entry of ['*', 'proxy', 'Build-01', '.corp.example', 'a.b.c', '10.1.2.3', '10.0.0.0/8', '172.16.0.0/12']) accepted({ proxy: { http: 'http://p.example:3128', noProxy: [entry] } });
+    for (const entry of ['*.corp', 'a..b', '.', 'a.', 'my host', '10.0.0.0/123', 'http://x', '10.0.0.0/8/8']) {
+      refused({ proxy: { http: 'http://p.example:3128', noProxy: [entry] } }, /^proxy\.noProxy\[0\] = ".*": must be a host name, a \.domain, an IPv4 address or a CIDR network$/);
+    }
+  });
+
+  test('an air-gap images file: any suffix K3s unpacks, in any case', () => {
+    const installer = (images: string) => ({ k3s: { installer: { source: 'local', binary: 'airgap/k3s', script: 'airgap/install.sh', images } } });
+    for (const images of ['i.tar', 'i.tar.lz4', 'i.tar.bz2', 'i.tbz', 'i.tar.gz', 'i.tgz', 'i.tar.zst', 'I.TZST']) accepted(installer(images));
+    refused(installer('i.zip'), /^k3s\.installer\.images = "i\.zip": must end in \.tar, \.tar\.lz4, .*, \.tzst: K3s picks how to unpack it by that suffix/);
+  });
+});
