@@ -98,7 +98,8 @@ const proxyUrl = (key: string) =>
         code: 'custom',
         message: 'must not hold a user name or password: it would be written into the VMs and Terraform state; use a proxy that allows the lab by address',
       });
-    } else if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+    } else if (url.pathname !== '/' || url.search || url.hash) {
+      // An http(s) URL's path is never empty (WHATWG URL): "/" when none was written.
       ctx.addIssue({ code: 'custom', message: 'must be only scheme, host and port, like http://proxy.example.com:3128' });
     }
   });

@@ -288,3 +288,20 @@ describe('what each pattern lets through, at its edges', () => {
     refused(installer('i.zip'), /^k3s\.installer\.images = "i\.zip": must end in \.tar, \.tar\.lz4, .*, \.tzst: K3s picks how to unpack it by that suffix/);
   });
 });
+
+describe('a proxy URL: scheme, host and port only', () => {
+  const proxyProblems = (proxy: object) => problemsOf({ proxy });
+  test('http and https proxies are taken, with or without a trailing /', () => {
+    expect(resolveLabConfig({ proxy: { http: 'https://p.example:3128/', https: 'http://p.example' } }).config.proxy).toEqual({ http: 'https://p.example:3128/', https: 'http://p.example' });
+  });
+
+  test.each<[string, object, string]>([
+    ['a path', { http: 'http://p.example:3128/proxy' }, 'proxy.http = "http://p.example:3128/proxy": must be only scheme, host and port, like http://proxy.example.com:3128'],
+    ['a query', { http: 'http://p.example:3128?x=1' }, 'proxy.http = "http://p.example:3128?x=1": must be only scheme, host and port, like http://proxy.example.com:3128'],
+    ['a fragment', { http: 'http://p.example:3128#x' }, 'proxy.http = "http://p.example:3128#x": must be only scheme, host and port, like http://proxy.example.com:3128'],
+    ['another scheme, on https', { http: 'http://p.example:3128', https: 'socks5://p.example:1080' }, 'proxy.https = "socks5://p.example:1080": must start with http:// or https:// (the scheme the https proxy itself speaks)'],
+    ['not a URL, on https', { http: 'http://p.example:3128', https: 'p.example' }, 'proxy.https = "p.example": must be a proxy URL like http://proxy.example.com:3128'],
+  ])('%s: one line saying what is allowed', (_what, proxy, line) => {
+    expect(proxyProblems(proxy)).toEqual([line]);
+  });
+});
