@@ -79,7 +79,8 @@ const wholeNumber = (what: string, { min, max }: { min: number; max: number }, u
   const error = (issue: { input?: unknown }) => message + numberHint(what, issue.input, unit);
   return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
 };
-const text = (message: string) => z.string({ message }).min(1, { message });
+/** Text of at least one character; empty text is that one line, not a second from a check after it (a pattern, a suffix). */
+const text = (message: string) => z.string({ message }).min(1, { message, abort: true });
 
 /** `proxy.http` / `proxy.https`: where the VMs (apt, curl, K3s, containerd) reach the internet. */
 const proxyUrl = (key: string) =>
@@ -125,9 +126,7 @@ const mapping = (keys: string) => ({ message: `must be a mapping with the keys $
 export const labConfigSchema = z
   .strictObject({
     /** Lab name: VirtualBox group, VM name prefix, kubeconfig cluster/context/user name. */
-    // The pattern refuses an empty name too: one line for it, not a second from a length check.
-    name: z
-      .string({ message: LAB_NAME_MESSAGE })
+    name: text(LAB_NAME_MESSAGE)
       .regex(LAB_NAME, { message: LAB_NAME_MESSAGE })
       .refine((v) => !RESERVED_LAB_NAMES.has(v), { error: (issue) => `is reserved: ${RESERVED_LAB_NAMES.get(issue.input as string)}; pick another name, like kubelab` }),
     network: z.strictObject(

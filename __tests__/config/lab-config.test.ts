@@ -305,3 +305,28 @@ describe('a proxy URL: scheme, host and port only', () => {
     expect(proxyProblems(proxy)).toEqual([line]);
   });
 });
+
+describe('a value of the wrong kind: what belongs there, in our words', () => {
+  test.each<[string, object, string]>([
+    ['image as text', { image: 'noble' }, 'image = "noble": must be a mapping with the keys release'],
+    ['k3s as text', { k3s: 'v1.36.4+k3s1' }, 'k3s = "v1.36.4+k3s1": must be a mapping with the keys version, installer and embeddedRegistry'],
+    ['the installer as text', { k3s: { installer: 'online' } }, 'k3s.installer = "online": must be a mapping with the keys source, binary, script, images'],
+    ['proxy as text', { proxy: 'http://p.example:3128' }, 'proxy = "http://p.example:3128": must be a mapping with the keys http, https, noProxy'],
+    ['components as a list', { components: [] }, 'components = a list: must be a mapping with the keys ingress, metricsServer, dashboard, hpaDemo'],
+    ['the ingress switch as a boolean', { components: { ingress: true } }, 'components.ingress = true: must be a mapping with the keys enabled, chartVersion'],
+    ['metrics-server as a boolean', { components: { metricsServer: false } }, 'components.metricsServer = false: must be a mapping with the keys enabled, chartVersion'],
+    ['the dashboard as text', { components: { dashboard: 'headlamp' } }, 'components.dashboard = "headlamp": must be a mapping with the keys enabled, kind, chartVersion'],
+    ['a node ip as a number', { nodes: threeNodes({ 1: { ip: 11 } }) }, 'nodes[1].ip = 11: must be an IPv4 address like 192.168.56.10'],
+    ['the binary path as a number', { k3s: { installer: { source: 'local', binary: 5, script: 'install.sh' } } }, 'k3s.installer.binary = 5: must be the path of the k3s binary, relative to the project'],
+    ['the script path empty', { k3s: { installer: { source: 'local', binary: 'k3s', script: '' } } }, 'k3s.installer.script = "": must be the path of install.sh, relative to the project'],
+    ['the images path empty', { k3s: { installer: { source: 'local', binary: 'k3s', script: 'install.sh', images: '' } } }, 'k3s.installer.images = "": must be the path of the air-gap images tarball, relative to the project'],
+    ['embeddedRegistry as text', { k3s: { embeddedRegistry: 'yes' } }, 'k3s.embeddedRegistry = "yes": must be true or false'],
+    ['a proxy URL as a number', { proxy: { http: 3128 } }, 'proxy.http = 3128: must be a proxy URL like http://proxy.example.com:3128'],
+    ['a noProxy entry as a number', { proxy: { http: 'http://p.example:3128', noProxy: [10] } }, 'proxy.noProxy[0] = 10: must be a host name, a .domain, an IPv4 address or a CIDR network'],
+    ['a disk too small, with why', { nodes: threeNodes({ 1: { diskGb: 9 } }) }, 'nodes[1].diskGb = 9: diskGb must be a whole number from 10 to 2048 (GB; the Ubuntu image and K3s need at least 10)'],
+    ['a server with 1.5 CPUs: the whole-number rule only', { nodes: threeNodes({ 0: { cpus: 1.5 } }) }, 'nodes[0].cpus = 1.5: cpus must be a whole number from 1 to 64'],
+    ['the host address as a number', { network: { hostIp: 1 } }, 'network.hostIp = 1: must be an IPv4 address like 192.168.56.10'],
+  ])('%s', (_what, overrides, line) => {
+    expect(problemsOf(overrides)).toEqual([line]);
+  });
+});
