@@ -58,7 +58,11 @@ export const NODE_SIZE_LIMITS = {
   diskGb: { min: 10, max: 2048 },
 } as const;
 
-const withinLimits = (v: number, { min, max }: { min: number; max: number }) => Number.isInteger(v) && v >= min && v <= max;
+/**
+ * Whether the schema took a size, as far as the K3s minimum cares (a size it refused already has its line):
+ * a whole number from the limit's min; one past its max is above every K3s minimum anyway.
+ */
+const sizeTaken = (v: number, { min }: { min: number }) => Number.isInteger(v) && v >= min;
 
 const hostname = (what: string) => {
   const message = `${what} must be a valid hostname: lower-case letters, digits and '-', 1 to 63 characters, starting and ending with a letter or digit`;
@@ -293,10 +297,10 @@ export const labConfigSchema = z
       } else seenIps.set(node.ip, i);
 
       const min = K3S_MINIMUMS[node.role];
-      if (node.cpus !== undefined && withinLimits(node.cpus, NODE_SIZE_LIMITS.cpus) && node.cpus < min.cpus) {
+      if (node.cpus !== undefined && sizeTaken(node.cpus, NODE_SIZE_LIMITS.cpus) && node.cpus < min.cpus) {
         ctx.addIssue({ code: 'custom', path: ['nodes', i, 'cpus'], message: `is below the K3s minimum for ${node.role === 'agent' ? 'an' : 'a'} ${node.role}: at least ${min.cpus} (cpus: ${min.cpus})` });
       }
-      if (node.memoryMb !== undefined && withinLimits(node.memoryMb, NODE_SIZE_LIMITS.memoryMb) && node.memoryMb < min.memoryMb) {
+      if (node.memoryMb !== undefined && sizeTaken(node.memoryMb, NODE_SIZE_LIMITS.memoryMb) && node.memoryMb < min.memoryMb) {
         ctx.addIssue({ code: 'custom', path: ['nodes', i, 'memoryMb'], message: `is below the K3s minimum for ${node.role === 'agent' ? 'an' : 'a'} ${node.role}: at least ${min.memoryMb} MB (memoryMb: ${min.memoryMb})` });
       }
     });
