@@ -326,6 +326,9 @@ describe('a value of the wrong kind: what belongs there, in our words', () => {
     ['a disk too small, with why', { nodes: threeNodes({ 1: { diskGb: 9 } }) }, 'nodes[1].diskGb = 9: diskGb must be a whole number from 10 to 2048 (GB; the Ubuntu image and K3s need at least 10)'],
     ['a server with 1.5 CPUs: the whole-number rule only', { nodes: threeNodes({ 0: { cpus: 1.5 } }) }, 'nodes[0].cpus = 1.5: cpus must be a whole number from 1 to 64'],
     ['the host address as a number', { network: { hostIp: 1 } }, 'network.hostIp = 1: must be an IPv4 address like 192.168.56.10'],
+    // Numbers that read as addresses elsewhere (a leading zero): only the form is said, not where they would lie.
+    ['a node ip with a leading zero, outside the network', { nodes: threeNodes({ 1: { ip: '10.0.2.015' } }) }, 'nodes[1].ip = "10.0.2.015": must be an IPv4 address like 192.168.56.10'],
+    ['a machine address with a leading zero, in the pod network', { nodes: [{ name: 'pi1', role: 'server', host: { address: '10.42.0.05', user: 'ubuntu' } }] }, 'nodes[0].host.address = "10.42.0.05": must be the IPv4 address of the machine, like 192.168.1.50 (K3s registers the node with it)'],
   ])('%s', (_what, overrides, line) => {
     expect(problemsOf(overrides)).toEqual([line]);
   });
