@@ -180,6 +180,13 @@ describe('rules between keys', () => {
     expect(problemsOf({ nodes })).toEqual(['nodes[1].name = "pi1": is already used by nodes[0]; node names must be unique']);
   });
 
+  test('with the online installer, each local path written is a line of its own', () => {
+    expect(problemsOf({ k3s: { installer: { source: 'online', script: 'airgap/install.sh', images: 'airgap/i.tar.zst' } } })).toEqual([
+      'k3s.installer.script = "airgap/install.sh": is used only with k3s.installer.source: local; remove it, or set source: local',
+      'k3s.installer.images = "airgap/i.tar.zst": is used only with k3s.installer.source: local; remove it, or set source: local',
+    ]);
+  });
+
   test('a local installer needs the script as much as the binary', () => {
     for (const installer of [{ source: 'local', binary: 'airgap/k3s' }, { source: 'local', script: 'airgap/install.sh' }]) {
       expect(problemsOf({ k3s: { installer } })).toEqual(['k3s.installer: with source: local needs both binary (the k3s binary) and script (install.sh) paths']);
