@@ -235,6 +235,12 @@ describe('names and networks others use', () => {
     expect(problemsOf({ nodes: [host('pi1', '10.43.0.5')] })).toEqual([expect.stringMatching(/^nodes\[0\]\.host\.address = "10\.43\.0\.5": is inside 10\.43\.0\.0\/16 \(.*[Ss]ervice.*\); K3s cannot reach a node there/)]);
   });
 
+  test('a network in a special range is that one line: the addresses in it are not judged against it too', () => {
+    expect(problemsOf({ network: { cidr: '169.254.10.0/24', hostIp: '192.168.56.1' } })).toEqual([
+      expect.stringMatching(/^network\.cidr = "169\.254\.10\.0\/24": overlaps the link-local range/),
+    ]);
+  });
+
   test('a network over two taken ones names both, joined by "and"', () => {
     const nodes = [node('cp1', 'server', '10.42.0.10')];
     expect(problemsOf({ network: { cidr: '10.42.0.0/15', hostIp: '10.42.0.1' }, nodes })).toEqual([
