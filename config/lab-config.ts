@@ -108,7 +108,8 @@ const proxyUrl = (key: string) =>
       ctx.addIssue({ code: 'custom', message: 'must be only scheme, host and port, like http://proxy.example.com:3128' });
     }
   });
-const NO_PROXY_ENTRY = /^(\*|\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*|\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?)$/;
+/** `*`, a host or .domain (an IPv4 address is one to this pattern too), or a CIDR network. */
+const NO_PROXY_ENTRY = /^(\*|\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*|\d{1,3}(\.\d{1,3}){3}\/\d{1,2})$/;
 
 const nodeSchema = z.strictObject({
   /** Hostname of the VM and name of the Kubernetes node. */

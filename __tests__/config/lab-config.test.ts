@@ -312,6 +312,7 @@ describe('a proxy URL: scheme, host and port only', () => {
     ['a path', { http: 'http://p.example:3128/proxy' }, 'proxy.http = "http://p.example:3128/proxy": must be only scheme, host and port, like http://proxy.example.com:3128'],
     ['a query', { http: 'http://p.example:3128?x=1' }, 'proxy.http = "http://p.example:3128?x=1": must be only scheme, host and port, like http://proxy.example.com:3128'],
     ['a fragment', { http: 'http://p.example:3128#x' }, 'proxy.http = "http://p.example:3128#x": must be only scheme, host and port, like http://proxy.example.com:3128'],
+    ['another scheme', { http: 'ftp://p.example:21' }, 'proxy.http = "ftp://p.example:21": must start with http:// or https:// (the scheme the http proxy itself speaks)'],
     ['another scheme, on https', { http: 'http://p.example:3128', https: 'socks5://p.example:1080' }, 'proxy.https = "socks5://p.example:1080": must start with http:// or https:// (the scheme the https proxy itself speaks)'],
     ['not a URL, on https', { http: 'http://p.example:3128', https: 'p.example' }, 'proxy.https = "p.example": must be a proxy URL like http://proxy.example.com:3128'],
   ])('%s: one line saying what is allowed', (_what, proxy, line) => {
