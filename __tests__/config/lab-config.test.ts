@@ -248,6 +248,12 @@ describe('names and networks others use', () => {
     ]);
   });
 
+  test('a mixed lab says what to do: every node a machine, or none', () => {
+    expect(problemsOf({ nodes: [node('cp1', 'server', '192.168.56.10'), host('pi1', '10.20.0.12', { role: 'agent' })] })).toEqual([
+      expect.stringMatching(/^nodes: mixes existing hosts \(pi1\) with VMs \(cp1\); .*K3s needs every node to reach every other: give every node host: \{ address, user \}, or none$/),
+    ]);
+  });
+
   test('an existing machine with VM sizes: a line for each size', () => {
     expect(problemsOf({ nodes: [host('pi1', '10.20.0.11', { cpus: 4, diskGb: 40 })] })).toEqual([
       'nodes[0].cpus = 4: node pi1 is an existing host, which has the size it has; remove cpus (it sizes VMs only)',
