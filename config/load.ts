@@ -95,7 +95,10 @@ export function decodeText(bytes: Buffer): string {
  * Parses YAML or JSON (JSON is read as the YAML 1.2 it is, so both get the same checks):
  * duplicate keys and `__proto__` are refused with their line, not silently resolved.
  */
-export function parseConfigText(text: string, file: string): unknown {
+export function parseConfigText(written: string, file: string): unknown {
+  // A carriage return alone ends a line in YAML 1.2 (5.4, b-break) and is whitespace in JSON; yaml 2.9.1
+  // reads it as neither. One character for one, so every offset below still points where it did.
+  const text = written.replace(/\r(?!\n)/g, '\n');
   if (file.endsWith('.json')) {
     try {
       JSON.parse(text); // JSON's own syntax first: YAML would accept 'single quotes' and trailing commas

@@ -15,7 +15,7 @@ const refusal = (fn: () => unknown) => {
     fn();
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
-    return { source: (err as ConfigError).source, problems: [...(err as ConfigError).problems], message: (err as Error).message };
+    return { source: (err as ConfigError).source, problems: [...(err as ConfigError).problems], message: (err as Error).message, error: err };
   }
   throw new Error('expected a ConfigError');
 };
@@ -69,6 +69,7 @@ describe('which file is the lab config', () => {
 
   test('the whole message: the file, then each problem on a line of its own', () => {
     write('kubelab.config.yaml', 'name: A\nnodes: 7\n');
+    expect(String(refusal(() => loadLabConfig(dir)).error)).toMatch(/^ConfigError: kubelab\.config\.yaml is not/);
     expect(refusal(() => loadLabConfig(dir)).message).toMatch(/^kubelab\.config\.yaml is not a valid kubelab configuration:\n {2}- name = "A": [^\n]+\n {2}- nodes = 7: [^\n]+$/);
   });
 });
@@ -123,6 +124,9 @@ describe('YAML and JSON a user may write', () => {
     // The key last on its line: the column still counts from the line's own start.
     expect(problems('{b: 1, a, a\n}')).toEqual([twice('a', 'line 1, column 11')]);
     expect(problems(': 1\n: 2\n')).toEqual(['line 2, column 1: an empty key appears twice in the same mapping; keep one (each key is allowed once)']);
+    // Quoted keys with a space in them are named whole, quotes and all.
+    expect(problems('{"a b": 1, "a b": 2}')).toEqual([twice('"a b"', 'line 1, column 12')]);
+    expect(problems("{'a b': 1, 'a b': 2}")).toEqual([twice("'a b'", 'line 1, column 12')]);
   });
 
   test('YAML that does not parse: where, in our words and the parser\'s reason, no repeated position', () => {
@@ -145,6 +149,15 @@ describe('YAML and JSON a user may write', () => {
     }
     expect(reason).toMatch(/^\S[^\n]{10,}$/);
     expect(problems(text, 'kubelab.config.json')).toEqual([`cannot be parsed as JSON: ${reason}`]);
+  });
+
+  test('lines ended by a carriage return alone (classic Mac OS) are lines, in YAML and JSON', () => {
+    // YAML 1.2.2, 5.4 "Line Break Characters": b-break is CR LF, CR or LF; JSON (RFC 8259, 2) takes CR as whitespace.
+    expect(parseConfigText('name: lab2\rnodes: []\r', 'kubelab.config.yaml')).toEqual({ name: 'lab2', nodes: [] });
+    expect(parseConfigText('{\r  "name": "lab2"\r}\r', 'kubelab.config.json')).toEqual({ name: 'lab2' });
+    expect(problems('name: a\rname: b\r')).toEqual(['line 2, column 1: the key name appears twice in the same mapping; keep one (each key is allowed once)']);
+    // CR LF stays one line end.
+    expect(problems('name: a\r\nname: b\r\n')).toEqual(['line 2, column 1: the key name appears twice in the same mapping; keep one (each key is allowed once)']);
   });
 
   test('JSON that is valid, with a tab-indented second line: read as JSON', () => {
@@ -215,6 +228,10 @@ describe('what a value must be, in our words', () => {
     ['a rewrite to a number', { mirrors: { 'docker.io': { endpoint: ['https://m.example'], rewrite: { '^a': 5 } } } }, 'registries.mirrors.docker.io.rewrite.^a = 5: must be text in quotes'],
   ])('registries with %s: one line in our words', (_what, registries, line) => {
     expect(problemsOf({ registries })).toEqual([line]);
+  });
+
+  test('a config from a program without a source named is called "config"', () => {
+    expect(refusal(() => resolveLabConfig({ name: 'A' })).message).toMatch(/^config is not a valid kubelab configuration:\n {2}- name = "A": /);
   });
 
   test('a value left undefined by a program (a step spec) keeps the default', () => {
