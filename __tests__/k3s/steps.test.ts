@@ -10,7 +10,7 @@ import { TEST_SSH_ENDPOINTS_ENV } from '../../cli/ssh/target';
 import { requireTool } from '../support/tools';
 import { standInEnv, withEnv } from '../support/vboxmanage-standin-env';
 import { FakeNode, makeTestLab, startFakeNode, sshEndpointsEnv } from '../support/sshd-fake-node';
-import { STAND_IN_SYSTEMCTL, recordingStandInInstallScript, standInK3sBinary } from './stand-ins';
+import { STAND_IN_SYSTEMCTL, recordingStandInInstallScript, restartsOn, standInK3sBinary } from './stand-ins';
 
 const FAST: K3sStepTiming = { connectTimeoutMs: 3000, readyTimeoutMs: 1500, pollMs: 50, attempts: 3, retryDelayMs: 50 };
 const SERVER_FLAGS =
@@ -25,7 +25,9 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
   let warn: string[];
   let ctx: CliContext;
 
-  const writeLabConfig = (version: string) => {
+  /** `registries:` of a lab config: the user's own mirror for docker.io. */
+  const dockerMirror = (url: string) => `registries:\n  mirrors:\n    docker.io: { endpoint: ["${url}"] }\n`;
+  const writeLabConfig = (version: string, registries = '') => {
     const standIns = path.join(lab.projectDir, 'stand-ins');
     fs.mkdirSync(standIns, { recursive: true });
     fs.writeFileSync(path.join(standIns, 'recording-stand-in-install.sh'), recordingStandInInstallScript(clusterDir));
@@ -33,6 +35,7 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
     fs.writeFileSync(
       path.join(lab.projectDir, 'kubelab.config.yaml'),
       `k3s:\n  version: ${version}\n  installer:\n    source: local\n    binary: stand-ins/stand-in-k3s\n    script: stand-ins/recording-stand-in-install.sh\n` +
+        registries +
         `nodes:\n  - { name: cp1, role: server, ip: 192.168.56.10 }\n  - { name: w1, role: agent, ip: 192.168.56.11 }\n`,
     );
     out = [];
@@ -74,6 +77,10 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
     expect(call).not.toContain(token);
     expect(out.join('\n')).toMatch(/K3s API answers \/readyz[\s\S]*cp1: node is Ready with InternalIP 192\.168\.56\.10/);
     expect(fs.readdirSync(cp1.tmpDir)).toEqual([]); // staging dir removed
+    // A first install starts K3s once, with the registries.yaml already in place, and takes no lab-wide lock.
+    expect(restartsOn(cp1.root).map((r) => r.service)).toEqual(['k3s']);
+    expect(fs.readFileSync(path.join(cp1.root, 'run', 'registries-read-k3s'), 'utf8')).toBe(fs.readFileSync(path.join(cp1.root, 'etc/rancher/k3s/registries.yaml'), 'utf8'));
+    expect(out.join('\n')).not.toContain('lab-wide lock');
   });
 
   test('re-running the server step on a node at the pinned version with the same flags does nothing and says so', async () => {
@@ -126,6 +133,31 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
     // Two looks while the kubelet booted, then renewals: Ready only after one made after the first look.
     expect(leaseReads.length).toBeGreaterThanOrEqual(3);
     expect(out.join('\n')).toContain('cp1: node is Ready with InternalIP 192.168.56.10');
+  });
+
+  test('a change of only the registries restarts the running K3s once, under the lab-wide lock, and the step waits until the kubelet renewed its lease', async () => {
+    writeLabConfig('v1.36.6+k3s1', dockerMirror('https://mirror-a.example.com'));
+    const installs = records(cp1).length;
+    const restarts = restartsOn(cp1.root).length;
+    // The node still says Ready (from the K3s before the restart); the restarted kubelet renews its lease only from the 3rd look on.
+    fs.writeFileSync(path.join(clusterDir, 'kubelet-boot-reads'), '2');
+    await runK3sStep(ctx, 'server', 'cp1', { ...FAST, readyTimeoutMs: 10_000 });
+    expect(records(cp1)).toHaveLength(installs);
+    expect(restartsOn(cp1.root).slice(restarts).map((r) => r.service)).toEqual(['k3s']);
+    // The K3s that runs now read the new file when it started.
+    expect(fs.readFileSync(path.join(cp1.root, 'run', 'registries-read-k3s'), 'utf8')).toContain('https://mirror-a.example.com');
+    expect(fs.readFileSync(path.join(clusterDir, 'kubelet-boot-reads'), 'utf8').trim()).toBe('0');
+    expect(out.join('\n')).toMatch(/cp1: K3s already runs here; changing it while no other node changes \(lab-wide lock\)[\s\S]*cp1: node is Ready/);
+    expect(fs.existsSync(path.join(lab.paths.stateDir, 'locks', 'k3s-node-change.lock'))).toBe(false);
+  });
+
+  test('registries and the version changed together: K3s restarts once, and the K3s that runs read the new registries', async () => {
+    writeLabConfig('v1.36.7+k3s1', dockerMirror('https://mirror-b.example.com'));
+    const restarts = restartsOn(cp1.root).length;
+    await runK3sStep(ctx, 'server', 'cp1', { ...FAST, readyTimeoutMs: 10_000 });
+    expect(records(cp1).pop()).toContain('INSTALL_K3S_VERSION=v1.36.7+k3s1\n');
+    expect(restartsOn(cp1.root).slice(restarts).map((r) => r.service)).toEqual(['k3s']);
+    expect(fs.readFileSync(path.join(cp1.root, 'run', 'registries-read-k3s'), 'utf8')).toContain('https://mirror-b.example.com');
   });
 
   test('an agent that registers with the NAT address is an error naming that IP and why', async () => {
