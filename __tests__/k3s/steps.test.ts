@@ -209,6 +209,7 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
     }
   });
 
+  // Through VBoxManage (its stand-in): each VM state's message is in step-flow.test.ts.
   describe('a K3s step on a node whose SSH port is silent stops quickly and says what to do, from the VM state VirtualBox (the stand-in) reports', () => {
     const silentW1 = async (vmState: string | undefined): Promise<string> => {
       const saved = process.env[TEST_SSH_ENDPOINTS_ENV];
@@ -236,31 +237,6 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
       const message = await silentW1('poweroff');
       expect(message).toMatch(silent);
       expect(message).toMatch(/its VM kubelab-w1 is not running \(VirtualBox says poweroff\)\. Start it with npx kubelab vm start w1, then run npm run up again$/);
-    });
-
-    test('VM running but silent: not called off; still booting or stuck, with its boot log and how to restart it', async () => {
-      const message = await silentW1('running');
-      expect(message).toMatch(silent);
-      expect(message).not.toMatch(/\boff\b|gone|does not exist/);
-      expect(message).toContain(`its VM kubelab-w1 is running: the guest is still booting or is stuck (its boot log: ${path.join(lab.paths.logsDir, 'w1-serial.log')})`);
-      expect(message).toMatch(/restart the VM: npx kubelab vm stop w1 --force, then npx kubelab vm start w1$/);
-    });
-
-    test('VM paused: resume it; never a forced power-off (a cut power can damage a server\'s etcd)', async () => {
-      const message = await silentW1('paused');
-      expect(message).toMatch(/its VM kubelab-w1 is paused\. Resume it in VirtualBox Manager/);
-      expect(message).toMatch(/then run npm run up again$/);
-      expect(message).not.toMatch(/--force/);
-    });
-
-    test('VM in a guru meditation (a crashed guest): restart it', async () => {
-      expect(await silentW1('gurumeditation')).toMatch(/VirtualBox says its VM kubelab-w1 is gurumeditation: the guest crashed\. Restart it: npx kubelab vm stop w1 --force, then npx kubelab vm start w1, then run npm run up again$/);
-    });
-
-    test('VM in the middle of a VirtualBox operation (a snapshot being taken): wait for it, not a forced power-off', async () => {
-      const message = await silentW1('livesnapshotting');
-      expect(message).toMatch(/VirtualBox is busy with its VM kubelab-w1 \(livesnapshotting\)\. Wait until that ends, then run npm run up again$/);
-      expect(message).not.toMatch(/--force/);
     });
 
     test('no VM: create it', async () => {

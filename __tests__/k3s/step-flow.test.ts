@@ -1,0 +1,385 @@
+/**
+ * The K3s step's decisions, in this process (so mutation testing sees them): which node it
+ * waits for, when it takes the lab-wide lock, when K3s restarts, how it waits for the node's
+ * return, retries and what it says. Nodes are local bash sessions (../support/local-node.ts)
+ * with the same K3s stand-ins as the fake nodes over sshd (./stand-ins.ts); the SSH transport,
+ * VirtualBox and the node scripts' own runs over SSH are tested in steps.test.ts and ha-steps.test.ts.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { stringify } from 'yaml';
+import { CliContext } from '../../cli/context';
+import { K3sStepTiming, runK3sStep } from '../../cli/k3s/step';
+import { answers } from '../../cli/k3s/ssh-port';
+import { ConnectionLostError, NodeSession } from '../../cli/ssh/client';
+import { SshTarget } from '../../cli/ssh/target';
+import { vmState } from '../../cli/virtualbox/lab-vm';
+import { LocalNode, localNode } from '../support/local-node';
+import { hostNode, vmNode } from '../support/lab-shapes';
+import { STAND_IN_SYSTEMCTL, installRecordsOn, recordingStandInInstallScript, restartsOn, standInK3sBinary } from './stand-ins';
+
+/** The nodes' sessions by node name; a command matching a node's drop pattern loses the connection once. */
+const mockNodes = new Map<string, NodeSession>();
+const mockDrops = new Map<string, RegExp>();
+jest.mock('../../cli/ssh/client', () => {
+  const actual = jest.requireActual('../../cli/ssh/client');
+  const dropping = (name: string, session: NodeSession) => {
+    const maybeDrop = (command: string) => {
+      if (!mockDrops.get(name)?.test(command)) return;
+      mockDrops.delete(name);
+      throw new actual.ConnectionLostError(`the SSH connection to ${name} dropped while running: ${command}`);
+    };
+    return {
+      ...session,
+      target: session.target,
+      exec: async (command: string, o: object) => (maybeDrop(command), session.exec(command, o)),
+      run: async (command: string, o: object) => (maybeDrop(command), session.run(command, o)),
+      upload: session.upload,
+      download: session.download,
+      close: session.close,
+    };
+  };
+  return { ...actual, connectToNode: jest.fn(async (o: { target: SshTarget }) => dropping(o.target.nodeName, mockNodes.get(o.target.nodeName)!)) };
+});
+jest.mock('../../cli/k3s/ssh-port', () => ({ answers: jest.fn(async () => true) }));
+jest.mock('../../cli/virtualbox/lab-vm', () => ({ ...jest.requireActual('../../cli/virtualbox/lab-vm'), vmState: jest.fn() }));
+
+const FAST: K3sStepTiming = { connectTimeoutMs: 1000, readyTimeoutMs: 5000, pollMs: 5, attempts: 3, retryDelayMs: 5, answerTimeoutMs: 100, changeLock: { pollMs: 5 } };
+const VERSION = 'v1.36.4+k3s1';
+
+interface Lab {
+  readonly projectDir: string;
+  readonly clusterDir: string;
+  readonly nodes: Record<string, LocalNode>;
+  readonly out: string[];
+  readonly warn: string[];
+  /** A context that reads the lab config as `configure` last wrote it. */
+  readonly ctx: CliContext;
+  /** Writes the lab config: these nodes, this K3s version, and more top-level keys. */
+  configure(version: string, more?: object): void;
+  cleanup(): void;
+}
+
+function makeLab(nodes: object[]): Lab {
+  const projectDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-step-flow-'));
+  const clusterDir = path.join(projectDir, 'stand-in-cluster');
+  fs.mkdirSync(clusterDir);
+  fs.mkdirSync(path.join(projectDir, 'stand-ins'));
+  fs.writeFileSync(path.join(projectDir, 'stand-ins', 'install.sh'), recordingStandInInstallScript(clusterDir));
+  const locals: Record<string, LocalNode> = {};
+  for (const n of nodes as { name: string; ip?: string }[]) {
+    locals[n.name] = localNode(n.name, n.ip ?? '192.168.56.250');
+    locals[n.name].addStandIn('systemctl', STAND_IN_SYSTEMCTL);
+    mockNodes.set(n.name, locals[n.name].session);
+  }
+  const out: string[] = [];
+  const warn: string[] = [];
+  let ctx = new CliContext(projectDir, (l) => out.push(l), (l) => warn.push(l));
+  return {
+    projectDir,
+    clusterDir,
+    nodes: locals,
+    out,
+    warn,
+    get ctx() {
+      return ctx;
+    },
+    configure(version, more = {}) {
+      ctx = new CliContext(projectDir, (l) => out.push(l), (l) => warn.push(l));
+      fs.writeFileSync(path.join(projectDir, 'stand-ins', 'k3s'), standInK3sBinary(clusterDir, version), { mode: 0o755 });
+      fs.writeFileSync(
+        path.join(projectDir, 'kubelab.config.yaml'),
+        stringify({ k3s: { version, installer: { source: 'local', binary: 'stand-ins/k3s', script: 'stand-ins/install.sh' } }, nodes, ...more }),
+      );
+    },
+    cleanup() {
+      for (const [name, n] of Object.entries(locals)) {
+        n.cleanup();
+        mockNodes.delete(name);
+      }
+      fs.rmSync(projectDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const mirror = (url: string) => ({ registries: { mirrors: { 'docker.io': { endpoint: [url] } } } });
+const lockFile = (lab: Lab) => path.join(lab.projectDir, '.kubelab', 'locks', 'k3s-node-change.lock');
+
+describe('a server and an agent', () => {
+  let lab: Lab;
+  const records = (name: string) => installRecordsOn(lab.nodes[name].root);
+  const restarts = (name: string) => restartsOn(lab.nodes[name].root).map((r) => r.service);
+  /** What the K3s that runs read from registries.yaml at its last start (the stand-in systemctl keeps it). */
+  const registriesRead = (name: string, service = 'k3s') => fs.readFileSync(path.join(lab.nodes[name].root, 'run', `registries-read-${service}`), 'utf8');
+  const bootReads = () => fs.readFileSync(path.join(lab.clusterDir, 'kubelet-boot-reads'), 'utf8').trim();
+
+  beforeAll(() => {
+    lab = makeLab([vmNode('cp1', 'server', 10), vmNode('w1', 'agent', 11)]);
+    lab.configure(VERSION);
+  });
+  afterAll(() => lab.cleanup());
+  beforeEach(() => {
+    lab.out.length = 0;
+    lab.warn.length = 0;
+    jest.mocked(answers).mockClear();
+  });
+
+  test('a node that is not in the config, or has the other role, is one line saying what to run', async () => {
+    await expect(runK3sStep(lab.ctx, 'server', 'cp9', FAST)).rejects.toThrow(/cp9/);
+    await expect(runK3sStep(lab.ctx, 'agent', 'cp1', FAST)).rejects.toThrow(/^Node cp1 has role server in the lab config; use: npx kubelab k3s server cp1$/);
+    await expect(runK3sStep(lab.ctx, 'server', 'w1', FAST)).rejects.toThrow(/^Node w1 has role agent in the lab config; use: npx kubelab k3s agent w1$/);
+  });
+
+  test('an agent before the server: the lab token does not exist yet, and nothing is done', async () => {
+    await expect(runK3sStep(lab.ctx, 'agent', 'w1', FAST)).rejects.toThrow(
+      `The lab token ${path.join(lab.projectDir, '.kubelab', 'k3s-token')} does not exist yet; install the server first: npx kubelab k3s server cp1`,
+    );
+    expect(records('w1')).toEqual([]);
+    expect(jest.mocked(answers)).not.toHaveBeenCalled();
+  });
+
+  test('the first install of the server: uploads the installer, starts K3s once with the registries in place, takes no lock, waits for /readyz and Ready', async () => {
+    await runK3sStep(lab.ctx, 'server', 'cp1', FAST);
+    expect(jest.mocked(answers).mock.calls.map(([t, ms]) => [t.nodeName, ms])).toEqual([['cp1', 100]]);
+    expect(records('cp1')).toHaveLength(1);
+    expect(restarts('cp1')).toEqual(['k3s']);
+    expect(registriesRead('cp1')).toContain('docker.io');
+    const said = lab.out.join('\n');
+    expect(lab.out[0]).toBe(`kubelab: cp1: K3s ${VERSION} server, installer: local files from k3s.installer (air-gapped install)`);
+    expect(said).toContain('kubelab: cp1: uploading the K3s installer and binary\n');
+    expect(said).toContain(`kubelab: cp1: installing K3s ${VERSION} (k3s)\n`);
+    expect(said).toContain(`kubelab: installed K3s ${VERSION} (k3s) on cp1`);
+    expect(said).not.toContain('lab-wide lock');
+    expect(said).toMatch(/cp1: K3s API answers \/readyz\n[\s\S]*kubelab: cp1: node is Ready with InternalIP 192\.168\.56\.10$/);
+    // The staging dir is gone; the machine is recorded for prune.
+    expect(fs.readdirSync(path.join(path.dirname(lab.nodes.cp1.root), 'tmp'))).toEqual([]);
+  });
+
+  test('an agent waits for its own SSH port and the first server\'s, joins, and takes no lock', async () => {
+    await runK3sStep(lab.ctx, 'agent', 'w1', FAST);
+    expect(jest.mocked(answers).mock.calls.map(([t]) => t.nodeName)).toEqual(['w1', 'cp1']);
+    expect(records('w1')[0]).toContain('K3S_URL=https://192.168.56.10:6443\n');
+    expect(restarts('w1')).toEqual(['k3s-agent']);
+    expect(lab.out.join('\n')).not.toContain('lab-wide lock');
+    expect(lab.out.at(-1)).toBe('kubelab: w1: node is Ready with InternalIP 192.168.56.11');
+  });
+
+  test('a re-run with nothing changed: no install, no restart, no lock; it says unchanged', async () => {
+    await runK3sStep(lab.ctx, 'server', 'cp1', FAST);
+    expect(records('cp1')).toHaveLength(1);
+    expect(restarts('cp1')).toEqual(['k3s']);
+    expect(lab.out).toContain('kubelab: cp1: registries unchanged');
+    expect(lab.out).toContain(`kubelab: unchanged: K3s ${VERSION} (k3s) on cp1 already runs with these flags; nothing to do`);
+    expect(lab.out.join('\n')).not.toContain('lab-wide lock');
+  });
+
+  test('an upgrade: under the lab-wide lock, K3s restarts once, and the step waits until the kubelet renewed its lease', async () => {
+    lab.configure('v1.36.5+k3s1');
+    fs.writeFileSync(path.join(lab.clusterDir, 'kubelet-boot-reads'), '2');
+    await runK3sStep(lab.ctx, 'server', 'cp1', FAST);
+    expect(records('cp1').at(-1)).toContain('INSTALL_K3S_VERSION=v1.36.5+k3s1\n');
+    expect(restarts('cp1')).toEqual(['k3s', 'k3s']);
+    expect(bootReads()).toBe('0');
+    expect(lab.out.join('\n')).toMatch(/cp1: K3s already runs here; changing it while no other node changes \(lab-wide lock\)[\s\S]*cp1: node is Ready/);
+    expect(fs.existsSync(lockFile(lab))).toBe(false);
+  });
+
+  test('a change of only the registries: one restart, from the step, under the lock, and the wait for the lease', async () => {
+    lab.configure('v1.36.5+k3s1', mirror('https://mirror-a.example.com'));
+    fs.writeFileSync(path.join(lab.clusterDir, 'kubelet-boot-reads'), '2');
+    await runK3sStep(lab.ctx, 'agent', 'w1', FAST);
+    // w1 is still at the old version: that is an upgrade too, with one restart.
+    expect(restarts('w1')).toEqual(['k3s-agent', 'k3s-agent']);
+    const installs = records('cp1').length;
+    fs.writeFileSync(path.join(lab.clusterDir, 'kubelet-boot-reads'), '2');
+    lab.out.length = 0;
+    await runK3sStep(lab.ctx, 'server', 'cp1', FAST);
+    expect(records('cp1')).toHaveLength(installs);
+    expect(restarts('cp1')).toEqual(['k3s', 'k3s', 'k3s']);
+    expect(registriesRead('cp1')).toContain('https://mirror-a.example.com');
+    expect(bootReads()).toBe('0');
+    const said = lab.out.join('\n');
+    expect(said).toMatch(
+      /kubelab: cp1: wrote \/etc\/rancher\/k3s\/registries\.yaml \(mode 0600\)\n[\s\S]*cp1: K3s already runs here; changing it while no other node changes \(lab-wide lock\)\nkubelab: cp1: restarting k3s so that K3s reads the new registries\n[\s\S]*cp1: node is Ready/,
+    );
+    expect(fs.existsSync(lockFile(lab))).toBe(false);
+  });
+
+  test('registries and the version together: one restart, by the install, which read the new registries', async () => {
+    lab.configure('v1.36.6+k3s1', mirror('https://mirror-b.example.com'));
+    await runK3sStep(lab.ctx, 'server', 'cp1', FAST);
+    expect(restarts('cp1')).toHaveLength(4);
+    expect(registriesRead('cp1')).toContain('https://mirror-b.example.com');
+    expect(lab.out.join('\n')).not.toContain('so that K3s reads the new registries');
+  });
+
+  test('a dropped connection: the step is retried, says so, and the registries written before the drop still restart K3s once', async () => {
+    lab.configure('v1.36.6+k3s1', mirror('https://mirror-c.example.com'));
+    // The connection drops after the file was written, before anything restarted K3s.
+    mockDrops.set('cp1', /--check$/);
+    await runK3sStep(lab.ctx, 'server', 'cp1', FAST);
+    expect(lab.warn).toEqual(['kubelab: warning: cp1: the SSH connection to cp1 dropped while running: sudo -n bash ' + lab.warn[0].split('sudo -n bash ')[1]]);
+    expect(lab.warn[0]).toMatch(/--check; retrying \(attempt 2 of 3\)$/);
+    expect(restarts('cp1')).toHaveLength(5);
+    expect(registriesRead('cp1')).toContain('https://mirror-c.example.com');
+  });
+
+  test('a connection that keeps dropping: after the last attempt the step fails with that error', async () => {
+    lab.configure('v1.36.6+k3s1', mirror('https://mirror-d.example.com'));
+    let drops = 0;
+    const keepDropping = { test: () => (drops++, true) } as unknown as RegExp;
+    const again = () => mockDrops.set('cp1', keepDropping);
+    again();
+    const session = mockNodes.get('cp1')!;
+    mockNodes.set('cp1', { ...session, target: session.target, exec: async (c: string, o: object) => (again(), session.exec(c, o)) } as unknown as NodeSession);
+    try {
+      await expect(runK3sStep(lab.ctx, 'server', 'cp1', { ...FAST, attempts: 2 })).rejects.toThrow(ConnectionLostError);
+    } finally {
+      mockNodes.set('cp1', session);
+      mockDrops.delete('cp1');
+    }
+    expect(drops).toBe(2);
+    expect(lab.warn).toHaveLength(1);
+    expect(lab.warn[0]).toMatch(/retrying \(attempt 2 of 2\)$/);
+  });
+
+  test('a node script whose check fails otherwise: one line naming the script, the node and its output', async () => {
+    lab.configure('v1.36.6+k3s1', mirror('https://mirror-d.example.com'));
+    fs.writeFileSync(path.join(lab.nodes.cp1.root, 'usr', 'local', 'bin', 'k3s'), '#!/bin/bash\nexit 0\n');
+    fs.rmSync(path.join(lab.nodes.cp1.root, 'var', 'lib', 'kubelab', 'k3s-server.applied'));
+    lab.nodes.cp1.addStandIn('sha256sum', '#!/bin/bash\necho "stand-in: sha256sum broke" >&2\nexit 2\n');
+    lab.nodes.cp1.addStandIn('bash', `#!/bin/bash\n[ "\${*: -1}" = --check ] && { echo "the check itself failed" >&2; exit 7; }\nexec /bin/bash "$@"\n`);
+    try {
+      await expect(runK3sStep(lab.ctx, 'server', 'cp1', FAST)).rejects.toThrow(/^on cp1 \(.*\): k3s-server\.sh --check failed with exit status 7 .*the check itself failed/s);
+    } finally {
+      fs.rmSync(path.join(lab.nodes.cp1.binDir, 'bash'));
+      fs.rmSync(path.join(lab.nodes.cp1.binDir, 'sha256sum'));
+    }
+  });
+});
+
+describe('three servers at once', () => {
+  let lab: Lab;
+  const SERVERS = ['cp1', 'cp2', 'cp3'];
+  beforeAll(async () => {
+    lab = makeLab(SERVERS.map((name, i) => vmNode(name, 'server', 10 + i)));
+    lab.configure(VERSION);
+    for (const name of SERVERS) await runK3sStep(lab.ctx, 'server', name, FAST);
+  });
+  afterAll(() => lab.cleanup());
+
+  test('a change of only the registries on all of them: one K3s restarts at a time, the next once the one before is back', async () => {
+    lab.configure(VERSION, mirror('https://mirror.example.com'));
+    const said: { line: string; atMs: number }[] = [];
+    const ctx = new CliContext(lab.projectDir, (line) => said.push({ line, atMs: Date.now() }), () => undefined);
+    await Promise.all(SERVERS.map((name) => runK3sStep(ctx, 'server', name, FAST)));
+    const order = SERVERS.map((name, i) => {
+      const mine = restartsOn(lab.nodes[name].root);
+      expect({ name, restarts: mine.length }).toEqual({ name, restarts: 2 });
+      const back = said.find((s) => s.line === `kubelab: ${name}: node is Ready with InternalIP 192.168.56.${10 + i}`);
+      return { name, restartedMs: mine[1].atMs, backMs: back!.atMs };
+    }).sort((a, b) => a.restartedMs - b.restartedMs);
+    for (let i = 1; i < order.length; i++) expect({ [order[i].name]: order[i].restartedMs >= order[i - 1].backMs }).toEqual({ [order[i].name]: true });
+    // Two of them waited, naming the one they waited for.
+    expect(said.filter((s) => /K3s already runs here; waiting until cp\d is done/.test(s.line))).toHaveLength(2);
+  });
+});
+
+/** The lab token, as the server's step leaves it: agents may run. */
+const withToken = (lab: Lab) => {
+  fs.mkdirSync(path.join(lab.projectDir, '.kubelab'), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(path.join(lab.projectDir, '.kubelab', 'k3s-token'), 'f'.repeat(64), { mode: 0o600 });
+};
+
+describe('a node whose SSH port is silent: one line saying what to do, from what VirtualBox says of its VM', () => {
+  let lab: Lab;
+  const saved = process.env.VBOX_INSTALL_PATH;
+  beforeAll(() => {
+    lab = makeLab([vmNode('cp1', 'server', 10), vmNode('w1', 'agent', 11)]);
+    lab.configure(VERSION);
+    withToken(lab);
+    // Where kubelab finds VBoxManage; it never runs (vmState answers), VirtualBox need not be installed.
+    const vbox = path.join(lab.projectDir, 'virtualbox');
+    fs.mkdirSync(vbox);
+    fs.writeFileSync(path.join(vbox, 'VBoxManage'), '#!/bin/sh\nexit 99\n', { mode: 0o755 });
+    process.env.VBOX_INSTALL_PATH = vbox;
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env.VBOX_INSTALL_PATH;
+    else process.env.VBOX_INSTALL_PATH = saved;
+    lab.cleanup();
+  });
+  beforeEach(() => jest.mocked(answers).mockImplementation(async (t: SshTarget) => t.nodeName !== 'w1' && t.nodeName !== 'pi1'));
+  afterEach(() => {
+    jest.mocked(answers).mockImplementation(async () => true);
+    jest.mocked(vmState).mockReset();
+  });
+
+  const silentW1 = async (state: string | Error) => {
+    if (state instanceof Error) jest.mocked(vmState).mockRejectedValue(state);
+    else jest.mocked(vmState).mockResolvedValue(state);
+    const err = await runK3sStep(lab.ctx, 'agent', 'w1', FAST).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(jest.mocked(vmState).mock.calls.map(([, vm]) => vm)).toEqual(['kubelab-w1']);
+    expect(installRecordsOn(lab.nodes.w1.root)).toEqual([]);
+    return err!.message;
+  };
+  const SILENT = 'w1 (192.168.56.11) does not answer on SSH port 22 within 0 s';
+  const RESTART = 'npx kubelab vm stop w1 --force, then npx kubelab vm start w1';
+
+  test('VirtualBox cannot say: its message, and how to look and start the VM', async () => {
+    expect(await silentW1(new Error('VBoxManage is not installed'))).toBe(
+      `${SILENT}, and VirtualBox could not say whether its VM kubelab-w1 runs (VBoxManage is not installed). ` +
+        'Check it with npx kubelab vm status w1; start it with npx kubelab vm start w1 (or re-create it with npm run up -- vms), then run npm run up again',
+    );
+  });
+
+  test('no VM: create it', async () => {
+    expect(await silentW1('absent')).toBe(`${SILENT}: its VM kubelab-w1 does not exist. Create it with npm run up -- vms (or npx kubelab vm create w1), then run npm run up again`);
+  });
+
+  test.each(['poweroff', 'saved', 'aborted'])('VM %s: start it', async (state) => {
+    expect(await silentW1(state)).toBe(`${SILENT}: its VM kubelab-w1 is not running (VirtualBox says ${state}). Start it with npx kubelab vm start w1, then run npm run up again`);
+  });
+
+  test('VM running but silent: still booting or stuck, with its boot log and how to restart it', async () => {
+    expect(await silentW1('running')).toBe(
+      `${SILENT}, though its VM kubelab-w1 is running: the guest is still booting or is stuck (its boot log: ${path.join(lab.projectDir, '.kubelab', 'logs', 'w1-serial.log')}). ` +
+        `Run npm run up again in a minute; if it stays silent, restart the VM: ${RESTART}`,
+    );
+  });
+
+  test('VM paused: resume it, never a forced power-off', async () => {
+    expect(await silentW1('paused')).toBe(`${SILENT}: its VM kubelab-w1 is paused. Resume it in VirtualBox Manager, then run npm run up again`);
+  });
+
+  test('a crashed guest (guru meditation): restart it', async () => {
+    expect(await silentW1('gurumeditation')).toBe(`${SILENT}: VirtualBox says its VM kubelab-w1 is gurumeditation: the guest crashed. Restart it: ${RESTART}, then run npm run up again`);
+  });
+
+  test('VirtualBox busy with the VM: wait', async () => {
+    expect(await silentW1('livesnapshotting')).toBe(`${SILENT}: VirtualBox is busy with its VM kubelab-w1 (livesnapshotting). Wait until that ends, then run npm run up again`);
+  });
+
+  test('an existing machine: no VirtualBox to ask; check it with doctor', async () => {
+    const hosts = makeLab([hostNode('pi1', 'server', '10.20.0.11'), hostNode('pi2', 'agent', '10.20.0.12')]);
+    try {
+      hosts.configure(VERSION);
+      withToken(hosts);
+      jest.mocked(answers).mockImplementation(async (t: SshTarget) => t.nodeName !== 'pi2');
+      const err = await runK3sStep(hosts.ctx, 'agent', 'pi2', FAST).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(err?.message).toBe(
+        'pi2 (10.20.0.12) does not answer on SSH port 22 within 0 s: the existing machine pi2 is off or unreachable from here. Check it with npx kubelab doctor, then run npm run up again',
+      );
+      expect(jest.mocked(vmState)).not.toHaveBeenCalled();
+    } finally {
+      hosts.cleanup();
+    }
+  });
+});
