@@ -205,13 +205,12 @@ async function retryOnDroppedConnection(ctx: CliContext, nodeName: string, timin
 }
 
 /**
- * A K3s that runs and was not restarted by the install reads a changed registries.yaml only once
- * it starts again (see NODE_REGISTRIES_FILE): a restart like an upgrade's, under the lab-wide lock,
- * and the step then waits for the node's return as after one. A K3s that does not run reads it when it starts.
+ * K3s reads a changed registries.yaml only when it starts again (see NODE_REGISTRIES_FILE). When the
+ * install did not restart it (it runs, and runs these files: the install's check saw to that), a
+ * restart like an upgrade's, under the lab-wide lock; the step then waits for the node's return as after one.
  */
 async function restartForRegistries(ctx: CliContext, session: NodeSession, plan: K3sStepPlan, timing: K3sStepTiming, takeChangeLock: () => Promise<void>): Promise<void> {
   const { service, node } = plan;
-  if ((await session.exec(`systemctl is-active --quiet ${service}`)).code !== 0) return;
   await takeChangeLock();
   ctx.out(`kubelab: ${node.name}: restarting ${service} so that K3s reads the new registries`);
   await session.run(`${SUDO} systemctl restart --no-block ${service}`, { label: `restarting ${service} on ${node.name}` });
