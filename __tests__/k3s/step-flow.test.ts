@@ -10,6 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { CliContext } from '../../cli/context';
+import { k3sInstallerCacheDir } from '../../cli/k3s/installer-files';
 import { K3sStepTiming, runK3sStep } from '../../cli/k3s/step';
 import { answers } from '../../cli/k3s/ssh-port';
 import { ConnectionLostError, NodeSession } from '../../cli/ssh/client';
@@ -17,7 +18,8 @@ import { SshTarget } from '../../cli/ssh/target';
 import { vmState } from '../../cli/virtualbox/lab-vm';
 import { LocalNode, localNode } from '../support/local-node';
 import { hostNode, vmNode } from '../support/lab-shapes';
-import { STAND_IN_SYSTEMCTL, installRecordsOn, recordingStandInInstallScript, restartsOn, standInK3sBinary } from './stand-ins';
+import { ReleaseStandIn, startReleaseStandIn } from './release-standin';
+import { STAND_IN_SYSTEMCTL, installRecordsOn, recordingStandInInstallScript, restartsOn, standInCurl, standInK3sBinary } from './stand-ins';
 
 /** The nodes' sessions by node name; a command matching a node's drop pattern loses the connection once. */
 const mockNodes = new Map<string, NodeSession>();
@@ -156,12 +158,19 @@ describe('a server and an agent', () => {
     expect(fs.readdirSync(path.join(path.dirname(lab.nodes.cp1.root), 'tmp'))).toEqual([]);
   });
 
-  test('an agent waits for its own SSH port and the first server\'s, joins, and takes no lock', async () => {
-    await runK3sStep(lab.ctx, 'agent', 'w1', FAST);
-    expect(jest.mocked(answers).mock.calls.map(([t]) => t.nodeName)).toEqual(['w1', 'cp1']);
+  test('an agent waits for its own SSH port and the first server\'s (30 s each by default), joins, takes no lock, and does not wait for a lease renewal', async () => {
+    // Were the step to wait for a renewal, the lease stand-in would count these down.
+    fs.writeFileSync(path.join(lab.clusterDir, 'kubelet-boot-reads'), '5');
+    await runK3sStep(lab.ctx, 'agent', 'w1', { ...FAST, answerTimeoutMs: undefined });
+    expect(jest.mocked(answers).mock.calls.map(([t, ms]) => [t.nodeName, ms])).toEqual([['w1', 30_000], ['cp1', 30_000]]);
     expect(records('w1')[0]).toContain('K3S_URL=https://192.168.56.10:6443\n');
     expect(restarts('w1')).toEqual(['k3s-agent']);
-    expect(lab.out.join('\n')).not.toContain('lab-wide lock');
+    expect(bootReads()).toBe('5');
+    fs.writeFileSync(path.join(lab.clusterDir, 'kubelet-boot-reads'), '0');
+    const said = lab.out.join('\n');
+    expect(said).not.toContain('lab-wide lock');
+    // The API is the server step's to wait for.
+    expect(said).not.toContain('answers /readyz');
     expect(lab.out.at(-1)).toBe('kubelab: w1: node is Ready with InternalIP 192.168.56.11');
   });
 
@@ -233,8 +242,11 @@ describe('a server and an agent', () => {
     again();
     const session = mockNodes.get('cp1')!;
     mockNodes.set('cp1', { ...session, target: session.target, exec: async (c: string, o: object) => (again(), session.exec(c, o)) } as unknown as NodeSession);
+    const started = Date.now();
     try {
-      await expect(runK3sStep(lab.ctx, 'server', 'cp1', { ...FAST, attempts: 2 })).rejects.toThrow(ConnectionLostError);
+      await expect(runK3sStep(lab.ctx, 'server', 'cp1', { ...FAST, attempts: 2, retryDelayMs: 300 })).rejects.toThrow(ConnectionLostError);
+      // It paused between the attempts.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     } finally {
       mockNodes.set('cp1', session);
       mockDrops.delete('cp1');
@@ -242,6 +254,46 @@ describe('a server and an agent', () => {
     expect(drops).toBe(2);
     expect(lab.warn).toHaveLength(1);
     expect(lab.warn[0]).toMatch(/retrying \(attempt 2 of 2\)$/);
+  });
+
+  test('registries changed, and the install ran but did not restart K3s (it runs these files): the step restarts it', async () => {
+    lab.configure('v1.36.6+k3s1', mirror('https://mirror-e.example.com'));
+    // What kubelab applied last is unknown (the record is gone), so the install runs; the files K3s runs from are the same.
+    fs.rmSync(path.join(lab.nodes.cp1.root, 'var', 'lib', 'kubelab', 'k3s-server.applied'));
+    const before = restartsOn(lab.nodes.cp1.root).length;
+    await runK3sStep(lab.ctx, 'server', 'cp1', FAST);
+    expect(lab.out).toContain('kubelab: cp1: restarting k3s so that K3s reads the new registries');
+    expect(restartsOn(lab.nodes.cp1.root).length - before).toBe(1);
+    expect(registriesRead('cp1')).toContain('https://mirror-e.example.com');
+  });
+
+  test('a K3s that does not come back after the registries restart: the step fails naming the service, with its last log lines', async () => {
+    lab.configure('v1.36.6+k3s1', mirror('https://mirror-f.example.com'));
+    // K3s refuses to start (a registries.yaml it cannot use, say): the restart leaves the unit failed.
+    const standIn = (name: string, script: string) => lab.nodes.cp1.addStandIn(name, script);
+    standIn('systemctl', STAND_IN_SYSTEMCTL.replace('restart)', 'restart)\n    rm -f "$marker"; exit 0 ;;\n  no-restart)'));
+    standIn('journalctl', '#!/bin/bash\necho "level=fatal msg=\"stand-in: cannot read registries.yaml\""\n');
+    try {
+      await expect(runK3sStep(lab.ctx, 'server', 'cp1', { ...FAST, readyTimeoutMs: 300 })).rejects.toThrow(
+        /K3s server \(k3s\) on cp1 to report ready to systemd.*k3s is inactive.*stand-in: cannot read registries\.yaml/s,
+      );
+      expect(fs.existsSync(lockFile(lab))).toBe(false);
+    } finally {
+      standIn('systemctl', STAND_IN_SYSTEMCTL);
+      fs.rmSync(path.join(lab.nodes.cp1.binDir, 'journalctl'));
+      fs.writeFileSync(path.join(lab.nodes.cp1.root, 'run', 'active-k3s'), '');
+    }
+  });
+
+  test('an install that fails: one line naming the install and the node, with its output; the lock is released', async () => {
+    lab.configure('v1.36.7+k3s1', mirror('https://mirror-f.example.com'));
+    lab.nodes.cp1.addStandIn('sh', '#!/bin/bash\necho "stand-in install.sh: no space left on device" >&2\nexit 3\n');
+    try {
+      await expect(runK3sStep(lab.ctx, 'server', 'cp1', FAST)).rejects.toThrow(/^on cp1 \(.*\): k3s-server\.sh \(K3s server install\) failed with exit status 3 .*no space left on device/s);
+      expect(fs.existsSync(lockFile(lab))).toBe(false);
+    } finally {
+      fs.rmSync(path.join(lab.nodes.cp1.binDir, 'sh'));
+    }
   });
 
   test('a node script whose check fails otherwise: one line naming the script, the node and its output', async () => {
@@ -252,6 +304,8 @@ describe('a server and an agent', () => {
     lab.nodes.cp1.addStandIn('bash', `#!/bin/bash\n[ "\${*: -1}" = --check ] && { echo "the check itself failed" >&2; exit 7; }\nexec /bin/bash "$@"\n`);
     try {
       await expect(runK3sStep(lab.ctx, 'server', 'cp1', FAST)).rejects.toThrow(/^on cp1 \(.*\): k3s-server\.sh --check failed with exit status 7 .*the check itself failed/s);
+      // Not a dropped connection: not retried.
+      expect(lab.warn).toEqual([]);
     } finally {
       fs.rmSync(path.join(lab.nodes.cp1.binDir, 'bash'));
       fs.rmSync(path.join(lab.nodes.cp1.binDir, 'sha256sum'));
@@ -283,6 +337,67 @@ describe('three servers at once', () => {
     for (let i = 1; i < order.length; i++) expect({ [order[i].name]: order[i].restartedMs >= order[i - 1].backMs }).toEqual({ [order[i].name]: true });
     // Two of them waited, naming the one they waited for.
     expect(said.filter((s) => /K3s already runs here; waiting until cp\d is done/.test(s.line))).toHaveLength(2);
+  });
+});
+
+describe('online installs', () => {
+  let lab: Lab;
+  let release: ReleaseStandIn;
+  const saved = { XDG_CACHE_HOME: process.env.XDG_CACHE_HOME, KUBELAB_K3S_RELEASE_BASE_URL: process.env.KUBELAB_K3S_RELEASE_BASE_URL };
+  const online = { k3s: { version: VERSION, installer: { source: 'online' } } };
+  const setUp = async (nodes: object[]) => {
+    lab = makeLab(nodes);
+    lab.configure(VERSION, online);
+    // What the nodes' curl gets from get.k3s.io, and what install.sh then downloads.
+    fs.mkdirSync(path.join(lab.clusterDir, 'online-download'));
+    fs.writeFileSync(path.join(lab.clusterDir, 'online-download', 'k3s'), standInK3sBinary(lab.clusterDir, VERSION), { mode: 0o755 });
+    for (const n of Object.values(lab.nodes)) n.addStandIn('curl', standInCurl(path.join(lab.projectDir, 'stand-ins', 'install.sh')));
+    Object.assign(process.env, { XDG_CACHE_HOME: path.join(lab.projectDir, 'host-cache'), KUBELAB_K3S_RELEASE_BASE_URL: release.baseUrl });
+  };
+  beforeAll(async () => {
+    release = await startReleaseStandIn();
+  });
+  afterEach(() => lab.cleanup());
+  afterAll(async () => {
+    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+    await release.close();
+  });
+
+  test('VMs: the host fetches the air-gap images once; the first node downloads the installer, which the host then keeps for the next', async () => {
+    await setUp([vmNode('cp1', 'server', 10), vmNode('w1', 'agent', 11)]);
+    await runK3sStep(lab.ctx, 'server', 'cp1', FAST);
+    const cache = k3sInstallerCacheDir(VERSION, 'amd64');
+    expect(lab.out).toContain(`kubelab: cp1: K3s ${VERSION} server, installer: online (get.k3s.io over the VM NAT)`);
+    expect(lab.out).toContain('kubelab: cp1: uploading the K3s air-gap images');
+    expect(lab.out).toContain(`kubelab: cached K3s ${VERSION} install.sh and binary with checksums in ${cache}; later installs of any lab on this host upload them instead of downloading`);
+    const byNode = lab.ctx.downloads.filter((d) => d.by !== 'host');
+    expect(byNode.map((d) => [d.artifact, d.by])).toEqual([['install.sh and k3s', 'cp1']]);
+    expect(byNode[0].bytes).toBe(fs.statSync(path.join(cache, 'install.sh')).size + fs.statSync(path.join(cache, 'k3s')).size);
+    expect(fs.readFileSync(path.join(cache, 'k3s'), 'utf8')).toBe(standInK3sBinary(lab.clusterDir, VERSION));
+    const served = release.totalServed();
+    await runK3sStep(lab.ctx, 'agent', 'w1', FAST);
+    expect(release.totalServed()).toBe(served);
+    expect(lab.out).toContain(`kubelab: w1: K3s ${VERSION} agent, installer: the host's cache ${cache} (sha256 checked)`);
+    expect(lab.out).toContain('kubelab: w1: uploading the K3s installer and binary and the K3s air-gap images');
+    expect(installRecordsOn(lab.nodes.w1.root)[0]).toContain('INSTALL_K3S_SKIP_DOWNLOAD=true\n');
+    expect(fs.existsSync(path.join(lab.nodes.w1.root, 'curl.log'))).toBe(false);
+  });
+
+  test('existing machines: each downloads what fits it; the host fetches and keeps nothing, uploads nothing, and records the machine for prune', async () => {
+    await setUp([hostNode('pi1', 'server', '10.20.0.11')]);
+    lab.configure(VERSION, { k3s: { ...online.k3s, embeddedRegistry: false } });
+    const served = release.totalServed();
+    await runK3sStep(lab.ctx, 'server', 'pi1', FAST);
+    expect(release.totalServed()).toBe(served);
+    expect(lab.out).toContain(`kubelab: pi1: K3s ${VERSION} server, installer: online (get.k3s.io over the VM NAT)`);
+    expect(lab.out.join('\n')).not.toMatch(/uploading|cached K3s/);
+    // No registries: the registries script had nothing to say, and no empty line was printed.
+    expect(lab.out).not.toContain('');
+    expect(lab.ctx.downloads).toEqual([]);
+    expect(fs.existsSync(path.join(lab.nodes.pi1.root, 'curl.log'))).toBe(true);
+    expect(fs.existsSync(k3sInstallerCacheDir(VERSION, 'amd64'))).toBe(false);
+    expect(JSON.parse(fs.readFileSync(path.join(lab.projectDir, '.kubelab', 'machines', 'pi1.json'), 'utf8'))).toMatchObject({ node: 'pi1', role: 'server', address: '10.20.0.11' });
   });
 });
 

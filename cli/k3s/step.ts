@@ -124,7 +124,6 @@ export async function runK3sStep(ctx: CliContext, role: 'server' | 'agent', node
         registriesUnread ||= applied.changed;
         const restarted = await installOnNode(ctx, session, plan, script, token, timing, { files, images }, lockIfRunning);
         if (registriesUnread && !restarted) await restartForRegistries(ctx, session, plan, timing, takeChangeLock);
-        registriesUnread = false;
       } finally {
         session.close();
       }
@@ -213,7 +212,7 @@ async function restartForRegistries(ctx: CliContext, session: NodeSession, plan:
   const { service, node } = plan;
   await takeChangeLock();
   ctx.out(`kubelab: ${node.name}: restarting ${service} so that K3s reads the new registries`);
-  await session.run(`${SUDO} systemctl restart --no-block ${service}`, { label: `restarting ${service} on ${node.name}` });
+  await session.run(`${SUDO} systemctl restart --no-block ${service}`);
   await waitForK3sService(session, plan, { timeoutMs: timing.readyTimeoutMs, pollMs: timing.pollMs, onProgress: ctx.out });
 }
 
