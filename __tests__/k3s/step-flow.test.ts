@@ -24,6 +24,8 @@ import { STAND_IN_SYSTEMCTL, installRecordsOn, recordingStandInInstallScript, re
 /** The nodes' sessions by node name; a command matching a node's drop pattern loses the connection once. */
 const mockNodes = new Map<string, NodeSession>();
 const mockDrops = new Map<string, RegExp>();
+/** Sessions the step opened and closed: each one it opens, it closes (a real one holds an SSH connection). */
+const mockSessions = { opened: 0, closed: 0 };
 jest.mock('../../cli/ssh/client', () => {
   const actual = jest.requireActual('../../cli/ssh/client');
   const dropping = (name: string, session: NodeSession) => {
@@ -32,6 +34,7 @@ jest.mock('../../cli/ssh/client', () => {
       mockDrops.delete(name);
       throw new actual.ConnectionLostError(`the SSH connection to ${name} dropped while running: ${command}`);
     };
+    mockSessions.opened++;
     return {
       ...session,
       target: session.target,
@@ -39,7 +42,7 @@ jest.mock('../../cli/ssh/client', () => {
       run: async (command: string, o: object) => (maybeDrop(command), session.run(command, o)),
       upload: session.upload,
       download: session.download,
-      close: session.close,
+      close: () => (mockSessions.closed++, session.close()),
     };
   };
   return { ...actual, connectToNode: jest.fn(async (o: { target: SshTarget }) => dropping(o.target.nodeName, mockNodes.get(o.target.nodeName)!)) };
@@ -128,7 +131,7 @@ describe('a server and an agent', () => {
   });
 
   test('a node that is not in the config, or has the other role, is one line saying what to run', async () => {
-    await expect(runK3sStep(lab.ctx, 'server', 'cp9', FAST)).rejects.toThrow(/cp9/);
+    await expect(runK3sStep(lab.ctx, 'server', 'cp9', FAST)).rejects.toThrow(/^No node named 'cp9' in the lab config; the nodes are: cp1, w1\.$/);
     await expect(runK3sStep(lab.ctx, 'agent', 'cp1', FAST)).rejects.toThrow(/^Node cp1 has role server in the lab config; use: npx kubelab k3s server cp1$/);
     await expect(runK3sStep(lab.ctx, 'server', 'w1', FAST)).rejects.toThrow(/^Node w1 has role agent in the lab config; use: npx kubelab k3s agent w1$/);
   });
@@ -153,7 +156,11 @@ describe('a server and an agent', () => {
     expect(said).toContain(`kubelab: cp1: installing K3s ${VERSION} (k3s)\n`);
     expect(said).toContain(`kubelab: installed K3s ${VERSION} (k3s) on cp1`);
     expect(said).not.toContain('lab-wide lock');
+    // Local files: nothing for the host to keep.
+    expect(said).not.toContain('cached K3s');
     expect(said).toMatch(/cp1: K3s API answers \/readyz\n[\s\S]*kubelab: cp1: node is Ready with InternalIP 192\.168\.56\.10$/);
+    expect(mockSessions.opened).toBeGreaterThanOrEqual(2);
+    expect(mockSessions.closed).toBe(mockSessions.opened);
     // The staging dir is gone; the machine is recorded for prune.
     expect(fs.readdirSync(path.join(path.dirname(lab.nodes.cp1.root), 'tmp'))).toEqual([]);
   });
@@ -285,8 +292,20 @@ describe('a server and an agent', () => {
     }
   });
 
-  test('an install that fails: one line naming the install and the node, with its output; the lock is released', async () => {
+  test('a K3s that does not come back after an upgrade: the step fails naming the service; the lock is released', async () => {
     lab.configure('v1.36.7+k3s1', mirror('https://mirror-f.example.com'));
+    lab.nodes.cp1.addStandIn('systemctl', STAND_IN_SYSTEMCTL.replace('restart)', 'restart)\n    rm -f "$marker"; exit 0 ;;\n  no-restart)'));
+    try {
+      await expect(runK3sStep(lab.ctx, 'server', 'cp1', { ...FAST, readyTimeoutMs: 300 })).rejects.toThrow(/K3s server \(k3s\) on cp1 to report ready to systemd.*k3s is inactive/s);
+      expect(fs.existsSync(lockFile(lab))).toBe(false);
+    } finally {
+      lab.nodes.cp1.addStandIn('systemctl', STAND_IN_SYSTEMCTL);
+      fs.writeFileSync(path.join(lab.nodes.cp1.root, 'run', 'active-k3s'), '');
+    }
+  });
+
+  test('an install that fails: one line naming the install and the node, with its output; the lock is released', async () => {
+    lab.configure('v1.36.8+k3s1', mirror('https://mirror-f.example.com'));
     lab.nodes.cp1.addStandIn('sh', '#!/bin/bash\necho "stand-in install.sh: no space left on device" >&2\nexit 3\n');
     try {
       await expect(runK3sStep(lab.ctx, 'server', 'cp1', FAST)).rejects.toThrow(/^on cp1 \(.*\): k3s-server\.sh \(K3s server install\) failed with exit status 3 .*no space left on device/s);
@@ -318,13 +337,21 @@ describe('three servers at once', () => {
   const SERVERS = ['cp1', 'cp2', 'cp3'];
   beforeAll(async () => {
     lab = makeLab(SERVERS.map((name, i) => vmNode(name, 'server', 10 + i)));
-    lab.configure(VERSION);
+    fs.writeFileSync(path.join(lab.projectDir, 'stand-ins', 'images.tar.zst'), 'stand-in air-gap images\n');
+    lab.configure(VERSION, { k3s: { version: VERSION, installer: { source: 'local', binary: 'stand-ins/k3s', script: 'stand-ins/install.sh', images: 'stand-ins/images.tar.zst' } } });
     for (const name of SERVERS) await runK3sStep(lab.ctx, 'server', name, FAST);
+  });
+
+  test('local air-gap images: uploaded with the installer, in K3s\'s images dir before it starts', () => {
+    expect(lab.out.filter((l) => l.includes('uploading'))).toEqual(SERVERS.map((name) => `kubelab: ${name}: uploading the K3s installer and binary and the K3s air-gap images`));
+    for (const name of SERVERS) {
+      expect(fs.readFileSync(path.join(lab.nodes[name].root, 'var/lib/rancher/k3s/agent/images/k3s-airgap-images.tar.zst'), 'utf8')).toBe('stand-in air-gap images\n');
+    }
   });
   afterAll(() => lab.cleanup());
 
   test('a change of only the registries on all of them: one K3s restarts at a time, the next once the one before is back', async () => {
-    lab.configure(VERSION, mirror('https://mirror.example.com'));
+    lab.configure(VERSION, { ...mirror('https://mirror.example.com'), k3s: { version: VERSION, installer: { source: 'local', binary: 'stand-ins/k3s', script: 'stand-ins/install.sh', images: 'stand-ins/images.tar.zst' } } });
     const said: { line: string; atMs: number }[] = [];
     const ctx = new CliContext(lab.projectDir, (line) => said.push({ line, atMs: Date.now() }), () => undefined);
     await Promise.all(SERVERS.map((name) => runK3sStep(ctx, 'server', name, FAST)));
@@ -343,8 +370,11 @@ describe('three servers at once', () => {
 describe('online installs', () => {
   let lab: Lab;
   let release: ReleaseStandIn;
-  const saved = { XDG_CACHE_HOME: process.env.XDG_CACHE_HOME, KUBELAB_K3S_RELEASE_BASE_URL: process.env.KUBELAB_K3S_RELEASE_BASE_URL };
+  let hostDir: string;
+  const saved = { XDG_CACHE_HOME: process.env.XDG_CACHE_HOME, KUBELAB_K3S_RELEASE_BASE_URL: process.env.KUBELAB_K3S_RELEASE_BASE_URL, TMPDIR: process.env.TMPDIR };
   const online = { k3s: { version: VERSION, installer: { source: 'online' } } };
+  /** The files in the host's caches. */
+  const cached = () => (fs.readdirSync(path.join(hostDir, 'cache'), { recursive: true }) as string[]).sort();
   const setUp = async (nodes: object[]) => {
     lab = makeLab(nodes);
     lab.configure(VERSION, online);
@@ -352,21 +382,33 @@ describe('online installs', () => {
     fs.mkdirSync(path.join(lab.clusterDir, 'online-download'));
     fs.writeFileSync(path.join(lab.clusterDir, 'online-download', 'k3s'), standInK3sBinary(lab.clusterDir, VERSION), { mode: 0o755 });
     for (const n of Object.values(lab.nodes)) n.addStandIn('curl', standInCurl(path.join(lab.projectDir, 'stand-ins', 'install.sh')));
-    Object.assign(process.env, { XDG_CACHE_HOME: path.join(lab.projectDir, 'host-cache'), KUBELAB_K3S_RELEASE_BASE_URL: release.baseUrl });
   };
   beforeAll(async () => {
     release = await startReleaseStandIn();
+    hostDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-step-flow-host-'));
+    fs.mkdirSync(path.join(hostDir, 'cache'));
+    fs.mkdirSync(path.join(hostDir, 'tmp'));
+    Object.assign(process.env, { XDG_CACHE_HOME: path.join(hostDir, 'cache'), KUBELAB_K3S_RELEASE_BASE_URL: release.baseUrl });
   });
   afterEach(() => lab.cleanup());
   afterAll(async () => {
     for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
     else process.env[k] = v;
     await release.close();
+    fs.rmSync(hostDir, { recursive: true, force: true });
   });
 
   test('VMs: the host fetches the air-gap images once; the first node downloads the installer, which the host then keeps for the next', async () => {
     await setUp([vmNode('cp1', 'server', 10), vmNode('w1', 'agent', 11)]);
-    await runK3sStep(lab.ctx, 'server', 'cp1', FAST);
+    // The host's temp dir, where the step fetches the installer before it goes to the cache.
+    process.env.TMPDIR = path.join(hostDir, 'tmp');
+    try {
+      await runK3sStep(lab.ctx, 'server', 'cp1', FAST);
+    } finally {
+      process.env.TMPDIR = saved.TMPDIR;
+      if (saved.TMPDIR === undefined) delete process.env.TMPDIR;
+    }
+    expect(fs.readdirSync(path.join(hostDir, 'tmp'))).toEqual([]);
     const cache = k3sInstallerCacheDir(VERSION, 'amd64');
     expect(lab.out).toContain(`kubelab: cp1: K3s ${VERSION} server, installer: online (get.k3s.io over the VM NAT)`);
     expect(lab.out).toContain('kubelab: cp1: uploading the K3s air-gap images');
@@ -387,6 +429,9 @@ describe('online installs', () => {
   test('existing machines: each downloads what fits it; the host fetches and keeps nothing, uploads nothing, and records the machine for prune', async () => {
     await setUp([hostNode('pi1', 'server', '10.20.0.11')]);
     lab.configure(VERSION, { k3s: { ...online.k3s, embeddedRegistry: false } });
+    // The host's caches hold the installer and images (the test before): for this host's CPU, not necessarily the machine's.
+    const inCache = cached();
+    expect(inCache.join('\n')).toMatch(/install\.sh[\s\S]*k3s-airgap-images/);
     const served = release.totalServed();
     await runK3sStep(lab.ctx, 'server', 'pi1', FAST);
     expect(release.totalServed()).toBe(served);
@@ -396,7 +441,7 @@ describe('online installs', () => {
     expect(lab.out).not.toContain('');
     expect(lab.ctx.downloads).toEqual([]);
     expect(fs.existsSync(path.join(lab.nodes.pi1.root, 'curl.log'))).toBe(true);
-    expect(fs.existsSync(k3sInstallerCacheDir(VERSION, 'amd64'))).toBe(false);
+    expect(cached()).toEqual(inCache);
     expect(JSON.parse(fs.readFileSync(path.join(lab.projectDir, '.kubelab', 'machines', 'pi1.json'), 'utf8'))).toMatchObject({ node: 'pi1', role: 'server', address: '10.20.0.11' });
   });
 });
