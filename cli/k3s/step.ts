@@ -72,6 +72,7 @@ export function planK3sStep(cfg: LabConfig, ctx: Pick<CliContext, 'paths'>, node
   // another, so an online install there downloads what fits it and pulls K3s's images itself.
   const hostCached = !local && !node.host;
   const files = local || hostCached ? resolveInstallerFiles(cfg, ctx.paths, arch) : undefined;
+  // Stryker disable next-line OptionalChaining: local files always resolve (resolveInstallerFiles throws when one is missing)
   const images = local ? files?.images : hostCached ? cachedK3sImages(cfg.k3s.version, arch) : undefined;
   const plan = k3sStepPlan(cfg, node, files ? 'upload' : 'online');
   return { plan, files, images, script: renderK3sNodeScript(plan, { images: images && stagedImagesName(images) }) };
@@ -260,6 +261,7 @@ async function installOnNode(
 
 /** After an online install, keeps install.sh and the binary on the host so later installs need no download. */
 async function cacheOnlineInstall(ctx: CliContext, session: NodeSession, plan: K3sStepPlan, staging: string): Promise<void> {
+  // Stryker disable next-line StringLiteral: only the temp dir's name
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-k3s-cache-'));
   try {
     const fetched = { installScript: path.join(tmp, STAGED.installScript), binary: path.join(tmp, STAGED.binary) };
