@@ -186,6 +186,8 @@ requireTool('shellcheck')('the script that writes registries.yaml on a node', ()
     expect(apply(content).status).toBe(REGISTRIES_CHANGED);
     const again = apply(content);
     expect([again.status, again.stdout]).toEqual([0, 'kubelab: cp1: registries unchanged\n']);
+    // The new copy it compared with is not left behind.
+    expect(fs.readdirSync(path.dirname(file()))).toEqual(['registries.yaml']);
     expect(apply(content.replace('learner', 'teacher')).status).toBe(REGISTRIES_CHANGED);
     expect(apply(undefined).status).toBe(REGISTRIES_CHANGED);
     expect(restarts()).toBe('');

@@ -72,7 +72,8 @@ function makeLab(nodes: object[]): Lab {
   const clusterDir = path.join(projectDir, 'stand-in-cluster');
   fs.mkdirSync(clusterDir);
   fs.mkdirSync(path.join(projectDir, 'stand-ins'));
-  fs.writeFileSync(path.join(projectDir, 'stand-ins', 'install.sh'), recordingStandInInstallScript(clusterDir));
+  // install.sh says what it does as it goes (its info lines; their text here is the stand-in's): the step shows only the node script's last line.
+  fs.writeFileSync(path.join(projectDir, 'stand-ins', 'install.sh'), `${recordingStandInInstallScript(clusterDir)}echo "[INFO]  stand-in install.sh: done"\n`);
   const locals: Record<string, LocalNode> = {};
   for (const n of nodes as { name: string; ip?: string }[]) {
     locals[n.name] = localNode(n.name, n.ip ?? '192.168.56.250');
@@ -162,7 +163,8 @@ describe('a server and an agent', () => {
     expect(lab.out[0]).toBe(`kubelab: cp1: K3s ${VERSION} server, installer: local files from k3s.installer (air-gapped install)`);
     expect(said).toContain('kubelab: cp1: uploading the K3s installer and binary\n');
     expect(said).toContain(`kubelab: cp1: installing K3s ${VERSION} (k3s)\n`);
-    expect(said).toContain(`kubelab: installed K3s ${VERSION} (k3s) on cp1`);
+    expect(lab.out[lab.out.indexOf(`kubelab: cp1: installing K3s ${VERSION} (k3s)`) + 1]).toBe(`kubelab: installed K3s ${VERSION} (k3s) on cp1`);
+    expect(said).not.toContain('[INFO]');
     expect(said).not.toContain('lab-wide lock');
     // Local files: nothing for the host to keep.
     expect(said).not.toContain('cached K3s');
@@ -352,7 +354,7 @@ describe('online installs', () => {
   let lab: Lab;
   let release: ReleaseStandIn;
   let hostDir: string;
-  const saved = { XDG_CACHE_HOME: process.env.XDG_CACHE_HOME, KUBELAB_K3S_RELEASE_BASE_URL: process.env.KUBELAB_K3S_RELEASE_BASE_URL, TMPDIR: process.env.TMPDIR };
+  const saved = { XDG_CACHE_HOME: process.env.XDG_CACHE_HOME, KUBELAB_K3S_RELEASE_BASE_URL: process.env.KUBELAB_K3S_RELEASE_BASE_URL };
   const online = { k3s: { version: VERSION, installer: { source: 'online' } } };
   /** The files in the host's caches. */
   const cached = () => (fs.readdirSync(path.join(hostDir, 'cache'), { recursive: true }) as string[]).sort();
@@ -372,7 +374,6 @@ describe('online installs', () => {
   beforeEach(() => {
     hostDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-step-flow-host-'));
     fs.mkdirSync(path.join(hostDir, 'cache'));
-    fs.mkdirSync(path.join(hostDir, 'tmp'));
     process.env.XDG_CACHE_HOME = path.join(hostDir, 'cache');
   });
   afterEach(() => {
@@ -387,15 +388,7 @@ describe('online installs', () => {
 
   test('VMs: the host fetches the air-gap images once; the first node downloads the installer, which the host then keeps for the next', async () => {
     await setUp([vmNode('cp1', 'server', 10), vmNode('w1', 'agent', 11)]);
-    // The host's temp dir, where the step fetches the installer before it goes to the cache.
-    process.env.TMPDIR = path.join(hostDir, 'tmp');
-    try {
-      await runK3sStep(lab.ctx, 'server', 'cp1', FAST);
-    } finally {
-      process.env.TMPDIR = saved.TMPDIR;
-      if (saved.TMPDIR === undefined) delete process.env.TMPDIR;
-    }
-    expect(fs.readdirSync(path.join(hostDir, 'tmp'))).toEqual([]);
+    await runK3sStep(lab.ctx, 'server', 'cp1', FAST);
     const cache = k3sInstallerCacheDir(VERSION, 'amd64');
     expect(lab.out).toContain(`kubelab: cp1: K3s ${VERSION} server, installer: online (get.k3s.io over the VM NAT)`);
     expect(lab.out).toContain('kubelab: cp1: uploading the K3s air-gap images');
