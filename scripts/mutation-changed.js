@@ -27,6 +27,7 @@ const GATED = [
   'cli/k3s/prune.ts',
   'cli/k3s/readiness.ts',
   'cli/k3s/registries.ts',
+  'cli/k3s/step.ts',
   'cli/k3s/uninstall.ts',
   'cli/kubeconfig/fetch.ts',
   'cli/kubeconfig/lab-kubeconfig.ts',
