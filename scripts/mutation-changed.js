@@ -41,16 +41,18 @@ const GATED = [
   'config/cluster-join.ts',
   'config/ipv4.ts',
   'config/k3s-plan.ts',
+  'config/load.ts',
   'config/proxy.ts',
   'config/registries.ts',
   'config/step-spec.ts',
 ];
 /**
- * Gated modules too big to mutate whole on a change within CI's budget for it (~3 min; config/lab-config.ts
- * has ~770 mutants, ~40 min): only the lines the change wrote are mutated (Stryker's `file:start-end`), and
- * those mutants must be killed.
+ * Gated modules too big to mutate whole on a change within CI's budget for it (~3 min): only the lines the
+ * change wrote are mutated (Stryker's `file:start-end`), and those mutants must be killed. config/load.ts
+ * has ~420 mutants (~300 after the type-checker), a whole run 31 min on the loaded 2-core machine;
+ * config/lab-config.ts (~760) is not gated yet.
  */
-const BY_CHANGED_LINES = [];
+const BY_CHANGED_LINES = ['config/load.ts'];
 const BREAK_PERCENT = 90;
 
 const root = path.resolve(__dirname, '..');
