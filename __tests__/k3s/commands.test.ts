@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { CliContext } from '../../cli/context';
-import { main } from '../../cli/main';
+import { buildProgram, main } from '../../cli/main';
 import { hostPlatform, nodeArch } from '../../cli/image/host-arch';
 import { startReleaseStandIn } from './release-standin';
 import { K3S_STYLE_KUBECONFIG } from './stand-ins';
@@ -58,6 +58,19 @@ describe('kubelab k3s / kubeconfig verbs', () => {
     const err: string[] = [];
     const code = await main(argv, project, new CliContext(project, (l) => out.push(l), (l) => err.push(l)));
     return { code, out, err: err.join('\n') };
+  };
+  /** A verb whose arguments commander refuses: what commander writes to the process's stderr. */
+  const refusedByCommander = async (...argv: string[]) => {
+    const written: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (written.push(String(chunk)), true));
+    try {
+      const r = await run(...argv);
+      expect(r.code).not.toBe(0);
+      expect(r.out).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
+    return written.join('');
   };
   const contexts = () => (parse(fs.readFileSync(userFile, 'utf8')) as { contexts: { name: string }[] }).contexts.map((c) => c.name);
 
@@ -143,6 +156,27 @@ describe('kubelab k3s / kubeconfig verbs', () => {
     expect(text.endsWith('echo "kubelab: installed K3s $version ($service) on w1"')).toBe(true);
   });
 
+  test('every k3s verb, the kubeconfig verb and prune say what they do and what each argument and option is; the ones only Terraform runs stay out of the help', () => {
+    const program = buildProgram(new CliContext(project, () => undefined, () => undefined));
+    const k3s = program.commands.find((c) => c.name() === 'k3s')!;
+    const verbs = [k3s, ...k3s.commands, ...program.commands.filter((c) => ['kubeconfig', 'prune'].includes(c.name()))];
+    expect(verbs.map((c) => c.name()).sort()).toEqual(['agent', 'images', 'k3s', 'kubeconfig', 'kubeconfig', 'prune', 'script', 'server', 'uninstall']);
+    for (const verb of verbs) {
+      expect({ verb: verb.name(), description: verb.description() }).toEqual({ verb: verb.name(), description: expect.stringMatching(/\w+ \w+/) });
+      for (const a of verb.registeredArguments) expect({ verb: verb.name(), arg: a.name(), description: a.description }).toEqual({ verb: verb.name(), arg: a.name(), description: expect.stringMatching(/\w/) });
+      for (const o of verb.options) expect({ verb: verb.name(), option: o.flags, description: o.description }).toEqual({ verb: verb.name(), option: o.flags, description: expect.stringMatching(/\w/) });
+    }
+    expect(k3s.helpInformation()).not.toMatch(/^ {2}kubeconfig/m);
+    expect(k3s.helpInformation()).toMatch(/^ {2}server/m);
+    expect(program.helpInformation()).not.toMatch(/^ {2}prune/m);
+    expect(program.helpInformation()).toMatch(/^ {2}kubeconfig/m);
+  });
+
+  test('k3s script takes the role server or agent, nothing else', async () => {
+    expect((await run('k3s', 'script', 'server', 'cp1')).out.join('\n')).toContain('install_args=(server --node-name cp1 ');
+    expect(await refusedByCommander('k3s', 'script', 'worker', 'w1')).toMatch(/value 'worker' is invalid for argument 'role'\. Allowed choices are server, agent\./);
+  });
+
   test('prune needs exactly one of --server-vm and --server-ssh', async () => {
     const base = ['prune', '--lab', 'kubelab', '--keep', 'cp1+w1', '--server', 'cp1', '--server-ip', '192.168.56.10'];
     for (const extra of [[], ['--server-vm', 'kubelab-cp1', '--server-ssh', 'me:22:id_ed25519']]) {
@@ -154,7 +188,9 @@ describe('kubelab k3s / kubeconfig verbs', () => {
 
   test('k3s uninstall: --server, --server-ip and one of --server-vm/--server-ssh go together', async () => {
     const base = ['k3s', 'uninstall', 'w1', '--ip', '192.168.56.11', '--role', 'agent', '--lab', 'kubelab'];
+    expect(await refusedByCommander('k3s', 'uninstall', 'w1', '--ip', '192.168.56.11', '--role', 'worker', '--lab', 'kubelab')).toMatch(/option '--role <role>' argument 'worker' is invalid\. Allowed choices are server, agent/);
     for (const extra of [
+      ['--role', 'server', '--server', 'cp1'],
       ['--server', 'cp1'],
       ['--server-ip', '192.168.56.10'],
       ['--server-vm', 'kubelab-cp1'],
