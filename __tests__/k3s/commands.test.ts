@@ -177,6 +177,15 @@ describe('kubelab k3s / kubeconfig verbs', () => {
     expect(await refusedByCommander('k3s', 'script', 'worker', 'w1')).toMatch(/value 'worker' is invalid for argument 'role'\. Allowed choices are server, agent\./);
   });
 
+  test('k3s server and k3s agent run the step for that role: each stops at its first check here, before any node is reached', async () => {
+    // An agent needs the token the server's step makes.
+    const agent = await run('k3s', 'agent', 'w1');
+    expect(agent.code).toBe(1);
+    expect(agent.err).toContain(`The lab token ${path.join(project, '.kubelab', 'k3s-token')} does not exist yet; install the server first: npx kubelab k3s server cp1`);
+    expect((await run('k3s', 'agent', 'cp1')).err).toContain('Node cp1 has role server in the lab config; use: npx kubelab k3s server cp1');
+    expect((await run('k3s', 'server', 'w1')).err).toContain('Node w1 has role agent in the lab config; use: npx kubelab k3s agent w1');
+  });
+
   test('prune needs exactly one of --server-vm and --server-ssh', async () => {
     const base = ['prune', '--lab', 'kubelab', '--keep', 'cp1+w1', '--server', 'cp1', '--server-ip', '192.168.56.10'];
     for (const extra of [[], ['--server-vm', 'kubelab-cp1', '--server-ssh', 'me:22:id_ed25519']]) {
