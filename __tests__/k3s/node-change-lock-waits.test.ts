@@ -31,7 +31,6 @@ test('a second node waits, naming the holder once, and changes its K3s when the 
   expect(got).toBe(false);
   expect(w2).toEqual(['kubelab: w2: K3s already runs here; waiting until w1 is done (one node at a time)']);
   await release1();
-  expect(holder()).toBe(undefined);
   const release2 = await second;
   expect(w2.slice(1)).toEqual(['kubelab: w2: K3s already runs here; changing it while no other node changes (lab-wide lock)']);
   expect(holder()).toBe('w2\n');
@@ -69,4 +68,21 @@ test('the default wait is two hours', async () => {
   await held!();
   await (await waiting)();
   expect(lines.filter((l) => l.includes('waiting for'))[0]).toMatch(/: \d s of 7200 s \(last seen: w1 is changing its K3s\)$/);
+});
+
+test('a holder that names itself only after the wait began is named then; a release finds its name already gone and still releases', async () => {
+  const held = await tryFileLock(lockPath());
+  const lines: string[] = [];
+  const waiting = takeNodeChangeLock(labPaths(dir), 'w2', (l) => lines.push(l), { pollMs: 20 });
+  await sleep(100);
+  expect(lines).toEqual([]);
+  fs.writeFileSync(`${lockPath()}.holder`, 'w1\n');
+  await sleep(100);
+  expect(lines).toEqual(['kubelab: w2: K3s already runs here; waiting until w1 is done (one node at a time)']);
+  await held!();
+  const release = await waiting;
+  fs.rmSync(`${lockPath()}.holder`);
+  await release();
+  // Released: the next node takes it at once.
+  await (await takeNodeChangeLock(labPaths(dir), 'w3', () => undefined, { waitMs: 1000 }))();
 });

@@ -64,6 +64,16 @@ test("never active (an agent): the error says what it last saw, quotes the unit'
   expect(asked().filter((c) => c.startsWith('journalctl'))).toEqual(['journalctl -u k3s-agent -n 6 --no-pager -o cat']);
 });
 
+test('a log that starts with blank lines: the quote holds only its lines', async () => {
+  fs.writeFileSync(states, 'failed failed\n');
+  fs.writeFileSync(journal, '\n\nk3s: fatal: bad flag\n');
+  const err = await waitForK3sService(node.session, server, { timeoutMs: 100, pollMs: 50 }).then(
+    () => undefined,
+    (e: Error) => e,
+  );
+  expect(err?.message).toContain('last seen: k3s is failed (failed). Its last log lines: k3s: fatal: bad flag. Look further');
+});
+
 test('a server that never comes up, with an empty log and no state: no agent hint, and says there are no log lines', async () => {
   fs.writeFileSync(states, '\n');
   const err = await waitForK3sService(node.session, server, { timeoutMs: 200, pollMs: 50 }).then(
