@@ -3,12 +3,16 @@
  * runs them, in this process: what they print, refuse and change. Nothing here reaches a node: the
  * verbs that would log in to one are run without the lab's SSH key, which fails before any connection.
  */
+import { Command } from 'commander';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { CliContext } from '../../cli/context';
-import { buildProgram, main } from '../../cli/main';
+// Imported here, not only through main: Stryker picks a module's tests with jest's related-test search, which
+// follows imports only from files under jest's roots (__tests__), so a module reached through cli/main.ts alone gets none.
+import { registerK3sCommands } from '../../cli/k3s/commands';
+import { main } from '../../cli/main';
 import { hostPlatform, nodeArch } from '../../cli/image/host-arch';
 import { startReleaseStandIn } from './release-standin';
 import { K3S_STYLE_KUBECONFIG } from './stand-ins';
@@ -157,7 +161,8 @@ describe('kubelab k3s / kubeconfig verbs', () => {
   });
 
   test('every k3s verb, the kubeconfig verb and prune say what they do and what each argument and option is; the ones only Terraform runs stay out of the help', () => {
-    const program = buildProgram(new CliContext(project, () => undefined, () => undefined));
+    const program = new Command('kubelab').enablePositionalOptions();
+    registerK3sCommands(program, new CliContext(project, () => undefined, () => undefined));
     const k3s = program.commands.find((c) => c.name() === 'k3s')!;
     const verbs = [k3s, ...k3s.commands, ...program.commands.filter((c) => ['kubeconfig', 'prune'].includes(c.name()))];
     expect(verbs.map((c) => c.name()).sort()).toEqual(['agent', 'images', 'k3s', 'kubeconfig', 'kubeconfig', 'prune', 'script', 'server', 'uninstall']);

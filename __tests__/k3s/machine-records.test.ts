@@ -45,13 +45,6 @@ test('recording the same machine again leaves its file as it is; a changed login
   expect(recordedMachines(paths)[0].login.port).toBe(2200);
 });
 
-test('the records come sorted by node name, whatever order the machines were recorded in', () => {
-  const paths = labPaths(dir);
-  const cfg = resolveLabConfig({ nodes: ['m2', 'm3', 'm1'].map((n, i) => ({ name: n, role: i === 0 ? 'server' : 'agent', host: { address: `10.20.0.${i + 1}`, user: 'ubuntu' } })) }).config;
-  for (const n of ['m2', 'm3', 'm1']) recordMachine(paths, findNode(cfg, n));
-  expect(recordedMachines(paths).map((r) => r.node)).toEqual(['m1', 'm2', 'm3']);
-});
-
 test('a forgotten machine is gone from the records (forgetting one never recorded is fine); other files in the dir are not records', () => {
   const paths = labPaths(dir);
   recordMachine(paths, findNode(hosts, 'pi1'));
