@@ -19,9 +19,11 @@ export async function waitForK3sService(
   await withWait(`K3s ${plan.role} (${service}) on ${node.name} to report ready to systemd`, { timeoutMs: opts.timeoutMs, out: opts.onProgress }, async (wait) => {
     for (;;) {
       const r = await session.exec(`systemctl show -p ActiveState -p SubState --value ${service}`);
+      // Stryker disable next-line MethodExpression: equivalent: systemctl show --value prints each value at the start of its line; trim only drops the last newline, which split leaves as a third, unread element
       const [active, sub] = r.stdout.trim().split('\n');
       if (active === 'active') return;
       wait.seen = `${service} is ${active || 'unknown'}${sub ? ` (${sub})` : ''}`;
+      // Stryker disable next-line EqualityOperator: equivalent: <= differs only when exactly pollMs is left, the same millisecond either way
       if (wait.remainingMs() < opts.pollMs) break;
       await sleep(opts.pollMs);
     }

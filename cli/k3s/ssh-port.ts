@@ -8,6 +8,7 @@ export async function answers(target: SshTarget, ms: number): Promise<boolean> {
   for (;;) {
     const left = deadline - Date.now();
     if ((await probeTcp(target.host, target.port, Math.max(100, Math.min(3000, left)))) === 'open') return true;
+    // Stryker disable next-line EqualityOperator: equivalent: >= differs only in the one millisecond where both end the wait
     if (Date.now() + 200 > deadline) return false;
     await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
   }
