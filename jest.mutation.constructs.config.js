@@ -1,0 +1,30 @@
+/**
+ * `npm run test:mutation:constructs`: the suites Stryker runs against each mutant of constructs/
+ * and stacks/ (stryker.constructs.config.js). They synthesize the lab in this process (no cdktf
+ * CLI, no child process) and assert what Terraform will do with it: triggers (what re-runs a
+ * step), depends_on (the order), the command lines. Kept out of jest.mutation.config.js: they
+ * load the whole lab and cdktf, and Stryker's related-test selection would run them for every
+ * mutant of config/, which they import. The snapshot suite (app/snapshots) is left out on
+ * purpose: a mutant counts as killed when a stated behaviour breaks, not when the output differs.
+ */
+const base = require('./jest.config');
+const { dropRoot } = require('./__tests__/support/drop-root');
+
+const suites = [
+  'app/cli-contract',
+  'app/components',
+  'app/consistency',
+  'app/ha-and-hosts',
+  'app/reproducible',
+  'app/stacks',
+  'charts/namespace-dependencies',
+  'cluster/cluster-stacks',
+];
+
+/** @type {import('jest').Config} */
+module.exports = {
+  ...base,
+  testMatch: suites.map((s) => `<rootDir>/__tests__/${s}.test.ts`),
+  maxWorkers: 1,
+  cacheDirectory: dropRoot(),
+};
