@@ -19,6 +19,9 @@ const suites = [
   'app/stacks',
   'charts/namespace-dependencies',
   'cluster/cluster-stacks',
+  'constructs/k3s-steps',
+  'constructs/lab-step',
+  'constructs/vms-steps',
 ];
 
 /** @type {import('jest').Config} */
