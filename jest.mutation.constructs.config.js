@@ -20,6 +20,7 @@ const suites = [
   'charts/namespace-dependencies',
   'cluster/cluster-stacks',
   'constructs/k3s-steps',
+  'constructs/kubelab-command',
   'constructs/lab-step',
   'constructs/vms-steps',
 ];

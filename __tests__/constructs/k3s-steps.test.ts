@@ -42,7 +42,8 @@ describe('the K3s steps', () => {
     const proxied = labSteps({ nodes: LAB, proxy });
     for (const name of VERSION_STEPS) {
       expect([name, (decodeStepSpec(proxied.k3s[name].triggers.spec) as any).proxy]).toEqual([name, proxy]);
-      expect(proxied.k3s[name].triggers.env).toContain('http://proxy.example:3128');
+      // The plan shows each installer variable as NAME=value, one word each.
+      expect(proxied.k3s[name].triggers.env.split(' ')).toEqual(expect.arrayContaining(['HTTP_PROXY=http://proxy.example:3128', 'HTTPS_PROXY=http://proxy.example:3128']));
     }
     for (const name of ['vm-cp1', 'vm-w1']) expect([name, (decodeStepSpec(proxied.vms[name].triggers.spec) as any).proxy]).toEqual([name, proxy]);
   });

@@ -33,6 +33,12 @@ describe('the vms stack', () => {
       ['w1', '192.168.56.21', resolveLabConfig({}).config.nodes[1].memoryMb],
     ]);
     expect(kubelabArgs(vms.preflight, 'destroy')).toBeUndefined();
+    // The plan says why the checks run again (the spec trigger is one base64 word): each node's name, address, CPUs and memory.
+    const config = resolveLabConfig({ nodes: LAB }).config;
+    expect(vms.preflight.triggers.nodes.split(', ')).toHaveLength(2);
+    config.nodes.forEach((n, i) => {
+      for (const shown of [n.name, n.ip, `${n.cpus} CPU`, `${n.memoryMb} MB`]) expect(vms.preflight.triggers.nodes.split(', ')[i]).toContain(shown);
+    });
     for (const change of [{ memoryMb: 4096 }, { cpus: 3 }, { ip: '192.168.56.22' }]) {
       const changed = labSteps({ nodes: [LAB[0], { ...LAB[1], ...change }] });
       expect([change, replacedSteps(vms, changed.vms)]).toEqual([change, ['preflight', 'vm-w1']]);
