@@ -69,6 +69,16 @@ describe('the K3s steps', () => {
     expect(kubelabArgs(k3s['agent-w1_install'], 'create')).toBeUndefined();
   });
 
+  test('the lab kubeconfig is fetched once the first server is at its version, again for a new cluster, and removed by lab name', () => {
+    const { k3s } = labSteps({ nodes: LAB });
+    const args = kubelabArgs(k3s.kubeconfig, 'create')!;
+    expect(args.slice(1)).toEqual(['k3s', 'kubeconfig']);
+    expect((decodeStepSpec(args[0].replace(/^--spec=/, '')) as any).nodes.map((n: any) => n.name)).toEqual(['cp1']);
+    expect(kubelabArgs(k3s.kubeconfig, 'destroy')).toEqual(['k3s', 'kubeconfig', '--remove', '--lab', 'kubelab']);
+    expect(k3s.kubeconfig.depends_on).toEqual(['null_resource.server-cp1_version']);
+    expect(k3s.kubeconfig.triggers).toMatchObject({ server_install: '${null_resource.server-cp1_install.id}', server_url: 'https://192.168.56.10:6443' });
+  });
+
   test('existing machines: the uninstall logs in as host: says, for the node and for the server it drains through', () => {
     const { k3s } = labSteps({ nodes: HOSTS_ONLY_NODES });
     expect(kubelabArgs(k3s['agent-pi2_install'], 'destroy')).toEqual(

@@ -84,6 +84,31 @@ describe('the vms stack', () => {
   });
 });
 
+describe('the host-only network and the base image', () => {
+  test('the network comes up with the planned address range and host address, and goes down by lab name', () => {
+    const { vms } = labSteps({ nodes: LAB });
+    const { network } = resolveLabConfig({}).config;
+    expect(kubelabArgs(vms.network, 'create')).toEqual(['network', 'up', '--lab', 'kubelab', '--cidr', network.cidr, '--host-ip', network.hostIp]);
+    expect(kubelabArgs(vms.network, 'destroy')).toEqual(['network', 'down', '--lab', 'kubelab']);
+  });
+
+  test('another network replaces the network and every VM on it', () => {
+    const nodes = [vmNode('cp1', 'server', 10), vmNode('w1', 'agent', 21)].map((n) => ({ ...n, ip: n.ip.replace('192.168.56.', '192.168.57.') }));
+    const before = labSteps({ nodes, network: { cidr: '192.168.57.0/24', hostIp: '192.168.57.1' } });
+    const wider = labSteps({ nodes, network: { cidr: '192.168.57.0/25', hostIp: '192.168.57.1' } });
+    expect(replacedSteps(before.vms, wider.vms)).toEqual(['network', 'preflight', 'vm-cp1', 'vm-w1']);
+    const moved = labSteps({ nodes, network: { cidr: '192.168.57.0/24', hostIp: '192.168.57.2' } });
+    expect(replacedSteps(before.vms, moved.vms)).toEqual(['network', 'preflight', 'vm-cp1', 'vm-w1']);
+  });
+
+  test('the image is imported and removed by lab name, and replaced with the lab', () => {
+    const { vms } = labSteps({ nodes: LAB });
+    expect(kubelabArgs(vms.image, 'create')).toEqual(['image', 'import', '--lab', 'kubelab']);
+    expect(kubelabArgs(vms.image, 'destroy')).toEqual(['image', 'remove', '--lab', 'kubelab']);
+    expect(vms['vm-w1'].triggers.image).toBe(vms.image.triggers.release);
+  });
+});
+
 describe('an existing machine as a node', () => {
   test('is identified by its address and login, which a destroy step can pass as one word', () => {
     const node = resolveLabConfig({ nodes: [hostNode('pi1', 'server', '10.20.0.11', { port: 2200, keyFile: 'ssh/pi' })] }).config.nodes[0];
