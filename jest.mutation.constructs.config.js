@@ -29,6 +29,12 @@ const suites = [
 module.exports = {
   ...base,
   testMatch: suites.map((s) => `<rootDir>/__tests__/${s}.test.ts`),
+  // Stryker runs the tests "related" to the mutated file (enableFindRelatedTests), which jest finds by
+  // following imports through the files its haste map holds, the `roots`. With only __tests__ there
+  // (jest.config.js), a module the tests reach through another one (constructs/k3s-node.ts through
+  // stacks/k3s-stack.ts) had no related test: no test ran and every mutant "survived".
+  roots: ['<rootDir>'],
+  modulePathIgnorePatterns: ['<rootDir>/\\.stryker-tmp/', '<rootDir>/cdktf\\.out/', '<rootDir>/reports/'],
   maxWorkers: 1,
   cacheDirectory: dropRoot(),
 };
