@@ -16,7 +16,7 @@ import * as path from 'path';
 import { ensureLabKeyPair, readableKeyPair } from '../../cli/ssh/keys';
 import { labPaths } from '../../config/paths';
 import { Booted, PlainMachine, PlainNetwork, bootPlainMachine, bridgeDown, bridgeUp, stopPlainMachine, waitForSsh } from './plain-machines';
-import { guestDescribe, labProjectEnv, runTimed, TimedRun } from './guest-lab';
+import { CHARTLESS_COMPONENTS, guestDescribe, labProjectEnv, runTimed, TimedRun } from './guest-lab';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const GUEST_DIR = process.env.KUBELAB_TEST_GUEST_DIR;
@@ -65,11 +65,7 @@ guestDescribe('existing-machines guest scenario', 'test:machines')('existing mac
         `  version: ${VERSION}`,
         `  installer: { source: local, binary: k3s-standin, script: install.sh }`,
         // Nothing for the charts stacks to install: this scenario is about the machines.
-        `components:`,
-        `  ingress: { enabled: false }`,
-        `  metricsServer: { enabled: false }`,
-        `  dashboard: { enabled: false }`,
-        `  hpaDemo: { enabled: false }`,
+        ...CHARTLESS_COMPONENTS,
         `nodes:`,
         ...[
           `  - { name: m1, role: server, host: { address: 10.20.0.11, user: learner } }`,

@@ -120,6 +120,15 @@ export function standInK3sInstaller(project: string, version: string): string[] 
   return [`k3s:`, `  version: ${version}`, `  installer: { source: local, binary: ${binary}, script: install.sh }`];
 }
 
+/** Config lines that turn every component off: no chart can deploy offline, so the chart stacks stay empty. */
+export const CHARTLESS_COMPONENTS: readonly string[] = [
+  `components:`,
+  `  ingress: { enabled: false }`,
+  `  metricsServer: { enabled: false }`,
+  `  dashboard: { enabled: false }`,
+  `  hpaDemo: { enabled: false }`,
+];
+
 /**
  * `describe` when the guest image is there (run.sh built it and named its folder in `dirVariable`),
  * else skipped with the reason (failed under KUBELAB_REQUIRE_TOOLS=1).

@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
 import { makeLabProject } from '../terraform/terraform-lab';
-import { killLeftoverGuests, labProjectEnv, qemuVirtualBox, serveGuestImage, standInK3sInstaller } from './guest-lab';
+import { CHARTLESS_COMPONENTS, killLeftoverGuests, labProjectEnv, qemuVirtualBox, serveGuestImage, standInK3sInstaller } from './guest-lab';
 
 /** A node of a lab these suites stand up. */
 export interface GuestNode {
@@ -76,11 +76,7 @@ export function writeChartlessConfig(project: string, lab: string, version: stri
     [
       `name: ${lab}`,
       ...standInK3sInstaller(project, version),
-      `components:`,
-      `  ingress: { enabled: false }`,
-      `  metricsServer: { enabled: false }`,
-      `  dashboard: { enabled: false }`,
-      `  hpaDemo: { enabled: false }`,
+      ...CHARTLESS_COMPONENTS,
       `nodes:`,
       ...nodes.map((n) => `  - { name: ${n.name}, role: ${n.role}, ip: ${n.ip}, cpus: ${n.role === 'server' ? 2 : 1}, memoryMb: ${n.role === 'server' ? 2048 : 1024} }`),
       ``,

@@ -1,7 +1,7 @@
 /**
  * A `vm create` killed half-way (the stand-in kills its caller, as a crash or Ctrl-C
  * would) converges on the next run, against the VBoxManage STAND-IN (not VirtualBox;
- * see ../support/vboxmanage-standin.js). Its own file so jest runs it beside the lifecycle.
+ * see ../support/vboxmanage-standin.js). Part of npm run test:interrupt (about 20 s of waiting on stand-ins), not of npm test.
  */
 import * as fs from 'fs';
 import * as net from 'net';
@@ -10,7 +10,7 @@ import { UBUNTU_OVA_FILE } from '../../cli/image/ubuntu-image';
 import { ImageServer, startImageServer } from '../image/image-server';
 import { requireTool } from '../support/tools';
 import { StandInEnv } from '../support/vboxmanage-standin-env';
-import { cli, fakeNodes, kubelab, scratchLab } from './standin-harness';
+import { cli, fakeNodes, kubelab, scratchLab } from '../virtualbox/standin-harness';
 
 let server: ImageServer;
 beforeAll(async () => {
