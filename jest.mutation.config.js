@@ -35,6 +35,7 @@ const suites = [
   'k3s/prune-nodes',
   'k3s/readiness',
   'k3s/registries',
+  'k3s/step-flow',
   'k3s/step-plan',
   'k3s/uninstall-flow',
   'k3s/uninstall-script',

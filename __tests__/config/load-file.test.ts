@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { z } from 'zod';
-import { ConfigError, decodeText, fallbackMessage, loadLabConfig, parseConfigText, resolveLabConfig } from '../../config/load';
+import { ConfigError, decodeText, fallbackMessage, loadLabConfig, parseConfigText, resolveLabConfig, thisHost } from '../../config/load';
 import { problemsOf } from '../support/config-problems';
 
 /**
@@ -15,7 +15,7 @@ const refusal = (fn: () => unknown) => {
     fn();
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
-    return { source: (err as ConfigError).source, problems: [...(err as ConfigError).problems], message: (err as Error).message };
+    return { source: (err as ConfigError).source, problems: [...(err as ConfigError).problems], message: (err as Error).message, error: err };
   }
   throw new Error('expected a ConfigError');
 };
@@ -44,6 +44,11 @@ describe('which file is the lab config', () => {
     expect([loaded.config.name, loaded.source]).toEqual(['kubelab', 'built-in default']);
   });
 
+  test('no file: the built-in default is still judged against the host given (a 1-CPU host is told the nodes ask for more)', () => {
+    const { warnings } = loadLabConfig(dir, { cpus: 1, memoryMb: 1_048_576 });
+    expect(warnings).toEqual([expect.stringMatching(/^nodes cp1: cpus 2 is more than this host's 1 logical CPUs/), expect.stringMatching(/^nodes w1: /), expect.stringMatching(/^nodes w2: /)]);
+  });
+
   test('two or three files: one line naming each, asking to keep one', () => {
     write('kubelab.config.yml', 'name: a\n');
     write('kubelab.config.json', '{"name": "b"}');
@@ -64,7 +69,19 @@ describe('which file is the lab config', () => {
 
   test('the whole message: the file, then each problem on a line of its own', () => {
     write('kubelab.config.yaml', 'name: A\nnodes: 7\n');
+    expect(String(refusal(() => loadLabConfig(dir)).error)).toMatch(/^ConfigError: kubelab\.config\.yaml is not/);
     expect(refusal(() => loadLabConfig(dir)).message).toMatch(/^kubelab\.config\.yaml is not a valid kubelab configuration:\n {2}- name = "A": [^\n]+\n {2}- nodes = 7: [^\n]+$/);
+  });
+});
+
+describe('this host', () => {
+  afterEach(() => jest.restoreAllMocks());
+  test('its logical CPUs, and its memory in whole MB (8 GiB and 1000 bytes is 8192 MB)', () => {
+    // The module object itself (the namespace import is read-only); config/load.ts reads through to it.
+    const nodeOs = jest.requireActual<typeof os>('os');
+    jest.spyOn(nodeOs, 'cpus').mockReturnValue(Array(6).fill(os.cpus()[0]));
+    jest.spyOn(nodeOs, 'totalmem').mockReturnValue(8 * 1024 * 1024 * 1024 + 1000);
+    expect(thisHost()).toEqual({ cpus: 6, memoryMb: 8192 });
   });
 });
 
@@ -104,22 +121,43 @@ describe('YAML and JSON a user may write', () => {
     expect(problems('a : 1\na : 2\n')).toEqual([twice('a', 'line 2, column 1')]);
     expect(problems('{a, a, b: 1}')).toEqual([twice('a', 'line 1, column 5')]);
     expect(problems('{b: 1, a, a}')).toEqual([twice('a', 'line 1, column 11')]);
+    // The key last on its line: the column still counts from the line's own start.
+    expect(problems('{b: 1, a, a\n}')).toEqual([twice('a', 'line 1, column 11')]);
     expect(problems(': 1\n: 2\n')).toEqual(['line 2, column 1: an empty key appears twice in the same mapping; keep one (each key is allowed once)']);
+    // Quoted keys with a space in them are named whole, quotes and all.
+    expect(problems('{"a b": 1, "a b": 2}')).toEqual([twice('"a b"', 'line 1, column 12')]);
+    expect(problems("{'a b': 1, 'a b': 2}")).toEqual([twice("'a b'", 'line 1, column 12')]);
   });
 
   test('YAML that does not parse: where, in our words and the parser\'s reason, no repeated position', () => {
     // Line 12, column 12: the x that starts a mapping nested in a one-line one (counted by hand: "name:" and 6 spaces before it).
     const [line] = problems(`${Array.from({ length: 11 }, (_, i) => `k${i}: 1`).join('\n')}\nname:      x: y\n`);
-    expect(line).toMatch(/^cannot be parsed as YAML at line 12, column 12: \S/);
+    // The parser's reason whole (yaml 2.9.1, pinned: its BLOCK_AS_IMPLICIT_KEY error), not a piece of it.
+    expect(line).toBe('cannot be parsed as YAML at line 12, column 12: Nested mappings are not allowed in compact mappings');
     expect(line).not.toMatch(/at line \d+, column \d+:?$/);
     expect(line).not.toContain('\n');
   });
 
   test('JSON with YAML-only syntax: cannot be parsed as JSON, one line', () => {
-    const found = problems('{"name": "lab",\n "nodes": [],\n}', 'kubelab.config.json');
-    expect(found).toHaveLength(1);
-    expect(found[0]).toMatch(/^cannot be parsed as JSON: \S/);
-    expect(found[0]).not.toContain('\n');
+    const text = '{"name": "lab",\n "nodes": [],\n}';
+    // JSON.parse's own reason, whole (its words differ between Node versions).
+    let reason = '';
+    try {
+      JSON.parse(text);
+    } catch (err) {
+      reason = (err as Error).message;
+    }
+    expect(reason).toMatch(/^\S[^\n]{10,}$/);
+    expect(problems(text, 'kubelab.config.json')).toEqual([`cannot be parsed as JSON: ${reason}`]);
+  });
+
+  test('lines ended by a carriage return alone (classic Mac OS) are lines, in YAML and JSON', () => {
+    // YAML 1.2.2, 5.4 "Line Break Characters": b-break is CR LF, CR or LF; JSON (RFC 8259, 2) takes CR as whitespace.
+    expect(parseConfigText('name: lab2\rnodes: []\r', 'kubelab.config.yaml')).toEqual({ name: 'lab2', nodes: [] });
+    expect(parseConfigText('{\r  "name": "lab2"\r}\r', 'kubelab.config.json')).toEqual({ name: 'lab2' });
+    expect(problems('name: a\rname: b\r')).toEqual(['line 2, column 1: the key name appears twice in the same mapping; keep one (each key is allowed once)']);
+    // CR LF stays one line end.
+    expect(problems('name: a\r\nname: b\r\n')).toEqual(['line 2, column 1: the key name appears twice in the same mapping; keep one (each key is allowed once)']);
   });
 
   test('JSON that is valid, with a tab-indented second line: read as JSON', () => {
@@ -131,6 +169,10 @@ describe('YAML and JSON a user may write', () => {
       'line 1, column 7: the tag !lab means nothing to kubelab; remove it and write the value plainly',
       'line 2, column 8: the alias *img refers to no anchor &img before it; write the value out (or define &img first)',
     ]);
+  });
+
+  test('a parser warning that changes no value (an unknown %directive) is not a problem', () => {
+    expect(parseConfigText('%FOO bar\n---\nname: lab2\n', 'kubelab.config.yaml')).toEqual({ name: 'lab2' });
   });
 
   test('an anchor used after it is defined is fine', () => {
@@ -188,6 +230,10 @@ describe('what a value must be, in our words', () => {
     expect(problemsOf({ registries })).toEqual([line]);
   });
 
+  test('a config from a program without a source named is called "config"', () => {
+    expect(refusal(() => resolveLabConfig({ name: 'A' })).message).toMatch(/^config is not a valid kubelab configuration:\n {2}- name = "A": /);
+  });
+
   test('a value left undefined by a program (a step spec) keeps the default', () => {
     const { config } = resolveLabConfig({ name: undefined, network: { cidr: undefined } });
     expect([config.name, config.network.cidr]).toEqual(['kubelab', '192.168.56.0/24']);
@@ -213,6 +259,15 @@ describe('what a value must be, in our words', () => {
   test('a key of a list item written under a mapping: where it belongs', () => {
     expect(problemsOf({ k3s: { version: 'v1.36.4+k3s1', installer: { source: 'online' }, role: 'server' } })).toEqual([
       'k3s.role: unknown key (a typo?); allowed here: version, installer, embeddedRegistry; role belongs under nodes[]: indent it there',
+    ]);
+  });
+
+  test('a key that belongs in two places names both; a key of an optional mapping (proxy) names it', () => {
+    expect(problemsOf({ image: { release: 'noble', name: 'x' } })).toEqual([
+      'image.name: unknown key (a typo?); allowed here: release; name belongs under the top level or nodes[]: indent it under one of them',
+    ]);
+    expect(problemsOf({ network: { cidr: '192.168.56.0/24', hostIp: '192.168.56.1', http: 'http://p.example:3128' } })).toEqual([
+      'network.http: unknown key (a typo?); allowed here: cidr, hostIp; http belongs under proxy: indent it there',
     ]);
   });
 

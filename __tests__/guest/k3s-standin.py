@@ -161,9 +161,23 @@ def images_at_start():
     return found
 
 
+# K3s reads its registries.yaml only when it starts: "Upon startup, K3s will check to see if
+# /etc/rancher/k3s/registries.yaml exists" and "In order for the registry changes to take effect, you
+# need to restart K3s on each node" (k3s-io/docs docs/installation/private-registry.md at commit
+# 2936f007; the docs repository has no release tags). This stand-in records the file's sha256 then.
+REGISTRIES_FILE = '/etc/rancher/k3s/registries.yaml'
+
+
+def registries_at_start():
+    if not os.path.exists(REGISTRIES_FILE):
+        return None
+    with open(REGISTRIES_FILE, 'rb') as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
 def record_start(role, args):
     """What ran: read by the test through /run (gone at reboot, like the process)."""
-    write_file('/run/k3s-standin/%s.json' % role, json.dumps({'pid': os.getpid(), 'version': VERSION, 'args': args, 'started': time.time(), 'images': images_at_start()}), 0o644)
+    write_file('/run/k3s-standin/%s.json' % role, json.dumps({'pid': os.getpid(), 'version': VERSION, 'args': args, 'started': time.time(), 'images': images_at_start(), 'registries': registries_at_start()}), 0o644)
 
 
 def unverified():

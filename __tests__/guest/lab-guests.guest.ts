@@ -58,7 +58,7 @@ guestDescribe('real-guest suite', 'test:guest')('a lab of real guests: cp1 (serv
   const mainPid = async (node: string, unit: string) => Number(await onGuest(node, `systemctl show -p MainPID --value ${unit}`));
   /** What the stand-in k3s process wrote when it started: its pid and version. */
   const started = async (node: string, role: 'server' | 'agent') =>
-    JSON.parse(await onGuest(node, `cat /run/k3s-standin/${role}.json`)) as { pid: number; version: string; args: string[]; images: Record<string, string> };
+    JSON.parse(await onGuest(node, `cat /run/k3s-standin/${role}.json`)) as { pid: number; version: string; args: string[]; images: Record<string, string>; registries: string | null };
   /** The air-gap images K3s found in its images dir when it started: the release's tarball, by its sha256, under a name K3s decompresses as zstd. */
   const expectReleaseImages = (images: Record<string, string>) => {
     expect(Object.values(images)).toEqual([release.tarballSha256]);
@@ -73,7 +73,7 @@ guestDescribe('real-guest suite', 'test:guest')('a lab of real guests: cp1 (serv
     expect(mirrors).toEqual({ 'docker.io': { endpoint: [USER_MIRROR] }, 'registry.k8s.io': null, 'ghcr.io': null });
   };
 
-  const useVersion = (version: string, installer: 'local' | 'online' = 'local') => {
+  const useVersion = (version: string, installer: 'local' | 'online' = 'local', dockerMirror = USER_MIRROR) => {
     const k3sLines = standInK3sInstaller(project, version).map((line) => (installer === 'online' && line.trim().startsWith('installer:') ? '  installer: { source: online }' : line));
     fs.writeFileSync(
       path.join(project, 'kubelab.config.yaml'),
@@ -81,7 +81,7 @@ guestDescribe('real-guest suite', 'test:guest')('a lab of real guests: cp1 (serv
         `name: ${LAB}`,
         ...k3sLines,
         ...(proxy ? [`proxy: { http: ${proxy.url} }`] : []),
-        `registries: { mirrors: { docker.io: { endpoint: ["${USER_MIRROR}"] } } }`,
+        `registries: { mirrors: { docker.io: { endpoint: ["${dockerMirror}"] } } }`,
         `nodes:`,
         `  - { name: cp1, role: server, ip: 192.168.56.10, cpus: 2, memoryMb: 2048 }`,
         `  - { name: w1, role: agent, ip: 192.168.56.11, cpus: 1, memoryMb: 1024 }`,
@@ -235,6 +235,19 @@ guestDescribe('real-guest suite', 'test:guest')('a lab of real guests: cp1 (serv
     expect(release.totalServed()).toBe(servedBefore);
     expect(r.text).toContain('kubelab: unchanged:');
     expect(await mainPid('cp1', 'k3s')).toBe(before);
+  });
+
+  test('a change of only the registries: K3s restarts once (a new MainPID, the same version) and reads the new file; the step held the lab-wide lock and waited for the node to come back', async () => {
+    const before = await mainPid('cp1', 'k3s');
+    useVersion(OLD, 'online', `http://${HOST_IP}:5001`);
+    const r = await kubelab(['k3s', 'server', 'cp1']);
+    expect(r).toMatchObject({ code: 0 });
+    expect(r.text).toMatch(/cp1: K3s already runs here; changing it while no other node changes \(lab-wide lock\)[\s\S]*cp1: restarting k3s so that K3s reads the new registries[\s\S]*cp1: node is Ready/);
+    const after = await started('cp1', 'server');
+    expect(after).toMatchObject({ pid: await mainPid('cp1', 'k3s'), version: OLD });
+    expect(after.pid).not.toBe(before);
+    expect(after.registries).toBe((await onGuest('cp1', 'sudo -n sha256sum /etc/rancher/k3s/registries.yaml')).split(' ')[0]);
+    expect(await onGuest('cp1', 'sudo -n cat /etc/rancher/k3s/registries.yaml')).toContain(`http://${HOST_IP}:5001`);
   });
 
   test('a second lab on this host downloads no K3s artifact: its `kubelab k3s images` finds the host\'s copy', async () => {

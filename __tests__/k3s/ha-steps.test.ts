@@ -9,7 +9,7 @@ import { FakeNode, makeTestLab, sshEndpointsEnv, startFakeNode } from '../suppor
 import { vmNode } from '../support/lab-shapes';
 import { requireTool } from '../support/tools';
 import { standInHaK3s } from './ha-stand-ins';
-import { STAND_IN_SYSTEMCTL, installRecordsOn, recordingStandInInstallScript, standInK3sBinary } from './stand-ins';
+import { STAND_IN_SYSTEMCTL, installRecordsOn, recordingStandInInstallScript, restartsOn, standInK3sBinary } from './stand-ins';
 
 const FAST: K3sStepTiming = { connectTimeoutMs: 3000, readyTimeoutMs: 1500, pollMs: 50, attempts: 2, retryDelayMs: 50 };
 const SERVERS = { cp1: '192.168.56.10', cp2: '192.168.56.11', cp3: '192.168.56.12' } as const;
@@ -21,6 +21,15 @@ requireTool('/usr/sbin/sshd')('three servers over SSH (real OpenSSH servers, K3s
   let out: string[];
   let ctx: CliContext;
   const records = (name: string) => installRecordsOn(nodes[name].root);
+  const writeLabConfig = (more: object = {}) =>
+    fs.writeFileSync(
+      path.join(lab.projectDir, 'kubelab.config.yaml'),
+      stringify({
+        k3s: { version: 'v1.36.4+k3s1', installer: { source: 'local', binary: 'stand-ins/k3s', script: 'stand-ins/install.sh' } },
+        nodes: Object.entries(SERVERS).map(([name], i) => vmNode(name, 'server', 10 + i)),
+        ...more,
+      }),
+    );
 
   beforeAll(async () => {
     lab = makeTestLab();
@@ -32,13 +41,7 @@ requireTool('/usr/sbin/sshd')('three servers over SSH (real OpenSSH servers, K3s
     fs.mkdirSync(standIns);
     fs.writeFileSync(path.join(standIns, 'install.sh'), recordingStandInInstallScript(clusterDir));
     fs.writeFileSync(path.join(standIns, 'k3s'), standInK3sBinary(clusterDir, 'v1.36.4+k3s1'), { mode: 0o755 });
-    fs.writeFileSync(
-      path.join(lab.projectDir, 'kubelab.config.yaml'),
-      stringify({
-        k3s: { version: 'v1.36.4+k3s1', installer: { source: 'local', binary: 'stand-ins/k3s', script: 'stand-ins/install.sh' } },
-        nodes: Object.entries(SERVERS).map(([name], i) => vmNode(name, 'server', 10 + i)),
-      }),
-    );
+    writeLabConfig();
     out = [];
     ctx = new CliContext(lab.projectDir, (l) => out.push(l), () => undefined);
   });
@@ -62,6 +65,25 @@ requireTool('/usr/sbin/sshd')('three servers over SSH (real OpenSSH servers, K3s
     for (const name of Object.keys(SERVERS)) expect(fs.readFileSync(path.join(nodes[name].root, 'etc/rancher/k3s/kubelab-token'), 'utf8').trim()).toBe(token);
     // Readiness of the joining servers was asked on the first server, where the stand-in cluster answers.
     expect(out.join('\n')).toMatch(/cp2: node is Ready with InternalIP 192\.168\.56\.11[\s\S]*cp3: node is Ready with InternalIP 192\.168\.56\.12/);
+  });
+
+  test('a change of only the registries on all servers at once: one K3s restarts at a time, the next only once the one before is back (etcd keeps its quorum)', async () => {
+    writeLabConfig({ registries: { mirrors: { 'docker.io': { endpoint: ['https://mirror.example.com'] } } } });
+    const said: { line: string; atMs: number }[] = [];
+    const timed = new CliContext(lab.projectDir, (line) => said.push({ line, atMs: Date.now() }), () => undefined);
+    const before = Object.fromEntries(Object.keys(SERVERS).map((name) => [name, restartsOn(nodes[name].root).length]));
+    await Promise.all(Object.keys(SERVERS).map((name) => runK3sStep(timed, 'server', name, { ...FAST, readyTimeoutMs: 10_000 })));
+    const restarts = Object.entries(SERVERS)
+      .map(([name, ip]) => {
+        const mine = restartsOn(nodes[name].root).slice(before[name]);
+        expect({ name, restarts: mine.length }).toEqual({ name, restarts: 1 });
+        const back = said.find((s) => s.line === `kubelab: ${name}: node is Ready with InternalIP ${ip}`);
+        expect(back).toBeDefined();
+        return { name, restartedMs: mine[0].atMs, backMs: back!.atMs };
+      })
+      .sort((a, b) => a.restartedMs - b.restartedMs);
+    for (let i = 1; i < restarts.length; i++) expect({ [restarts[i].name]: restarts[i].restartedMs >= restarts[i - 1].backMs }).toEqual({ [restarts[i].name]: true });
+    writeLabConfig();
   });
 
   test('removing a server: its etcd member leaves through the first server before K3s is uninstalled; without confirmation K3s stays', async () => {

@@ -9,7 +9,7 @@ import { labRegistries } from '../../config/registries';
 import { k3sStepPlan } from '../../config/k3s-plan';
 import { vmProxyEnvironment } from '../../config/proxy';
 import { parseCidr, subnetContains } from '../../config/ipv4';
-import { FOREIGN_REGISTRIES_FILE, NODE_REGISTRIES_FILE, REGISTRIES_MARK, applyRegistries, labRegistriesYaml, renderApplyRegistriesScript } from '../../cli/k3s/registries';
+import { FOREIGN_REGISTRIES_FILE, NODE_REGISTRIES_FILE, REGISTRIES_CHANGED, REGISTRIES_MARK, applyRegistries, labRegistriesYaml, renderApplyRegistriesScript } from '../../cli/k3s/registries';
 import { NodeSession } from '../../cli/ssh/client';
 import { requireTool, TOOL_TIMEOUT_MS } from '../support/tools';
 
@@ -131,10 +131,10 @@ describe('registries.yaml as K3s reads it', () => {
   });
 
   test('content with a line that would end the here-document early is refused (a line merely holding the word is fine)', () => {
-    expect(() => renderApplyRegistriesScript({ nodeName: 'cp1', service: 'k3s', content: 'mirrors:\nKUBELAB_REGISTRIES_END\nconfigs: {}\n' })).toThrow(
+    expect(() => renderApplyRegistriesScript({ nodeName: 'cp1', content: 'mirrors:\nKUBELAB_REGISTRIES_END\nconfigs: {}\n' })).toThrow(
       'registries: a value holds the line KUBELAB_REGISTRIES_END, which kubelab cannot pass on',
     );
-    expect(renderApplyRegistriesScript({ nodeName: 'cp1', service: 'k3s', content: 'x: " KUBELAB_REGISTRIES_END"\n' })).toContain('x: " KUBELAB_REGISTRIES_END"');
+    expect(renderApplyRegistriesScript({ nodeName: 'cp1', content: 'x: " KUBELAB_REGISTRIES_END"\n' })).toContain('x: " KUBELAB_REGISTRIES_END"');
   });
 });
 
@@ -145,9 +145,9 @@ requireTool('shellcheck')('the script that writes registries.yaml on a node', ()
   const file = () => path.join(root, NODE_REGISTRIES_FILE);
   const restarts = () => (fs.existsSync(path.join(root, 'restarts.log')) ? fs.readFileSync(path.join(root, 'restarts.log'), 'utf8') : '');
   /** Runs the script as kubelab does (bash fed on stdin), with a stand-in systemctl that records restarts. */
-  const apply = (c: string | undefined, service: 'k3s' | 'k3s-agent' = 'k3s') =>
+  const apply = (c: string | undefined) =>
     spawnSync('bash', ['-s'], {
-      input: renderApplyRegistriesScript({ nodeName: 'cp1', service, content: c }),
+      input: renderApplyRegistriesScript({ nodeName: 'cp1', content: c }),
       encoding: 'utf8',
       env: { ...process.env, KUBELAB_NODE_ROOT: root, PATH: `${bin}:${process.env.PATH}` },
       timeout: TOOL_TIMEOUT_MS,
@@ -168,51 +168,37 @@ requireTool('shellcheck')('the script that writes registries.yaml on a node', ()
 
   test('passes shellcheck, with and without content', () => {
     for (const c of [content, undefined]) {
-      execFileSync('shellcheck', ['--shell=bash', '-'], { input: renderApplyRegistriesScript({ nodeName: 'cp1', service: 'k3s', content: c }), encoding: 'utf8', timeout: TOOL_TIMEOUT_MS });
+      execFileSync('shellcheck', ['--shell=bash', '-'], { input: renderApplyRegistriesScript({ nodeName: 'cp1', content: c }), encoding: 'utf8', timeout: TOOL_TIMEOUT_MS });
     }
   });
 
-  test('a fresh node gets the file (0600, byte for byte), and no restart since K3s does not run yet', () => {
+  test('a fresh node gets the file (0600, byte for byte), and says it changed', () => {
     const r = apply(content);
     expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
+    expect(r.status).toBe(REGISTRIES_CHANGED);
     expect(fs.readFileSync(file(), 'utf8')).toBe(content);
     expect(fs.statSync(file()).mode & 0o777).toBe(0o600);
+  });
+
+  test('never restarts K3s, even while it runs (the step does, under the lab-wide lock); it says whether the file changed', () => {
+    fs.mkdirSync(path.join(root, 'run'));
+    for (const service of ['k3s', 'k3s-agent']) fs.writeFileSync(path.join(root, 'run', `active-${service}`), '');
+    expect(apply(content).status).toBe(REGISTRIES_CHANGED);
+    const again = apply(content);
+    expect([again.status, again.stdout]).toEqual([0, 'kubelab: cp1: registries unchanged\n']);
+    // The new copy it compared with is not left behind.
+    expect(fs.readdirSync(path.dirname(file()))).toEqual(['registries.yaml']);
+    expect(apply(content.replace('learner', 'teacher')).status).toBe(REGISTRIES_CHANGED);
+    expect(apply(undefined).status).toBe(REGISTRIES_CHANGED);
     expect(restarts()).toBe('');
   });
 
-  test('a change while K3s runs restarts that service once; the same content again changes nothing', () => {
-    fs.mkdirSync(path.join(root, 'run'));
-    fs.writeFileSync(path.join(root, 'run', 'active-k3s-agent'), '');
-    expect(apply(content, 'k3s-agent').status).toBe(0);
-    expect(restarts()).toBe('restart k3s-agent\n');
-    const again = apply(content, 'k3s-agent');
-    expect(again.stdout).toContain('registries unchanged');
-    expect(restarts()).toBe('restart k3s-agent\n');
-    expect(apply(content.replace('learner', 'teacher'), 'k3s-agent').status).toBe(0);
-    expect(restarts()).toBe('restart k3s-agent\nrestart k3s-agent\n');
-  });
-
-  test('what each run says: written, restarted, unchanged; and nothing at all when there is nothing to do', () => {
-    fs.mkdirSync(path.join(root, 'run'));
-    fs.writeFileSync(path.join(root, 'run', 'active-k3s'), '');
-    expect(apply(content).stdout).toBe(
-      `kubelab: cp1: wrote ${NODE_REGISTRIES_FILE} (mode 0600)\nkubelab: cp1: restarted k3s so that K3s reads the new registries\n`,
-    );
+  test('what each run says: written, unchanged; and nothing at all when there is nothing to do', () => {
+    expect(apply(content).stdout).toBe(`kubelab: cp1: wrote ${NODE_REGISTRIES_FILE} (mode 0600)\n`);
     expect(apply(content).stdout).toBe('kubelab: cp1: registries unchanged\n');
     fs.rmSync(file());
     const none = apply(undefined);
     expect([none.status, none.stdout, none.stderr]).toEqual([0, '', '']);
-  });
-
-  test('registries gone from the config while K3s runs: the file is removed and K3s restarted so that it forgets them', () => {
-    apply(content);
-    fs.mkdirSync(path.join(root, 'run'));
-    fs.writeFileSync(path.join(root, 'run', 'active-k3s'), '');
-    const r = apply(undefined);
-    expect([r.status, r.stderr]).toEqual([0, '']);
-    expect(fs.existsSync(file())).toBe(false);
-    expect(restarts()).toBe('restart k3s\n');
   });
 
   test('a step that fails stops the script: nothing is said to be written, nothing restarted', () => {
@@ -221,9 +207,8 @@ requireTool('shellcheck')('the script that writes registries.yaml on a node', ()
     fs.mkdirSync(path.join(root, 'run'));
     fs.writeFileSync(path.join(root, 'run', 'active-k3s'), '');
     const r = apply(content);
-    expect(r.status).not.toBe(0);
+    expect([0, REGISTRIES_CHANGED]).not.toContain(r.status);
     expect(r.stdout).toBe('');
-    expect(restarts()).toBe('');
   });
 
   test("a registries.yaml whose first line is empty is not kubelab's either", () => {
@@ -234,26 +219,30 @@ requireTool('shellcheck')('the script that writes registries.yaml on a node', ()
     expect(fs.readFileSync(file(), 'utf8')).toBe('\nmirrors: {}\n');
   });
 
-  test('over a session: the script goes on standard input to `sudo -n bash -s` (the secrets never in argv); its output is returned', async () => {
+  test('over a session: the script goes on standard input to `sudo -n bash -s` (the secrets never in argv); what it said and whether the file changed are returned; a failure is one line naming the node', async () => {
     const calls: { command: string; label?: string }[] = [];
     // STAND-IN session: runs the command's bash locally, in the temp root, as the node would (sudo -n is the node's).
     const session = {
-      run: async (command: string, opts: { stdin: string; label?: string }) => {
+      target: { nodeName: 'w1', host: '127.0.0.1', port: 22, user: 'kubelab' },
+      exec: async (command: string, opts: { stdin: string; label?: string }) => {
         calls.push({ command, label: opts.label });
         const r = spawnSync('bash', ['-s'], { input: opts.stdin, encoding: 'utf8', env: { ...process.env, KUBELAB_NODE_ROOT: root, PATH: `${bin}:${process.env.PATH}` }, timeout: TOOL_TIMEOUT_MS });
         return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr, durationMs: 1 };
       },
     } as unknown as NodeSession;
-    expect(await applyRegistries(session, { nodeName: 'w1', service: 'k3s-agent', content })).toBe(`kubelab: w1: wrote ${NODE_REGISTRIES_FILE} (mode 0600)`);
+    expect(await applyRegistries(session, { nodeName: 'w1', content })).toEqual({ said: `kubelab: w1: wrote ${NODE_REGISTRIES_FILE} (mode 0600)`, changed: true });
     expect(calls).toEqual([{ command: 'sudo -n bash -s', label: `writing ${NODE_REGISTRIES_FILE}` }]);
     expect(calls[0].command).not.toContain('learner');
     expect(fs.readFileSync(file(), 'utf8')).toBe(content);
+    expect(await applyRegistries(session, { nodeName: 'w1', content })).toEqual({ said: 'kubelab: w1: registries unchanged', changed: false });
+    fs.writeFileSync(file(), 'mirrors: {}\n');
+    await expect(applyRegistries(session, { nodeName: 'w1', content })).rejects.toThrow(/^on w1 \(127\.0\.0\.1\): writing \/etc\/rancher\/k3s\/registries\.yaml failed with exit status 4 .*exists and kubelab did not write it/s);
   });
 
-  test('registries gone from the config: the file kubelab wrote is removed', () => {
+  test('registries gone from the config: the file kubelab wrote is removed, and the script says it changed', () => {
     apply(content);
     const r = apply(undefined);
-    expect(r.status).toBe(0);
+    expect(r.status).toBe(REGISTRIES_CHANGED);
     expect(fs.existsSync(file())).toBe(false);
     expect(r.stdout).toContain('removed the registries.yaml kubelab wrote');
   });

@@ -149,19 +149,43 @@ esac
 
 /**
  * Stand-in systemctl: `is-active --quiet <service>` and `show -p ActiveState -p SubState --value <service>`
- * answer from <root>/run/active-<service>; `restart --no-block <service>` creates it; `reset-failed` is accepted.
+ * answer from <root>/run/active-<service>; `restart [--no-block] <service>` creates it; `reset-failed` is accepted.
+ *
+ * A restart is K3s starting: it appends "<epoch ms> restart <service>" to <root>/restarts.log and
+ * keeps what K3s read at that start in <root>/run/registries-read-<service> (absent: no file to
+ * read). K3s reads /etc/rancher/k3s/registries.yaml only when it starts: "Upon startup, K3s will
+ * check to see if /etc/rancher/k3s/registries.yaml exists" and "In order for the registry changes
+ * to take effect, you need to restart K3s on each node" (k3s-io/docs docs/installation/private-registry.md,
+ * read at commit 2936f007, the docs repository has no K3s release tags).
  */
 export const STAND_IN_SYSTEMCTL = `#!/bin/bash
 # STAND-IN for systemctl (kubelab tests): a service is active when its marker file exists.
-marker="$KUBELAB_NODE_ROOT/run/active-\${*: -1}"
+service="\${*: -1}"
+marker="$KUBELAB_NODE_ROOT/run/active-$service"
 case "$1" in
   is-active) [ -e "$marker" ] ;;
   show) if [ -e "$marker" ]; then printf 'active\\nrunning\\n'; else printf 'inactive\\ndead\\n'; fi ;;
-  restart) mkdir -p "$(dirname "$marker")" && touch "$marker" ;;
+  restart)
+    mkdir -p "$(dirname "$marker")" && touch "$marker"
+    echo "$(date +%s%3N) restart $service" >> "$KUBELAB_NODE_ROOT/restarts.log"
+    registries="$KUBELAB_NODE_ROOT/etc/rancher/k3s/registries.yaml"
+    if [ -e "$registries" ]; then cp "$registries" "$KUBELAB_NODE_ROOT/run/registries-read-$service"; else rm -f "$KUBELAB_NODE_ROOT/run/registries-read-$service"; fi ;;
   reset-failed) ;;
   *) echo "stand-in systemctl: unexpected: $*" >&2; exit 99 ;;
 esac
 `;
+
+/** The restarts the stand-in systemctl saw on a fake node, oldest first: when (epoch ms) and which service. */
+export function restartsOn(nodeRoot: string): { atMs: number; service: string }[] {
+  const file = path.join(nodeRoot, 'restarts.log');
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '))
+    .map(([ms, , service]) => ({ atMs: Number(ms), service }));
+}
 
 /**
  * Stand-in curl on a fake node: "downloads" https://get.k3s.io (the URL and `-o <file>` as the last

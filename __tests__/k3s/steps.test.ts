@@ -10,7 +10,7 @@ import { TEST_SSH_ENDPOINTS_ENV } from '../../cli/ssh/target';
 import { requireTool } from '../support/tools';
 import { standInEnv, withEnv } from '../support/vboxmanage-standin-env';
 import { FakeNode, makeTestLab, startFakeNode, sshEndpointsEnv } from '../support/sshd-fake-node';
-import { STAND_IN_SYSTEMCTL, recordingStandInInstallScript, standInK3sBinary } from './stand-ins';
+import { STAND_IN_SYSTEMCTL, recordingStandInInstallScript, restartsOn, standInK3sBinary } from './stand-ins';
 
 const FAST: K3sStepTiming = { connectTimeoutMs: 3000, readyTimeoutMs: 1500, pollMs: 50, attempts: 3, retryDelayMs: 50 };
 const SERVER_FLAGS =
@@ -25,7 +25,9 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
   let warn: string[];
   let ctx: CliContext;
 
-  const writeLabConfig = (version: string) => {
+  /** `registries:` of a lab config: the user's own mirror for docker.io. */
+  const dockerMirror = (url: string) => `registries:\n  mirrors:\n    docker.io: { endpoint: ["${url}"] }\n`;
+  const writeLabConfig = (version: string, registries = '') => {
     const standIns = path.join(lab.projectDir, 'stand-ins');
     fs.mkdirSync(standIns, { recursive: true });
     fs.writeFileSync(path.join(standIns, 'recording-stand-in-install.sh'), recordingStandInInstallScript(clusterDir));
@@ -33,6 +35,7 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
     fs.writeFileSync(
       path.join(lab.projectDir, 'kubelab.config.yaml'),
       `k3s:\n  version: ${version}\n  installer:\n    source: local\n    binary: stand-ins/stand-in-k3s\n    script: stand-ins/recording-stand-in-install.sh\n` +
+        registries +
         `nodes:\n  - { name: cp1, role: server, ip: 192.168.56.10 }\n  - { name: w1, role: agent, ip: 192.168.56.11 }\n`,
     );
     out = [];
@@ -74,6 +77,10 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
     expect(call).not.toContain(token);
     expect(out.join('\n')).toMatch(/K3s API answers \/readyz[\s\S]*cp1: node is Ready with InternalIP 192\.168\.56\.10/);
     expect(fs.readdirSync(cp1.tmpDir)).toEqual([]); // staging dir removed
+    // A first install starts K3s once, with the registries.yaml already in place, and takes no lab-wide lock.
+    expect(restartsOn(cp1.root).map((r) => r.service)).toEqual(['k3s']);
+    expect(fs.readFileSync(path.join(cp1.root, 'run', 'registries-read-k3s'), 'utf8')).toBe(fs.readFileSync(path.join(cp1.root, 'etc/rancher/k3s/registries.yaml'), 'utf8'));
+    expect(out.join('\n')).not.toContain('lab-wide lock');
   });
 
   test('re-running the server step on a node at the pinned version with the same flags does nothing and says so', async () => {
@@ -128,6 +135,31 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
     expect(out.join('\n')).toContain('cp1: node is Ready with InternalIP 192.168.56.10');
   });
 
+  test('a change of only the registries restarts the running K3s once, under the lab-wide lock, and the step waits until the kubelet renewed its lease', async () => {
+    writeLabConfig('v1.36.6+k3s1', dockerMirror('https://mirror-a.example.com'));
+    const installs = records(cp1).length;
+    const restarts = restartsOn(cp1.root).length;
+    // The node still says Ready (from the K3s before the restart); the restarted kubelet renews its lease only from the 3rd look on.
+    fs.writeFileSync(path.join(clusterDir, 'kubelet-boot-reads'), '2');
+    await runK3sStep(ctx, 'server', 'cp1', { ...FAST, readyTimeoutMs: 10_000 });
+    expect(records(cp1)).toHaveLength(installs);
+    expect(restartsOn(cp1.root).slice(restarts).map((r) => r.service)).toEqual(['k3s']);
+    // The K3s that runs now read the new file when it started.
+    expect(fs.readFileSync(path.join(cp1.root, 'run', 'registries-read-k3s'), 'utf8')).toContain('https://mirror-a.example.com');
+    expect(fs.readFileSync(path.join(clusterDir, 'kubelet-boot-reads'), 'utf8').trim()).toBe('0');
+    expect(out.join('\n')).toMatch(/cp1: K3s already runs here; changing it while no other node changes \(lab-wide lock\)[\s\S]*cp1: node is Ready/);
+    expect(fs.existsSync(path.join(lab.paths.stateDir, 'locks', 'k3s-node-change.lock'))).toBe(false);
+  });
+
+  test('registries and the version changed together: K3s restarts once, and the K3s that runs read the new registries', async () => {
+    writeLabConfig('v1.36.7+k3s1', dockerMirror('https://mirror-b.example.com'));
+    const restarts = restartsOn(cp1.root).length;
+    await runK3sStep(ctx, 'server', 'cp1', { ...FAST, readyTimeoutMs: 10_000 });
+    expect(records(cp1).pop()).toContain('INSTALL_K3S_VERSION=v1.36.7+k3s1\n');
+    expect(restartsOn(cp1.root).slice(restarts).map((r) => r.service)).toEqual(['k3s']);
+    expect(fs.readFileSync(path.join(cp1.root, 'run', 'registries-read-k3s'), 'utf8')).toContain('https://mirror-b.example.com');
+  });
+
   test('an agent that registers with the NAT address is an error naming that IP and why', async () => {
     fs.writeFileSync(path.join(clusterDir, 'force-internal-ip'), '10.0.2.15');
     try {
@@ -177,6 +209,7 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
     }
   });
 
+  // Through VBoxManage (its stand-in): each VM state's message is in step-flow.test.ts.
   describe('a K3s step on a node whose SSH port is silent stops quickly and says what to do, from the VM state VirtualBox (the stand-in) reports', () => {
     const silentW1 = async (vmState: string | undefined): Promise<string> => {
       const saved = process.env[TEST_SSH_ENDPOINTS_ENV];
@@ -204,31 +237,6 @@ requireTool('/usr/sbin/sshd')('K3s steps over SSH against real OpenSSH servers (
       const message = await silentW1('poweroff');
       expect(message).toMatch(silent);
       expect(message).toMatch(/its VM kubelab-w1 is not running \(VirtualBox says poweroff\)\. Start it with npx kubelab vm start w1, then run npm run up again$/);
-    });
-
-    test('VM running but silent: not called off; still booting or stuck, with its boot log and how to restart it', async () => {
-      const message = await silentW1('running');
-      expect(message).toMatch(silent);
-      expect(message).not.toMatch(/\boff\b|gone|does not exist/);
-      expect(message).toContain(`its VM kubelab-w1 is running: the guest is still booting or is stuck (its boot log: ${path.join(lab.paths.logsDir, 'w1-serial.log')})`);
-      expect(message).toMatch(/restart the VM: npx kubelab vm stop w1 --force, then npx kubelab vm start w1$/);
-    });
-
-    test('VM paused: resume it; never a forced power-off (a cut power can damage a server\'s etcd)', async () => {
-      const message = await silentW1('paused');
-      expect(message).toMatch(/its VM kubelab-w1 is paused\. Resume it in VirtualBox Manager/);
-      expect(message).toMatch(/then run npm run up again$/);
-      expect(message).not.toMatch(/--force/);
-    });
-
-    test('VM in a guru meditation (a crashed guest): restart it', async () => {
-      expect(await silentW1('gurumeditation')).toMatch(/VirtualBox says its VM kubelab-w1 is gurumeditation: the guest crashed\. Restart it: npx kubelab vm stop w1 --force, then npx kubelab vm start w1, then run npm run up again$/);
-    });
-
-    test('VM in the middle of a VirtualBox operation (a snapshot being taken): wait for it, not a forced power-off', async () => {
-      const message = await silentW1('livesnapshotting');
-      expect(message).toMatch(/VirtualBox is busy with its VM kubelab-w1 \(livesnapshotting\)\. Wait until that ends, then run npm run up again$/);
-      expect(message).not.toMatch(/--force/);
     });
 
     test('no VM: create it', async () => {

@@ -14,6 +14,8 @@ import { STAND_IN_SUDO } from './sshd-fake-node';
  */
 export interface LocalNode {
   readonly binDir: string;
+  /** Plays the node's "/" for the node scripts (KUBELAB_NODE_ROOT), as on a fake node over sshd. */
+  readonly root: string;
   readonly session: NodeSession;
   addStandIn(name: string, script: string): void;
   cleanup(): void;
@@ -22,13 +24,17 @@ export interface LocalNode {
 export function localNode(nodeName: string, ip: string): LocalNode {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-local-node-'));
   const binDir = path.join(dir, 'bin');
+  const root = path.join(dir, 'root');
+  const tmpDir = path.join(dir, 'tmp');
   fs.mkdirSync(binDir);
+  fs.mkdirSync(tmpDir);
+  fs.mkdirSync(path.join(root, 'usr', 'local', 'bin'), { recursive: true });
   const addStandIn = (name: string, script: string) => fs.writeFileSync(path.join(binDir, name), script, { mode: 0o755 });
   addStandIn('sudo', STAND_IN_SUDO);
   const target = nodeSshTarget(nodeName, ip);
   const exec = async (command: string, options: CommandOptions = {}): Promise<ExecResult> => {
     const started = Date.now();
-    const r = spawnSync('bash', ['-c', command], { input: options.stdin, env: { PATH: `${binDir}:/usr/bin:/bin`, HOME: dir }, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync('bash', ['-c', command], { input: options.stdin, env: { PATH: `${binDir}:${path.join(root, 'usr', 'local', 'bin')}:/usr/bin:/bin`, HOME: dir, KUBELAB_NODE_ROOT: root, TMPDIR: tmpDir }, encoding: 'utf8', timeout: 60_000 });
     return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr, durationMs: Date.now() - started };
   };
   const session = {
@@ -39,7 +45,15 @@ export function localNode(nodeName: string, ip: string): LocalNode {
       if (result.code !== 0) throw new RemoteCommandError(target, options.label ?? command, result);
       return result;
     },
+    async upload(remotePath: string, content: { data: Buffer | string } | { localFile: string }, mode = 0o600) {
+      if ('localFile' in content) fs.copyFileSync(content.localFile, remotePath);
+      else fs.writeFileSync(remotePath, content.data);
+      fs.chmodSync(remotePath, mode);
+    },
+    async download(remotePath: string, localFile: string) {
+      fs.copyFileSync(remotePath, localFile);
+    },
     close() {},
   } as unknown as NodeSession;
-  return { binDir, session, addStandIn, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return { binDir, root, session, addStandIn, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }

@@ -21,6 +21,9 @@ export const CHECK_INSTALL_NEEDED = 3;
 /** The first word of the line the script prints when it left the node alone. */
 export const UNCHANGED_MARK = 'kubelab: unchanged:';
 
+/** The start of the line `--install` prints when it (re)started K3s, which then read its files anew (registries.yaml too). */
+export const STARTING_MARK = 'kubelab: (re)starting K3s';
+
 /** curl's limits for the online installer: a dead network fails in seconds, a stalled download in minutes. */
 export const DOWNLOAD_CONNECT_TIMEOUT_S = 20;
 export const DOWNLOAD_MAX_TIME_S = 300;
@@ -199,7 +202,7 @@ export function renderK3sNodeScript(plan: K3sStepPlan, options: { images?: strin
     `  systemctl reset-failed "$service" 2>/dev/null || true`,
     `  systemctl restart --no-block "$service"`,
     `  printf '%s\\n' "$now" > "$started_file"`,
-    `  echo "kubelab: (re)starting K3s $version ($service) on ${node.name}"`,
+    `  echo "${STARTING_MARK} $version ($service) on ${node.name}"`,
     `fi`,
     `echo "kubelab: installed K3s $version ($service) on ${node.name}"`,
     ``,

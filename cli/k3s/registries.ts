@@ -4,7 +4,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { LabPaths } from '../../config/paths';
 import { NodeRegistries } from '../../config/registries';
 import { KubelabError } from '../errors';
-import { NodeSession } from '../ssh/client';
+import { NodeSession, RemoteCommandError } from '../ssh/client';
 import { shQuote } from './node-script';
 import { onNode, SUDO } from './remote';
 
@@ -83,28 +83,32 @@ export const FOREIGN_REGISTRIES_FILE = 4;
 const HEREDOC_END = 'KUBELAB_REGISTRIES_END';
 
 /**
+ * Exit status of the apply script when it wrote or removed the file: a K3s that runs reads it
+ * only when it starts again, which the step does under the lab-wide lock (cli/k3s/step.ts).
+ */
+export const REGISTRIES_CHANGED = 5;
+
+/**
  * Bash (run with sudo, fed on standard input) that makes the node's registries.yaml what the
  * lab config says: written mode 0600 when it differs, removed when the config has none and
- * kubelab wrote it, never touching a file kubelab did not write. When the file changed and
- * K3s already runs, K3s is restarted, since it reads the file only at start.
+ * kubelab wrote it, never touching a file kubelab did not write. It never restarts K3s; it
+ * exits REGISTRIES_CHANGED when the file changed.
  */
-export function renderApplyRegistriesScript(opts: { nodeName: string; service: 'k3s' | 'k3s-agent'; content: string | undefined }): string {
-  const { nodeName, service, content } = opts;
+export function renderApplyRegistriesScript(opts: { nodeName: string; content: string | undefined }): string {
+  const { nodeName, content } = opts;
   if (content?.split('\n').includes(HEREDOC_END)) throw new KubelabError(`registries: a value holds the line ${HEREDOC_END}, which kubelab cannot pass on`);
   const lines = [
     `set -euo pipefail`,
     `file=${onNode(NODE_REGISTRIES_FILE)}`,
     `mark=${shQuote(REGISTRIES_MARK)}`,
-    `service=${service}`,
     `ours() { [ -f "$file" ] && [ "$(head -n 1 "$file")" = "$mark" ]; }`,
-    `changed=false`,
   ];
   if (content === undefined) {
     lines.push(
       `if ours; then`,
       `  rm -f "$file"`,
-      `  changed=true`,
       `  echo "kubelab: ${nodeName}: removed the registries.yaml kubelab wrote (the lab config has no registries)"`,
+      `  exit ${REGISTRIES_CHANGED}`,
       `fi`,
     );
   } else {
@@ -120,26 +124,24 @@ export function renderApplyRegistriesScript(opts: { nodeName: string; service: '
       HEREDOC_END,
       `if cmp -s "$file.kubelab-new" "$file"; then`,
       `  rm -f "$file.kubelab-new"`,
+      `  echo "kubelab: ${nodeName}: registries unchanged"`,
       `else`,
       `  mv "$file.kubelab-new" "$file"`,
-      `  changed=true`,
       `  echo "kubelab: ${nodeName}: wrote ${NODE_REGISTRIES_FILE} (mode 0600)"`,
+      `  exit ${REGISTRIES_CHANGED}`,
       `fi`,
     );
   }
-  lines.push(
-    `if [ "$changed" = true ] && systemctl is-active --quiet "$service"; then`,
-    `  systemctl restart "$service"`,
-    `  echo "kubelab: ${nodeName}: restarted $service so that K3s reads the new registries"`,
-    ...(content === undefined ? [] : [`elif [ "$changed" = false ]; then`, `  echo "kubelab: ${nodeName}: registries unchanged"`]),
-    `fi`,
-    ``,
-  );
-  return lines.join('\n');
+  return [...lines, ``].join('\n');
 }
 
-/** Makes the node's registries.yaml match the lab config over an open session (the secrets travel on standard input). */
-export async function applyRegistries(session: NodeSession, opts: { nodeName: string; service: 'k3s' | 'k3s-agent'; content: string | undefined }): Promise<string> {
-  const r = await session.run(`${SUDO} bash -s`, { stdin: renderApplyRegistriesScript(opts), label: `writing ${NODE_REGISTRIES_FILE}` });
-  return r.stdout.trim();
+/**
+ * Makes the node's registries.yaml match the lab config over an open session (the secrets travel
+ * on standard input): what the script said, and whether the file changed.
+ */
+export async function applyRegistries(session: NodeSession, opts: { nodeName: string; content: string | undefined }): Promise<{ said: string; changed: boolean }> {
+  const label = `writing ${NODE_REGISTRIES_FILE}`;
+  const r = await session.exec(`${SUDO} bash -s`, { stdin: renderApplyRegistriesScript(opts), label });
+  if (r.code !== 0 && r.code !== REGISTRIES_CHANGED) throw new RemoteCommandError(session.target, label, r);
+  return { said: r.stdout.trim(), changed: r.code === REGISTRIES_CHANGED };
 }

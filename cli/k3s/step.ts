@@ -11,7 +11,7 @@ import { answers } from './ssh-port';
 import { InstallerFiles, checksumsFileText, fillCache, resolveInstallerFiles, stagedImagesName } from './installer-files';
 import { cachedK3sImages, ensureK3sImages } from './release-cache';
 import { hostPlatform, nodeArch } from '../image/host-arch';
-import { CHECK_INSTALL_NEEDED, STAGED, appliedMarker, nodeScriptName, renderK3sNodeScript } from './node-script';
+import { CHECK_INSTALL_NEEDED, STAGED, STARTING_MARK, appliedMarker, nodeScriptName, renderK3sNodeScript } from './node-script';
 import { NodeChangeLockOptions, takeNodeChangeLock } from './node-change-lock';
 import { K3sStepPlan, k3sStepPlan } from '../../config/k3s-plan';
 import { labRegistries } from '../../config/registries';
@@ -72,6 +72,7 @@ export function planK3sStep(cfg: LabConfig, ctx: Pick<CliContext, 'paths'>, node
   // another, so an online install there downloads what fits it and pulls K3s's images itself.
   const hostCached = !local && !node.host;
   const files = local || hostCached ? resolveInstallerFiles(cfg, ctx.paths, arch) : undefined;
+  // Stryker disable next-line OptionalChaining: local files always resolve (resolveInstallerFiles throws when one is missing)
   const images = local ? files?.images : hostCached ? cachedK3sImages(cfg.k3s.version, arch) : undefined;
   const plan = k3sStepPlan(cfg, node, files ? 'upload' : 'online');
   return { plan, files, images, script: renderK3sNodeScript(plan, { images: images && stagedImagesName(images) }) };
@@ -104,20 +105,26 @@ export async function runK3sStep(ctx: CliContext, role: 'server' | 'agent', node
   recordMachine(ctx.paths, node);
 
   // A first install runs beside the other nodes' (all agents join at once); a change to a K3s that
-  // already runs holds the lab-wide lock until the node is Ready again (see node-change-lock.ts).
+  // already runs (a restart) holds the lab-wide lock until the node is Ready again (see node-change-lock.ts).
   let releaseChangeLock: (() => Promise<void>) | undefined;
+  const takeChangeLock = async () => {
+    releaseChangeLock ??= await takeNodeChangeLock(ctx.paths, node.name, ctx.out, timing.changeLock);
+  };
+  // Kept across attempts: a retry finds the file already written, and K3s must still read it.
+  let registriesUnread = false;
   try {
     await retryOnDroppedConnection(ctx, node.name, timing, async () => {
       const session = await connect(node);
       const lockIfRunning = async () => {
-        if (releaseChangeLock || (await session.exec(`${SUDO} test -e ${onNode(appliedMarker(role))}`)).code !== 0) return;
-        releaseChangeLock = await takeNodeChangeLock(ctx.paths, node.name, ctx.out, timing.changeLock);
+        if ((await session.exec(`${SUDO} test -e ${onNode(appliedMarker(role))}`)).code === 0) await takeChangeLock();
       };
       try {
         // Before K3s (re)starts: it reads registries.yaml only at start.
-        const said = await applyRegistries(session, { nodeName: node.name, service: plan.service, content: registries });
-        if (said) ctx.out(said);
-        await installOnNode(ctx, session, plan, script, token, timing, { files, images }, lockIfRunning);
+        const applied = await applyRegistries(session, { nodeName: node.name, content: registries });
+        if (applied.said) ctx.out(applied.said);
+        registriesUnread ||= applied.changed;
+        const restarted = await installOnNode(ctx, session, plan, script, token, timing, { files, images }, lockIfRunning);
+        if (registriesUnread && !restarted) await restartForRegistries(ctx, session, plan, timing, takeChangeLock);
       } finally {
         session.close();
       }
@@ -197,7 +204,23 @@ async function retryOnDroppedConnection(ctx: CliContext, nodeName: string, timin
   }
 }
 
-/** Installs or changes K3s on the node when its check says so; `beforeChange` runs first in that case. */
+/**
+ * K3s reads a changed registries.yaml only when it starts again (see NODE_REGISTRIES_FILE). When the
+ * install did not restart it (it runs, and runs these files: the install's check saw to that), a
+ * restart like an upgrade's, under the lab-wide lock; the step then waits for the node's return as after one.
+ */
+async function restartForRegistries(ctx: CliContext, session: NodeSession, plan: K3sStepPlan, timing: K3sStepTiming, takeChangeLock: () => Promise<void>): Promise<void> {
+  const { service, node } = plan;
+  await takeChangeLock();
+  ctx.out(`kubelab: ${node.name}: restarting ${service} so that K3s reads the new registries`);
+  await session.run(`${SUDO} systemctl restart --no-block ${service}`);
+  await waitForK3sService(session, plan, { timeoutMs: timing.readyTimeoutMs, pollMs: timing.pollMs, onProgress: ctx.out });
+}
+
+/**
+ * Installs or changes K3s on the node when its check says so; `beforeChange` runs first in that
+ * case. Whether K3s was (re)started.
+ */
 async function installOnNode(
   ctx: CliContext,
   session: NodeSession,
@@ -207,15 +230,15 @@ async function installOnNode(
   timing: K3sStepTiming,
   upload: { files?: InstallerFiles; images?: string },
   beforeChange: () => Promise<void>,
-): Promise<void> {
+): Promise<boolean> {
   const { files, images } = upload;
   const name = nodeScriptName(plan);
-  await withStagingDir(session, async (staging) => {
+  return withStagingDir(session, async (staging) => {
     await session.upload(`${staging}/${name}`, { data: script }, 0o700);
     const check = await session.exec(`${SUDO} bash ${staging}/${name} --check`);
     if (check.code === 0) {
       ctx.out(check.stdout.trim());
-      return;
+      return false;
     }
     if (check.code !== CHECK_INSTALL_NEEDED) throw new RemoteCommandError(session.target, `${name} --check`, check);
     await beforeChange();
@@ -232,11 +255,13 @@ async function installOnNode(
     ctx.out(result.stdout.trim().split('\n').slice(-1)[0]);
     if (!files && !plan.node.host) await cacheOnlineInstall(ctx, session, plan, staging);
     await waitForK3sService(session, plan, { timeoutMs: timing.readyTimeoutMs, pollMs: timing.pollMs, onProgress: ctx.out });
+    return result.stdout.split('\n').some((line) => line.startsWith(STARTING_MARK));
   });
 }
 
 /** After an online install, keeps install.sh and the binary on the host so later installs need no download. */
 async function cacheOnlineInstall(ctx: CliContext, session: NodeSession, plan: K3sStepPlan, staging: string): Promise<void> {
+  // Stryker disable next-line StringLiteral: only the temp dir's name
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-k3s-cache-'));
   try {
     const fetched = { installScript: path.join(tmp, STAGED.installScript), binary: path.join(tmp, STAGED.binary) };
