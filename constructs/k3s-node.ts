@@ -59,6 +59,7 @@ export abstract class K3sNode extends Construct {
       ],
       dependsOn: props.installAfter,
     });
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: only installArgs and installerEnv are read here, and the source decides neither (config/k3s-plan.ts); it only says how the node script gets the installer.
     const plan = k3sStepPlan(config, node, config.k3s.installer.source === 'online' ? 'online' : 'upload');
     const registries = labRegistries(config);
     this.version = new LabStep(this, 'version', {

@@ -52,6 +52,22 @@ const GATED = [
   'config/proxy.ts',
   'config/registries.ts',
   'config/step-spec.ts',
+  'constructs/host-only-network.ts',
+  'constructs/host-preflight.ts',
+  'constructs/k3s-agent.ts',
+  'constructs/k3s-node.ts',
+  'constructs/k3s-server.ts',
+  'constructs/kubelab-command.ts',
+  'constructs/lab-kubeconfig.ts',
+  'constructs/lab-step.ts',
+  'constructs/lab-vm.ts',
+  'constructs/node-machine.ts',
+  'constructs/node-prune.ts',
+  'constructs/ubuntu-base-image.ts',
+  'stacks/cluster-stack.ts',
+  'stacks/k3s-stack.ts',
+  'stacks/lab-stack.ts',
+  'stacks/vms-stack.ts',
 ];
 /**
  * Gated modules too big to mutate whole on a change within CI's budget for it (~3 min): only the lines the
@@ -61,6 +77,14 @@ const GATED = [
  */
 const BY_CHANGED_LINES = ['config/load.ts'];
 const BREAK_PERCENT = 90;
+/**
+ * The Stryker config (and its JSON report) for a module: constructs/ and stacks/ run with the
+ * synth suites of stryker.constructs.config.js, the rest with stryker.config.js's unit suites.
+ */
+const STRYKER_RUNS = [
+  { config: 'stryker.constructs.config.js', report: 'reports/mutation/constructs.json', holds: (f) => /^(constructs|stacks)\//.test(f) },
+  { config: 'stryker.config.js', report: 'reports/mutation/mutation.json', holds: () => true },
+];
 
 const root = path.resolve(__dirname, '..');
 const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
@@ -99,8 +123,13 @@ function mutateTargets(files, base) {
   });
 }
 
+/** The gated files, grouped by the Stryker run (config and report) that mutates them; runs with none left out. */
+function strykerRunsFor(files) {
+  return STRYKER_RUNS.map((run) => ({ ...run, files: files.filter((f) => STRYKER_RUNS.find((r) => r.holds(f)) === run) })).filter((run) => run.files.length > 0);
+}
+
 if (require.main !== module) {
-  module.exports = { changedLineRanges };
+  module.exports = { GATED, changedLineRanges, strykerRunsFor };
   return;
 }
 
@@ -113,13 +142,12 @@ const changed = git('diff', '--name-only', '--diff-filter=AMR', change.base, 'HE
 const files = GATED.filter((f) => changed.includes(f));
 const notGated = changed.filter((f) => /^(config|cli|constructs|stacks)\/.*\.ts$/.test(f) && !GATED.includes(f));
 console.log(`test:mutation: the change is ${change.why}: ${changed.length} file(s)`);
-if (notGated.length) console.log(`test:mutation: not gated yet (npm run test:mutation reports them): ${notGated.join(', ')}`);
+if (notGated.length) console.log(`test:mutation: not gated yet (npm run test:mutation, or test:mutation:constructs for constructs/ and stacks/, reports them): ${notGated.join(', ')}`);
 if (files.length === 0) {
   console.log('test:mutation: no gated module changed; nothing to mutate');
   process.exit(0);
 }
-const targets = mutateTargets(files, change.base);
-console.log(`test:mutation: mutating ${targets.join(', ')}`);
+console.log(`test:mutation: mutating ${files.join(', ')}`);
 
 // The mutants' tests run as nobody (__tests__/support/drop-root.js): a clone nobody cannot read (a 0700
 // folder on the way to it) cannot be mutation-tested safely here. Said, not failed: it is where CI put it.
@@ -131,47 +159,51 @@ if (process.getuid?.() === 0) {
   }
 }
 
-// A fresh incremental file: CI judges the tree as it is, not results kept from an earlier run.
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-mutation-'));
-const report = path.join(root, 'reports', 'mutation', 'mutation.json');
-fs.rmSync(report, { force: true });
-const r = spawnSync(process.execPath, [path.join(root, '__tests__', 'support', 'in-loopback-netns.js'), 'test:mutation', path.join(root, 'node_modules', '.bin', 'stryker'), 'run', 'stryker.config.js', '--mutate', targets.join(',')], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, KUBELAB_STRYKER_INCREMENTAL_FILE: path.join(work, 'incremental.json') },
-});
-fs.rmSync(work, { recursive: true, force: true });
-if (r.status !== 0) {
-  console.error(`test:mutation: Stryker failed (exit status ${r.status})`);
-  process.exit(1);
-}
-const dirty = git('status', '--porcelain', '--untracked-files=no');
-if (dirty) {
-  console.error(`test:mutation: Stryker left changed files behind (it mutates in place):\n${dirty}`);
-  process.exit(1);
-}
-
-if (!fs.existsSync(report)) {
-  // Stryker writes no report when the lines given hold no mutant (a comment, an import). A whole
-  // module always holds some: no report for one means Stryker did not judge it, which must not pass.
-  if (targets.every((t) => /:\d+-\d+$/.test(t))) {
-    console.log('test:mutation: no mutants in the lines the change wrote; nothing to judge');
-    process.exit(0);
-  }
-  console.error(`test:mutation: Stryker wrote no report (${path.relative(root, report)}) for ${targets.join(', ')}`);
-  process.exit(1);
-}
 const counted = { Killed: 'killed', Timeout: 'killed', Survived: 'survived', NoCoverage: 'survived' };
 let failed = 0;
-for (const [file, { mutants }] of Object.entries(JSON.parse(fs.readFileSync(report, 'utf8')).files)) {
-  const n = { killed: 0, survived: 0 };
-  for (const m of mutants) if (counted[m.status]) n[counted[m.status]]++;
-  const total = n.killed + n.survived;
-  const score = total === 0 ? 100 : (100 * n.killed) / total;
-  const ok = score >= BREAK_PERCENT;
-  if (!ok) failed++;
-  console.log(`test:mutation: ${file}: ${score.toFixed(1)} % killed (${n.killed} of ${total}) ${ok ? 'ok' : `FAILS: below ${BREAK_PERCENT} %`}`);
-  if (!ok) for (const m of mutants.filter((x) => counted[x.status] === 'survived')) console.log(`    ${m.status} ${file}:${m.location.start.line} ${m.mutatorName}: ${JSON.stringify(m.replacement ?? '')}`);
+for (const run of strykerRunsFor(files)) {
+  const runTargets = mutateTargets(run.files, change.base);
+  // A fresh incremental file: CI judges the tree as it is, not results kept from an earlier run.
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-mutation-'));
+  const report = path.join(root, run.report);
+  fs.rmSync(report, { force: true });
+  console.log(`test:mutation: ${run.config}: ${runTargets.join(', ')}`);
+  const r = spawnSync(process.execPath, [path.join(root, '__tests__', 'support', 'in-loopback-netns.js'), 'test:mutation', path.join(root, 'node_modules', '.bin', 'stryker'), 'run', run.config, '--mutate', runTargets.join(',')], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, KUBELAB_STRYKER_INCREMENTAL_FILE: path.join(work, 'incremental.json') },
+  });
+  fs.rmSync(work, { recursive: true, force: true });
+  if (r.status !== 0) {
+    console.error(`test:mutation: Stryker failed (exit status ${r.status})`);
+    process.exit(1);
+  }
+  const dirty = git('status', '--porcelain', '--untracked-files=no');
+  if (dirty) {
+    console.error(`test:mutation: Stryker left changed files behind (it mutates in place):\n${dirty}`);
+    process.exit(1);
+  }
+
+  if (!fs.existsSync(report)) {
+    // Stryker writes no report when the lines given hold no mutant (a comment, an import). A whole
+    // module always holds some: no report for one means Stryker did not judge it, which must not pass.
+    if (runTargets.every((t) => /:\d+-\d+$/.test(t))) {
+      console.log('test:mutation: no mutants in the lines the change wrote; nothing to judge');
+      continue;
+    }
+    console.error(`test:mutation: Stryker wrote no report (${run.report}) for ${runTargets.join(', ')}`);
+    process.exit(1);
+  }
+  for (const [file, { mutants }] of Object.entries(JSON.parse(fs.readFileSync(report, 'utf8')).files)) {
+    const n = { killed: 0, survived: 0 };
+    for (const m of mutants) if (counted[m.status]) n[counted[m.status]]++;
+    const total = n.killed + n.survived;
+    const score = total === 0 ? 100 : (100 * n.killed) / total;
+    const ok = score >= BREAK_PERCENT;
+    if (!ok) failed++;
+    console.log(`test:mutation: ${file}: ${score.toFixed(1)} % killed (${n.killed} of ${total}) ${ok ? 'ok' : `FAILS: below ${BREAK_PERCENT} %`}`);
+    if (!ok) for (const m of mutants.filter((x) => counted[x.status] === 'survived')) console.log(`    ${m.status} ${file}:${m.location.start.line} ${m.mutatorName}: ${JSON.stringify(m.replacement ?? '')}`);
+  }
 }
 console.log(`mutation: ${files.length - failed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -6,10 +6,6 @@ const lab = synthLab();
 const CLUSTER_STACKS = ['ingress', 'metrics-server', 'dashboard', 'workloads'];
 
 describe('the synthesized lab', () => {
-  test.each(STACK_NAMES)('stack %s matches its snapshot', (name) => {
-    expect(lab.stacks[name]).toMatchSnapshot();
-  });
-
   test('manifest.json carries the deploy order vms → k3s → ingress, metrics-server → dashboard, workloads', () => {
     const deps = Object.fromEntries(Object.entries<any>(lab.manifest.stacks).map(([name, s]) => [name, [...s.dependencies].sort()]));
     expect(deps).toEqual({
