@@ -22,6 +22,7 @@ const os = require('os');
 const path = require('path');
 
 const GATED = [
+  'cli/k3s/commands.ts',
   'cli/k3s/etcd-member.ts',
   'cli/k3s/installer-files.ts',
   'cli/k3s/machine-records.ts',

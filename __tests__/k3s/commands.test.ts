@@ -7,13 +7,20 @@ import { Command } from 'commander';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { CliContext } from '../../cli/context';
+import { KubelabError } from '../../cli/errors';
+import * as sshPort from '../../cli/k3s/ssh-port';
+import * as kubeconfigFetch from '../../cli/kubeconfig/fetch';
+import * as client from '../../cli/ssh/client';
+import * as labVm from '../../cli/virtualbox/lab-vm';
+import * as vboxmanage from '../../cli/virtualbox/vboxmanage';
 // Imported here, not only through main: Stryker picks a module's tests with jest's related-test search, which
 // follows imports only from files under jest's roots (__tests__), so a module reached through cli/main.ts alone gets none.
 import { registerK3sCommands } from '../../cli/k3s/commands';
 import { main } from '../../cli/main';
 import { hostPlatform, nodeArch } from '../../cli/image/host-arch';
+import { hostNode, vmNode } from '../support/lab-shapes';
 import { startReleaseStandIn } from './release-standin';
 import { K3S_STYLE_KUBECONFIG } from './stand-ins';
 
@@ -169,8 +176,12 @@ describe('kubelab k3s / kubeconfig verbs', () => {
     for (const verb of verbs) {
       expect({ verb: verb.name(), description: verb.description() }).toEqual({ verb: verb.name(), description: expect.stringMatching(/\w+ \w+/) });
       for (const a of verb.registeredArguments) expect({ verb: verb.name(), arg: a.name(), description: a.description }).toEqual({ verb: verb.name(), arg: a.name(), description: expect.stringMatching(/\w/) });
-      for (const o of verb.options) expect({ verb: verb.name(), option: o.flags, description: o.description }).toEqual({ verb: verb.name(), option: o.flags, description: expect.stringMatching(/\w/) });
+      // Each option says what it is first (a time option's own words, before the duration form it shares with the others).
+      for (const o of verb.options) expect({ verb: verb.name(), option: o.flags, description: o.description }).toEqual({ verb: verb.name(), option: o.flags, description: expect.stringMatching(/^\w+ \w+/) });
     }
+    // The kubeconfig verb's help names both halves of what it does: fetch from the server, merge into yours.
+    const kubeconfig = program.commands.find((c) => c.name() === 'kubeconfig')!;
+    expect(kubeconfig.description()).toMatch(/\bfetch\b[^]*\bmerge\b/);
     expect(k3s.helpInformation()).not.toMatch(/^ {2}kubeconfig/m);
     expect(k3s.helpInformation()).toMatch(/^ {2}server/m);
     expect(program.helpInformation()).not.toMatch(/^ {2}prune/m);
@@ -242,5 +253,104 @@ describe('kubelab k3s / kubeconfig verbs', () => {
       for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
+  });
+
+  test('the verbs that take a node refuse to run without it, naming the argument', async () => {
+    for (const argv of [['k3s', 'server'], ['k3s', 'agent'], ['k3s', 'script', 'agent'], ['k3s', 'uninstall', '--ip', '192.168.56.11', '--role', 'agent', '--lab', 'kubelab']]) {
+      expect({ argv, said: await refusedByCommander(...argv) }).toEqual({ argv, said: expect.stringMatching(/missing required argument 'node'/) });
+    }
+  });
+
+  test('prune reads --keep as node names joined with + (empty parts ignored): with no node to remove, it names the nodes kept', async () => {
+    const r = await run('prune', '--lab', 'kubelab', '--keep', 'cp1++w1+', '--server', 'cp1', '--server-ip', '192.168.56.10', '--server-ssh', 'me:22:ssh/id_ed25519');
+    expect(r).toEqual({ code: 0, out: ['kubelab: every node of lab kubelab is in its node list (cp1, w1); nothing to prune'], err: '' });
+  });
+
+  test('--merge into a user kubeconfig that does not exist yet creates it, with no backup to name', async () => {
+    fs.writeFileSync(labFile, LAB_KUBECONFIG, { mode: 0o600 });
+    const fresh = path.join(dir, 'kube', 'new-config');
+    process.env.KUBECONFIG = fresh;
+    expect((await run('kubeconfig', '--merge')).out).toEqual([`kubelab: merged the lab entries into ${fresh}`]);
+    expect((parse(fs.readFileSync(fresh, 'utf8')) as { contexts: { name: string }[] }).contexts.map((c) => c.name)).toEqual(['kubelab']);
+  });
+
+  test('kubeconfig --fetch says only what the fetch did (no status lines after it); with --merge, it merges what it fetched', async () => {
+    // The fetch itself logs in to the server (tested in the kubeconfig suites); here it writes the file as it would.
+    const fetched = jest.spyOn(kubeconfigFetch, 'fetchLabKubeconfig').mockImplementation(async (c: CliContext) => {
+      fs.writeFileSync(labFile, LAB_KUBECONFIG, { mode: 0o600 });
+      c.out('stand-in fetch: wrote the lab kubeconfig');
+    });
+    try {
+      expect(await run('kubeconfig', '--fetch')).toEqual({ code: 0, out: ['stand-in fetch: wrote the lab kubeconfig'], err: '' });
+      const both = await run('kubeconfig', '--fetch', '--merge');
+      expect(both.out).toEqual(['stand-in fetch: wrote the lab kubeconfig', expect.stringMatching(new RegExp(`^kubelab: merged the lab entries into ${userFile} `))]);
+      expect(contexts()).toEqual(['prod', 'kubelab']);
+    } finally {
+      fetched.mockRestore();
+    }
+  });
+
+  describe('k3s uninstall: which server drains the node, and how each is reached', () => {
+    /** Who the verb probed or logged in to: node, login and address, and the probe's wait. */
+    let contacted: string[];
+    /** The hosts whose SSH port answers; every login fails with a KubelabError (nothing is reached from here). */
+    let answering: Set<string>;
+    beforeEach(() => {
+      contacted = [];
+      answering = new Set();
+      jest.spyOn(sshPort, 'answers').mockImplementation(async (t, ms) => (contacted.push(`probe ${t.nodeName} ${t.user}@${t.host}:${t.port} ${ms} ms`), answering.has(t.host)));
+      jest.spyOn(client, 'connectToNode').mockImplementation(async (o) => {
+        contacted.push(`login ${o.target.nodeName} ${o.target.user}@${o.target.host}:${o.target.port} vm=${o.vmId ?? '-'}`);
+        throw new KubelabError('stand-in: no login here');
+      });
+      // VirtualBox is not here: the VM's id is what `showvminfo` would say (its parsing is tested in the virtualbox suites).
+      jest.spyOn(vboxmanage, 'VBoxManage').mockImplementation(() => ({}) as vboxmanage.VBoxManage);
+      jest.spyOn(labVm, 'vmInfo').mockImplementation(async (_vb, vm) => (vm === 'kubelab-cp1' ? new Map([['UUID', 'uuid-of-kubelab-cp1']]) : undefined));
+    });
+    afterEach(() => jest.restoreAllMocks());
+    const uninstall = (node: string, ip: string, role: string, ...more: string[]) => run('k3s', 'uninstall', node, '--ip', ip, '--role', role, '--lab', 'kubelab', ...more);
+    const writeConfig = (nodes: object[]) => fs.writeFileSync(path.join(project, 'kubelab.config.yaml'), stringify({ nodes }));
+
+    test("an agent leaves through the lab config's first server; --ssh-wait is how long each SSH port may stay silent", async () => {
+      const r = await uninstall('w1', '192.168.56.11', 'agent', '--ssh-wait', '3s');
+      expect(r.code).toBe(0);
+      expect(contacted).toEqual([expect.stringMatching(/^probe cp1 \S+@192\.168\.56\.10:22 3000 ms$/), expect.stringMatching(/^probe w1 \S+@192\.168\.56\.11:22 3000 ms$/)]);
+      expect(r.out).toEqual([expect.stringMatching(/^kubelab: the server .*cp1.* does not answer: the cluster is gone, nothing to drain$/), expect.stringMatching(/does not answer on SSH port 22 within 3 s: the VM is gone or stopped; nothing to uninstall$/)]);
+    });
+
+    test("the lab's first server leaves with the cluster: no server drains it", async () => {
+      const r = await uninstall('cp1', '192.168.56.10', 'server');
+      expect(r.code).toBe(0);
+      expect(contacted).toEqual([expect.stringMatching(/^probe cp1 \S+@192\.168\.56\.10:22 10000 ms$/)]);
+    });
+
+    test('an existing machine (--ssh) is reached with its own login, and its server with the login the lab config gives it', async () => {
+      writeConfig([hostNode('pi1', 'server', '10.20.0.11', { user: 'pi', port: 2201 }), hostNode('pi2', 'agent', '10.20.0.12')]);
+      const r = await uninstall('pi2', '10.20.0.12', 'agent', '--ssh', 'me:2222:ssh/pi-key');
+      expect(r.code).toBe(0);
+      expect(contacted).toEqual(['probe pi1 pi@10.20.0.11:2201 10000 ms', 'probe pi2 me@10.20.0.12:2222 10000 ms']);
+      expect(r.out[1]).toMatch(/the existing machine pi2 is off or unreachable, so K3s stays there; remove it there with sudo /);
+    });
+
+    test('a lab config that does not load: the node is not drained, and the verb says so and goes on', async () => {
+      fs.writeFileSync(path.join(project, 'kubelab.config.yaml'), 'nodes: 5\n');
+      const r = await uninstall('w1', '192.168.56.11', 'agent');
+      expect(r.code).toBe(0);
+      expect(r.out[0]).toBe('kubelab: the server is not known (no --server, and no lab config to read it from), so w1 is not drained');
+      expect(contacted).toEqual([expect.stringMatching(/^probe w1 /)]);
+    });
+
+    test("Terraform's --server, --server-ip and --server-vm: the server is logged in to as that VM (its VirtualBox id); with --server-ssh, with that login", async () => {
+      writeConfig([vmNode('cp9', 'server', 90), vmNode('w1', 'agent', 11)]);
+      answering.add('192.168.56.10');
+      const vm = await uninstall('w1', '192.168.56.11', 'agent', '--server', 'cp1', '--server-ip', '192.168.56.10', '--server-vm', 'kubelab-cp1');
+      expect({ code: vm.code, err: vm.err }).toEqual({ code: 0, err: '' });
+      expect(contacted).toEqual([expect.stringMatching(/^probe cp1 \S+@192\.168\.56\.10:22 /), expect.stringMatching(/^login cp1 \S+@192\.168\.56\.10:22 vm=uuid-of-kubelab-cp1$/), expect.stringMatching(/^probe w1 /)]);
+      expect(vm.out[0]).toBe('kubelab: cannot log in to the server (stand-in: no login here); w1 is not drained');
+      contacted = [];
+      const ssh = await uninstall('w1', '192.168.56.11', 'agent', '--server', 'cp1', '--server-ip', '192.168.56.10', '--server-ssh', 'admin:2200:ssh/cp1-key');
+      expect(ssh.code).toBe(0);
+      expect(contacted).toEqual(['probe cp1 admin@192.168.56.10:2200 10000 ms', 'login cp1 admin@192.168.56.10:2200 vm=-', expect.stringMatching(/^probe w1 /)]);
+    });
   });
 });
