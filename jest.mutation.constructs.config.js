@@ -19,6 +19,7 @@ const suites = [
   'app/stacks',
   'charts/namespace-dependencies',
   'cluster/cluster-stacks',
+  'constructs/cluster-apps',
   'constructs/k3s-steps',
   'constructs/kubelab-command',
   'constructs/lab-step',
