@@ -186,7 +186,7 @@ export const labConfigSchema = z
          * K3s's embedded registry mirror (Spegel): nodes share the images they pulled, so an image
          * is pulled from the internet by one node (config/registries.ts labRegistries). @default true
          */
-        embeddedRegistry: z.boolean({ message: 'must be true or false' }).optional(),
+        embeddedRegistry: z.boolean().optional(),
       },
       mapping('version, installer and embeddedRegistry'),
     ),
