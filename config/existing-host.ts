@@ -19,10 +19,13 @@ export const stateDirFile = (what: string) =>
       slashHint(what, issue.input, isInsideStateDir),
   });
 
-/** Whether a relative path stays inside the dir it is relative to, on every OS. */
+/**
+ * Whether a relative path stays inside the dir it is relative to, on every OS. Its characters leave
+ * out '\' and ':' (so no Windows separator or drive letter): '/' is the only separator, and a
+ * leading, trailing or doubled one makes an empty step.
+ */
 export function isInsideStateDir(p: string): boolean {
-  if (p.length === 0 || /^[\\/]/.test(p) || /^[A-Za-z]:/.test(p) || !/^[A-Za-z0-9._/+=-]+$/.test(p)) return false;
-  return !p.split(/[\\/]/).some((part) => part === '..' || part === '');
+  return /^[A-Za-z0-9._/+=-]+$/.test(p) && !p.split('/').some((part) => part === '..' || part === '');
 }
 
 /**
