@@ -42,8 +42,9 @@ export const existingHostSchema = z.strictObject({
   port: z
     .number({ error: (issue) => `must be a TCP port, 1 to 65535${numberHint('port', issue.input)}` })
     .int({ message: 'must be a whole number' })
-    .min(1, { message: 'must be a TCP port, 1 to 65535' })
-    .max(65535, { message: 'must be a TCP port, 1 to 65535' })
+    // Out of range says the number's own line above (zod 4.6.7 finalizeIssue: a check with no message of its own reports its schema's).
+    .min(1)
+    .max(65535)
     .optional(),
   /**
    * The private key that logs in, relative to `.kubelab/`.
