@@ -1,5 +1,5 @@
-import { ConfigError, resolveLabConfig } from '../../config/load';
 import { numberHint, slashHint } from '../../config/write-it-right';
+import { problemsOf } from '../support/config-problems';
 
 /**
  * The second half of a config message: how to write what was meant. Each case is a lab config
@@ -7,16 +7,6 @@ import { numberHint, slashHint } from '../../config/write-it-right';
  * (1 GB = 1024 MB, 1 TB = 1024 GB, 1024 KB = 1 MB).
  */
 const node = (patch: object) => ({ nodes: [{ name: 'cp1', role: 'server', ip: '192.168.56.10', ...patch }] });
-
-function problemsOf(overrides: object): readonly string[] {
-  try {
-    resolveLabConfig(overrides);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error(`accepted: ${JSON.stringify(overrides)}`);
-}
 
 const CPUS = 'cpus must be a whole number from 1 to 64';
 const MEMORY = 'memoryMb must be a whole number from 1 to 1048576 (MB)';
