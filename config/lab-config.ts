@@ -471,13 +471,15 @@ export function localInstallerProblems(cfg: LabConfig, projectDir: string): stri
 /** Warnings: valid, but the user should know. With `host`, also sizes this host cannot give. */
 export function configWarnings(cfg: LabConfig, host?: HostResources): string[] {
   const warnings: string[] = [];
-  if (host) {
-    for (const node of vmNodes(cfg)) {
+  const vms = vmNodes(cfg);
+  // A lab of existing machines asks this host for nothing: they have the size they have.
+  if (host && vms.length > 0) {
+    for (const node of vms) {
       if (node.cpus > host.cpus) {
         warnings.push(`nodes ${node.name}: cpus ${node.cpus} is more than this host's ${host.cpus} logical CPUs; VirtualBox may refuse to start the VM. Give it at most ${host.cpus}.`);
       }
     }
-    const totalMb = vmNodes(cfg).reduce((n, node) => n + node.memoryMb, 0);
+    const totalMb = vms.reduce((n, node) => n + node.memoryMb, 0);
     if (totalMb > host.memoryMb - HOST_RESERVE_MB) {
       warnings.push(
         `the nodes ask for ${totalMb} MB of memory in all; this host has ${host.memoryMb} MB, and about ${HOST_RESERVE_MB} MB should stay free for it. ` +
@@ -487,14 +489,14 @@ export function configWarnings(cfg: LabConfig, host?: HostResources): string[] {
   }
   const subnet = parseCidr(cfg.network.cidr)!;
   // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: a lab of existing machines cannot set network: (config/load.ts refuses it) and the default one lies inside the range; said for the day the default moves
-  if (vmNodes(cfg).length > 0 && !subnetWithin(subnet, parseCidr(VBOX_DEFAULT_ALLOWED_RANGE)!)) {
+  if (vms.length > 0 && !subnetWithin(subnet, parseCidr(VBOX_DEFAULT_ALLOWED_RANGE)!)) {
     warnings.push(
       `network.cidr ${cfg.network.cidr} is outside ${VBOX_DEFAULT_ALLOWED_RANGE}, the only range VirtualBox allows for host-only networks on Linux and macOS by default. ` +
         `On those hosts add a line "* ${cfg.network.cidr}" to /etc/vbox/networks.conf (create the file as root), or pick a network inside ${VBOX_DEFAULT_ALLOWED_RANGE}. Windows hosts are not limited.`,
     );
   }
   const dhcpLow = ipv4ToInt(subnet.network) + 100;
-  for (const node of vmNodes(cfg)) {
+  for (const node of vms) {
     const value = ipv4ToInt(node.ip);
     if (subnet.prefixLength === 24 && value >= dhcpLow) {
       warnings.push(
