@@ -456,14 +456,14 @@ export function localInstallerProblems(cfg: LabConfig, projectDir: string): stri
     const rel = installer[key];
     if (rel === undefined) continue;
     const full = path.resolve(projectDir, rel);
-    let st: fs.Stats | undefined;
+    let st: fs.Stats;
     try {
       st = fs.statSync(full);
     } catch {
-      st = undefined;
+      problems.push(`k3s.installer.${key} = ${JSON.stringify(rel)} does not exist (looked for ${full}): give a path relative to the project, or set k3s.installer.source: online`);
+      continue;
     }
-    if (!st) problems.push(`k3s.installer.${key} = ${JSON.stringify(rel)} does not exist (looked for ${full}): give a path relative to the project, or set k3s.installer.source: online`);
-    else if (!st.isFile()) problems.push(`k3s.installer.${key} = ${JSON.stringify(rel)}: is not a file (${full}); give the path of the file itself`);
+    if (!st.isFile()) problems.push(`k3s.installer.${key} = ${JSON.stringify(rel)}: is not a file (${full}); give the path of the file itself`);
   }
   return problems;
 }
@@ -594,8 +594,10 @@ function subnetsOverlap(a: Ipv4Subnet, b: Ipv4Subnet): boolean {
   return subnetContains(a, b.network) || subnetContains(b, a.network);
 }
 
+/** `a`, `a and b`, `a, b and c`: a list of one or more, as a sentence says it. */
 function joinAnd(items: readonly string[]): string {
-  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+  const last = items[items.length - 1];
+  return items.length < 2 ? last : `${items.slice(0, -1).join(', ')} and ${last}`;
 }
 
 /** The VirtualBox VM name of a node: prefixed with the lab name so it never clashes with the user's own VMs. */
