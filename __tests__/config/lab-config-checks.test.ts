@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ConfigError, resolveLabConfig } from '../../config/load';
+import { resolveLabConfig } from '../../config/load';
 import { PINNED } from '../../config/versions';
 import { problemsOf } from '../support/config-problems';
 import { HOSTS_ONLY_NODES, hostNode, vmNode } from '../support/lab-shapes';
@@ -112,15 +112,7 @@ describe('warnings a valid lab gets', () => {
 describe('local installer files', () => {
   const project = () => fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-installer-'));
   const local = (paths: object) => ({ k3s: { installer: { source: 'local', binary: 'airgap/k3s', script: 'airgap/install.sh', ...paths } } });
-  const problemsIn = (dir: string, overrides: object) => {
-    try {
-      resolveLabConfig(overrides, 'kubelab.config.yaml', { projectDir: dir });
-    } catch (err) {
-      expect(err).toBeInstanceOf(ConfigError);
-      return [...(err as ConfigError).problems];
-    }
-    throw new Error('expected the config to be rejected');
-  };
+  const problemsIn = (projectDir: string, overrides: object) => problemsOf(overrides, { projectDir });
 
   test('every missing file is a line, in the order binary, script, images', () => {
     const dir = project();
