@@ -444,13 +444,12 @@ export interface HostResources {
 const HOST_RESERVE_MB = 2048;
 
 /**
- * The local installer files that do not exist, one line each (with `source: local`).
- * Checked at validation, so a typo fails before any Terraform runs, not halfway through a deploy.
+ * The local installer files that do not exist, one line each (with `source: local`; validation
+ * leaves an online installer no paths). Checked at validation, so a typo fails before any
+ * Terraform runs, not halfway through a deploy.
  */
 export function localInstallerProblems(cfg: LabConfig, projectDir: string): string[] {
   const { installer } = cfg.k3s;
-  // Stryker disable next-line ConditionalExpression: equivalent when false: with source online validation refused every local path, so the loop finds none
-  if (installer.source !== 'local') return [];
   const problems: string[] = [];
   for (const key of ['binary', 'script', 'images'] as const) {
     const rel = installer[key];
@@ -488,8 +487,8 @@ export function configWarnings(cfg: LabConfig, host?: HostResources): string[] {
     }
   }
   const subnet = parseCidr(cfg.network.cidr)!;
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: a lab of existing machines cannot set network: (config/load.ts refuses it) and the default one lies inside the range; said for the day the default moves
-  if (vms.length > 0 && !subnetWithin(subnet, parseCidr(VBOX_DEFAULT_ALLOWED_RANGE)!)) {
+  // Never said to a lab of existing machines: it cannot set network: (config/load.ts), and the default lies inside the range.
+  if (!subnetWithin(subnet, parseCidr(VBOX_DEFAULT_ALLOWED_RANGE)!)) {
     warnings.push(
       `network.cidr ${cfg.network.cidr} is outside ${VBOX_DEFAULT_ALLOWED_RANGE}, the only range VirtualBox allows for host-only networks on Linux and macOS by default. ` +
         `On those hosts add a line "* ${cfg.network.cidr}" to /etc/vbox/networks.conf (create the file as root), or pick a network inside ${VBOX_DEFAULT_ALLOWED_RANGE}. Windows hosts are not limited.`,
