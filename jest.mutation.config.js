@@ -19,6 +19,7 @@ const suites = [
   'config/lab-nodes',
   'config/lab-config',
   'config/lab-config-checks',
+  'config/lab-urls',
   'config/load-file',
   'config/proxy-environment',
   'config/proxy-credentials',
