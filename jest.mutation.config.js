@@ -18,6 +18,7 @@ const suites = [
   'config/ipv4',
   'config/lab-nodes',
   'config/lab-config',
+  'config/lab-config-checks',
   'config/lab-urls',
   'config/load-file',
   'config/proxy-environment',

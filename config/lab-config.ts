@@ -444,26 +444,25 @@ export interface HostResources {
 const HOST_RESERVE_MB = 2048;
 
 /**
- * The local installer files that do not exist, one line each (with `source: local`).
- * Checked at validation, so a typo fails before any Terraform runs, not halfway through a deploy.
+ * The local installer files that do not exist, one line each (with `source: local`; validation
+ * leaves an online installer no paths). Checked at validation, so a typo fails before any
+ * Terraform runs, not halfway through a deploy.
  */
 export function localInstallerProblems(cfg: LabConfig, projectDir: string): string[] {
   const { installer } = cfg.k3s;
-  // Stryker disable next-line ConditionalExpression: equivalent when false: with source online validation refused every local path, so the loop finds none
-  if (installer.source !== 'local') return [];
   const problems: string[] = [];
   for (const key of ['binary', 'script', 'images'] as const) {
     const rel = installer[key];
     if (rel === undefined) continue;
     const full = path.resolve(projectDir, rel);
-    let st: fs.Stats | undefined;
+    let st: fs.Stats;
     try {
       st = fs.statSync(full);
     } catch {
-      st = undefined;
+      problems.push(`k3s.installer.${key} = ${JSON.stringify(rel)} does not exist (looked for ${full}): give a path relative to the project, or set k3s.installer.source: online`);
+      continue;
     }
-    if (!st) problems.push(`k3s.installer.${key} = ${JSON.stringify(rel)} does not exist (looked for ${full}): give a path relative to the project, or set k3s.installer.source: online`);
-    else if (!st.isFile()) problems.push(`k3s.installer.${key} = ${JSON.stringify(rel)}: is not a file (${full}); give the path of the file itself`);
+    if (!st.isFile()) problems.push(`k3s.installer.${key} = ${JSON.stringify(rel)}: is not a file (${full}); give the path of the file itself`);
   }
   return problems;
 }
@@ -471,13 +470,15 @@ export function localInstallerProblems(cfg: LabConfig, projectDir: string): stri
 /** Warnings: valid, but the user should know. With `host`, also sizes this host cannot give. */
 export function configWarnings(cfg: LabConfig, host?: HostResources): string[] {
   const warnings: string[] = [];
-  if (host) {
-    for (const node of vmNodes(cfg)) {
+  const vms = vmNodes(cfg);
+  // A lab of existing machines asks this host for nothing: they have the size they have.
+  if (host && vms.length > 0) {
+    for (const node of vms) {
       if (node.cpus > host.cpus) {
         warnings.push(`nodes ${node.name}: cpus ${node.cpus} is more than this host's ${host.cpus} logical CPUs; VirtualBox may refuse to start the VM. Give it at most ${host.cpus}.`);
       }
     }
-    const totalMb = vmNodes(cfg).reduce((n, node) => n + node.memoryMb, 0);
+    const totalMb = vms.reduce((n, node) => n + node.memoryMb, 0);
     if (totalMb > host.memoryMb - HOST_RESERVE_MB) {
       warnings.push(
         `the nodes ask for ${totalMb} MB of memory in all; this host has ${host.memoryMb} MB, and about ${HOST_RESERVE_MB} MB should stay free for it. ` +
@@ -486,15 +487,15 @@ export function configWarnings(cfg: LabConfig, host?: HostResources): string[] {
     }
   }
   const subnet = parseCidr(cfg.network.cidr)!;
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: a lab of existing machines cannot set network: (config/load.ts refuses it) and the default one lies inside the range; said for the day the default moves
-  if (vmNodes(cfg).length > 0 && !subnetWithin(subnet, parseCidr(VBOX_DEFAULT_ALLOWED_RANGE)!)) {
+  // Never said to a lab of existing machines: it cannot set network: (config/load.ts), and the default lies inside the range.
+  if (!subnetWithin(subnet, parseCidr(VBOX_DEFAULT_ALLOWED_RANGE)!)) {
     warnings.push(
       `network.cidr ${cfg.network.cidr} is outside ${VBOX_DEFAULT_ALLOWED_RANGE}, the only range VirtualBox allows for host-only networks on Linux and macOS by default. ` +
         `On those hosts add a line "* ${cfg.network.cidr}" to /etc/vbox/networks.conf (create the file as root), or pick a network inside ${VBOX_DEFAULT_ALLOWED_RANGE}. Windows hosts are not limited.`,
     );
   }
   const dhcpLow = ipv4ToInt(subnet.network) + 100;
-  for (const node of vmNodes(cfg)) {
+  for (const node of vms) {
     const value = ipv4ToInt(node.ip);
     if (subnet.prefixLength === 24 && value >= dhcpLow) {
       warnings.push(
@@ -592,8 +593,10 @@ function subnetsOverlap(a: Ipv4Subnet, b: Ipv4Subnet): boolean {
   return subnetContains(a, b.network) || subnetContains(b, a.network);
 }
 
+/** `a`, `a and b`, `a, b and c`: a list of one or more, as a sentence says it. */
 function joinAnd(items: readonly string[]): string {
-  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+  const last = items[items.length - 1];
+  return items.length < 2 ? last : `${items.slice(0, -1).join(', ')} and ${last}`;
 }
 
 /** The VirtualBox VM name of a node: prefixed with the lab name so it never clashes with the user's own VMs. */
