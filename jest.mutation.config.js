@@ -18,6 +18,7 @@ const suites = [
   'config/ipv4',
   'config/lab-nodes',
   'config/lab-config',
+  'config/lab-config-fields',
   'config/load-file',
   'config/proxy-environment',
   'config/proxy-credentials',
