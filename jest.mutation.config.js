@@ -20,6 +20,7 @@ const suites = [
   'config/lab-config',
   'config/lab-config-checks',
   'config/lab-urls',
+  'config/lab-config-fields',
   'config/load-file',
   'config/proxy-environment',
   'config/proxy-credentials',
