@@ -64,16 +64,21 @@ export const NODE_SIZE_LIMITS = {
  */
 const sizeTaken = (v: number, { min }: { min: number }) => Number.isInteger(v) && v >= min;
 
+/*
+ * Each field states its line once, on its type: a check with no message of its own (a pattern,
+ * refine, int, min, max) reports the message of the schema it checks (zod 4.6.7,
+ * v4/core/util.js finalizeIssue), so a wrong type and a wrong value read the same.
+ */
 const hostname = (what: string) => {
   const message = `${what} must be a valid hostname: lower-case letters, digits and '-', 1 to 63 characters, starting and ending with a letter or digit`;
-  return z.string({ message }).regex(HOSTNAME, { message });
+  return z.string({ message }).regex(HOSTNAME);
 };
 const LAB_NAME = /^[a-z]([a-z0-9-]{0,29}[a-z0-9])?$/;
 const LAB_NAME_MESSAGE = "must start with a lower-case letter, end with a letter or digit and hold only lower-case letters, digits and '-' (at most 31 characters)";
 const IPV4_MESSAGE = 'must be an IPv4 address like 192.168.56.10';
-const ipv4 = z.string({ message: IPV4_MESSAGE }).refine(isIpv4, { message: IPV4_MESSAGE });
+const ipv4 = z.string({ message: IPV4_MESSAGE }).refine(isIpv4);
 const CHART_VERSION_MESSAGE = 'must be an exact chart version like 1.2.3 (text in quotes)';
-const chartVersion = z.string({ message: CHART_VERSION_MESSAGE }).regex(CHART_VERSION, { message: CHART_VERSION_MESSAGE });
+const chartVersion = z.string({ message: CHART_VERSION_MESSAGE }).regex(CHART_VERSION);
 /**
  * A whole number in [min, max]; every way to miss it gets the same message saying the range,
  * and how to write what was meant (a quoted number, "2G" for a size in MB).
@@ -81,33 +86,30 @@ const chartVersion = z.string({ message: CHART_VERSION_MESSAGE }).regex(CHART_VE
 const wholeNumber = (what: string, { min, max }: { min: number; max: number }, unit?: 'MB' | 'GB', why = '') => {
   const message = `${what} must be a whole number from ${min} to ${max}${unit ? ` (${unit}${why})` : ''}`;
   const error = (issue: { input?: unknown }) => message + numberHint(what, issue.input, unit);
-  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+  return z.number({ error }).int().min(min).max(max);
 };
 /** Text of at least one character; empty text is that one line, not a second from a check after it (a pattern, a suffix). */
-const text = (message: string) => z.string({ message }).min(1, { message, abort: true });
+const text = (message: string) => z.string({ message }).min(1, { abort: true });
 
 /** `proxy.http` / `proxy.https`: where the VMs (apt, curl, K3s, containerd) reach the internet. */
 const proxyUrl = (key: string) =>
-  z.string({ message: `must be a proxy URL like http://proxy.example.com:3128` }).superRefine((value, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `must be a proxy URL like http://proxy.example.com:3128` });
-      return;
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      ctx.addIssue({ code: 'custom', message: `must start with http:// or https:// (the scheme the ${key} proxy itself speaks)` });
-    } else if (url.username || url.password) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'must not hold a user name or password: it would be written into the VMs and Terraform state; use a proxy that allows the lab by address',
-      });
-    } else if (url.pathname !== '/' || url.search || url.hash) {
-      // An http(s) URL's path is never empty (WHATWG URL): "/" when none was written.
-      ctx.addIssue({ code: 'custom', message: 'must be only scheme, host and port, like http://proxy.example.com:3128' });
-    }
-  });
+  z
+    .string({ message: 'must be a proxy URL like http://proxy.example.com:3128' })
+    .refine((value) => URL.canParse(value), { abort: true })
+    .superRefine((value, ctx) => {
+      const url = new URL(value);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        ctx.addIssue({ code: 'custom', message: `must start with http:// or https:// (the scheme the ${key} proxy itself speaks)` });
+      } else if (url.username || url.password) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must not hold a user name or password: it would be written into the VMs and Terraform state; use a proxy that allows the lab by address',
+        });
+      } else if (url.pathname !== '/' || url.search || url.hash) {
+        // An http(s) URL's path is never empty (WHATWG URL): "/" when none was written.
+        ctx.addIssue({ code: 'custom', message: 'must be only scheme, host and port, like http://proxy.example.com:3128' });
+      }
+    });
 /** `*`, a host or .domain (an IPv4 address is one to this pattern too), or a CIDR network. */
 const NO_PROXY_ENTRY = /^(\*|\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*|\d{1,3}(\.\d{1,3}){3}\/\d{1,2})$/;
 
@@ -132,7 +134,7 @@ export const labConfigSchema = z
   .strictObject({
     /** Lab name: VirtualBox group, VM name prefix, kubeconfig cluster/context/user name. */
     name: text(LAB_NAME_MESSAGE)
-      .regex(LAB_NAME, { message: LAB_NAME_MESSAGE })
+      .regex(LAB_NAME)
       .refine((v) => !RESERVED_LAB_NAMES.has(v), { error: (issue) => `is reserved: ${RESERVED_LAB_NAMES.get(issue.input as string)}; pick another name, like kubelab` }),
     network: z.strictObject(
       {
@@ -164,7 +166,7 @@ export const labConfigSchema = z
     ),
     k3s: z.strictObject(
       {
-        version: z.string({ message: 'must be a K3s release tag like v1.36.4+k3s1' }).regex(K3S_VERSION, { message: 'must be a K3s release tag like v1.36.4+k3s1' }),
+        version: z.string({ message: 'must be a K3s release tag like v1.36.4+k3s1' }).regex(K3S_VERSION),
         installer: z.strictObject(
           {
             /** online: get.k3s.io and GitHub over the VMs' NAT; local: files on this host, uploaded over SSH. */
@@ -204,9 +206,7 @@ export const labConfigSchema = z
           /** Extra hosts, domains (.corp.example) or networks (10.0.0.0/8) reached without the proxy; the lab's own are always added. */
           noProxy: z
             .array(
-              z.string({ message: 'must be a host name, a .domain, an IPv4 address or a CIDR network' }).regex(NO_PROXY_ENTRY, {
-                message: 'must be a host name, a .domain, an IPv4 address or a CIDR network',
-              }),
+              z.string({ message: 'must be a host name, a .domain, an IPv4 address or a CIDR network' }).regex(NO_PROXY_ENTRY),
               { message: 'must be a list like [.corp.example, 10.0.0.0/8]' },
             )
             .optional(),
@@ -444,26 +444,25 @@ export interface HostResources {
 const HOST_RESERVE_MB = 2048;
 
 /**
- * The local installer files that do not exist, one line each (with `source: local`).
- * Checked at validation, so a typo fails before any Terraform runs, not halfway through a deploy.
+ * The local installer files that do not exist, one line each (with `source: local`; validation
+ * leaves an online installer no paths). Checked at validation, so a typo fails before any
+ * Terraform runs, not halfway through a deploy.
  */
 export function localInstallerProblems(cfg: LabConfig, projectDir: string): string[] {
   const { installer } = cfg.k3s;
-  // Stryker disable next-line ConditionalExpression: equivalent when false: with source online validation refused every local path, so the loop finds none
-  if (installer.source !== 'local') return [];
   const problems: string[] = [];
   for (const key of ['binary', 'script', 'images'] as const) {
     const rel = installer[key];
     if (rel === undefined) continue;
     const full = path.resolve(projectDir, rel);
-    let st: fs.Stats | undefined;
+    let st: fs.Stats;
     try {
       st = fs.statSync(full);
     } catch {
-      st = undefined;
+      problems.push(`k3s.installer.${key} = ${JSON.stringify(rel)} does not exist (looked for ${full}): give a path relative to the project, or set k3s.installer.source: online`);
+      continue;
     }
-    if (!st) problems.push(`k3s.installer.${key} = ${JSON.stringify(rel)} does not exist (looked for ${full}): give a path relative to the project, or set k3s.installer.source: online`);
-    else if (!st.isFile()) problems.push(`k3s.installer.${key} = ${JSON.stringify(rel)}: is not a file (${full}); give the path of the file itself`);
+    if (!st.isFile()) problems.push(`k3s.installer.${key} = ${JSON.stringify(rel)}: is not a file (${full}); give the path of the file itself`);
   }
   return problems;
 }
@@ -471,13 +470,15 @@ export function localInstallerProblems(cfg: LabConfig, projectDir: string): stri
 /** Warnings: valid, but the user should know. With `host`, also sizes this host cannot give. */
 export function configWarnings(cfg: LabConfig, host?: HostResources): string[] {
   const warnings: string[] = [];
-  if (host) {
-    for (const node of vmNodes(cfg)) {
+  const vms = vmNodes(cfg);
+  // A lab of existing machines asks this host for nothing: they have the size they have.
+  if (host && vms.length > 0) {
+    for (const node of vms) {
       if (node.cpus > host.cpus) {
         warnings.push(`nodes ${node.name}: cpus ${node.cpus} is more than this host's ${host.cpus} logical CPUs; VirtualBox may refuse to start the VM. Give it at most ${host.cpus}.`);
       }
     }
-    const totalMb = vmNodes(cfg).reduce((n, node) => n + node.memoryMb, 0);
+    const totalMb = vms.reduce((n, node) => n + node.memoryMb, 0);
     if (totalMb > host.memoryMb - HOST_RESERVE_MB) {
       warnings.push(
         `the nodes ask for ${totalMb} MB of memory in all; this host has ${host.memoryMb} MB, and about ${HOST_RESERVE_MB} MB should stay free for it. ` +
@@ -486,15 +487,15 @@ export function configWarnings(cfg: LabConfig, host?: HostResources): string[] {
     }
   }
   const subnet = parseCidr(cfg.network.cidr)!;
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: a lab of existing machines cannot set network: (config/load.ts refuses it) and the default one lies inside the range; said for the day the default moves
-  if (vmNodes(cfg).length > 0 && !subnetWithin(subnet, parseCidr(VBOX_DEFAULT_ALLOWED_RANGE)!)) {
+  // Never said to a lab of existing machines: it cannot set network: (config/load.ts), and the default lies inside the range.
+  if (!subnetWithin(subnet, parseCidr(VBOX_DEFAULT_ALLOWED_RANGE)!)) {
     warnings.push(
       `network.cidr ${cfg.network.cidr} is outside ${VBOX_DEFAULT_ALLOWED_RANGE}, the only range VirtualBox allows for host-only networks on Linux and macOS by default. ` +
         `On those hosts add a line "* ${cfg.network.cidr}" to /etc/vbox/networks.conf (create the file as root), or pick a network inside ${VBOX_DEFAULT_ALLOWED_RANGE}. Windows hosts are not limited.`,
     );
   }
   const dhcpLow = ipv4ToInt(subnet.network) + 100;
-  for (const node of vmNodes(cfg)) {
+  for (const node of vms) {
     const value = ipv4ToInt(node.ip);
     if (subnet.prefixLength === 24 && value >= dhcpLow) {
       warnings.push(
@@ -592,8 +593,10 @@ function subnetsOverlap(a: Ipv4Subnet, b: Ipv4Subnet): boolean {
   return subnetContains(a, b.network) || subnetContains(b, a.network);
 }
 
+/** `a`, `a and b`, `a, b and c`: a list of one or more, as a sentence says it. */
 function joinAnd(items: readonly string[]): string {
-  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+  const last = items[items.length - 1];
+  return items.length < 2 ? last : `${items.slice(0, -1).join(', ')} and ${last}`;
 }
 
 /** The VirtualBox VM name of a node: prefixed with the lab name so it never clashes with the user's own VMs. */

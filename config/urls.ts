@@ -30,13 +30,14 @@ export interface WebAppUrl {
   readonly path: string;
   /** The address to open. */
   readonly url: string;
-  /** The same app on the bare IP, for when DNS (sslip.io) cannot be reached; absent when the app cannot serve there. */
-  readonly fallbackUrl?: string;
 }
 
+/** The dashboard: by hostname, and on the bare IP as well (both kinds can serve there). */
 export interface DashboardUrl extends WebAppUrl {
   readonly kind: LabConfig['components']['dashboard']['kind'];
   readonly namespace: string;
+  /** The same dashboard on the bare IP, for when DNS (sslip.io) cannot be reached. */
+  readonly fallbackUrl: string;
 }
 
 /**
@@ -48,6 +49,7 @@ export interface LabUrls {
   /** Traefik's web entrypoint on the bare IP. */
   readonly ingress: string;
   readonly dashboard?: DashboardUrl;
+  /** By hostname only (see labUrls). */
   readonly hpaDemo?: WebAppUrl;
 }
 

@@ -30,11 +30,9 @@ export class DashboardStack extends ClusterStack {
       path: url.path,
       backend: dashboard.service,
       https: url.kind === 'kubernetes-dashboard',
-      onBareIp: url.fallbackUrl !== undefined,
+      onBareIp: true,
     });
     new TerraformOutput(this, 'url', { value: url.url, description: 'The dashboard; npx kubelab dashboard prints a login token' });
-    if (url.fallbackUrl) {
-      new TerraformOutput(this, 'fallback_url', { value: url.fallbackUrl, description: 'The dashboard on the bare IP, for when sslip.io DNS is unreachable' });
-    }
+    new TerraformOutput(this, 'fallback_url', { value: url.fallbackUrl, description: 'The dashboard on the bare IP, for when sslip.io DNS is unreachable' });
   }
 }

@@ -15,10 +15,14 @@ test('a wait for a held lock prints progress, and runs once the holder lets go',
   const lines: string[] = [];
   const waiting = { what: 'the base VM kubelab-base, which another step is importing', out: (l: string) => lines.push(l), everyMs: 40 };
   const ran = withFileLock(file, { waitMs: 10_000, waiting }, async () => 'imported');
-  await new Promise((r) => setTimeout(r, 200));
+  // Held until the waiter has said so twice (a fixed sleep missed the second line on a loaded machine).
+  while (lines.length < 2) await new Promise((r) => setTimeout(r, 20));
+  let done = false;
+  void ran.then(() => (done = true));
+  await new Promise((r) => setTimeout(r, 100));
+  expect(done).toBe(false);
   await release();
   await expect(ran).resolves.toBe('imported');
-  expect(lines.length).toBeGreaterThanOrEqual(2);
   expect(lines[0]).toBe(`kubelab: waiting for the base VM kubelab-base, which another step is importing: 0 s of 10 s (last seen: ${file}.lock held by another kubelab process)`);
 });
 

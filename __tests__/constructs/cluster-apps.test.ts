@@ -2,6 +2,9 @@ import * as os from 'os';
 import { Testing, TerraformStack } from 'cdktf';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { resolveLabConfig } from '../../config/load';
+import { labUrls } from '../../config/urls';
+import { dashboardLogin } from '../../cli/cluster/dashboard-login';
+import { LabCluster } from '../../cli/cluster/lab-cluster';
 import { ChartRelease } from '../../constructs/chart-release';
 import { HpaDemo } from '../../constructs/hpa-demo';
 import { LabNamespace } from '../../constructs/lab-namespace';
@@ -164,6 +167,68 @@ describe('the dashboard stack', () => {
     expect(pinned).toMatch(/^\d+\.\d+\.\d+$/);
     const set = only(synth(new DashboardStack(app(), 'dashboard', { config: configOf({ components: { dashboard: { chartVersion: '0.44.0' } } }) })), 'helm_release');
     expect(set.version).toBe('0.44.0');
+  });
+
+  const kinds = ['headlamp', 'kubernetes-dashboard'] as const;
+  const dashboardOf = (kind: (typeof kinds)[number], dashboard: Record<string, unknown> = {}) => {
+    const config = configOf({ components: { dashboard: { kind, ...dashboard } } });
+    return { config, url: labUrls(config).dashboard!, json: synth(new DashboardStack(app(), 'dashboard', { config })) };
+  };
+
+  test.each(kinds)('%s: the accounts `npx kubelab dashboard` asks a token for are ServiceAccounts in the dashboard\'s namespace, made after it', async (kind) => {
+    const { url, json } = dashboardOf(kind);
+    const ns = only(json, 'kubernetes_namespace_v1');
+    const accounts = Object.values<any>(json.resource.kubernetes_service_account_v1);
+    // What the CLI asks the TokenRequest API for, with the read-only flag and without it.
+    const asked: string[] = [];
+    const cluster = { requestToken: async (namespace: string, account: string) => (asked.push(`${namespace}/${account}`), { token: 't' }) } as unknown as LabCluster;
+    for (const readOnly of [false, true]) await dashboardLogin(cluster, url, { readOnly, seconds: 600 });
+    expect(accounts.map((a) => `${a.metadata.namespace}/${a.metadata.name}`)).toEqual(asked);
+    expect(new Set(asked).size).toBe(2);
+    for (const a of accounts) {
+      expect(a.metadata.namespace).toBe(ns.metadata.name);
+      expect(a.depends_on).toEqual([`kubernetes_namespace_v1.${Object.keys(json.resource.kubernetes_namespace_v1)[0]}`]);
+    }
+  });
+
+  test.each(kinds)('%s: each binding grants its ClusterRole to exactly its login account', (kind) => {
+    const { json } = dashboardOf(kind);
+    const accounts = Object.values<any>(json.resource.kubernetes_service_account_v1);
+    const bindings = Object.values<any>(json.resource.kubernetes_cluster_role_binding_v1);
+    expect(bindings).toHaveLength(accounts.length);
+    bindings.forEach((b, i) => {
+      // RBAC v1 (kubernetes/kubernetes staging/src/k8s.io/api/rbac/v1, read at commit 3f8a529):
+      // register.go GroupName "rbac.authorization.k8s.io"; types.go: a ClusterRoleBinding's roleRef
+      // "can only reference a ClusterRole", subject kind ServiceAccountKind = "ServiceAccount".
+      expect(b.role_ref).toMatchObject({ api_group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' });
+      expect(b.subject).toEqual([{ kind: 'ServiceAccount', name: accounts[i].metadata.name, namespace: accounts[i].metadata.namespace }]);
+    });
+    // Kubernetes' built-in user-facing ClusterRoles (kubernetes.io/docs/reference/access-authn-authz/rbac/#user-facing-roles):
+    // full control, and read-only without Secrets.
+    expect(bindings.map((b) => b.role_ref.name)).toEqual(['cluster-admin', 'view']);
+  });
+
+  test.each(kinds)('%s: routed by hostname and on the bare IP; the URLs users open are the outputs', (kind) => {
+    const { url, json } = dashboardOf(kind);
+    const ingress = only(json, 'kubernetes_ingress_v1');
+    expect(ingress.spec.rule.map((r: any) => r.host)).toEqual([url.host, undefined]);
+    expect(json.output.url.value).toBe(url.url);
+    expect(json.output.fallback_url.value).toBe(url.fallbackUrl);
+    expect(new URL(url.fallbackUrl).hostname).toBe(labUrls(configOf()).ingressIp);
+  });
+
+  test('the legacy dashboard: both rules reach Kong\'s https proxy Service, the lab\'s route the only way in, the configured chart version', () => {
+    const { json } = dashboardOf('kubernetes-dashboard', { chartVersion: '7.12.0' });
+    const release = only(json, 'helm_release');
+    const values = JSON.parse(release.values[0]);
+    expect(release.version).toBe('7.12.0');
+    // kubernetes/dashboard tag kubernetes-dashboard-7.13.0, charts/kubernetes-dashboard/values.yaml:103-104:
+    // the chart's own Ingress would be a second route; the lab's WebRoute is the one.
+    expect(values.app.ingress).toEqual({ enabled: false });
+    // The chart's NOTES (templates/NOTES.txt:8) name the gateway Service <release>-kong-proxy; Kong's
+    // proxy.tls.servicePort 443 (Kong/charts charts/kong/values.yaml:318, tag kong-2.46.0) serves https only.
+    const ingress = only(json, 'kubernetes_ingress_v1');
+    for (const rule of ingress.spec.rule) expect(rule.http.path[0].backend.service).toEqual({ name: `${release.name}-kong-proxy`, port: { number: 443 } });
   });
 });
 

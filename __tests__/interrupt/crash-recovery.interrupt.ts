@@ -6,43 +6,25 @@
 import * as fs from 'fs';
 import * as net from 'net';
 import { TEST_SSH_ENDPOINTS_ENV } from '../../cli/ssh/target';
-import { UBUNTU_OVA_FILE } from '../../cli/image/ubuntu-image';
-import { ImageServer, startImageServer } from '../image/image-server';
 import { requireTool } from '../support/tools';
 import { StandInEnv } from '../support/vboxmanage-standin-env';
-import { cli, fakeNodes, kubelab, scratchLab } from '../virtualbox/standin-harness';
+import { cli, kubelab, labWithFakeNodes, scratchLabsWithImageServer } from '../virtualbox/standin-harness';
 
-let server: ImageServer;
-beforeAll(async () => {
-  server = await startImageServer({ fileName: UBUNTU_OVA_FILE });
-});
-afterAll(() => server.close());
-
-const scratch = () => scratchLab(server.baseUrl);
+const scratch = scratchLabsWithImageServer();
 
 requireTool('/usr/sbin/sshd')('a create killed half-way', () => {
-  let s: StandInEnv;
-  let project: string;
-  let nodes: Awaited<ReturnType<typeof fakeNodes>>;
-  beforeAll(async () => {
-    ({ s, project } = scratch());
-    nodes = await fakeNodes(project);
-  });
-  afterAll(async () => {
-    await nodes.stop();
-    s.cleanup();
-  });
+  const lab = labWithFakeNodes(scratch);
 
   test('killed while booting the node: the next run rebuilds it, with no leftovers', async () => {
-    const killed = await kubelab({ ...s.env, ...nodes.env, VBOXMANAGE_STANDIN_KILL_PARENT: 'startvm' }, project, 'vm', 'create', 'cp1');
+    const killed = await kubelab({ ...lab.s.env, ...lab.nodes.env, VBOXMANAGE_STANDIN_KILL_PARENT: 'startvm' }, lab.project, 'vm', 'create', 'cp1');
     expect(killed.signal).toBe('SIGKILL');
-    const half = s.state().vms.find((v) => v.name === 'kubelab-cp1')!;
+    const half = lab.s.state().vms.find((v) => v.name === 'kubelab-cp1')!;
     expect(half.extradata['kubelab/ready']).toBeUndefined();
 
-    const rerun = await kubelab({ ...s.env, ...nodes.env }, project, 'vm', 'create', 'cp1');
+    const rerun = await kubelab({ ...lab.s.env, ...lab.nodes.env }, lab.project, 'vm', 'create', 'cp1');
     expect({ code: rerun.code, error: /error/i.test(rerun.stderr) }).toEqual({ code: 0, error: false });
     expect(rerun.stdout).toMatch(/VM kubelab-cp1 is left from a create that did not finish; rebuilding it/);
-    const state = s.state();
+    const state = lab.s.state();
     expect(state.vms.map((v) => [v.name, v.state, v.extradata['kubelab/ready']])).toEqual([
       ['kubelab-base', 'poweroff', 'yes'],
       ['kubelab-cp1', 'running', 'yes'],
@@ -50,7 +32,7 @@ requireTool('/usr/sbin/sshd')('a create killed half-way', () => {
     // Media: the base VDI, its snapshot diff, the node's diff, the seed. Nothing of the killed runs.
     expect(state.media.map((m) => m.kind).sort()).toEqual(['dvd', 'hdd', 'hdd', 'hdd']);
     expect(state.media.every((m) => fs.existsSync(m.location))).toBe(true);
-    expect(s.overlaps()).toEqual([]);
+    expect(lab.s.overlaps()).toEqual([]);
   });
 });
 

@@ -1,9 +1,9 @@
-import { ConfigError, resolveLabConfig } from '../../config/load';
+import { ConfigError, ResolveOptions, resolveLabConfig } from '../../config/load';
 
 /** The problems a config produces, one string each; fails the test when the config is accepted. */
-export function problemsOf(overrides: unknown): string[] {
+export function problemsOf(overrides: unknown, options: ResolveOptions = {}): string[] {
   try {
-    resolveLabConfig(overrides, 'kubelab.config.yaml');
+    resolveLabConfig(overrides, 'kubelab.config.yaml', options);
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
     return [...(err as ConfigError).problems];

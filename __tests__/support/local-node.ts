@@ -1,10 +1,9 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { CommandOptions, ExecResult, NodeSession, RemoteCommandError } from '../../cli/ssh/client';
 import { nodeSshTarget } from '../../cli/ssh/target';
-import { STAND_IN_SUDO } from './sshd-fake-node';
+import { fakeNodeDirs } from './sshd-fake-node';
 
 /**
  * A node session without SSH, for unit tests of what kubelab asks a node (in this process, so
@@ -22,15 +21,7 @@ export interface LocalNode {
 }
 
 export function localNode(nodeName: string, ip: string): LocalNode {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-local-node-'));
-  const binDir = path.join(dir, 'bin');
-  const root = path.join(dir, 'root');
-  const tmpDir = path.join(dir, 'tmp');
-  fs.mkdirSync(binDir);
-  fs.mkdirSync(tmpDir);
-  fs.mkdirSync(path.join(root, 'usr', 'local', 'bin'), { recursive: true });
-  const addStandIn = (name: string, script: string) => fs.writeFileSync(path.join(binDir, name), script, { mode: 0o755 });
-  addStandIn('sudo', STAND_IN_SUDO);
+  const { dir, binDir, root, tmpDir, addStandIn } = fakeNodeDirs('kubelab-local-node-');
   const target = nodeSshTarget(nodeName, ip);
   const exec = async (command: string, options: CommandOptions = {}): Promise<ExecResult> => {
     const started = Date.now();

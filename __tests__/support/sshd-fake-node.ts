@@ -49,8 +49,12 @@ while [ "$#" -gt 0 ] && [ "\${1#-}" != "$1" ]; do shift; done
 exec "$@"
 `;
 
-export async function startFakeNode(paths: LabPaths, standIns: Record<string, string> = {}): Promise<FakeNode> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-node-'));
+/**
+ * A fake node's folders in a fresh temp dir: `bin` (its stand-ins, first on PATH; sudo already there),
+ * `root` (its "/", KUBELAB_NODE_ROOT) and `tmp` (its TMPDIR).
+ */
+export function fakeNodeDirs(prefix: string): { dir: string; binDir: string; root: string; tmpDir: string; addStandIn(name: string, script: string): void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const binDir = path.join(dir, 'bin');
   const root = path.join(dir, 'root');
   const tmpDir = path.join(dir, 'tmp');
@@ -59,6 +63,11 @@ export async function startFakeNode(paths: LabPaths, standIns: Record<string, st
   fs.mkdirSync(path.join(root, 'usr', 'local', 'bin'), { recursive: true });
   const addStandIn = (name: string, script: string) => fs.writeFileSync(path.join(binDir, name), script, { mode: 0o755 });
   addStandIn('sudo', STAND_IN_SUDO);
+  return { dir, binDir, root, tmpDir, addStandIn };
+}
+
+export async function startFakeNode(paths: LabPaths, standIns: Record<string, string> = {}): Promise<FakeNode> {
+  const { dir, binDir, root, tmpDir, addStandIn } = fakeNodeDirs('kubelab-node-');
   for (const [name, script] of Object.entries(standIns)) addStandIn(name, script);
   const sshd = await startSshd({
     authorizedKey: fs.readFileSync(paths.sshPublicKey, 'utf8'),

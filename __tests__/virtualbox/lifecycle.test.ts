@@ -7,135 +7,118 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { UBUNTU_OVA_FILE } from '../../cli/image/ubuntu-image';
-import { ImageServer, startImageServer } from '../image/image-server';
-import { StandInEnv, withEnv } from '../support/vboxmanage-standin-env';
+import { withEnv } from '../support/vboxmanage-standin-env';
 import { requireTool } from '../support/tools';
-import { cli, fakeNodes, kubelab, scratchLab } from './standin-harness';
+import { cli, kubelab, labWithFakeNodes, scratchLabsWithImageServer } from './standin-harness';
 
-let server: ImageServer;
-beforeAll(async () => {
-  server = await startImageServer({ fileName: UBUNTU_OVA_FILE });
-});
-afterAll(() => server.close());
-
-const scratch = () => scratchLab(server.baseUrl);
+const scratch = scratchLabsWithImageServer();
 
 requireTool('/usr/sbin/sshd')('create → snapshot → reset → destroy', () => {
-  let s: StandInEnv;
-  let project: string;
-  let nodes: Awaited<ReturnType<typeof fakeNodes>>;
-  beforeAll(async () => {
-    ({ s, project } = scratch());
-    nodes = await fakeNodes(project);
-  });
-  afterAll(async () => {
-    await nodes.stop();
-    s.cleanup();
-  });
-  const nodeVms = () => s.state().vms.filter((v) => v.name !== 'kubelab-base');
+  const lab = labWithFakeNodes(scratch);
+  const nodeVms = () => lab.s.state().vms.filter((v) => v.name !== 'kubelab-base');
 
   test('three creates started at once, in separate processes, all succeed', async () => {
     // The real `kubelab vm create`, which waits for each node over SSH at its address (sent to a local sshd).
-    const runs = await Promise.all(['cp1', 'w1', 'w2'].map((n) => kubelab({ ...s.env, ...nodes.env }, project, 'vm', 'create', n)));
+    const runs = await Promise.all(['cp1', 'w1', 'w2'].map((n) => kubelab({ ...lab.s.env, ...lab.nodes.env }, lab.project, 'vm', 'create', n)));
     for (const r of runs) expect({ code: r.code, error: /error/i.test(r.stderr) }).toEqual({ code: 0, error: false });
     for (const [i, r] of runs.entries()) expect(r.stdout).toMatch(new RegExp(`cloud-init finished[\\s\\S]*VM kubelab-${['cp1', 'w1', 'w2'][i]} is ready at 192\\.168\\.56\\.1${i}`));
-    expect(s.overlaps()).toEqual([]);
-    const state = s.state();
+    expect(lab.s.overlaps()).toEqual([]);
+    const state = lab.s.state();
     expect(state.hostonlyifs).toEqual([{ name: 'vboxnet0', ip: '192.168.56.1', mask: '255.255.255.0', guid: expect.any(String) }]);
     expect(state.vms.map((v) => v.name).sort()).toEqual(['kubelab-base', 'kubelab-cp1', 'kubelab-w1', 'kubelab-w2']);
     expect(runs.map((r) => r.stdout).join('').match(/importing noble-server-cloudimg-amd64.ova/g)).toHaveLength(1);
   });
 
   test('each node: lab marker, NAT + host-only NICs, serial log, size from config, seed attached, running', () => {
-    const state = s.state();
+    const state = lab.s.state();
     for (const name of ['cp1', 'w1', 'w2']) {
       const vm = state.vms.find((v) => v.name === `kubelab-${name}`)!;
       expect(vm.groups).toEqual(['/kubelab']);
       // VirtualBox keeps a VM of group /kubelab in <basefolder>/kubelab/<vm>.
-      expect(vm.cfgFile).toBe(path.join(project, '.kubelab', 'vms', 'kubelab', `kubelab-${name}`, `kubelab-${name}.vbox`));
-      expect(vm.extradata).toEqual({ 'kubelab/lab': 'kubelab', 'kubelab/project': path.resolve(project), 'kubelab/ip': expect.stringMatching(/^192\.168\.56\.1[012]$/), 'kubelab/disk-gb': '20', 'kubelab/ready': 'yes' });
+      expect(vm.cfgFile).toBe(path.join(lab.project, '.kubelab', 'vms', 'kubelab', `kubelab-${name}`, `kubelab-${name}.vbox`));
+      expect(vm.extradata).toEqual({ 'kubelab/lab': 'kubelab', 'kubelab/project': path.resolve(lab.project), 'kubelab/ip': expect.stringMatching(/^192\.168\.56\.1[012]$/), 'kubelab/disk-gb': '20', 'kubelab/ready': 'yes' });
       expect(vm.nics['1'].type).toBe('nat');
       expect(vm.nics['2']).toEqual({ type: 'hostonly', hostonlyadapter: 'vboxnet0', cable: 'on' });
-      expect(vm.uartmode1).toBe(`file,${path.join(project, '.kubelab', 'logs', `${name}-serial.log`)}`);
+      expect(vm.uartmode1).toBe(`file,${path.join(lab.project, '.kubelab', 'logs', `${name}-serial.log`)}`);
       expect([vm.cpus, vm.memory, vm.state]).toEqual([2, 2048, 'running']);
       const disk = state.media.find((m) => m.uuid === vm.attachments['SCSI|0|0'].medium)!;
       expect([disk.format, disk.capacityMb]).toEqual(['VDI', 20480]);
       const seed = state.media.find((m) => m.uuid === vm.attachments['kubelab-seed|0|0'].medium)!;
-      expect(seed.location).toBe(path.join(project, '.kubelab', 'seeds', `${name}.iso`));
+      expect(seed.location).toBe(path.join(lab.project, '.kubelab', 'seeds', `${name}.iso`));
     }
     // The base disk was converted to VDI; the imported VMDK is gone.
     expect(state.media.filter((m) => m.format === 'VMDK')).toEqual([]);
   });
 
   test('create again: nothing to do', async () => {
-    const before = JSON.stringify(s.state());
-    const r = await cli(s, project, 'vm', 'create', 'cp1');
+    const before = JSON.stringify(lab.s.state());
+    const r = await cli(lab.s, lab.project, 'vm', 'create', 'cp1');
     expect(r).toEqual({ code: 0, out: expect.stringMatching(/VM kubelab-cp1 already exists and is running; nothing to do/) });
     expect(r.out).toMatch(/base VM kubelab-base is already imported; nothing to do/);
-    expect(JSON.stringify(s.state())).toBe(before);
+    expect(JSON.stringify(lab.s.state())).toBe(before);
   });
 
   test('create on a VM whose size differs from the config refuses and says how to recreate it', async () => {
-    const config = path.join(project, 'kubelab.config.yaml');
+    const config = path.join(lab.project, 'kubelab.config.yaml');
     fs.writeFileSync(config, 'nodes:\n  - { name: cp1, role: server, ip: 192.168.56.10 }\n  - { name: w1, role: agent, ip: 192.168.56.11 }\n  - { name: w2, role: agent, ip: 192.168.56.12, diskGb: 30, cpus: 1 }\n');
     try {
-      const before = JSON.stringify(s.state());
-      const r = await cli(s, project, 'vm', 'create', 'w2');
+      const before = JSON.stringify(lab.s.state());
+      const r = await cli(lab.s, lab.project, 'vm', 'create', 'w2');
       expect(r.code).toBe(1);
       expect(r.out).toContain('VM kubelab-w2 exists with other settings than the config (cpus 2, config 1; disk 20 GB, config 30 GB)');
       expect(r.out).toContain('npx kubelab vm destroy w2 --lab kubelab, then npx kubelab vm create w2');
-      expect(JSON.stringify(s.state())).toBe(before);
+      expect(JSON.stringify(lab.s.state())).toBe(before);
     } finally {
       fs.rmSync(config);
     }
   });
 
   test('snapshot take on every node, then reset restores them all and starts them', async () => {
-    for (const n of ['cp1', 'w1', 'w2']) expect((await cli(s, project, 'snapshot', 'take', n)).code).toBe(0);
-    expect((await cli(s, project, 'snapshot', 'take', 'cp1')).out).toMatch(/already has snapshot kubelab-bootstrapped; nothing to do/);
-    const r = await cli(s, project, 'reset');
+    for (const n of ['cp1', 'w1', 'w2']) expect((await cli(lab.s, lab.project, 'snapshot', 'take', n)).code).toBe(0);
+    expect((await cli(lab.s, lab.project, 'snapshot', 'take', 'cp1')).out).toMatch(/already has snapshot kubelab-bootstrapped; nothing to do/);
+    const r = await cli(lab.s, lab.project, 'reset');
     expect(r.code).toBe(0);
     expect(r.out.match(/restored kubelab-\w+ to snapshot kubelab-bootstrapped and started it/g)).toHaveLength(3);
     // A restore only boots the VMs: the last line gives the command that waits until the nodes are back.
     expect(r.out.trimEnd().split('\n').pop()).toMatch(/ npx kubelab start$/);
     for (const vm of nodeVms()) expect([vm.state, vm.snapshots.map((x) => x.name)]).toEqual(['running', ['kubelab-bootstrapped']]);
-    expect((await cli(s, project, 'snapshot', 'restore', 'cp1', 'nope')).out).toMatch(/has no snapshot 'nope' \(it has: kubelab-bootstrapped\)/);
+    expect((await cli(lab.s, lab.project, 'snapshot', 'restore', 'cp1', 'nope')).out).toMatch(/has no snapshot 'nope' \(it has: kubelab-bootstrapped\)/);
   });
 
   test('status says what runs', async () => {
-    expect((await cli(s, project, 'vm', 'status', 'w2')).out).toBe('kubelab-w2: running, ip 192.168.56.12, created');
+    expect((await cli(lab.s, lab.project, 'vm', 'status', 'w2')).out).toBe('kubelab-w2: running, ip 192.168.56.12, created');
   });
 
   test('the base cannot be removed while nodes are cloned from it', async () => {
-    const r = await cli(s, project, 'image', 'remove', '--lab', 'kubelab');
+    const r = await cli(lab.s, lab.project, 'image', 'remove', '--lab', 'kubelab');
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/kubelab-cp1, kubelab-w1, kubelab-w2 are linked clones of kubelab-base; destroy them first/);
   });
 
   test('destroy every node, the base and the network (without the config): nothing is left', async () => {
     // Destroy reads no config: a broken config file must not stop teardown.
-    fs.writeFileSync(path.join(project, 'kubelab.config.yaml'), 'nodes: [oops\n');
+    fs.writeFileSync(path.join(lab.project, 'kubelab.config.yaml'), 'nodes: [oops\n');
     for (const n of ['cp1', 'w1', 'w2']) {
-      const r = await cli(s, project, 'vm', 'destroy', n, '--lab', 'kubelab');
+      const r = await cli(lab.s, lab.project, 'vm', 'destroy', n, '--lab', 'kubelab');
       // vm create pinned the node's host key over SSH; destroy forgets it with the VM.
       expect(r).toEqual({ code: 0, out: `kubelab: forgot the pinned SSH host key of ${n}\nkubelab: destroyed VM kubelab-${n} and its seed` });
     }
-    expect((await cli(s, project, 'image', 'remove', '--lab', 'kubelab')).out).toMatch(/removed base VM kubelab-base\n.*stays in/);
-    expect((await cli(s, project, 'network', 'down', '--lab', 'kubelab')).out).toBe('kubelab: removed host-only interface vboxnet0');
-    const state = s.state();
+    expect((await cli(lab.s, lab.project, 'image', 'remove', '--lab', 'kubelab')).out).toMatch(/removed base VM kubelab-base\n.*stays in/);
+    expect((await cli(lab.s, lab.project, 'network', 'down', '--lab', 'kubelab')).out).toBe('kubelab: removed host-only interface vboxnet0');
+    const state = lab.s.state();
     expect([state.vms, state.media, state.hostonlyifs]).toEqual([[], [], []]);
-    expect(fs.readdirSync(path.join(project, '.kubelab', 'seeds'))).toEqual([]);
-    expect(fs.readdirSync(path.join(project, '.kubelab', 'vms'))).toEqual([]);
-    expect(fs.existsSync(path.join(project, '.kubelab', 'network.json'))).toBe(false);
+    expect(fs.readdirSync(path.join(lab.project, '.kubelab', 'seeds'))).toEqual([]);
+    expect(fs.readdirSync(path.join(lab.project, '.kubelab', 'vms'))).toEqual([]);
+    expect(fs.existsSync(path.join(lab.project, '.kubelab', 'network.json'))).toBe(false);
     // The download stays in the per-user cache.
-    expect(fs.existsSync(path.join(s.env.XDG_CACHE_HOME!, 'kubelab', UBUNTU_OVA_FILE))).toBe(true);
+    expect(fs.existsSync(path.join(lab.s.env.XDG_CACHE_HOME!, 'kubelab', UBUNTU_OVA_FILE))).toBe(true);
   });
 
   test('destroy again: nothing to do', async () => {
-    expect((await cli(s, project, 'vm', 'destroy', 'cp1', '--lab', 'kubelab')).out).toBe('kubelab: no VM kubelab-cp1; nothing to do');
-    expect((await cli(s, project, 'image', 'remove', '--lab', 'kubelab')).out).toMatch(/no base VM kubelab-base; nothing to do/);
-    expect((await cli(s, project, 'network', 'down', '--lab', 'kubelab')).out).toMatch(/nothing to do/);
-    expect(s.overlaps()).toEqual([]);
+    expect((await cli(lab.s, lab.project, 'vm', 'destroy', 'cp1', '--lab', 'kubelab')).out).toBe('kubelab: no VM kubelab-cp1; nothing to do');
+    expect((await cli(lab.s, lab.project, 'image', 'remove', '--lab', 'kubelab')).out).toMatch(/no base VM kubelab-base; nothing to do/);
+    expect((await cli(lab.s, lab.project, 'network', 'down', '--lab', 'kubelab')).out).toMatch(/nothing to do/);
+    expect(lab.s.overlaps()).toEqual([]);
   });
 });
 

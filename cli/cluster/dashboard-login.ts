@@ -26,7 +26,7 @@ export async function dashboardLogin(cluster: LabCluster, dashboard: DashboardUr
   const until = expires ? ` until ${expires.toISOString().replace('T', ' ').slice(0, 16)} UTC` : '';
   return [
     `Dashboard (${headlamp ? 'Headlamp' : 'Kubernetes Dashboard'}): ${dashboard.url}`,
-    ...(dashboard.fallbackUrl ? [`  without DNS (sslip.io unreachable): ${dashboard.fallbackUrl}`] : []),
+    `  without DNS (sslip.io unreachable): ${dashboard.fallbackUrl}`,
     `Token for ServiceAccount ${dashboard.namespace}/${account} (${opts.readOnly ? 'read-only: the built-in view role' : 'cluster-admin: full control, a lab-only choice'}), valid${until}:`,
     '',
     token,

@@ -182,7 +182,7 @@ async function checkIngress(d: LabCheckDeps) {
 async function checkDashboard(d: LabCheckDeps) {
   const dashboard = d.urls.dashboard!;
   const answers: string[] = [];
-  for (const url of [dashboard.url, dashboard.fallbackUrl].filter((u): u is string => u !== undefined)) {
+  for (const url of [dashboard.url, dashboard.fallbackUrl]) {
     const answer = await probeWebApp(url, d.ingress, d.probeTimeoutMs);
     if ('error' in answer) return fail(`${url} does not answer through ${probeTarget(url, d.ingress)} (${answer.error})`);
     if (answer.status >= 400) {

@@ -48,7 +48,7 @@ export async function labStatusTable(s: StatusSources): Promise<string[]> {
     }
   }
   const { dashboard, hpaDemo } = s.urls;
-  if (dashboard) rows.push(['url', dashboard.kind, '-', `${dashboard.url}${dashboard.fallbackUrl ? `  (without DNS: ${dashboard.fallbackUrl})` : ''}`]);
+  if (dashboard) rows.push(['url', dashboard.kind, '-', `${dashboard.url}  (without DNS: ${dashboard.fallbackUrl})`]);
   if (hpaDemo) rows.push(['url', 'hpa demo', '-', hpaDemo.url]);
   if (s.lastDeploy) {
     const d = s.lastDeploy;
