@@ -28,8 +28,13 @@ const lab = (overrides: object) => resolveLabConfig(overrides).config;
 const node = (cfg: ReturnType<typeof lab>, name: string) => cfg.nodes.find((n) => n.name === name)!;
 
 describe('the nodes in a step spec', () => {
-  const cfg = lab(HA);
-  const machines = lab(MACHINES);
+  // Built in a hook, not as the file loads: a config that stops resolving then fails these tests.
+  let cfg: ReturnType<typeof lab>;
+  let machines: ReturnType<typeof lab>;
+  beforeAll(() => {
+    cfg = lab(HA);
+    machines = lab(MACHINES);
+  });
   /** An existing machine's host: with its defaults filled in (the spec writes them out). */
   const hostOf = (name: string) => {
     const h = node(machines, name).host!;

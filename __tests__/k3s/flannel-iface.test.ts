@@ -14,12 +14,16 @@ import { HOSTS_ONLY_NODES } from '../support/lab-shapes';
  * `ip -4 route show default`, as iproute2 6.1 prints them) describing the machine's NICs.
  */
 describe('--flannel-iface on an existing machine', () => {
-  const cfg = resolveLabConfig({ nodes: HOSTS_ONLY_NODES }).config;
-  const script = renderK3sNodeScript(k3sStepPlan(cfg, findNode(cfg, 'pi2'), 'online'));
-  const part = script.slice(script.indexOf('install_args=('), script.indexOf('\nfi\n', script.indexOf('# Existing machine:')) + 4);
+  let part: string;
   let dir: string;
   let said = '';
-  beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-flannel-iface-'))));
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-flannel-iface-'));
+    // Built in a hook, not as the file loads: a config that stops resolving then fails these tests.
+    const cfg = resolveLabConfig({ nodes: HOSTS_ONLY_NODES }).config;
+    const script = renderK3sNodeScript(k3sStepPlan(cfg, findNode(cfg, 'pi2'), 'online'));
+    part = script.slice(script.indexOf('install_args=('), script.indexOf('\nfi\n', script.indexOf('# Existing machine:')) + 4);
+  });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   /** install_args after the part ran on a machine whose NICs hold `addrs` and whose default routes leave through `defaults`. */

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { forgetMachine, recordMachine, recordedMachines } from '../../cli/k3s/machine-records';
-import { findNode } from '../../config/lab-config';
+import { findNode, LabConfig } from '../../config/lab-config';
 import { resolveLabConfig } from '../../config/load';
 import { labPaths } from '../../config/paths';
 import { HOSTS_ONLY_NODES } from '../support/lab-shapes';
@@ -15,8 +15,13 @@ let dir: string;
 beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-machine-records-'))));
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const hosts = resolveLabConfig({ nodes: HOSTS_ONLY_NODES }).config;
-const vms = resolveLabConfig({}).config;
+// Built in a hook, not as the file loads: a config that stops resolving then fails these tests.
+let hosts: LabConfig;
+let vms: LabConfig;
+beforeAll(() => {
+  hosts = resolveLabConfig({ nodes: HOSTS_ONLY_NODES }).config;
+  vms = resolveLabConfig({}).config;
+});
 
 test('an existing machine is recorded with its login and role (0600, one file a node); a VM is not', () => {
   const paths = labPaths(dir);

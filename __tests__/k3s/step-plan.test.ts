@@ -1,5 +1,5 @@
 import { k3sStepPlan } from '../../config/k3s-plan';
-import { findNode } from '../../config/lab-config';
+import { findNode, LabConfig } from '../../config/lab-config';
 import { resolveLabConfig } from '../../config/load';
 import { HA_NODES, HOSTS_ONLY_NODES, vmNode } from '../support/lab-shapes';
 
@@ -12,9 +12,15 @@ import { HA_NODES, HOSTS_ONLY_NODES, vmNode } from '../support/lab-shapes';
 const flagValues = (args: readonly string[], flag: string) => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
 
 describe('the K3s step plan of a node', () => {
-  const one = resolveLabConfig({ nodes: [vmNode('cp1', 'server', 10), vmNode('w1', 'agent', 21)] }).config;
-  const ha = resolveLabConfig({ nodes: HA_NODES }).config;
-  const hosts = resolveLabConfig({ nodes: HOSTS_ONLY_NODES }).config;
+  // Built in a hook, not as the file loads: a config that stops resolving then fails these tests.
+  let one: LabConfig;
+  let ha: LabConfig;
+  let hosts: LabConfig;
+  beforeAll(() => {
+    one = resolveLabConfig({ nodes: [vmNode('cp1', 'server', 10), vmNode('w1', 'agent', 21)] }).config;
+    ha = resolveLabConfig({ nodes: HA_NODES }).config;
+    hosts = resolveLabConfig({ nodes: HOSTS_ONLY_NODES }).config;
+  });
 
   test('a single server: runs `k3s server` as the k3s unit, registers and advertises its lab address, leaves Traefik and metrics-server to Terraform, keeps its kubeconfig root-only', () => {
     const p = k3sStepPlan(one, findNode(one, 'cp1'), 'upload');
