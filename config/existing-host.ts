@@ -19,10 +19,13 @@ export const stateDirFile = (what: string) =>
       slashHint(what, issue.input, isInsideStateDir),
   });
 
-/** Whether a relative path stays inside the dir it is relative to, on every OS. */
+/**
+ * Whether a relative path stays inside the dir it is relative to, on every OS. Its characters leave
+ * out '\' and ':' (so no Windows separator or drive letter): '/' is the only separator, and a
+ * leading, trailing or doubled one makes an empty step.
+ */
 export function isInsideStateDir(p: string): boolean {
-  if (p.length === 0 || /^[\\/]/.test(p) || /^[A-Za-z]:/.test(p) || !/^[A-Za-z0-9._/+=-]+$/.test(p)) return false;
-  return !p.split(/[\\/]/).some((part) => part === '..' || part === '');
+  return /^[A-Za-z0-9._/+=-]+$/.test(p) && !p.split('/').some((part) => part === '..' || part === '');
 }
 
 /**
@@ -39,8 +42,9 @@ export const existingHostSchema = z.strictObject({
   port: z
     .number({ error: (issue) => `must be a TCP port, 1 to 65535${numberHint('port', issue.input)}` })
     .int({ message: 'must be a whole number' })
-    .min(1, { message: 'must be a TCP port, 1 to 65535' })
-    .max(65535, { message: 'must be a TCP port, 1 to 65535' })
+    // Out of range says the number's own line above (zod 4.6.7 finalizeIssue: a check with no message of its own reports its schema's).
+    .min(1)
+    .max(65535)
     .optional(),
   /**
    * The private key that logs in, relative to `.kubelab/`.

@@ -17,7 +17,9 @@ export function numberHint(key: string, input: unknown, unit?: 'MB' | 'GB'): str
   const size = typeof input === 'string' ? SIZE.exec(input.trim()) : null;
   if (size) return `; write it in ${unit} as a plain number: ${key}: ${inUnit(Number(size[1]) * FACTOR[size[2].toLowerCase()])}`;
   // 2.5 for a memory size is GB written where MB belongs: no lab VM has 2.5 MB.
-  if (typeof input === 'number' && unit === 'MB' && !Number.isInteger(input) && input > 0 && input < 1024) {
+  const fraction = typeof input === 'number' && unit === 'MB' && !Number.isInteger(input);
+  // Stryker disable next-line EqualityOperator: >= 0 and <= 1024 are equivalent: both bounds are whole numbers, which never get here
+  if (fraction && input > 0 && input < 1024) {
     return `; write it in MB as a plain number: ${key}: ${Math.round(input * 1024)}`;
   }
   return '';

@@ -354,6 +354,7 @@ describe('online installs', () => {
   let lab: Lab;
   let release: ReleaseStandIn;
   let hostDir: string;
+  let tmpdir: jest.SpiedFunction<typeof os.tmpdir>;
   const saved = { XDG_CACHE_HOME: process.env.XDG_CACHE_HOME, KUBELAB_K3S_RELEASE_BASE_URL: process.env.KUBELAB_K3S_RELEASE_BASE_URL };
   const online = { k3s: { version: VERSION, installer: { source: 'online' } } };
   /** The files in the host's caches. */
@@ -375,8 +376,12 @@ describe('online installs', () => {
     hostDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-step-flow-host-'));
     fs.mkdirSync(path.join(hostDir, 'cache'));
     process.env.XDG_CACHE_HOME = path.join(hostDir, 'cache');
+    // os.tmpdir() reads the real environment, not jest's copy of it: point it at this host's own.
+    fs.mkdirSync(path.join(hostDir, 'tmp'));
+    tmpdir = jest.spyOn(jest.requireActual<typeof os>('os'), 'tmpdir').mockReturnValue(path.join(hostDir, 'tmp'));
   });
   afterEach(() => {
+    tmpdir.mockRestore();
     lab.cleanup();
     fs.rmSync(hostDir, { recursive: true, force: true });
   });
@@ -388,7 +393,10 @@ describe('online installs', () => {
 
   test('VMs: the host fetches the air-gap images once; the first node downloads the installer, which the host then keeps for the next', async () => {
     await setUp([vmNode('cp1', 'server', 10), vmNode('w1', 'agent', 11)]);
+    const tmpBefore = fs.readdirSync(os.tmpdir());
     await runK3sStep(lab.ctx, 'server', 'cp1', FAST);
+    // What the host fetched from the node on its way into the cache is not left in the host's temp dir.
+    expect(fs.readdirSync(os.tmpdir())).toEqual(tmpBefore);
     const cache = k3sInstallerCacheDir(VERSION, 'amd64');
     expect(lab.out).toContain(`kubelab: cp1: K3s ${VERSION} server, installer: online (get.k3s.io over the VM NAT)`);
     expect(lab.out).toContain('kubelab: cp1: uploading the K3s air-gap images');
