@@ -32,6 +32,7 @@ const GATED = [
   'cli/k3s/readiness.ts',
   'cli/k3s/registries.ts',
   'cli/k3s/release-cache.ts',
+  'cli/k3s/remote.ts',
   'cli/k3s/service-ready.ts',
   'cli/k3s/ssh-port.ts',
   'cli/k3s/step.ts',
@@ -47,14 +48,19 @@ const GATED = [
   'cli/virtualbox/vm-states.ts',
   'cli/wait-progress.ts',
   'config/cluster-join.ts',
+  'config/defaults.ts',
+  'config/existing-host.ts',
   'config/ipv4.ts',
   'config/k3s-plan.ts',
   'config/lab-config.ts',
   'config/load.ts',
+  'config/paths.ts',
   'config/proxy.ts',
   'config/registries.ts',
   'config/step-spec.ts',
   'config/urls.ts',
+  'config/versions.ts',
+  'config/write-it-right.ts',
   'constructs/chart-release.ts',
   'constructs/dashboard-admin.ts',
   'constructs/headlamp-dashboard.ts',
@@ -92,9 +98,18 @@ const GATED = [
  * has ~420 mutants (~300 after the type-checker), a whole run 31 min on the loaded 2-core machine;
  * cli/k3s/step.ts 291 tested mutants, 16 min loaded; cli/k3s/node-script.ts ~140, each running bash
  * (config/registries.ts' 59 bash-run mutants took 5.5 min on CI); config/lab-config.ts ~600, most of them static (the schema is
- * built when the module loads, so each runs every related suite): 34 + 29 min loaded for its two halves.
+ * built when the module loads, so each runs every related suite): 34 + 29 min loaded for its two halves;
+ * config/existing-host.ts, paths.ts and write-it-right.ts together 169 (78 static, each running ~170 tests), 9.6 min at load 3-8.
  */
-const BY_CHANGED_LINES = ['cli/k3s/node-script.ts', 'cli/k3s/step.ts', 'config/lab-config.ts', 'config/load.ts'];
+const BY_CHANGED_LINES = [
+  'cli/k3s/node-script.ts',
+  'cli/k3s/step.ts',
+  'config/existing-host.ts',
+  'config/lab-config.ts',
+  'config/load.ts',
+  'config/paths.ts',
+  'config/write-it-right.ts',
+];
 const BREAK_PERCENT = 90;
 /**
  * The Stryker config (and its JSON report) for a module: constructs/ and stacks/ run with the
