@@ -7,8 +7,8 @@
  * mutant of config/, which they import. The snapshot suite (app/snapshots) is left out on
  * purpose: a mutant counts as killed when a stated behaviour breaks, not when the output differs.
  */
-const base = require('./jest.config');
-const { dropRoot } = require('./__tests__/support/drop-root');
+// One jest worker per Stryker worker, and the tests run as nobody: as for the unit suites (that config drops root when loaded).
+const base = require('./jest.mutation.config');
 
 const suites = [
   'app/cli-contract',
@@ -36,6 +36,4 @@ module.exports = {
   // stacks/k3s-stack.ts) had no related test: no test ran and every mutant "survived".
   roots: ['<rootDir>'],
   modulePathIgnorePatterns: ['<rootDir>/\\.stryker-tmp/', '<rootDir>/cdktf\\.out/', '<rootDir>/reports/'],
-  maxWorkers: 1,
-  cacheDirectory: dropRoot(),
 };
